@@ -1,0 +1,62 @@
+//! `strata build DIR`: one kustomization to stdout.
+
+use crate::cli::BuildArgs;
+use crate::commands::CommandError;
+use crate::engine::{self, DiskFs};
+use std::io::Write;
+use std::path::Path;
+
+pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
+    let (fs, dir) = open_root(&args.dir)?;
+    let out = engine::build(&fs, &dir)?;
+    for w in &out.warnings {
+        eprintln!("{w}");
+    }
+    let text = out.to_yaml();
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// The file-system root for a build of `dir`: the current directory when `dir` is
+/// inside it (so `../base` stays reachable), else `dir` itself. Returns the root and
+/// `dir` relative to it.
+fn open_root(dir: &Path) -> Result<(DiskFs, String), CommandError> {
+    let real = dir.canonicalize().map_err(|e| {
+        format!(
+            "{}: {e}; give the directory that holds kustomization.yaml",
+            dir.display()
+        )
+    })?;
+    if !real.is_dir() {
+        return Err(format!(
+            "{}: not a directory; give the directory that holds kustomization.yaml",
+            dir.display()
+        )
+        .into());
+    }
+    let cwd = std::env::current_dir()?.canonicalize()?;
+    let root = if real.starts_with(&cwd) {
+        cwd
+    } else {
+        real.clone()
+    };
+    let rel = real
+        .strip_prefix(&root)
+        .unwrap_or(Path::new(""))
+        .to_string_lossy()
+        .replace('\\', "/");
+    Ok((DiskFs::new(&root)?, rel))
+}

@@ -1,0 +1,15 @@
+//! One module per subcommand; each does its I/O and returns the exit code.
+
+pub mod build;
+
+use crate::cli::{Cli, Command};
+
+/// A command's failure: printed as `error: ...`, exit code 2.
+pub type CommandError = Box<dyn std::error::Error>;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8, CommandError> {
+    match cli.command {
+        Command::Build(args) => build::run(&args),
+    }
+}

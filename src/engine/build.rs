@@ -1,0 +1,432 @@
+//! `build`: one kustomization to a list of resources, in kustomize's fixed phase order.
+//!
+//! Per kustomization: resources → generators → components → transformers
+//! (patchesStrategicMerge and patches → namespace → namePrefix → nameSuffix →
+//! labels → annotations → patchesJson6902 → replicas → images → replacements).
+//! Once at the root: hash suffixes → name back-references → sort.
+
+use crate::engine::fs::{self, FileSystem};
+use crate::engine::kustomization::{Kustomization, FILE_NAMES};
+use crate::engine::resmap::ResMap;
+use crate::engine::resource::{Origin, Resource};
+use crate::engine::{generate, patch, sort, transform};
+use crate::error::{Error, ErrorKind, Result};
+use crate::yaml;
+use serde_json::Value;
+
+/// What a build produced: resources in output order, and warnings for stderr.
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    pub resources: Vec<Resource>,
+    pub warnings: Vec<String>,
+}
+
+impl BuildOutput {
+    /// The multi-document YAML stream kustomize prints.
+    pub fn to_yaml(&self) -> String {
+        yaml::to_yaml_stream(self.resources.iter().map(|r| &r.doc))
+    }
+}
+
+/// The state of one kustomization being built.
+pub struct Ctx<'a> {
+    pub fs: &'a dyn FileSystem,
+    /// Root-relative directory of the kustomization.
+    pub dir: String,
+    /// Root-relative path of its kustomization file.
+    pub file: String,
+    pub warnings: &'a mut Vec<String>,
+}
+
+impl Ctx<'_> {
+    /// Resolves a path the kustomization names, refusing anything outside its
+    /// directory (kustomize's root-only load restriction for files).
+    pub fn file_path(&self, rel: &str) -> Result<String> {
+        if is_remote(rel) {
+            return Err(remote_error(&self.file, rel));
+        }
+        let p = fs::join(&self.dir, rel).map_err(|e| Error::from(e).in_file(&self.file))?;
+        if !within(&self.dir, &p) {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                self.file.clone(),
+                format!(
+                    "'{rel}' is outside the kustomization directory '{}'; kustomize loads files only from \
+                     the kustomization's own directory and below (move the file, or make its folder a \
+                     kustomization and list it under resources)",
+                    display_dir(&self.dir)
+                ),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// Reads a file named by the kustomization, as text.
+    pub fn read_text(&self, rel: &str) -> Result<(String, String)> {
+        let path = self.file_path(rel)?;
+        let bytes = self
+            .fs
+            .read(&path)
+            .map_err(|e| Error::from(e).in_file(&self.file))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, path.clone(), "not UTF-8 text"))?;
+        Ok((path, text))
+    }
+}
+
+fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() {
+        "."
+    } else {
+        dir
+    }
+}
+
+fn within(dir: &str, path: &str) -> bool {
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// Whether a resource entry is a remote base (URL or git reference).
+pub fn is_remote(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    [
+        "http://",
+        "https://",
+        "git::",
+        "git@",
+        "ssh://",
+        "github.com/",
+        "gitlab.com/",
+        "bitbucket.org/",
+        "file://",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        || lower.contains("?ref=")
+        || lower.contains(".git//")
+}
+
+fn remote_error(file: &str, entry: &str) -> Error {
+    Error::new(
+        ErrorKind::Forbidden,
+        file.to_string(),
+        format!(
+            "'{entry}' is a remote base; strata never fetches from the network. \
+             Vendor it into the repository (e.g. `git subtree add` or copy the files) and list the local path instead"
+        ),
+    )
+}
+
+/// Builds the kustomization in `dir` (root-relative) as `kustomize build` does.
+pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
+    let mut warnings = Vec::new();
+    let mut stack = Vec::new();
+    let (k, file) = load_kustomization(fs, dir, &mut warnings)?;
+    if k.is_component() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            file,
+            "a Component cannot be built on its own; list it under `components` of a kustomization",
+        ));
+    }
+    let mut ctx = Ctx {
+        fs,
+        dir: dir.to_string(),
+        file,
+        warnings: &mut warnings,
+    };
+    let mut resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut stack)?;
+    transform::hash::add_hash_suffixes(&mut resmap)?;
+    transform::namereference::fix_back_references(&mut resmap)?;
+    let resources = sort::sort(resmap.resources, k.sort_options.as_ref());
+    Ok(BuildOutput {
+        resources,
+        warnings,
+    })
+}
+
+/// Reads and checks `DIR/kustomization.yaml` (or `.yml`, or `Kustomization`).
+pub fn load_kustomization(
+    fs: &dyn FileSystem,
+    dir: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Kustomization, String)> {
+    let mut found = Vec::new();
+    for name in FILE_NAMES {
+        let p = if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        };
+        if fs.is_file(&p) {
+            found.push(p);
+        }
+    }
+    let file = match found.len() {
+        0 => {
+            let what = if fs.is_dir(dir) {
+                "has no kustomization.yaml"
+            } else {
+                "does not exist"
+            };
+            return Err(Error::new(
+                ErrorKind::Missing,
+                display_dir(dir).to_string(),
+                format!(
+                    "{what}; a kustomization directory needs one of {}",
+                    FILE_NAMES.join(", ")
+                ),
+            ));
+        }
+        1 => found.pop().unwrap_or_default(),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                display_dir(dir).to_string(),
+                format!(
+                    "has more than one kustomization file ({}); keep one",
+                    found.join(", ")
+                ),
+            ))
+        }
+    };
+    let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
+    let docs = yaml::parse_stream(&text).map_err(|e| yaml_error(&file, e))?;
+    let value = docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Object(Default::default()));
+    if !value.is_object() {
+        return Err(Error::new(
+            ErrorKind::Syntax,
+            file,
+            "expected a mapping of kustomization fields",
+        ));
+    }
+    let k: Kustomization =
+        serde_json::from_value(value).map_err(|e| kustomization_field_error(&file, &text, e))?;
+    if !k.common_labels.is_empty() {
+        warnings.push(
+            "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically."
+                .to_string(),
+        );
+    }
+    Ok((k, file))
+}
+
+/// Turns a YAML error into a user error at the file and line.
+pub fn yaml_error(file: &str, e: yaml::YamlError) -> Error {
+    Error::new(
+        ErrorKind::Syntax,
+        file.to_string(),
+        format!("invalid YAML: {}", e.message),
+    )
+    .at_line(e.line)
+}
+
+fn kustomization_field_error(file: &str, text: &str, e: serde_json::Error) -> Error {
+    let msg = e.to_string();
+    // serde says "unknown field `reources`, expected one of ..."; find its line.
+    let field = msg.split('`').nth(1).unwrap_or("");
+    let line = if field.is_empty() {
+        0
+    } else {
+        yaml::line_of_key(text, field).unwrap_or(0)
+    };
+    let hint = if msg.starts_with("unknown field") {
+        format!("unknown field `{field}` in a kustomization; check the spelling (kustomize v5 fields: resources, components, patches, images, labels, ...)")
+    } else {
+        format!("invalid kustomization: {msg}")
+    };
+    Error::new(ErrorKind::Invalid, file.to_string(), hint).at_line(line)
+}
+
+/// Resources, generators, components and transformers of one kustomization,
+/// applied on top of `ra` (the parent's resources, for a component).
+fn accumulate(
+    ctx: &mut Ctx,
+    k: &Kustomization,
+    mut ra: ResMap,
+    stack: &mut Vec<String>,
+) -> Result<ResMap> {
+    if stack.contains(&ctx.dir) {
+        let mut chain = stack.clone();
+        chain.push(ctx.dir.clone());
+        return Err(Error::new(
+            ErrorKind::Cycle,
+            ctx.file.clone(),
+            format!(
+                "kustomizations include each other: {}; break the cycle",
+                chain.join(" → ")
+            ),
+        ));
+    }
+    stack.push(ctx.dir.clone());
+    for entry in k.resources.iter().chain(&k.bases) {
+        let sub = accumulate_resource(ctx, entry, stack)?;
+        ra.append_all(sub)?;
+    }
+    generate::run_generators(ctx, k, &mut ra)?;
+    for entry in &k.components {
+        ra = accumulate_component(ctx, entry, ra, stack)?;
+    }
+    run_transformers(ctx, k, &mut ra)?;
+    stack.pop();
+    Ok(ra)
+}
+
+/// The transformers of one kustomization, in kustomize's fixed order.
+fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result<()> {
+    let file = ctx.file.clone();
+    patch::apply_strategic_merge_list(ctx, &k.patches_strategic_merge, ra)?;
+    patch::apply_patches(ctx, &k.patches, ra)?;
+    transform::namespace::apply(ra, &k.namespace, &file)?;
+    transform::prefix_suffix::apply(ra, &k.name_prefix, &k.name_suffix, &file)?;
+    transform::labels::apply(ra, k, &file)?;
+    transform::annotations::apply(ra, &k.common_annotations, &file)?;
+    patch::apply_json6902_list(ctx, &k.patches_json6902, ra)?;
+    transform::replicas::apply(ra, &k.replicas, &file)?;
+    let images: Vec<_> = k.images.iter().chain(&k.image_tags).cloned().collect();
+    transform::images::apply(ra, &images, &file)?;
+    transform::replacements::apply(ctx, &k.replacements, ra)?;
+    Ok(())
+}
+
+/// One entry of `resources`: a file of documents, or a directory with its own kustomization.
+fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> Result<ResMap> {
+    if is_remote(entry) {
+        return Err(remote_error(&ctx.file, entry));
+    }
+    let path = fs::join(&ctx.dir, entry).map_err(|e| Error::from(e).in_file(&ctx.file))?;
+    if ctx.fs.is_dir(&path) {
+        let (sub, file) = load_kustomization(ctx.fs, &path, ctx.warnings)?;
+        if sub.is_component() {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                ctx.file.clone(),
+                format!("'{entry}' is a Component; list it under `components`, not `resources`"),
+            ));
+        }
+        let mut sub_ctx = Ctx {
+            fs: ctx.fs,
+            dir: path,
+            file,
+            warnings: ctx.warnings,
+        };
+        return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
+    }
+    if !ctx.fs.is_file(&path) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            ctx.file.clone(),
+            format!("resource '{entry}' does not exist (looked for {path}); fix the path or create the file"),
+        ));
+    }
+    let (path, text) = ctx.read_text(entry)?;
+    load_resources(&path, &text)
+}
+
+fn accumulate_component(
+    ctx: &mut Ctx,
+    entry: &str,
+    ra: ResMap,
+    stack: &mut Vec<String>,
+) -> Result<ResMap> {
+    if is_remote(entry) {
+        return Err(remote_error(&ctx.file, entry));
+    }
+    let path = fs::join(&ctx.dir, entry).map_err(|e| Error::from(e).in_file(&ctx.file))?;
+    if !ctx.fs.is_dir(&path) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            ctx.file.clone(),
+            format!("component '{entry}' is not a directory with a kustomization.yaml (looked for {path})"),
+        ));
+    }
+    let (sub, file) = load_kustomization(ctx.fs, &path, ctx.warnings)?;
+    if !sub.is_component() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            file,
+            format!("listed under `components` of {} but its kind is not Component; set `kind: Component`", ctx.file),
+        ));
+    }
+    let mut sub_ctx = Ctx {
+        fs: ctx.fs,
+        dir: path,
+        file,
+        warnings: ctx.warnings,
+    };
+    accumulate(&mut sub_ctx, &sub, ra, stack)
+}
+
+/// Parses a file of Kubernetes objects (multi-document, `kind: List` expanded).
+pub fn load_resources(path: &str, text: &str) -> Result<ResMap> {
+    let docs = yaml::parse_stream(text).map_err(|e| yaml_error(path, e))?;
+    let mut out = ResMap::new();
+    for doc in docs {
+        let origin = Origin {
+            file: path.to_string(),
+            line: doc.line,
+            generated_by: None,
+        };
+        for r in objects_of(doc.value, &origin)? {
+            out.append(r)?;
+        }
+    }
+    Ok(out)
+}
+
+/// One document as resources: nothing for an empty one, the items of a `List`.
+fn objects_of(value: Value, origin: &Origin) -> Result<Vec<Resource>> {
+    let map = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Object(m) => m,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                origin.file.clone(),
+                "expected a Kubernetes object (a mapping with apiVersion, kind, metadata)",
+            )
+            .at_line(origin.line))
+        }
+    };
+    if map.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.ends_with("List") && map.contains_key("items") {
+        let mut out = Vec::new();
+        if let Some(Value::Array(items)) = map.get("items") {
+            for item in items {
+                out.extend(objects_of(item.clone(), origin)?);
+            }
+        }
+        return Ok(out);
+    }
+    if kind.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            origin.file.clone(),
+            "object has no `kind`; every resource needs apiVersion and kind",
+        )
+        .at_line(origin.line));
+    }
+    let name = map
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if name.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            origin.file.clone(),
+            format!("{kind} has no metadata.name; every resource needs a name"),
+        )
+        .at_line(origin.line));
+    }
+    Ok(vec![Resource::new(map, origin.clone())])
+}

@@ -1,0 +1,265 @@
+//! The engine's only view of files: a trait with an on-disk and an in-memory
+//! implementation. The root restriction lives here: no path may leave the root,
+//! not by `..` and not through a symlink.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FsError {
+    #[error("{0}: no such file or directory")]
+    NotFound(String),
+    #[error("{path}: is outside the root {root}; strata reads only files inside the repository (vendor the file into it)")]
+    OutsideRoot { path: String, root: String },
+    #[error("{0}: {1}")]
+    Io(String, String),
+}
+
+/// A read-only tree of files addressed by paths relative to its root, `/`-separated.
+pub trait FileSystem: Sync {
+    /// The bytes of a file.
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError>;
+    /// Whether `path` is a directory.
+    fn is_dir(&self, path: &str) -> bool;
+    /// Whether `path` is a file.
+    fn is_file(&self, path: &str) -> bool;
+    /// Names (not paths) of the entries of a directory, sorted.
+    fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError>;
+    /// A human-readable name of the root, for messages.
+    fn root_name(&self) -> String;
+}
+
+/// Joins `rel` onto the directory `dir` and normalises `.` and `..`, all within the
+/// root. Both are root-relative; the result is root-relative (`""` is the root).
+/// Fails when the path would climb above the root or is absolute.
+pub fn join(dir: &str, rel: &str) -> Result<String, FsError> {
+    if Path::new(rel).is_absolute() {
+        return Err(FsError::OutsideRoot {
+            path: rel.to_string(),
+            root: ".".into(),
+        });
+    }
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    for comp in Path::new(rel).components() {
+        match comp {
+            Component::Normal(p) => parts.push(p.to_str().unwrap_or("")),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    let shown = if dir.is_empty() {
+                        rel.to_string()
+                    } else {
+                        format!("{dir}/{rel}")
+                    };
+                    return Err(FsError::OutsideRoot {
+                        path: shown,
+                        root: ".".into(),
+                    });
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(FsError::OutsideRoot {
+                    path: rel.to_string(),
+                    root: ".".into(),
+                })
+            }
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// The parent directory of a root-relative path (`""` for top-level entries).
+pub fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(i) => &path[..i],
+        None => "",
+    }
+}
+
+/// Files on disk under a root directory. Symlinks are followed only while their
+/// target stays under the root.
+pub struct DiskFs {
+    root: PathBuf,
+}
+
+impl DiskFs {
+    /// A view of `root`, which must exist.
+    pub fn new(root: &Path) -> Result<DiskFs, FsError> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| FsError::Io(root.display().to_string(), e.to_string()))?;
+        Ok(DiskFs { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The real path of `rel`, refused when it resolves outside the root.
+    fn resolve(&self, rel: &str) -> Result<PathBuf, FsError> {
+        let full = if rel.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(rel)
+        };
+        let real = match full.canonicalize() {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FsError::NotFound(rel.to_string()))
+            }
+            Err(e) => return Err(FsError::Io(rel.to_string(), e.to_string())),
+        };
+        if !real.starts_with(&self.root) {
+            return Err(FsError::OutsideRoot {
+                path: format!("{rel} (a symlink to {})", real.display()),
+                root: self.root.display().to_string(),
+            });
+        }
+        Ok(real)
+    }
+}
+
+impl FileSystem for DiskFs {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        let real = self.resolve(path)?;
+        std::fs::read(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        self.resolve(path).map(|p| p.is_dir()).unwrap_or(false)
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.resolve(path).map(|p| p.is_file()).unwrap_or(false)
+    }
+
+    fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
+        let real = self.resolve(path)?;
+        let mut names = Vec::new();
+        let rd =
+            std::fs::read_dir(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn root_name(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+/// Files held in memory, for tests and for rendering a fleet from a git ref.
+#[derive(Default, Clone)]
+pub struct MemFs {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemFs {
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+
+    /// Adds a file at a root-relative path.
+    pub fn add(&mut self, path: &str, content: impl Into<Vec<u8>>) -> &mut MemFs {
+        self.files
+            .insert(path.trim_start_matches("./").to_string(), content.into());
+        self
+    }
+
+    /// Builds one from `(path, content)` pairs.
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> MemFs {
+        let mut fs = MemFs::new();
+        for (p, c) in files {
+            fs.add(p, c.as_bytes());
+        }
+        fs
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| FsError::NotFound(path.to_string()))
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        if path.is_empty() {
+            return true;
+        }
+        let prefix = format!("{path}/");
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
+        if !self.is_dir(path) {
+            return Err(FsError::NotFound(path.to_string()));
+        }
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        let mut names: Vec<String> = self
+            .files
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| {
+                k[prefix.len()..]
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn root_name(&self) -> String {
+        "<memory>".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_normalises_and_refuses_to_climb_out() {
+        assert_eq!(join("a/b", "../c/./d.yaml").unwrap(), "a/c/d.yaml");
+        assert_eq!(join("", "x.yaml").unwrap(), "x.yaml");
+        assert!(matches!(
+            join("a", "../../etc/passwd"),
+            Err(FsError::OutsideRoot { .. })
+        ));
+        assert!(matches!(
+            join("a", "/etc/passwd"),
+            Err(FsError::OutsideRoot { .. })
+        ));
+    }
+
+    #[test]
+    fn memfs_lists_directories() {
+        let fs = MemFs::from_files([("a/k.yaml", ""), ("a/b/c.yaml", ""), ("d.yaml", "")]);
+        assert_eq!(fs.list_dir("").unwrap(), vec!["a", "d.yaml"]);
+        assert_eq!(fs.list_dir("a").unwrap(), vec!["b", "k.yaml"]);
+        assert!(fs.is_dir("a/b"));
+        assert!(!fs.is_dir("a/k.yaml"));
+    }
+}

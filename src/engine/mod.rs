@@ -1,0 +1,19 @@
+//! The pure engine: a file-system view in, resources out. It never prints,
+//! never writes, never touches the network.
+
+pub mod build;
+pub mod fieldspec;
+pub mod fs;
+pub mod generate;
+pub mod kinds;
+pub mod kustomization;
+pub mod patch;
+pub mod resmap;
+pub mod resource;
+pub mod sort;
+pub mod transform;
+
+pub use build::{build, BuildOutput};
+pub use fs::{DiskFs, FileSystem, MemFs};
+pub use resmap::ResMap;
+pub use resource::{Gvk, Origin, ResId, Resource};
