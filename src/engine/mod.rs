@@ -8,6 +8,7 @@ pub mod generate;
 pub mod kinds;
 pub mod kustomization;
 pub mod patch;
+pub mod provenance;
 pub mod resmap;
 pub mod resource;
 pub mod sort;
