@@ -57,6 +57,9 @@ mod tests {
     fn reports_leaf_changes() {
         let a = json!({"spec": {"replicas": 1, "x": [1, 2], "gone": true}});
         let b = json!({"spec": {"replicas": 3, "x": [1, 5], "new": {"a": 1}}});
-        assert_eq!(changed_paths(&a, &b), vec!["spec.gone", "spec.replicas", "spec.x[1]", "spec.new"]);
+        assert_eq!(
+            changed_paths(&a, &b),
+            vec!["spec.gone", "spec.replicas", "spec.x[1]", "spec.new"]
+        );
     }
 }

@@ -8,7 +8,8 @@ pub fn parse(text: &str) -> Result<json_patch::Patch, String> {
     let value: Value = if text.trim_start().starts_with('[') {
         serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
     } else {
-        let docs = crate::yaml::parse_stream(text).map_err(|e| format!("invalid YAML at line {}: {}", e.line, e.message))?;
+        let docs = crate::yaml::parse_stream(text)
+            .map_err(|e| format!("invalid YAML at line {}: {}", e.line, e.message))?;
         let mut non_empty = docs.into_iter().filter(|d| !d.value.is_null());
         match (non_empty.next(), non_empty.next()) {
             (Some(d), None) => d.value,
@@ -53,7 +54,9 @@ mod tests {
 
     #[test]
     fn failing_test_op_is_reported_and_leaves_doc_unchanged() {
-        let p = parse("- op: test\n  path: /spec/replicas\n  value: 2\n- op: remove\n  path: /spec\n").unwrap();
+        let p =
+            parse("- op: test\n  path: /spec/replicas\n  value: 2\n- op: remove\n  path: /spec\n")
+                .unwrap();
         let mut doc = json!({"spec": {"replicas": 1}});
         let err = apply(&mut doc, &p).unwrap_err();
         assert!(err.contains("test"), "{err}");
@@ -65,6 +68,9 @@ mod tests {
         let p = parse("- op: add\n  path: /metadata/annotations/a.io~1b\n  value: x\n- op: add\n  path: /l/-\n  value: 2\n").unwrap();
         let mut doc = json!({"metadata": {"annotations": {}}, "l": [1]});
         apply(&mut doc, &p).unwrap();
-        assert_eq!(doc, json!({"metadata": {"annotations": {"a.io/b": "x"}}, "l": [1, 2]}));
+        assert_eq!(
+            doc,
+            json!({"metadata": {"annotations": {"a.io/b": "x"}}, "l": [1, 2]})
+        );
     }
 }

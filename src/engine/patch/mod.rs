@@ -33,7 +33,11 @@ enum Body {
 }
 
 /// The legacy `patchesStrategicMerge`: each entry is a file path or an inline patch.
-pub fn apply_strategic_merge_list(ctx: &mut Ctx, entries: &[String], ra: &mut ResMap) -> Result<()> {
+pub fn apply_strategic_merge_list(
+    ctx: &mut Ctx,
+    entries: &[String],
+    ra: &mut ResMap,
+) -> Result<()> {
     for entry in entries {
         let (source, text) = if looks_inline(entry) {
             (ctx.file.clone(), entry.clone())
@@ -42,7 +46,11 @@ pub fn apply_strategic_merge_list(ctx: &mut Ctx, entries: &[String], ra: &mut Re
         };
         let docs = strategic_docs(&source, &text)?;
         if docs.is_empty() {
-            return Err(Error::new(ErrorKind::Invalid, source, "the patch is empty; remove it or add content"));
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                source,
+                "the patch is empty; remove it or add content",
+            ));
         }
         for (doc, line) in docs {
             apply_untargeted(ra, doc, &source, line, false, false)?;
@@ -101,17 +109,34 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
 pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Result<()> {
     for p in patches {
         let Some(sel) = &p.target else {
-            return Err(Error::new(ErrorKind::Invalid, ctx.file.clone(), "a patchesJson6902 entry needs a `target`"));
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                ctx.file.clone(),
+                "a patchesJson6902 entry needs a `target`",
+            ));
         };
         if sel.name.as_deref().unwrap_or("").is_empty() {
-            return Err(Error::new(ErrorKind::Invalid, ctx.file.clone(), "a patchesJson6902 target needs a `name`"));
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                ctx.file.clone(),
+                "a patchesJson6902 target needs a `name`",
+            ));
         }
         let (source, text) = patch_text(ctx, p)?;
-        let ops = json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?;
+        let ops =
+            json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?;
         if ops.0.is_empty() {
-            return Err(Error::new(ErrorKind::Invalid, source, "the JSON patch has no operations"));
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                source,
+                "the JSON patch has no operations",
+            ));
         }
-        let loaded = Loaded { source, line: 0, body: Body::Json6902(ops) };
+        let loaded = Loaded {
+            source,
+            line: 0,
+            body: Body::Json6902(ops),
+        };
         let matcher = matcher(sel, &loaded)?;
         if let Body::Json6902(ops) = &loaded.body {
             apply_json_ops(ra, &matcher, ops, &loaded, false)?;
@@ -121,16 +146,19 @@ pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) ->
 }
 
 fn matcher(sel: &Selector, loaded: &Loaded) -> Result<TargetMatcher> {
-    TargetMatcher::new(sel).map_err(|e| Error::new(ErrorKind::Invalid, loaded.source.clone(), e).at_line(loaded.line))
+    TargetMatcher::new(sel)
+        .map_err(|e| Error::new(ErrorKind::Invalid, loaded.source.clone(), e).at_line(loaded.line))
 }
 
 /// The text of a patch entry and the file to blame for it.
 fn patch_text(ctx: &Ctx, p: &Patch) -> Result<(String, String)> {
     let inline = p.patch.as_deref().map(str::trim).unwrap_or("");
     match (inline.is_empty(), p.path.as_deref()) {
-        (true, None) | (true, Some("")) => {
-            Err(Error::new(ErrorKind::Invalid, ctx.file.clone(), "a patch needs `path` or `patch`"))
-        }
+        (true, None) | (true, Some("")) => Err(Error::new(
+            ErrorKind::Invalid,
+            ctx.file.clone(),
+            "a patch needs `path` or `patch`",
+        )),
         (false, Some(path)) if !path.is_empty() => Err(Error::new(
             ErrorKind::Invalid,
             ctx.file.clone(),
@@ -146,13 +174,19 @@ fn load(ctx: &Ctx, p: &Patch) -> Result<Loaded> {
     let line = if source == ctx.file { 0 } else { 1 };
     let trimmed = text.trim_start();
     if trimmed.is_empty() {
-        return Err(Error::new(ErrorKind::Invalid, source, "the patch is empty; remove it or add content"));
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            source,
+            "the patch is empty; remove it or add content",
+        ));
     }
     // A top-level sequence is a list of JSON 6902 operations.
     let docs = yaml::parse_stream(&text).map_err(|e| yaml_error(&source, e))?;
     let is_ops = trimmed.starts_with('[') || docs.iter().any(|d| d.value.is_array());
     let body = if is_ops {
-        Body::Json6902(json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?)
+        Body::Json6902(
+            json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?,
+        )
     } else {
         Body::Strategic(objects(&source, docs)?)
     };
@@ -241,7 +275,13 @@ fn apply_untargeted(
             .at_line(line))
         }
     };
-    let deleted = merge_into(&mut ra.resources[index], &doc, source, allow_name, allow_kind)?;
+    let deleted = merge_into(
+        &mut ra.resources[index],
+        &doc,
+        source,
+        allow_name,
+        allow_kind,
+    )?;
     if deleted {
         ra.resources.remove(index);
     }
@@ -263,7 +303,10 @@ fn apply_targeted(
         if matcher.matches(&r) {
             let mut patch = doc.clone();
             // kustomize gives the patch the target's apiVersion and keeps its own kind.
-            patch.insert("apiVersion".into(), Value::String(r.api_version().to_string()));
+            patch.insert(
+                "apiVersion".into(),
+                Value::String(r.api_version().to_string()),
+            );
             if merge_into(&mut r, &patch, source, allow_name, allow_kind)? {
                 continue;
             }
@@ -276,8 +319,18 @@ fn apply_targeted(
 
 /// Strategic-merges `patch` into `r`, keeping its name and kind unless allowed to
 /// change and always its namespace. Returns whether the patch deleted it.
-fn merge_into(r: &mut Resource, patch: &Map<String, Value>, source: &str, allow_name: bool, allow_kind: bool) -> Result<bool> {
-    let (name, namespace, kind) = (r.name().to_string(), r.namespace().to_string(), r.kind().to_string());
+fn merge_into(
+    r: &mut Resource,
+    patch: &Map<String, Value>,
+    source: &str,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<bool> {
+    let (name, namespace, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.kind().to_string(),
+    );
     if allow_name || allow_kind {
         r.store_previous_id();
     }
@@ -306,7 +359,13 @@ fn merge_into(r: &mut Resource, patch: &Map<String, Value>, source: &str, allow_
     Ok(false)
 }
 
-fn apply_json_ops(ra: &mut ResMap, matcher: &TargetMatcher, ops: &json_patch::Patch, loaded: &Loaded, store_id: bool) -> Result<()> {
+fn apply_json_ops(
+    ra: &mut ResMap,
+    matcher: &TargetMatcher,
+    ops: &json_patch::Patch,
+    loaded: &Loaded,
+    store_id: bool,
+) -> Result<()> {
     for r in ra.iter_mut().filter(|r| matcher.matches(r)) {
         if store_id {
             r.store_previous_id();
@@ -328,7 +387,11 @@ fn apply_json_ops(ra: &mut ResMap, matcher: &TargetMatcher, ops: &json_patch::Pa
             return Err(Error::new(
                 ErrorKind::Transform,
                 loaded.source.clone(),
-                format!("cannot apply the JSON patch to {} {}: {e}", r.kind(), r.name()),
+                format!(
+                    "cannot apply the JSON patch to {} {}: {e}",
+                    r.kind(),
+                    r.name()
+                ),
             )
             .at_line(loaded.line));
         }

@@ -7,7 +7,11 @@ pub enum MergeOutcome {
     Deleted,
 }
 
-pub fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>, _gvk: &Gvk) -> Result<MergeOutcome, String> {
+pub fn merge(
+    target: &mut Map<String, Value>,
+    patch: &Map<String, Value>,
+    _gvk: &Gvk,
+) -> Result<MergeOutcome, String> {
     if patch.get("$patch").and_then(Value::as_str) == Some("delete") {
         return Ok(MergeOutcome::Deleted);
     }

@@ -19,7 +19,9 @@ pub struct TargetMatcher {
 fn anchored(p: &Option<String>) -> Result<Option<Regex>, String> {
     match p.as_deref() {
         None | Some("") => Ok(None),
-        Some(p) => Regex::new(&format!("^(?:{p})$")).map(Some).map_err(|e| format!("invalid regex '{p}' in target: {e}")),
+        Some(p) => Regex::new(&format!("^(?:{p})$"))
+            .map(Some)
+            .map_err(|e| format!("invalid regex '{p}' in target: {e}")),
     }
 }
 
@@ -33,11 +35,16 @@ impl TargetMatcher {
             namespace: anchored(&s.namespace)?,
             labels: match s.label_selector.as_deref() {
                 None | Some("") => None,
-                Some(t) => Some(LabelSelector::parse(t).map_err(|e| format!("labelSelector '{t}': {e}"))?),
+                Some(t) => {
+                    Some(LabelSelector::parse(t).map_err(|e| format!("labelSelector '{t}': {e}"))?)
+                }
             },
             annotations: match s.annotation_selector.as_deref() {
                 None | Some("") => None,
-                Some(t) => Some(LabelSelector::parse(t).map_err(|e| format!("annotationSelector '{t}': {e}"))?),
+                Some(t) => Some(
+                    LabelSelector::parse(t)
+                        .map_err(|e| format!("annotationSelector '{t}': {e}"))?,
+                ),
             },
         })
     }
@@ -58,11 +65,17 @@ impl TargetMatcher {
         }
         let gvk = &cur.gvk;
         let gvk_ok = self.group.as_ref().is_none_or(|g| g.is_match(&gvk.group))
-            && self.version.as_ref().is_none_or(|v| v.is_match(&gvk.version))
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| v.is_match(&gvk.version))
             && self.kind.as_ref().is_none_or(|k| k.is_match(&gvk.kind));
         gvk_ok
             && self.labels.as_ref().is_none_or(|s| s.matches(&r.labels()))
-            && self.annotations.as_ref().is_none_or(|s| s.matches(&r.annotations()))
+            && self
+                .annotations
+                .as_ref()
+                .is_none_or(|s| s.matches(&r.annotations()))
     }
 }
 
@@ -94,7 +107,12 @@ impl LabelSelector {
     }
 
     pub fn matches(&self, labels: &[(String, String)]) -> bool {
-        let get = |k: &str| labels.iter().find(|(lk, _)| lk == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            labels
+                .iter()
+                .find(|(lk, _)| lk == k)
+                .map(|(_, v)| v.as_str())
+        };
         self.reqs.iter().all(|r| match r {
             Requirement::In(k, vs) => get(k).is_some_and(|v| vs.iter().any(|x| x == v)),
             Requirement::NotIn(k, vs) => get(k).is_none_or(|v| !vs.iter().any(|x| x == v)),
@@ -128,10 +146,16 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
         return Ok(Requirement::NotExists(k.trim().to_string()));
     }
     if let Some((k, v)) = part.split_once("!=") {
-        return Ok(Requirement::NotIn(k.trim().to_string(), vec![v.trim().to_string()]));
+        return Ok(Requirement::NotIn(
+            k.trim().to_string(),
+            vec![v.trim().to_string()],
+        ));
     }
     if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
-        return Ok(Requirement::In(k.trim().to_string(), vec![v.trim().to_string()]));
+        return Ok(Requirement::In(
+            k.trim().to_string(),
+            vec![v.trim().to_string()],
+        ));
     }
     let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
     if words.len() == 2 {
@@ -148,9 +172,17 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
             .strip_prefix('(')
             .and_then(|l| l.strip_suffix(')'))
             .ok_or_else(|| format!("expected (values) after '{op}' in '{part}'"))?;
-        let values = inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+        let values = inner
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
         let key = words[0].to_string();
-        return Ok(if op == "in" { Requirement::In(key, values) } else { Requirement::NotIn(key, values) });
+        return Ok(if op == "in" {
+            Requirement::In(key, values)
+        } else {
+            Requirement::NotIn(key, values)
+        });
     }
     Ok(Requirement::Exists(part.to_string()))
 }
@@ -160,7 +192,10 @@ mod tests {
     use super::*;
 
     fn l(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -172,6 +207,8 @@ mod tests {
         let s = LabelSelector::parse("env!=prod,team").unwrap();
         assert!(s.matches(&l(&[("team", "x")])));
         assert!(!s.matches(&l(&[("team", "x"), ("env", "prod")])));
-        assert!(LabelSelector::parse("a notin (x)").unwrap().matches(&l(&[])));
+        assert!(LabelSelector::parse("a notin (x)")
+            .unwrap()
+            .matches(&l(&[])));
     }
 }

@@ -1,0 +1,113 @@
+//! The binary as a user runs it: exit codes, stdout, stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run strata")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!("strata-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn builds_the_bundled_example_as_kustomize_does() {
+    for env in ["dev", "staging", "prod"] {
+        let out = strata(
+            &repo(),
+            &["build", &format!("examples/kustomize/overlays/{env}")],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected =
+            std::fs::read_to_string(repo().join(format!("examples/kustomize/expected/{env}.yaml")))
+                .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            expected,
+            "examples/kustomize/overlays/{env}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_directory_exits_2_and_says_so() {
+    let s = Scratch::new("missing");
+    let out = strata(&s.0, &["build", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn an_unknown_field_names_file_and_line() {
+    let s = Scratch::new("unknown");
+    s.write(
+        "k/kustomization.yaml",
+        "namespace: x\nreources:\n- a.yaml\n",
+    );
+    let out = strata(&s.0, &["build", "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("k/kustomization.yaml:2:"), "{err}");
+    assert!(err.contains("reources"), "{err}");
+}
+
+#[test]
+fn a_remote_base_is_refused_with_advice() {
+    let s = Scratch::new("remote");
+    s.write(
+        "k/kustomization.yaml",
+        "resources:\n- https://github.com/acme/base?ref=v1\n",
+    );
+    let out = strata(&s.0, &["build", "k"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("remote") && err.contains("Vendor"), "{err}");
+}
+
+#[test]
+fn output_to_a_file_is_not_written_on_error() {
+    let s = Scratch::new("noout");
+    s.write("k/kustomization.yaml", "resources:\n- missing.yaml\n");
+    let out = strata(&s.0, &["build", "k", "-o", "out.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!s.0.join("out.yaml").exists());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.yaml"), "{err}");
+}
