@@ -120,8 +120,15 @@ fn remote_error(file: &str, entry: &str) -> Error {
 /// Builds the kustomization in `dir` (root-relative) as `kustomize build` does.
 pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
-    let mut stack = Vec::new();
-    let (k, file) = load_kustomization(fs, dir, &mut warnings)?;
+    let (resmap, k) = accumulate_dir(fs, dir, &mut warnings)?;
+    let resources = finish(resmap, k.sort_options.as_ref())?;
+    Ok(BuildOutput { resources, warnings })
+}
+
+/// The resources of the kustomization in `dir`, before the root-only steps
+/// (hash suffixes, name back-references, sort), and the kustomization itself.
+pub fn accumulate_dir(fs: &dyn FileSystem, dir: &str, warnings: &mut Vec<String>) -> Result<(ResMap, Kustomization)> {
+    let (k, file) = load_kustomization(fs, dir, warnings)?;
     if k.is_component() {
         return Err(Error::new(
             ErrorKind::Invalid,
@@ -129,20 +136,33 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
             "a Component cannot be built on its own; list it under `components` of a kustomization",
         ));
     }
-    let mut ctx = Ctx {
-        fs,
-        dir: dir.to_string(),
-        file,
-        warnings: &mut warnings,
-    };
-    let mut resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut stack)?;
-    transform::hash::add_hash_suffixes(&mut resmap)?;
-    transform::namereference::fix_back_references(&mut resmap)?;
-    let resources = sort::sort(resmap.resources, k.sort_options.as_ref());
-    Ok(BuildOutput {
-        resources,
-        warnings,
-    })
+    let mut ctx = Ctx { fs, dir: dir.to_string(), file, warnings };
+    let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
+    Ok((resmap, k))
+}
+
+/// Applies a kustomization that is not a file on disk (a fleet layer) on top of
+/// `ra`, as a component applies: its resources and generators join `ra`, then its
+/// transformers run over all. `dir` is where its relative paths start; `file`
+/// names it in messages.
+pub fn apply_overlay(
+    fs: &dyn FileSystem,
+    dir: &str,
+    file: &str,
+    k: &Kustomization,
+    ra: ResMap,
+    warnings: &mut Vec<String>,
+) -> Result<ResMap> {
+    let mut ctx = Ctx { fs, dir: dir.to_string(), file: file.to_string(), warnings };
+    accumulate(&mut ctx, k, ra, &mut Vec::new())
+}
+
+/// The steps kustomize runs once at the root: hash suffixes, name
+/// back-references, then the output order.
+pub fn finish(mut ra: ResMap, sort_options: Option<&crate::engine::kustomization::SortOptions>) -> Result<Vec<Resource>> {
+    transform::hash::add_hash_suffixes(&mut ra)?;
+    transform::namereference::fix_back_references(&mut ra)?;
+    Ok(sort::sort(ra.resources, sort_options))
 }
 
 /// Reads and checks `DIR/kustomization.yaml` (or `.yml`, or `Kustomization`).
@@ -206,8 +226,7 @@ pub fn load_kustomization(
             "expected a mapping of kustomization fields",
         ));
     }
-    let k: Kustomization =
-        serde_json::from_value(value).map_err(|e| kustomization_field_error(&file, &text, e))?;
+    let k = kustomization_from_value(&file, &text, value)?;
     if !k.common_labels.is_empty() {
         warnings.push(
             "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically."
@@ -215,6 +234,11 @@ pub fn load_kustomization(
         );
     }
     Ok((k, file))
+}
+
+/// Reads kustomization fields from a parsed document; `text` is its source, for lines in errors.
+pub fn kustomization_from_value(file: &str, text: &str, value: Value) -> Result<Kustomization> {
+    serde_json::from_value(value).map_err(|e| kustomization_field_error(file, text, e))
 }
 
 /// Turns a YAML error into a user error at the file and line.
