@@ -122,12 +122,19 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
     let (resmap, k) = accumulate_dir(fs, dir, &mut warnings)?;
     let resources = finish(resmap, k.sort_options.as_ref())?;
-    Ok(BuildOutput { resources, warnings })
+    Ok(BuildOutput {
+        resources,
+        warnings,
+    })
 }
 
 /// The resources of the kustomization in `dir`, before the root-only steps
 /// (hash suffixes, name back-references, sort), and the kustomization itself.
-pub fn accumulate_dir(fs: &dyn FileSystem, dir: &str, warnings: &mut Vec<String>) -> Result<(ResMap, Kustomization)> {
+pub fn accumulate_dir(
+    fs: &dyn FileSystem,
+    dir: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(ResMap, Kustomization)> {
     let (k, file) = load_kustomization(fs, dir, warnings)?;
     if k.is_component() {
         return Err(Error::new(
@@ -136,7 +143,12 @@ pub fn accumulate_dir(fs: &dyn FileSystem, dir: &str, warnings: &mut Vec<String>
             "a Component cannot be built on its own; list it under `components` of a kustomization",
         ));
     }
-    let mut ctx = Ctx { fs, dir: dir.to_string(), file, warnings };
+    let mut ctx = Ctx {
+        fs,
+        dir: dir.to_string(),
+        file,
+        warnings,
+    };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
 }
@@ -153,13 +165,21 @@ pub fn apply_overlay(
     ra: ResMap,
     warnings: &mut Vec<String>,
 ) -> Result<ResMap> {
-    let mut ctx = Ctx { fs, dir: dir.to_string(), file: file.to_string(), warnings };
+    let mut ctx = Ctx {
+        fs,
+        dir: dir.to_string(),
+        file: file.to_string(),
+        warnings,
+    };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
 
 /// The steps kustomize runs once at the root: hash suffixes, name
 /// back-references, then the output order.
-pub fn finish(mut ra: ResMap, sort_options: Option<&crate::engine::kustomization::SortOptions>) -> Result<Vec<Resource>> {
+pub fn finish(
+    mut ra: ResMap,
+    sort_options: Option<&crate::engine::kustomization::SortOptions>,
+) -> Result<Vec<Resource>> {
     transform::hash::add_hash_suffixes(&mut ra)?;
     transform::namereference::fix_back_references(&mut ra)?;
     Ok(sort::sort(ra.resources, sort_options))

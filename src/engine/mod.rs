@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod fieldspec;
+pub mod fleet;
 pub mod fs;
 pub mod generate;
 pub mod kinds;
