@@ -15,6 +15,64 @@ pub struct Cli {
 pub enum Command {
     /// Build one kustomization to stdout, as `kustomize build DIR` does.
     Build(BuildArgs),
+    /// Render the fleet into the hydrated tree (`output` in strata.yaml).
+    Render(RenderArgs),
+    /// Show the cluster × app matrix that render would produce.
+    Ls(LsArgs),
+    /// Write a small working fleet to start from.
+    Init(InitArgs),
+}
+
+/// Which part of the fleet, shared by render, ls and (later) validate.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Selection {
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Only clusters whose name matches this glob (`prod-*`).
+    #[arg(long, value_name = "GLOB")]
+    pub cluster: Option<String>,
+    /// Only apps whose name (or target path) matches this glob.
+    #[arg(long, value_name = "GLOB")]
+    pub app: Option<String>,
+    /// Only shard I of N (1-based): a stable partition of the (cluster, app) pairs.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Render in memory, write nothing; list stale, missing and extra files (exit 1 if any).
+    #[arg(long)]
+    pub check: bool,
+    /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Threads (default: all cores). The output is the same for any number.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// `text` (a matrix) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to create the fleet (default: the current directory; must be empty).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,11 @@
 //! One module per subcommand; each does its I/O and returns the exit code.
 
 pub mod build;
+pub mod fleet;
+pub mod init;
+pub mod ls;
+pub mod render;
+pub mod tree;
 
 use crate::cli::{Cli, Command};
 
@@ -11,5 +16,8 @@ pub type CommandError = Box<dyn std::error::Error>;
 pub fn run(cli: Cli) -> Result<u8, CommandError> {
     match cli.command {
         Command::Build(args) => build::run(&args),
+        Command::Render(args) => render::run(&args),
+        Command::Ls(args) => ls::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }

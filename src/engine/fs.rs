@@ -263,3 +263,47 @@ mod tests {
         assert!(!fs.is_dir("a/k.yaml"));
     }
 }
+
+/// A view that remembers every file read through it and a hash of its bytes, so a
+/// render can say which inputs made each output.
+pub struct RecordingFs<'a> {
+    inner: &'a dyn FileSystem,
+    reads: std::sync::Mutex<BTreeMap<String, [u8; 32]>>,
+}
+
+impl<'a> RecordingFs<'a> {
+    pub fn new(inner: &'a dyn FileSystem) -> RecordingFs<'a> {
+        RecordingFs {
+            inner,
+            reads: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Paths read so far with the SHA-256 of their bytes, sorted by path.
+    pub fn reads(&self) -> BTreeMap<String, [u8; 32]> {
+        self.reads.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+impl FileSystem for RecordingFs<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        use sha2::Digest;
+        let bytes = self.inner.read(path)?;
+        if let Ok(mut r) = self.reads.lock() {
+            r.insert(path.to_string(), sha2::Sha256::digest(&bytes).into());
+        }
+        Ok(bytes)
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        self.inner.is_dir(path)
+    }
+    fn is_file(&self, path: &str) -> bool {
+        self.inner.is_file(path)
+    }
+    fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
+        self.inner.list_dir(path)
+    }
+    fn root_name(&self) -> String {
+        self.inner.root_name()
+    }
+}

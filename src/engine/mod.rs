@@ -8,12 +8,16 @@ pub mod fs;
 pub mod generate;
 pub mod kinds;
 pub mod kustomization;
+pub mod layout;
 pub mod patch;
 pub mod provenance;
+pub mod render;
 pub mod resmap;
 pub mod resource;
 pub mod sort;
+pub mod template;
 pub mod transform;
+pub mod values;
 
 pub use build::{build, BuildOutput};
 pub use fs::{DiskFs, FileSystem, MemFs};

@@ -1,0 +1,95 @@
+//! `strata render`: the fleet into the hydrated tree, or `--check` against it.
+
+use crate::cli::RenderArgs;
+use crate::commands::{fleet, tree, CommandError};
+use crate::engine::render;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
+    let (root, fs, fleet) = fleet::open(&args.selection)?;
+    let out = fleet::output_dir(&root, &fleet)?;
+    let mut opts = fleet::options(&args.selection)?;
+    for s in &args.set {
+        opts.set
+            .extend(crate::engine::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+    }
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    if show_progress {
+        opts.progress = Some(Arc::new(|done, total| {
+            if total >= 50 && (done % 10 == 0 || done == total) {
+                eprint!("\r\x1b[2Krendering {done}/{total}");
+                if done == total {
+                    eprint!("\r\x1b[2K");
+                }
+            }
+        }));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()?;
+    let tree = pool.install(|| render::render(&fs, &fleet, &opts))?;
+    if !args.quiet {
+        for w in &tree.warnings {
+            eprintln!("{w}");
+        }
+    }
+    let out_name = out
+        .strip_prefix(&root)
+        .unwrap_or(&out)
+        .display()
+        .to_string();
+    if args.check {
+        let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
+        let tree = if partial {
+            tree::keep_unselected(&out, tree)?
+        } else {
+            tree
+        };
+        let s = tree::check(&out, &tree)?;
+        if s.is_clean() {
+            if !args.quiet {
+                println!(
+                    "{out_name}: up to date ({} files, {} renders)",
+                    tree.files.len(),
+                    tree.units.len()
+                );
+            }
+            return Ok(0);
+        }
+        for (label, list) in [
+            ("stale", &s.stale),
+            ("missing", &s.missing),
+            ("extra", &s.extra),
+        ] {
+            for p in list {
+                println!("{label}: {out_name}/{p}");
+            }
+        }
+        eprintln!(
+            "{out_name} is out of date: {} stale, {} missing, {} extra; run `strata render` and commit the result",
+            s.stale.len(),
+            s.missing.len(),
+            s.extra.len()
+        );
+        return Ok(1);
+    }
+    let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
+    let tree = if partial {
+        tree::keep_unselected(&out, tree)?
+    } else {
+        tree
+    };
+    let summary = tree::write(&out, &tree)?;
+    if !args.quiet {
+        println!(
+            "{out_name}: {} renders, {} files ({} written, {} unchanged, {} removed)",
+            tree.units.len(),
+            tree.files.len(),
+            summary.written,
+            summary.unchanged,
+            summary.removed
+        );
+    }
+    Ok(0)
+}

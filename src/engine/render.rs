@@ -1,0 +1,436 @@
+//! Fleet render: every selected (cluster, app) pair through the same engine as
+//! `build`, in parallel, into a hydrated tree held in memory.
+//!
+//! Per pair: the app's base (kustomization, plain manifests or chart) → the app
+//! namespace → each layer overlay present for the cluster, lowest first → the
+//! root-only steps (hash suffixes, name references, sort) → one file per resource.
+
+use crate::engine::build::{self, apply_overlay, finish, kustomization_from_value, yaml_error};
+use crate::engine::fleet::{App, Cluster, Fleet, Source, TargetFiles};
+use crate::engine::fs::{FileSystem, RecordingFs};
+use crate::engine::kustomization::Kustomization;
+use crate::engine::layout;
+use crate::engine::resmap::ResMap;
+use crate::engine::resource::Resource;
+use crate::error::{Error, ErrorKind, Result};
+use crate::yaml;
+use rayon::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Called after each unit with (done, total), for a progress bar.
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// What to render.
+#[derive(Clone, Default)]
+pub struct RenderOptions {
+    /// Glob over cluster names; `None` selects all.
+    pub clusters: Option<globset::GlobMatcher>,
+    /// Glob over app names (or target paths in targets mode); `None` selects all.
+    pub apps: Option<globset::GlobMatcher>,
+    /// `--set a.b=c` overrides, applied last to chart values.
+    pub set: Vec<(Vec<String>, Value)>,
+    /// Only the pairs of shard `index` of `count` (0-based), for CI job matrices.
+    pub shard: Option<(usize, usize)>,
+    /// Told about each finished unit.
+    pub progress: Option<Progress>,
+}
+
+/// One rendered (cluster, app) pair, or one target in targets mode.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub cluster: String,
+    pub app: String,
+    /// Folder in the hydrated tree, relative to the output root.
+    pub dir: String,
+    /// Files it wrote, relative to the output root, in order.
+    pub files: Vec<String>,
+    /// SHA-256 (hex) over strata's version and every input file it read.
+    pub inputs_hash: String,
+}
+
+/// The hydrated tree in memory: file path (relative to the output root) → content.
+#[derive(Clone, Debug, Default)]
+pub struct HydratedTree {
+    pub files: BTreeMap<String, String>,
+    pub units: Vec<Unit>,
+    pub warnings: Vec<String>,
+}
+
+/// A unit of work: a (cluster, app) pair, or a kustomization directory in targets mode.
+enum Job<'f> {
+    Pair(&'f Cluster, &'f App),
+    Target(String),
+}
+
+impl Job<'_> {
+    fn key(&self) -> String {
+        match self {
+            Job::Pair(c, a) => format!("{}/{}", c.name, a.name),
+            Job::Target(t) => t.clone(),
+        }
+    }
+}
+
+/// The (cluster, app) pairs and targets the options select, in render order.
+fn jobs<'f>(fs: &dyn FileSystem, fleet: &'f Fleet, opts: &RenderOptions) -> Result<Vec<Job<'f>>> {
+    let mut jobs = Vec::new();
+    for (c, a) in fleet.pairs() {
+        if opts.clusters.as_ref().is_none_or(|g| g.is_match(&c.name))
+            && opts.apps.as_ref().is_none_or(|g| g.is_match(&a.name))
+        {
+            jobs.push(Job::Pair(c, a));
+        }
+    }
+    for t in expand_targets(fs, &fleet.project.targets)? {
+        if opts.apps.as_ref().is_none_or(|g| g.is_match(&t))
+            && opts.clusters.as_ref().is_none_or(|g| g.is_match(&t))
+        {
+            jobs.push(Job::Target(t));
+        }
+    }
+    if let Some((index, count)) = opts.shard {
+        jobs = jobs
+            .into_iter()
+            .filter(|j| shard_of(&j.key(), count) == index)
+            .collect();
+    }
+    Ok(jobs)
+}
+
+/// A stable shard for a key: the same key lands in the same shard on every machine.
+pub fn shard_of(key: &str, count: usize) -> usize {
+    let h = Sha256::digest(key.as_bytes());
+    (u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) % count.max(1) as u64)
+        as usize
+}
+
+/// Kustomization directories matching the `targets` globs, sorted.
+pub fn expand_targets(fs: &dyn FileSystem, patterns: &[String]) -> Result<Vec<String>> {
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::GlobBuilder::new(p.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    crate::engine::fleet::PROJECT_FILE,
+                    format!("targets: bad pattern '{p}': {e}"),
+                )
+            })?;
+        set.add(glob);
+    }
+    let set = set.build().map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            crate::engine::fleet::PROJECT_FILE,
+            e.to_string(),
+        )
+    })?;
+    let mut out = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(dir) = stack.pop() {
+        let names = fs
+            .list_dir(&dir)
+            .map_err(|e| Error::from(e).in_file(&dir))?;
+        for n in names {
+            if n.starts_with('.') {
+                continue;
+            }
+            let p = if dir.is_empty() {
+                n.clone()
+            } else {
+                format!("{dir}/{n}")
+            };
+            if fs.is_dir(&p) {
+                if set.is_match(&p)
+                    && crate::engine::kustomization::FILE_NAMES
+                        .iter()
+                        .any(|f| fs.is_file(&format!("{p}/{f}")))
+                {
+                    out.push(p.clone());
+                }
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            crate::engine::fleet::PROJECT_FILE,
+            format!("targets {patterns:?} match no directory with a kustomization.yaml; check the patterns"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Renders the selected units in parallel on the current rayon pool. The result
+/// does not depend on the number of threads.
+pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Result<HydratedTree> {
+    let jobs = jobs(fs, fleet, opts)?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<(Unit, Vec<String>, Vec<String>)>> = jobs
+        .par_iter()
+        .map(|j| {
+            let r = render_job(fs, fleet, j, opts);
+            if let Some(p) = &opts.progress {
+                p(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    jobs.len(),
+                );
+            }
+            r
+        })
+        .collect();
+    let mut tree = HydratedTree {
+        warnings: fleet.warnings.clone(),
+        ..Default::default()
+    };
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for r in results {
+        let (unit, contents, warnings) = r?;
+        for w in warnings {
+            if !tree.warnings.contains(&w) {
+                tree.warnings.push(w);
+            }
+        }
+        for (path, content) in unit.files.iter().zip(contents) {
+            if let Some(prev) = owner.insert(path.clone(), format!("{}/{}", unit.cluster, unit.app))
+            {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    crate::engine::fleet::PROJECT_FILE,
+                    format!(
+                        "two renders write {path}: {prev} and {}/{}; make the layout tell them apart (add {{cluster}} and {{app}})",
+                        unit.cluster, unit.app
+                    ),
+                ));
+            }
+            tree.files.insert(path.clone(), content);
+        }
+        tree.units.push(unit);
+    }
+    Ok(tree)
+}
+
+fn render_job(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    job: &Job,
+    opts: &RenderOptions,
+) -> Result<(Unit, Vec<String>, Vec<String>)> {
+    let rec = RecordingFs::new(fs);
+    let mut warnings = Vec::new();
+    let (cluster, app, dir, resources, stream) = match job {
+        Job::Pair(c, a) => {
+            let resources = render_pair(&rec, fleet, c, a, opts, &mut warnings)?;
+            let dir = layout::unit_dir(&fleet.project.layout, c, &a.name).map_err(|e| {
+                Error::new(ErrorKind::Invalid, crate::engine::fleet::PROJECT_FILE, e)
+            })?;
+            (c.name.clone(), a.name.clone(), dir, resources, false)
+        }
+        Job::Target(t) => {
+            let out = build::build(&rec, t)?;
+            warnings.extend(out.warnings);
+            (
+                String::new(),
+                t.clone(),
+                t.clone(),
+                out.resources,
+                fleet.project.target_files == TargetFiles::Stream,
+            )
+        }
+    };
+    let (files, contents) = if stream {
+        let text = yaml::to_yaml_stream(resources.iter().map(|r| &r.doc));
+        (vec![join(&dir, "all.yaml")], vec![text])
+    } else {
+        let names = layout::file_names(&resources);
+        let files = names.iter().map(|n| join(&dir, n)).collect();
+        let contents = resources
+            .iter()
+            .map(|r| yaml::to_yaml(&Value::Object(r.doc.clone())))
+            .collect();
+        (files, contents)
+    };
+    let mut h = Sha256::new();
+    h.update(concat!("strata ", env!("CARGO_PKG_VERSION")).as_bytes());
+    for (path, digest) in rec.reads() {
+        h.update(path.as_bytes());
+        h.update(digest);
+    }
+    let inputs_hash = hex(&h.finalize());
+    Ok((
+        Unit {
+            cluster,
+            app,
+            dir,
+            files,
+            inputs_hash,
+        },
+        contents,
+        warnings,
+    ))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One (cluster, app) pair to its resources, in output order.
+pub fn render_pair(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    opts: &RenderOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Resource>> {
+    let context = template_context(cluster, app, &Value::Null);
+    let layers = load_layers(fs, fleet, cluster, app, &context)?;
+    let base_dir = format!("{}/base", app.dir);
+    let mut ra = match app.source {
+        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings)?.0,
+        Source::Manifests => load_manifests(fs, &base_dir)?,
+        Source::Chart => {
+            let mut values = Value::Null;
+            for l in &layers {
+                crate::engine::values::merge_values(&mut values, &l.values);
+            }
+            render_chart(fs, &base_dir, cluster, app, values, &opts.set)?
+        }
+    };
+    if let Some(ns) = app.namespace.as_deref().filter(|n| !n.is_empty()) {
+        let k = Kustomization {
+            namespace: ns.to_string(),
+            ..Default::default()
+        };
+        ra = apply_overlay(fs, &app.dir, &app.file, &k, ra, warnings)?;
+    }
+    for l in &layers {
+        ra = apply_overlay(fs, &l.dir, &l.file, &l.kustomization, ra, warnings)?;
+    }
+    finish(ra, None)
+}
+
+/// What templates see: the values, the cluster and the app.
+pub fn template_context(cluster: &Cluster, app: &App, values: &Value) -> Value {
+    serde_json::json!({
+        "values": if values.is_null() { Value::Object(Default::default()) } else { values.clone() },
+        "cluster": cluster.to_value(),
+        "app": {"name": app.name, "namespace": app.namespace, "source": format!("{:?}", app.source).to_lowercase()},
+    })
+}
+
+/// A layer overlay file present for a cluster.
+struct Layer {
+    file: String,
+    dir: String,
+    kustomization: Kustomization,
+    values: Value,
+}
+
+fn load_layers(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    context: &Value,
+) -> Result<Vec<Layer>> {
+    let mut out = Vec::new();
+    for layer in &fleet.project.layers {
+        let Some(value) = cluster.attribute(layer) else {
+            continue;
+        };
+        let dir = format!("{}/{layer}", app.dir);
+        let file = ["yaml", "yml"]
+            .iter()
+            .map(|ext| format!("{dir}/{value}.{ext}"))
+            .find(|p| fs.is_file(p));
+        let Some(file) = file else { continue };
+        let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
+        let raw = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
+        let text = if raw.contains("{{") {
+            crate::engine::template::render_str(&raw, &file, context)
+                .map_err(|e| Error::new(ErrorKind::Invalid, file.clone(), e.to_string()))?
+        } else {
+            raw
+        };
+        let doc = yaml::parse_stream(&text)
+            .map_err(|e| yaml_error(&file, e))?
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null());
+        let mut map = match doc {
+            None => Default::default(),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    file,
+                    "a layer file is a mapping: kustomization fields plus `values`",
+                ))
+            }
+        };
+        let values = map.remove("values").unwrap_or(Value::Null);
+        let kustomization = kustomization_from_value(&file, &text, Value::Object(map))?;
+        out.push(Layer {
+            file,
+            dir,
+            kustomization,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Every `*.yaml`/`*.yml` file of a folder, in name order, as resources.
+fn load_manifests(fs: &dyn FileSystem, dir: &str) -> Result<ResMap> {
+    let names = fs.list_dir(dir).map_err(|e| Error::from(e).in_file(dir))?;
+    let mut ra = ResMap::new();
+    for n in names
+        .iter()
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+    {
+        let path = format!("{dir}/{n}");
+        let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, path.clone(), "not UTF-8 text"))?;
+        ra.append_all(build::load_resources(&path, &text)?)?;
+    }
+    Ok(ra)
+}
+
+/// A chart's templates rendered with its values (values.yaml < layers < --set),
+/// checked against values.schema.json first.
+fn render_chart(
+    fs: &dyn FileSystem,
+    dir: &str,
+    cluster: &Cluster,
+    app: &App,
+    layer_values: Value,
+    set: &[(Vec<String>, Value)],
+) -> Result<ResMap> {
+    let _ = (fs, dir, cluster, app, layer_values, set);
+    Err(Error::new(
+        ErrorKind::Invalid,
+        dir,
+        "charts are not supported yet",
+    ))
+}
