@@ -926,6 +926,7 @@ mod tests {
             serde_json::json!({"ba": "base"})
         );
         assert!(gen.meta.needs_hash);
+        assert!(gen.name().ends_with("gen-fbcmkbc66h"), "{}", gen.name());
         let plain = by_kind("ConfigMap", "plain");
         assert_eq!(
             plain.doc["data"],
@@ -936,9 +937,55 @@ mod tests {
             "merged into a plain resource: no hash"
         );
         assert_eq!(plain.origin.file, "base/cm.yaml");
+        assert!(plain.name().ends_with("plain"), "{}", plain.name());
         let s = by_kind("Secret", "s");
         assert_eq!(s.doc["type"], "Opaque");
         assert_eq!(s.doc["data"], serde_json::json!({"x": "eQ=="}));
         assert!(s.meta.needs_hash);
+        assert!(s.name().ends_with("s-t86b282gdf"), "{}", s.name());
+    }
+
+    /// A base generator without hash stays without one when an overlay merges
+    /// into it with the hash enabled (kubectl kustomize: name `nohash`).
+    #[test]
+    fn merge_keeps_hash_only_when_both_sides_want_it() {
+        let fs = MemFs::from_files([
+            (
+                "base/kustomization.yaml",
+                "configMapGenerator:\n- name: nohash\n  literals: [a=1]\n  options: {disableNameSuffixHash: true}\n",
+            ),
+            (
+                "ov/kustomization.yaml",
+                "resources: [../base]\nconfigMapGenerator:\n- name: nohash\n  behavior: merge\n  literals: [b=2]\n",
+            ),
+        ]);
+        let out = build(&fs, "ov").unwrap();
+        assert_eq!(out.resources.len(), 1);
+        assert_eq!(out.resources[0].name(), "nohash");
+        assert_eq!(
+            out.resources[0].doc["data"],
+            serde_json::json!({"a": "1", "b": "2"})
+        );
+    }
+
+    /// A component's generators merge into the parent's and read files from
+    /// the component's directory (kubectl kustomize: cfg-b8k62cd524, extra-cb6gbmhkcc).
+    #[test]
+    fn component_generators_merge_into_the_parent() {
+        let fs = MemFs::from_files([
+            (
+                "c/kustomization.yaml",
+                "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [region=eu]\nsecretGenerator:\n- name: extra\n  envs: [s.env]\n",
+            ),
+            ("c/s.env", "PASS=x\n"),
+            (
+                "app/kustomization.yaml",
+                "configMapGenerator:\n- name: cfg\n  literals: [a=b]\ncomponents: [../c]\n",
+            ),
+        ]);
+        let out = build(&fs, "app").unwrap();
+        let names: Vec<&str> = out.resources.iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["cfg-b8k62cd524", "extra-cb6gbmhkcc"]);
+        assert_eq!(out.resources[1].origin.file, "c/kustomization.yaml");
     }
 }

@@ -268,6 +268,17 @@ mod tests {
     }
 
     #[test]
+    fn non_string_data_values_hash_as_numbers_and_booleans() {
+        // A patch put these into a generated ConfigMap; kubectl kustomize: num-98bgkb5949.
+        assert_eq!(
+            hash(json!({"kind": "ConfigMap", "metadata": {"name": "num"},
+                "data": {"a": "1", "big": 12345678901234567890u64, "f": 1.5, "n": 3,
+                    "s": "<x&y>", "t": true}})),
+            "98bgkb5949"
+        );
+    }
+
+    #[test]
     fn go_json_matches_encoding_json() {
         let mut s = String::new();
         go_json(
