@@ -435,7 +435,7 @@ fn parse_env(
 
 /// Base64 as kustomize writes it: lines of 70 characters, each followed by a
 /// newline when there is more than one line.
-pub fn encode_base64(bytes: &[u8]) -> String {
+fn encode_base64(bytes: &[u8]) -> String {
     const LINE: usize = 70;
     let enc = base64::engine::general_purpose::STANDARD.encode(bytes);
     if enc.len() < LINE {
