@@ -103,6 +103,15 @@ fn end_to_end_same_names_in_different_namespaces() {
 }
 
 #[test]
+fn end_to_end_namespace_quirks_of_mapping_references() {
+    // kustomize quirks kept: a subject or webhook service naming namespace ns-a only
+    // matches objects that *started* in ns-a when any object did (here the Ingress),
+    // so the namespaced subject stays `sa` while the bare one becomes t-a-sa/ns-a;
+    // a Deployment in ns-b never sees ns-a's ConfigMap or ServiceAccount.
+    assert_builds(QUIRKS_FILES, "top", QUIRKS_EXPECTED);
+}
+
+#[test]
 fn hashed_config_map_is_followed_in_every_pod_field() {
     let dep = res(json!({
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
@@ -1282,4 +1291,207 @@ spec:
       - configMap:
           name: b-cm
         name: v
+"#;
+
+const QUIRKS_FILES: &[(&str, &str)] = &[
+    (
+        "a/kustomization.yaml",
+        r#"namePrefix: a-
+namespace: ns-a
+resources:
+- res.yaml
+"#,
+    ),
+    (
+        "a/res.yaml",
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: role
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: sa
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: svc
+"#,
+    ),
+    (
+        "top/kustomization.yaml",
+        r#"namePrefix: t-
+resources:
+- ../a
+- res.yaml
+"#,
+    ),
+    (
+        "top/res.yaml",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: dep
+  namespace: ns-b
+spec:
+  template:
+    spec:
+      serviceAccountName: sa
+      volumes:
+      - name: v
+        configMap:
+          name: cm
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: rb
+  namespace: ns-b
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: role
+subjects:
+- kind: ServiceAccount
+  name: sa
+  namespace: ns-a
+- kind: ServiceAccount
+  name: sa
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ing
+  namespace: ns-b
+spec:
+  defaultBackend:
+    service:
+      name: svc
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ing
+  namespace: ns-a
+spec:
+  defaultBackend:
+    service:
+      name: svc
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: vwc
+webhooks:
+- name: a.b.c
+  clientConfig:
+    service:
+      name: svc
+      namespace: ns-a
+- name: d.e.f
+  clientConfig:
+    service:
+      name: svc
+      namespace: ns-b
+"#,
+    ),
+];
+/// `kubectl kustomize` (v5.5.0) output for QUIRKS_FILES.
+const QUIRKS_EXPECTED: &str = r#"apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: t-a-sa
+  namespace: ns-a
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: t-a-role
+  namespace: ns-a
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: t-rb
+  namespace: ns-b
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: role
+subjects:
+- kind: ServiceAccount
+  name: sa
+  namespace: ns-a
+- kind: ServiceAccount
+  name: t-a-sa
+  namespace: ns-a
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: t-a-cm
+  namespace: ns-a
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: t-a-svc
+  namespace: ns-a
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: t-dep
+  namespace: ns-b
+spec:
+  template:
+    spec:
+      serviceAccountName: sa
+      volumes:
+      - configMap:
+          name: cm
+        name: v
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: t-ing
+  namespace: ns-a
+spec:
+  defaultBackend:
+    service:
+      name: t-a-svc
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: t-ing
+  namespace: ns-b
+spec:
+  defaultBackend:
+    service:
+      name: svc
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: t-vwc
+webhooks:
+- clientConfig:
+    service:
+      name: svc
+      namespace: ns-a
+  name: a.b.c
+- clientConfig:
+    service:
+      name: svc
+      namespace: ns-b
+  name: d.e.f
 "#;
