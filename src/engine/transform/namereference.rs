@@ -11,14 +11,14 @@
 //!    they share a namespace, or the referral is a ServiceAccount (a RoleBinding's
 //!    candidate set also includes the namespaces its ServiceAccount subjects name);
 //! 3. a mapping with `namespace` (a subject, a webhook's service) keeps only objects
-//!    whose original namespace is that one (or, when no object started there, whose
-//!    current namespace is);
+//!    whose original namespace is that one (or, when no object the referrer may see
+//!    started there, whose current namespace is); cluster-scoped objects never match;
 //! 4. if several remain, those whose prefixes and suffixes end like the referrer's,
 //!    and if still several, those whose affixes equal the referrer's; several left
 //!    with one name (and namespace) are one referral, otherwise it is an error.
 //!
-//! Objects never renamed are never candidates, so a reference to something outside
-//! the build, or to an object whose name did not change, is left alone.
+//! Objects without a previous identity (never renamed nor given a namespace) are
+//! never candidates, so a reference to something outside the build is left alone.
 
 use super::namereference_table::NAME_REFERENCES;
 use crate::engine::resmap::ResMap;
