@@ -338,7 +338,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs a group-aware Gvk::is_cluster_scoped (engine/kinds.rs)"]
     fn a_namespace_kind_of_another_group_is_namespaced() {
         // kustomize takes scope from its schema by apiVersion and kind: an
         // `example.com/v1` Namespace is namespaced and keeps its name.
