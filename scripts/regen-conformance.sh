@@ -16,8 +16,8 @@
 #            stderr, e.g. the commonLabels deprecation warning); removes expected-error.
 #   failure: expected-error = "exit: <code>", "keywords: ..." (kept from the existing file:
 #            keywords are chosen by hand), then kubectl's stderr, with the case directory's
-#            absolute path replaced by "<case>" and klog's timestamp and pid dropped, so the
-#            file does not change from one checkout or run to the next.
+#            absolute path replaced by "<case>", and klog's timestamp and pid and Go
+#            pointer values masked, so the file does not change between checkouts or runs.
 #            Removes expected.yaml / expected.stderr.
 # A case that flips between success and failure is reported, so a changed kustomize (or a
 # broken input tree) does not slip through silently.
@@ -87,7 +87,7 @@ for case in "${cases[@]}"; do
         {
             echo "exit: $code"
             echo "$keywords"
-            sed -E -e "s#$dir#<case>#g" -e 's/^E[0-9]{4} [0-9:.]+ +[0-9]+ ([a-z_]+\.go:[0-9]+\] )/E \1/' "$err"
+            sed -E -e "s#$dir#<case>#g" -e 's/0xc[0-9a-f]{6,}/0xADDR/g' -e 's/^E[0-9]{4} [0-9:.]+ +[0-9]+ ([a-z_]+\.go:[0-9]+\] )/E \1/' "$err"
         } >"$dir/expected-error"
         rm -f "$out" "$err" "$dir/expected.yaml" "$dir/expected.stderr"
         [ "$was_ok" = yes ] && echo "regen-conformance: $case: WAS a success case, now fails" >&2
