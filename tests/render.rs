@@ -1,0 +1,201 @@
+//! `strata render`, `ls` and `init` as a user runs them on the bundled examples.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata")).current_dir(dir).args(args).output().expect("run strata")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A copy of an example in a scratch folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn example(name: &str, tag: &str) -> Scratch {
+        let dest = std::env::temp_dir().join(format!("strata-render-{name}-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dest);
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name), &dest);
+        let _ = std::fs::remove_dir_all(dest.join("rendered"));
+        Scratch(dest)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir`, relative path → content.
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+fn tree_listing(tree: &BTreeMap<String, String>, only: impl Fn(&str) -> bool) -> String {
+    let mut s = String::new();
+    for (p, c) in tree.iter().filter(|(p, _)| only(p)) {
+        s.push_str(&format!("=== {p}\n{c}"));
+    }
+    s
+}
+
+#[test]
+fn examples_render_to_their_snapshots() {
+    for name in ["env-clusters", "regions", "tenants"] {
+        let s = Scratch::example(name, "snap");
+        let out = strata(&s.0, &["render", "--quiet"]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        let tree = read_tree(&s.0.join("rendered"));
+        insta::assert_snapshot!(format!("example-{name}"), tree_listing(&tree, |p| !p.starts_with(".strata/")));
+    }
+}
+
+#[test]
+fn edge_fleet_renders_every_shop_and_the_same_with_any_thread_count() {
+    let one = Scratch::example("edge-fleet", "j1");
+    let two = Scratch::example("edge-fleet", "j2");
+    let a = strata(&one.0, &["render", "-j", "1", "--quiet"]);
+    let b = strata(&two.0, &["render", "-j", "2", "--quiet"]);
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let ta = read_tree(&one.0.join("rendered"));
+    let tb = read_tree(&two.0.join("rendered"));
+    assert_eq!(ta, tb, "output differs between -j 1 and -j 2");
+    let shops: std::collections::BTreeSet<&str> =
+        ta.keys().filter_map(|p| p.strip_prefix("shops/")).filter_map(|p| p.split('/').nth(1)).collect();
+    assert_eq!(shops.len(), 200);
+    insta::assert_snapshot!(
+        "example-edge-fleet-two-shops",
+        tree_listing(&ta, |p| p.contains("/shop-0001/") || p.contains("/shop-0010/"))
+    );
+}
+
+#[test]
+fn check_reports_stale_missing_and_extra_and_render_fixes_them() {
+    let s = Scratch::example("env-clusters", "check");
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "nothing rendered yet: everything is missing");
+    assert!(text(&out.stdout).contains("missing: rendered/apps/dev/dev-1/web/deployment-web.yaml"), "{}", text(&out.stdout));
+    assert!(!s.0.join("rendered").exists(), "--check must write nothing");
+
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let dep = s.0.join("rendered/apps/prod/prod-1/web/deployment-web.yaml");
+    std::fs::write(&dep, "edited by hand\n").unwrap();
+    std::fs::remove_file(s.0.join("rendered/apps/dev/dev-1/web/service-web.yaml")).unwrap();
+    std::fs::remove_file(s.0.join("clusters/prod-2.yaml")).unwrap();
+    std::fs::write(s.0.join("rendered/NOTES.md"), "mine\n").unwrap();
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let o = text(&out.stdout);
+    assert!(o.contains("stale: rendered/apps/prod/prod-1/web/deployment-web.yaml"), "{o}");
+    assert!(o.contains("missing: rendered/apps/dev/dev-1/web/service-web.yaml"), "{o}");
+    assert!(o.contains("extra: rendered/apps/prod/prod-2/web/deployment-web.yaml"), "{o}");
+    assert!(!o.contains("NOTES.md"), "files strata does not own are not its business: {o}");
+
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    assert_eq!(strata(&s.0, &["render", "--check", "--quiet"]).status.code(), Some(0));
+    assert!(!s.0.join("rendered/apps/prod/prod-2").exists(), "the removed cluster's files are deleted");
+    assert_eq!(std::fs::read_to_string(s.0.join("rendered/NOTES.md")).unwrap(), "mine\n", "user files are kept");
+}
+
+#[test]
+fn bad_input_exits_2_and_leaves_the_tree_as_it_was() {
+    let s = Scratch::example("env-clusters", "bad");
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    let before = read_tree(&s.0.join("rendered"));
+    let cases: &[(&str, &str, &str)] = &[
+        ("clusters/dev-1.yaml", "name: dev-1\nregion: eu\n", "`env`"),
+        ("clusters/dup.yaml", "name: prod-1\nenv: prod\n", "already used"),
+        ("apps/web/env/prod.yaml", "patches:\n- path: missing-patch.yaml\n", "missing-patch.yaml"),
+        ("strata.yaml", "output: rendered\nlayout: \"{zone}/{cluster}/{app}\"\n", "{zone}"),
+        ("apps/web/env/dev.yaml", "images: [\n", "apps/web/env/dev.yaml"),
+    ];
+    for (file, content, words) in cases {
+        let path = s.0.join(file);
+        let saved = std::fs::read(&path).ok();
+        std::fs::write(&path, content).unwrap();
+        let out = strata(&s.0, &["render"]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains(words), "{file}: expected {words:?} in: {err}");
+        assert!(err.contains(file.rsplit('/').next().unwrap()), "{file}: the message names the file: {err}");
+        assert_eq!(read_tree(&s.0.join("rendered")), before, "{file}: the tree changed");
+        match saved {
+            Some(b) => std::fs::write(&path, b).unwrap(),
+            None => std::fs::remove_file(&path).unwrap(),
+        }
+    }
+}
+
+#[test]
+fn refuses_to_write_into_a_folder_it_does_not_own() {
+    let s = Scratch::example("env-clusters", "owned");
+    std::fs::create_dir_all(s.0.join("rendered")).unwrap();
+    std::fs::write(s.0.join("rendered/important.yaml"), "keep me\n").unwrap();
+    let out = strata(&s.0, &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no .strata/manifest.json"), "{}", text(&out.stderr));
+    assert_eq!(read_tree(&s.0.join("rendered")).len(), 1);
+}
+
+#[test]
+fn ls_shows_the_matrix_and_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/env-clusters");
+    let out = strata(&root, &["ls"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!("ls-env-clusters", text(&out.stdout));
+    let out = strata(&root, &["ls", "--format", "json", "--cluster", "prod-*"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs: Vec<String> = v["pairs"].as_array().unwrap().iter().map(|p| format!("{}/{}", p["cluster"], p["app"])).collect();
+    assert_eq!(pairs, vec![r#""prod-1"/"web""#, r#""prod-1"/"worker""#, r#""prod-2"/"web""#, r#""prod-2"/"worker""#]);
+}
+
+#[test]
+fn init_creates_a_fleet_that_renders() {
+    let dir = std::env::temp_dir().join(format!("strata-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(env!("CARGO_BIN_EXE_strata")).args(["init"]).arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = strata(&dir, &["render", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tree = read_tree(&dir.join("rendered"));
+    assert!(tree.contains_key("apps/prod/prod-eu-1/hello/deployment-hello.yaml"), "{:?}", tree.keys());
+    let again = Command::new(env!("CARGO_BIN_EXE_strata")).args(["init"]).arg(&dir).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "init refuses a non-empty folder");
+    let _ = std::fs::remove_dir_all(&dir);
+}
