@@ -12,7 +12,9 @@ pub mod provenance;
 pub mod resmap;
 pub mod resource;
 pub mod sort;
+pub mod template;
 pub mod transform;
+pub mod values;
 
 pub use build::{build, BuildOutput};
 pub use fs::{DiskFs, FileSystem, MemFs};
