@@ -27,10 +27,15 @@
 //! | `quote v...` | each non-null argument in double quotes (Go `%q`), joined by spaces |
 //! | `b64enc s`, `sha256sum s`, `lower s`, `upper s` | as in Helm |
 //! | `eq a b`, `ne a b`, `and a b...`, `or a b...`, `not a` | handlebars' built-ins, booleans |
-//! | `include "name" ctx` | the partial rendered with `ctx` (the current context if omitted) |
+//! | `include "name" ctx` | the partial rendered with `ctx` (the root context if omitted) |
 //!
 //! Scalars given to string helpers are printed as in YAML (`5`, `true`; `null` is
 //! empty); lists and maps as compact JSON.
+//!
+//! Handlebars, not Go templates: the current context is `this` (not `.`), the root
+//! is `@root`, whitespace control is `{{~ x ~}}` (not `{{- x -}}`), helpers take
+//! arguments in prefix form (`{{nindent 4 (toYaml values.x)}}`, no pipes), and a
+//! block helper alone on its line (`{{#if ...}}`) takes its line with it.
 
 use std::cell::Cell;
 use std::fmt;

@@ -15,6 +15,8 @@ use serde_json::{Map, Value};
 /// Largest list index `--set` accepts (Helm's limit), so `a[99999999]=1` cannot
 /// allocate a huge list.
 const MAX_INDEX: usize = 65_536;
+/// Longest schema message that may quote the failing value in full.
+const MAX_MESSAGE: usize = 160;
 
 /// Layers `overlay` over `base`, in place.
 ///
@@ -335,7 +337,8 @@ pub fn set_values(values: &mut Value, expr: &str) -> Result<(), String> {
 /// An unusable schema gives one message naming `schema_file`.
 pub fn check_schema(values: &Value, schema: &Value, schema_file: &str) -> Result<(), Vec<String>> {
     let validator = jsonschema::validator_for(schema).map_err(|e| {
-        let at = e.schema_path().as_str();
+        // The meta-schema check reports where in the user's schema the problem is.
+        let at = e.instance_path().as_str();
         let at = if at.is_empty() {
             String::new()
         } else {
@@ -349,7 +352,14 @@ pub fn check_schema(values: &Value, schema: &Value, schema_file: &str) -> Result
     for error in validator.iter_errors(values) {
         let path = error.instance_path().as_str();
         let path = if path.is_empty() { "(root)" } else { path };
-        let message = format!("{path}: {error}");
+        // The message quotes the failing value: keep it short when the value is big.
+        let full = error.to_string();
+        let what = if full.len() > MAX_MESSAGE {
+            error.masked().to_string()
+        } else {
+            full
+        };
+        let message = format!("{path}: {what}");
         if !messages.contains(&message) {
             messages.push(message);
         }
@@ -552,6 +562,14 @@ mod tests {
     }
 
     #[test]
+    fn schema_messages_stay_short() {
+        let big: Vec<String> = (0..50).map(|i| format!("item-{i}")).collect();
+        let schema = json!({"properties": {"list": {"maxItems": 2}}});
+        let errors = check_schema(&json!({"list": big}), &schema, "s.json").unwrap_err();
+        assert_eq!(errors, vec!["/list: value has more than 2 items"]);
+    }
+
+    #[test]
     fn schema_2020_12() {
         let schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -576,7 +594,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.len(), 1);
         assert!(
-            errors[0].starts_with("apps/web/base/values.schema.json is not a usable JSON Schema"),
+            errors[0].starts_with(
+                "apps/web/base/values.schema.json is not a usable JSON Schema at /type: "
+            ),
             "{}",
             errors[0]
         );
