@@ -1176,6 +1176,12 @@ spec:
     }
 
     #[test]
+    fn template_set_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<TemplateSet>();
+    }
+
+    #[test]
     fn partial_names() {
         assert!(is_partial("a/b/_helpers.tpl"));
         assert!(!is_partial("a/_b/c.yaml"));
