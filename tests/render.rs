@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn strata(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata")).current_dir(dir).args(args).output().expect("run strata")
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run strata")
 }
 
 fn text(b: &[u8]) -> String {
@@ -17,9 +21,15 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn example(name: &str, tag: &str) -> Scratch {
-        let dest = std::env::temp_dir().join(format!("strata-render-{name}-{tag}-{}", std::process::id()));
+        let dest =
+            std::env::temp_dir().join(format!("strata-render-{name}-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dest);
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name), &dest);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(name),
+            &dest,
+        );
         let _ = std::fs::remove_dir_all(dest.join("rendered"));
         Scratch(dest)
     }
@@ -49,13 +59,20 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd {
             let e = e.unwrap();
             if e.file_type().unwrap().is_dir() {
                 stack.push(e.path());
             } else {
-                let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = e
+                    .path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read_to_string(e.path()).unwrap_or_default());
             }
         }
@@ -78,7 +95,10 @@ fn examples_render_to_their_snapshots() {
         let out = strata(&s.0, &["render", "--quiet"]);
         assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
         let tree = read_tree(&s.0.join("rendered"));
-        insta::assert_snapshot!(format!("example-{name}"), tree_listing(&tree, |p| !p.starts_with(".strata/")));
+        insta::assert_snapshot!(
+            format!("example-{name}"),
+            tree_listing(&tree, |p| !p.starts_with(".strata/"))
+        );
     }
 }
 
@@ -93,12 +113,16 @@ fn edge_fleet_renders_every_shop_and_the_same_with_any_thread_count() {
     let ta = read_tree(&one.0.join("rendered"));
     let tb = read_tree(&two.0.join("rendered"));
     assert_eq!(ta, tb, "output differs between -j 1 and -j 2");
-    let shops: std::collections::BTreeSet<&str> =
-        ta.keys().filter_map(|p| p.strip_prefix("shops/")).filter_map(|p| p.split('/').nth(1)).collect();
+    let shops: std::collections::BTreeSet<&str> = ta
+        .keys()
+        .filter_map(|p| p.strip_prefix("shops/"))
+        .filter_map(|p| p.split('/').nth(1))
+        .collect();
     assert_eq!(shops.len(), 200);
     insta::assert_snapshot!(
         "example-edge-fleet-two-shops",
-        tree_listing(&ta, |p| p.contains("/shop-0001/") || p.contains("/shop-0010/"))
+        tree_listing(&ta, |p| p.contains("/shop-0001/")
+            || p.contains("/shop-0010/"))
     );
 }
 
@@ -106,15 +130,30 @@ fn edge_fleet_renders_every_shop_and_the_same_with_any_thread_count() {
 fn check_reports_stale_missing_and_extra_and_render_fixes_them() {
     let s = Scratch::example("env-clusters", "check");
     let out = strata(&s.0, &["render", "--check"]);
-    assert_eq!(out.status.code(), Some(1), "nothing rendered yet: everything is missing");
-    assert!(text(&out.stdout).contains("missing: rendered/apps/dev/dev-1/web/deployment-web.yaml"), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing rendered yet: everything is missing"
+    );
+    assert!(
+        text(&out.stdout).contains("missing: rendered/apps/dev/dev-1/web/deployment-web.yaml"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(!s.0.join("rendered").exists(), "--check must write nothing");
 
     assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
     let out = strata(&s.0, &["render", "--check"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 
-    let dep = s.0.join("rendered/apps/prod/prod-1/web/deployment-web.yaml");
+    let dep =
+        s.0.join("rendered/apps/prod/prod-1/web/deployment-web.yaml");
     std::fs::write(&dep, "edited by hand\n").unwrap();
     std::fs::remove_file(s.0.join("rendered/apps/dev/dev-1/web/service-web.yaml")).unwrap();
     std::fs::remove_file(s.0.join("clusters/prod-2.yaml")).unwrap();
@@ -122,15 +161,39 @@ fn check_reports_stale_missing_and_extra_and_render_fixes_them() {
     let out = strata(&s.0, &["render", "--check"]);
     assert_eq!(out.status.code(), Some(1));
     let o = text(&out.stdout);
-    assert!(o.contains("stale: rendered/apps/prod/prod-1/web/deployment-web.yaml"), "{o}");
-    assert!(o.contains("missing: rendered/apps/dev/dev-1/web/service-web.yaml"), "{o}");
-    assert!(o.contains("extra: rendered/apps/prod/prod-2/web/deployment-web.yaml"), "{o}");
-    assert!(!o.contains("NOTES.md"), "files strata does not own are not its business: {o}");
+    assert!(
+        o.contains("stale: rendered/apps/prod/prod-1/web/deployment-web.yaml"),
+        "{o}"
+    );
+    assert!(
+        o.contains("missing: rendered/apps/dev/dev-1/web/service-web.yaml"),
+        "{o}"
+    );
+    assert!(
+        o.contains("extra: rendered/apps/prod/prod-2/web/deployment-web.yaml"),
+        "{o}"
+    );
+    assert!(
+        !o.contains("NOTES.md"),
+        "files strata does not own are not its business: {o}"
+    );
 
     assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
-    assert_eq!(strata(&s.0, &["render", "--check", "--quiet"]).status.code(), Some(0));
-    assert!(!s.0.join("rendered/apps/prod/prod-2").exists(), "the removed cluster's files are deleted");
-    assert_eq!(std::fs::read_to_string(s.0.join("rendered/NOTES.md")).unwrap(), "mine\n", "user files are kept");
+    assert_eq!(
+        strata(&s.0, &["render", "--check", "--quiet"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(
+        !s.0.join("rendered/apps/prod/prod-2").exists(),
+        "the removed cluster's files are deleted"
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.0.join("rendered/NOTES.md")).unwrap(),
+        "mine\n",
+        "user files are kept"
+    );
 }
 
 #[test]
@@ -140,10 +203,26 @@ fn bad_input_exits_2_and_leaves_the_tree_as_it_was() {
     let before = read_tree(&s.0.join("rendered"));
     let cases: &[(&str, &str, &str)] = &[
         ("clusters/dev-1.yaml", "name: dev-1\nregion: eu\n", "`env`"),
-        ("clusters/dup.yaml", "name: prod-1\nenv: prod\n", "already used"),
-        ("apps/web/env/prod.yaml", "patches:\n- path: missing-patch.yaml\n", "missing-patch.yaml"),
-        ("strata.yaml", "output: rendered\nlayout: \"{zone}/{cluster}/{app}\"\n", "{zone}"),
-        ("apps/web/env/dev.yaml", "images: [\n", "apps/web/env/dev.yaml"),
+        (
+            "clusters/dup.yaml",
+            "name: prod-1\nenv: prod\n",
+            "already used",
+        ),
+        (
+            "apps/web/env/prod.yaml",
+            "patches:\n- path: missing-patch.yaml\n",
+            "missing-patch.yaml",
+        ),
+        (
+            "strata.yaml",
+            "output: rendered\nlayout: \"{zone}/{cluster}/{app}\"\n",
+            "{zone}",
+        ),
+        (
+            "apps/web/env/dev.yaml",
+            "images: [\n",
+            "apps/web/env/dev.yaml",
+        ),
     ];
     for (file, content, words) in cases {
         let path = s.0.join(file);
@@ -153,8 +232,15 @@ fn bad_input_exits_2_and_leaves_the_tree_as_it_was() {
         assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out.stderr));
         let err = text(&out.stderr);
         assert!(err.contains(words), "{file}: expected {words:?} in: {err}");
-        assert!(err.contains(file.rsplit('/').next().unwrap()), "{file}: the message names the file: {err}");
-        assert_eq!(read_tree(&s.0.join("rendered")), before, "{file}: the tree changed");
+        assert!(
+            err.contains(file.rsplit('/').next().unwrap()),
+            "{file}: the message names the file: {err}"
+        );
+        assert_eq!(
+            read_tree(&s.0.join("rendered")),
+            before,
+            "{file}: the tree changed"
+        );
         match saved {
             Some(b) => std::fs::write(&path, b).unwrap(),
             None => std::fs::remove_file(&path).unwrap(),
@@ -169,7 +255,11 @@ fn refuses_to_write_into_a_folder_it_does_not_own() {
     std::fs::write(s.0.join("rendered/important.yaml"), "keep me\n").unwrap();
     let out = strata(&s.0, &["render"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no .strata/manifest.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no .strata/manifest.json"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(read_tree(&s.0.join("rendered")).len(), 1);
 }
 
@@ -181,21 +271,50 @@ fn ls_shows_the_matrix_and_json() {
     insta::assert_snapshot!("ls-env-clusters", text(&out.stdout));
     let out = strata(&root, &["ls", "--format", "json", "--cluster", "prod-*"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let pairs: Vec<String> = v["pairs"].as_array().unwrap().iter().map(|p| format!("{}/{}", p["cluster"], p["app"])).collect();
-    assert_eq!(pairs, vec![r#""prod-1"/"web""#, r#""prod-1"/"worker""#, r#""prod-2"/"web""#, r#""prod-2"/"worker""#]);
+    let pairs: Vec<String> = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}/{}", p["cluster"], p["app"]))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            r#""prod-1"/"web""#,
+            r#""prod-1"/"worker""#,
+            r#""prod-2"/"web""#,
+            r#""prod-2"/"worker""#
+        ]
+    );
 }
 
 #[test]
 fn init_creates_a_fleet_that_renders() {
     let dir = std::env::temp_dir().join(format!("strata-init-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = Command::new(env!("CARGO_BIN_EXE_strata")).args(["init"]).arg(&dir).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["init"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = strata(&dir, &["render", "--quiet"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let tree = read_tree(&dir.join("rendered"));
-    assert!(tree.contains_key("apps/prod/prod-eu-1/hello/deployment-hello.yaml"), "{:?}", tree.keys());
-    let again = Command::new(env!("CARGO_BIN_EXE_strata")).args(["init"]).arg(&dir).output().unwrap();
-    assert_eq!(again.status.code(), Some(2), "init refuses a non-empty folder");
+    assert!(
+        tree.contains_key("apps/prod/prod-eu-1/hello/deployment-hello.yaml"),
+        "{:?}",
+        tree.keys()
+    );
+    let again = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["init"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "init refuses a non-empty folder"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

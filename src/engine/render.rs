@@ -30,7 +30,7 @@ pub struct RenderOptions {
     /// Glob over app names (or target paths in targets mode); `None` selects all.
     pub apps: Option<globset::GlobMatcher>,
     /// `--set a.b=c` overrides, applied last to chart values.
-    pub set: Vec<(Vec<String>, Value)>,
+    pub set: Vec<crate::engine::values::SetAssignment>,
     /// Only the pairs of shard `index` of `count` (0-based), for CI job matrices.
     pub shard: Option<(usize, usize)>,
     /// Told about each finished unit.
@@ -367,8 +367,7 @@ fn load_layers(
         let raw = String::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
         let text = if raw.contains("{{") {
-            crate::engine::template::render_str(&raw, &file, context)
-                .map_err(|e| Error::new(ErrorKind::Invalid, file.clone(), e.to_string()))?
+            crate::engine::template::render_str(&raw, &file, context)?
         } else {
             raw
         };
@@ -425,12 +424,74 @@ fn render_chart(
     cluster: &Cluster,
     app: &App,
     layer_values: Value,
-    set: &[(Vec<String>, Value)],
+    set: &[crate::engine::values::SetAssignment],
 ) -> Result<ResMap> {
-    let _ = (fs, dir, cluster, app, layer_values, set);
-    Err(Error::new(
-        ErrorKind::Invalid,
-        dir,
-        "charts are not supported yet",
-    ))
+    use crate::engine::values;
+    let read = |path: &str| -> Result<String> {
+        let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
+        String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))
+    };
+    let values_file = format!("{dir}/values.yaml");
+    let mut merged = Value::Object(Default::default());
+    if fs.is_file(&values_file) {
+        let text = read(&values_file)?;
+        let doc = yaml::parse_stream(&text).map_err(|e| yaml_error(&values_file, e))?;
+        if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
+            merged = v;
+        }
+    }
+    values::merge_values(&mut merged, &layer_values);
+    for a in set {
+        values::apply_set(&mut merged, &a.path, a.value.clone());
+    }
+    let schema_file = format!("{dir}/values.schema.json");
+    if fs.is_file(&schema_file) {
+        let schema: Value = serde_json::from_str(&read(&schema_file)?).map_err(|e| {
+            Error::new(
+                ErrorKind::Syntax,
+                schema_file.clone(),
+                format!("invalid JSON: {e}"),
+            )
+            .at_line(e.line() as u32)
+        })?;
+        if let Err(problems) = values::check_schema(&merged, &schema, &schema_file) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                schema_file,
+                format!(
+                    "the values for cluster {} do not match the schema: {}; fix values.yaml, the layer values or --set",
+                    cluster.name,
+                    problems.join("; ")
+                ),
+            ));
+        }
+    }
+    let tdir = format!("{dir}/templates");
+    if !fs.is_dir(&tdir) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            app.file.clone(),
+            format!("app {} has source: chart but {tdir}/ does not exist; add templates or change `source`", app.name),
+        ));
+    }
+    let mut sources = Vec::new();
+    for n in fs
+        .list_dir(&tdir)
+        .map_err(|e| Error::from(e).in_file(&tdir))?
+    {
+        if [".yaml", ".yml", ".tpl"].iter().any(|ext| n.ends_with(ext)) {
+            let path = format!("{tdir}/{n}");
+            sources.push((path.clone(), read(&path)?));
+        }
+    }
+    let set = crate::engine::template::TemplateSet::new(
+        sources.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+    )?;
+    let context = template_context(cluster, app, &merged);
+    let mut ra = ResMap::new();
+    for name in set.outputs() {
+        let text = set.render(name, &context)?;
+        ra.append_all(build::load_resources(name, &text)?)?;
+    }
+    Ok(ra)
 }

@@ -1,26 +1,616 @@
-//! PLACEHOLDER: Helm-style values layering (being written on the `chart` branch).
-use serde_json::Value;
+//! Chart values: Helm-style layering, `--set` expressions and JSON Schema checks.
+//!
+//! Pure functions over `serde_json::Value`; the caller reads the files.
+//!
+//! * [`merge_values`] layers one values document over another as Helm layers
+//!   `values.yaml`, `-f` files and `--set`: maps merge key by key, lists and
+//!   scalars are replaced whole, and a `null` deletes the key.
+//! * [`parse_set`] / [`apply_set`] / [`set_values`] handle `--set a.b=1,c[0].d=x`.
+//! * [`check_schema`] validates values against `values.schema.json`
+//!   (draft 7, 2019-09 or 2020-12, picked from `$schema`; no network, no files:
+//!   a `$ref` to another document is reported as an invalid schema).
 
+use serde_json::{Map, Value};
+
+/// Largest list index `--set` accepts (Helm's limit), so `a[99999999]=1` cannot
+/// allocate a huge list.
+const MAX_INDEX: usize = 65_536;
+/// Longest schema message that may quote the failing value in full.
+const MAX_MESSAGE: usize = 160;
+
+/// Layers `overlay` over `base`, in place.
+///
+/// * both maps: merged key by key, recursively;
+/// * a `null` in the overlay deletes the key (also inside maps the overlay adds);
+/// * anything else (lists, scalars, a map over a scalar or the reverse) replaces
+///   the base value whole.
+///
+/// Layers are applied one after the other, so a key deleted by one layer and set
+/// again by a later one starts afresh (Helm merges all user files first and only
+/// then deletes against the chart's defaults; strata's order is the intuitive one).
 pub fn merge_values(base: &mut Value, overlay: &Value) {
     match (base, overlay) {
-        (_, Value::Null) => {}
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                if v.is_null() {
-                    b.remove(k);
-                } else {
-                    merge_values(b.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
+        (Value::Object(b), Value::Object(o)) => merge_maps(b, o),
+        (base, Value::Object(o)) => {
+            let mut fresh = Map::new();
+            merge_maps(&mut fresh, o);
+            *base = Value::Object(fresh);
         }
-        (b, o) => *b = o.clone(),
+        (base, overlay) => *base = overlay.clone(),
     }
 }
 
-pub fn parse_set(expr: &str) -> Result<Vec<(Vec<String>, Value)>, String> {
-    let (k, v) = expr.split_once('=').ok_or("expected PATH=VALUE")?;
-    Ok(vec![(
-        k.split('.').map(String::from).collect(),
-        Value::String(v.to_string()),
-    )])
+fn merge_maps(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
+    for (key, value) in overlay {
+        match value {
+            Value::Null => {
+                base.remove(key);
+            }
+            Value::Object(_) => {
+                let slot = base
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                merge_values(slot, value);
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// One step of a `--set` path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetSegment {
+    /// A map key (`a`, or `a\.b` for a key containing a dot).
+    Key(String),
+    /// A list index (`[0]`).
+    Index(usize),
+}
+
+/// One `path=value` assignment of a `--set` expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetAssignment {
+    /// Never empty; always starts with a [`SetSegment::Key`].
+    pub path: Vec<SetSegment>,
+    /// The typed value (`true`, `false`, `null`, integers are typed; the rest are strings).
+    pub value: Value,
+}
+
+/// Parses a `--set` expression as Helm does for the common cases:
+///
+/// * `a.b.c=v`: dotted path; `a\.b=v` for a key containing a dot;
+/// * `a=1,b=2`: several assignments; `\,` for a comma inside a value;
+/// * `list[0]=x`, `list[1].name=y`: list indexes (at most 65536);
+/// * `list={a,b}`: a whole list;
+/// * values: `true`/`false`/`null` (any case) and integers without a leading zero
+///   become typed, `0` is the integer 0, everything else (floats included) is a string,
+///   `a=` is the empty string;
+/// * `\` escapes the next character anywhere.
+pub fn parse_set(expr: &str) -> Result<Vec<SetAssignment>, String> {
+    let mut parser = SetParser {
+        chars: expr.chars().collect(),
+        pos: 0,
+        expr,
+    };
+    let mut out = Vec::new();
+    loop {
+        let path = parser.path()?;
+        let value = parser.value()?;
+        out.push(SetAssignment { path, value });
+        match parser.next() {
+            None => return Ok(out),
+            Some(',') => {
+                if parser.peek().is_none() {
+                    return Ok(out);
+                }
+            }
+            Some(c) => return Err(parser.error(&format!("unexpected {c:?} after a value"))),
+        }
+    }
+}
+
+struct SetParser<'a> {
+    chars: Vec<char>,
+    pos: usize,
+    expr: &'a str,
+}
+
+impl SetParser<'_> {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += 1;
+        Some(c)
+    }
+
+    fn error(&self, what: &str) -> String {
+        format!(
+            "--set {:?}: {what} (at character {}); the form is key.sub[0].name=value,other=value",
+            self.expr,
+            self.pos.min(self.chars.len())
+        )
+    }
+
+    /// Reads `a.b[0].c` up to and including `=`.
+    fn path(&mut self) -> Result<Vec<SetSegment>, String> {
+        let mut path = Vec::new();
+        let mut key = String::new();
+        let mut key_open = true; // a key is expected (start, or after a dot)
+        loop {
+            match self.next() {
+                None => {
+                    let shown: String = key.clone();
+                    return Err(self.error(&format!("key {shown:?} has no value (missing `=`)")));
+                }
+                Some('\\') => match self.next() {
+                    Some(c) => key.push(c),
+                    None => return Err(self.error("`\\` at the end")),
+                },
+                Some('=') => {
+                    if key_open {
+                        if key.is_empty() {
+                            return Err(self.error("empty key before `=`"));
+                        }
+                        path.push(SetSegment::Key(std::mem::take(&mut key)));
+                    }
+                    return Ok(path);
+                }
+                Some('.') => {
+                    if key_open {
+                        if key.is_empty() {
+                            return Err(self.error("empty key before `.`"));
+                        }
+                        path.push(SetSegment::Key(std::mem::take(&mut key)));
+                    }
+                    key_open = true;
+                }
+                Some('[') => {
+                    if key_open {
+                        if key.is_empty() && path.is_empty() {
+                            return Err(self.error("a list index needs a key before it"));
+                        }
+                        if !key.is_empty() {
+                            path.push(SetSegment::Key(std::mem::take(&mut key)));
+                        } else {
+                            return Err(self.error("empty key before `[`"));
+                        }
+                    }
+                    let mut digits = String::new();
+                    loop {
+                        match self.next() {
+                            Some(']') => break,
+                            Some(c) if c.is_ascii_digit() => digits.push(c),
+                            _ => return Err(self.error("a list index is digits in `[ ]`")),
+                        }
+                    }
+                    let index: usize = digits
+                        .parse()
+                        .map_err(|_| self.error("a list index is digits in `[ ]`"))?;
+                    if index > MAX_INDEX {
+                        return Err(
+                            self.error(&format!("list index {index} is larger than {MAX_INDEX}"))
+                        );
+                    }
+                    path.push(SetSegment::Index(index));
+                    key_open = false;
+                    if !matches!(self.peek(), Some('.' | '[' | '=')) {
+                        return Err(self.error("expected `.`, `[` or `=` after `]`"));
+                    }
+                }
+                Some(',') if key_open => {
+                    return Err(self.error(&format!("key {key:?} has no value (missing `=`)")));
+                }
+                Some(c) => key.push(c),
+            }
+        }
+    }
+
+    /// Reads a value up to (not including) the `,` that ends it, or the end.
+    fn value(&mut self) -> Result<Value, String> {
+        if self.peek() == Some('{') {
+            self.pos += 1;
+            let mut items = Vec::new();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+                return Ok(Value::Array(items));
+            }
+            loop {
+                let (raw, end) = self.scalar(&[',', '}']);
+                items.push(typed(&raw));
+                match end {
+                    Some(',') => continue,
+                    Some('}') => return Ok(Value::Array(items)),
+                    _ => return Err(self.error("list value `{...` has no closing `}`")),
+                }
+            }
+        }
+        let (raw, end) = self.scalar(&[',']);
+        if end == Some(',') {
+            self.pos -= 1; // leave the separator for the caller
+        }
+        Ok(typed(&raw))
+    }
+
+    /// Reads characters up to one of `stops` (consumed and returned) or the end.
+    fn scalar(&mut self, stops: &[char]) -> (String, Option<char>) {
+        let mut raw = String::new();
+        while let Some(c) = self.next() {
+            if c == '\\' {
+                if let Some(escaped) = self.next() {
+                    raw.push(escaped);
+                }
+            } else if stops.contains(&c) {
+                return (raw, Some(c));
+            } else {
+                raw.push(c);
+            }
+        }
+        (raw, None)
+    }
+}
+
+/// Helm's typing of `--set` values.
+fn typed(raw: &str) -> Value {
+    if raw.eq_ignore_ascii_case("true") {
+        return Value::Bool(true);
+    }
+    if raw.eq_ignore_ascii_case("false") {
+        return Value::Bool(false);
+    }
+    if raw.eq_ignore_ascii_case("null") {
+        return Value::Null;
+    }
+    if raw == "0" {
+        return Value::from(0);
+    }
+    if !raw.starts_with('0') {
+        if let Ok(i) = raw.parse::<i64>() {
+            // Rust accepts a leading `+`, Go's ParseInt too: same result.
+            return Value::from(i);
+        }
+    }
+    Value::String(raw.to_string())
+}
+
+/// Applies one assignment to `values`, in place.
+///
+/// Maps and lists are created along the path as needed; a value of the wrong kind
+/// on the way (a string where the path needs a map) is replaced, as Helm does.
+/// A list index past the end pads the list with `null`. Assigning `null` deletes
+/// the key (or sets the list element to `null`).
+///
+/// Unlike Helm, which builds the `--set` values apart and then *replaces* lists,
+/// `list[1]=x` edits element 1 of the list already in `values`.
+pub fn apply_set(values: &mut Value, path: &[SetSegment], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *values = value;
+        return;
+    };
+    match first {
+        SetSegment::Key(key) => {
+            if !values.is_object() {
+                *values = Value::Object(Map::new());
+            }
+            let Value::Object(map) = values else { return };
+            if rest.is_empty() {
+                if value.is_null() {
+                    map.remove(key);
+                } else {
+                    map.insert(key.clone(), value);
+                }
+                return;
+            }
+            let slot = map.entry(key.clone()).or_insert(Value::Null);
+            apply_set(slot, rest, value);
+        }
+        SetSegment::Index(index) => {
+            if !values.is_array() {
+                *values = Value::Array(Vec::new());
+            }
+            let Value::Array(list) = values else { return };
+            let index = (*index).min(MAX_INDEX);
+            if list.len() <= index {
+                list.resize(index + 1, Value::Null);
+            }
+            apply_set(&mut list[index], rest, value);
+        }
+    }
+}
+
+/// Parses `expr` with [`parse_set`] and applies every assignment in order.
+pub fn set_values(values: &mut Value, expr: &str) -> Result<(), String> {
+    for assignment in parse_set(expr)? {
+        apply_set(values, &assignment.path, assignment.value);
+    }
+    Ok(())
+}
+
+/// Validates `values` against a JSON Schema (draft 7, 2019-09 or 2020-12, from its
+/// `$schema`; 2020-12 when absent). Offline: references to other documents fail.
+///
+/// Each message names the JSON pointer of the failing value, then what is wrong:
+/// `/image/tag: 5 is not of type "string"`; `(root)` for the document itself.
+/// An unusable schema gives one message naming `schema_file`.
+pub fn check_schema(values: &Value, schema: &Value, schema_file: &str) -> Result<(), Vec<String>> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        // The meta-schema check reports where in the user's schema the problem is.
+        let at = e.instance_path().as_str();
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" at {at}")
+        };
+        vec![format!(
+            "{schema_file} is not a usable JSON Schema{at}: {e} (fix the schema; references to other files or URLs are not followed)"
+        )]
+    })?;
+    let mut messages: Vec<String> = Vec::new();
+    for error in validator.iter_errors(values) {
+        let path = error.instance_path().as_str();
+        let path = if path.is_empty() { "(root)" } else { path };
+        // The message quotes the failing value: keep it short when the value is big.
+        let full = error.to_string();
+        let what = if full.len() > MAX_MESSAGE {
+            error.masked().to_string()
+        } else {
+            full
+        };
+        let message = format!("{path}: {what}");
+        if !messages.contains(&message) {
+            messages.push(message);
+        }
+    }
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn merged(base: Value, overlay: Value) -> Value {
+        let mut base = base;
+        merge_values(&mut base, &overlay);
+        base
+    }
+
+    #[test]
+    fn merge_maps_deeply() {
+        let out = merged(
+            json!({"image": {"repo": "web", "tag": "1.0"}, "replicas": 1}),
+            json!({"image": {"tag": "2.0"}, "extra": {"a": 1}}),
+        );
+        assert_eq!(
+            out,
+            json!({"image": {"repo": "web", "tag": "2.0"}, "replicas": 1, "extra": {"a": 1}})
+        );
+    }
+
+    #[test]
+    fn merge_replaces_lists_and_scalars_whole() {
+        let out = merged(
+            json!({"hosts": ["a", "b", "c"], "port": 80, "tls": {"on": true}, "s": "x"}),
+            json!({"hosts": ["z"], "port": "http", "tls": false, "s": {"k": 1}}),
+        );
+        assert_eq!(
+            out,
+            json!({"hosts": ["z"], "port": "http", "tls": false, "s": {"k": 1}})
+        );
+    }
+
+    #[test]
+    fn merge_null_deletes() {
+        let out = merged(
+            json!({"a": {"b": 1, "c": 2}, "d": 3}),
+            json!({"a": {"b": null}, "d": null, "absent": null, "new": {"x": null, "y": 1}}),
+        );
+        assert_eq!(out, json!({"a": {"c": 2}, "new": {"y": 1}}));
+        // Nulls inside lists are values, not deletions.
+        assert_eq!(
+            merged(json!({}), json!({"l": [null, 1]})),
+            json!({"l": [null, 1]})
+        );
+        // Layers in order: deleted by one layer, set again by the next.
+        let mut v = json!({"a": {"b": 1}});
+        merge_values(&mut v, &json!({"a": null}));
+        merge_values(&mut v, &json!({"a": {"c": 2}}));
+        assert_eq!(v, json!({"a": {"c": 2}}));
+    }
+
+    fn set(values: Value, expr: &str) -> Value {
+        let mut values = values;
+        set_values(&mut values, expr).unwrap();
+        values
+    }
+
+    #[test]
+    fn set_paths_and_types() {
+        assert_eq!(
+            set(json!({}), "a.b.c=value"),
+            json!({"a": {"b": {"c": "value"}}})
+        );
+        assert_eq!(
+            set(
+                json!({}),
+                "t=true,f=FALSE,n=12,neg=-3,zero=0,lead=007,fl=1.5,s=abc,e="
+            ),
+            json!({"t": true, "f": false, "n": 12, "neg": -3, "zero": 0,
+                   "lead": "007", "fl": "1.5", "s": "abc", "e": ""})
+        );
+        assert_eq!(
+            set(json!({"a": {"b": 1, "c": 2}}), "a.b=null"),
+            json!({"a": {"c": 2}})
+        );
+        // A scalar on the way is replaced by a map.
+        assert_eq!(set(json!({"a": "x"}), "a.b=1"), json!({"a": {"b": 1}}));
+    }
+
+    #[test]
+    fn set_escapes() {
+        assert_eq!(
+            set(
+                json!({}),
+                r"annotations.kubernetes\.io/ingress\.class=nginx,v=a\,b"
+            ),
+            json!({"annotations": {"kubernetes.io/ingress.class": "nginx"}, "v": "a,b"})
+        );
+        assert_eq!(set(json!({}), r"k=a\=b\\c"), json!({"k": r"a=b\c"}));
+    }
+
+    #[test]
+    fn set_lists() {
+        assert_eq!(
+            set(json!({}), "hosts={a,b,3},empty={}"),
+            json!({"hosts": ["a", "b", 3], "empty": []})
+        );
+        assert_eq!(
+            set(json!({"l": ["a", "b"]}), "l[1]=z"),
+            json!({"l": ["a", "z"]})
+        );
+        assert_eq!(
+            set(json!({}), "l[2].name=x,m[0][1]=y"),
+            json!({"l": [null, null, {"name": "x"}], "m": [[null, "y"]]})
+        );
+        let parsed = parse_set("a[0].b=1").unwrap();
+        assert_eq!(
+            parsed,
+            vec![SetAssignment {
+                path: vec![
+                    SetSegment::Key("a".into()),
+                    SetSegment::Index(0),
+                    SetSegment::Key("b".into())
+                ],
+                value: json!(1)
+            }]
+        );
+    }
+
+    #[test]
+    fn set_errors() {
+        for bad in [
+            "a",
+            "a.b",
+            "=1",
+            "a..b=1",
+            "a[x]=1",
+            "a[1]b=1",
+            "[0]=1",
+            "a=1,b",
+            "a={x,y",
+            "a[99999999]=1",
+        ] {
+            let err = parse_set(bad).unwrap_err();
+            assert!(err.starts_with(&format!("--set {bad:?}: ")), "{err}");
+        }
+        assert_eq!(
+            parse_set("a.b").unwrap_err(),
+            "--set \"a.b\": key \"b\" has no value (missing `=`) (at character 3); \
+             the form is key.sub[0].name=value,other=value"
+        );
+    }
+
+    #[test]
+    fn schema_errors_name_paths() {
+        let schema = json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["image"],
+            "properties": {
+                "image": {
+                    "type": "object",
+                    "required": ["repository"],
+                    "properties": {"tag": {"type": "string"}, "repository": {"type": "string"}}
+                },
+                "replicas": {"type": "integer", "minimum": 1},
+                "ports": {"type": "array", "items": {"type": "integer"}}
+            },
+            "additionalProperties": false
+        });
+        let values = json!({
+            "image": {"tag": 5},
+            "replicas": 0,
+            "ports": [80, "http"],
+            "extra": true
+        });
+        let errors = check_schema(&values, &schema, "values.schema.json").unwrap_err();
+        let mut errors = errors;
+        errors.sort();
+        assert_eq!(
+            errors,
+            vec![
+                "(root): Additional properties are not allowed ('extra' was unexpected)",
+                "/image/tag: 5 is not of type \"string\"",
+                "/image: \"repository\" is a required property",
+                "/ports/1: \"http\" is not of type \"integer\"",
+                "/replicas: 0 is less than the minimum of 1",
+            ]
+        );
+        assert!(check_schema(
+            &json!({"image": {"repository": "x", "tag": "1"}}),
+            &schema,
+            "values.schema.json"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn schema_messages_stay_short() {
+        let big: Vec<String> = (0..50).map(|i| format!("item-{i}")).collect();
+        let schema = json!({"properties": {"list": {"maxItems": 2}}});
+        let errors = check_schema(&json!({"list": big}), &schema, "s.json").unwrap_err();
+        assert_eq!(errors, vec!["/list: value has more than 2 items"]);
+    }
+
+    #[test]
+    fn schema_2020_12() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": {"port": {"type": "integer", "maximum": 65535}},
+            "type": "object",
+            "properties": {"ports": {"type": "array", "prefixItems": [{"$ref": "#/$defs/port"}]}}
+        });
+        let errors = check_schema(&json!({"ports": [70000]}), &schema, "s.json").unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["/ports/0: 70000 is greater than the maximum of 65535"]
+        );
+    }
+
+    #[test]
+    fn unusable_schema_names_the_file() {
+        let errors = check_schema(
+            &json!({}),
+            &json!({"type": "nonsense"}),
+            "apps/web/base/values.schema.json",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with(
+                "apps/web/base/values.schema.json is not a usable JSON Schema at /type: "
+            ),
+            "{}",
+            errors[0]
+        );
+        // No network: a remote reference is refused, not fetched.
+        let errors = check_schema(
+            &json!({}),
+            &json!({"$ref": "https://example.com/schema.json"}),
+            "s.json",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].starts_with("s.json is not a usable JSON Schema"),
+            "{}",
+            errors[0]
+        );
+    }
 }
