@@ -10,6 +10,7 @@ pub mod kustomization;
 pub mod patch;
 pub mod resmap;
 pub mod resource;
+pub mod schema;
 pub mod sort;
 pub mod transform;
 
