@@ -130,7 +130,9 @@ fn decode(gz: &[u8]) -> Result<PatchMeta, String> {
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         if let [g, v, kind, name] = parts[..] {
-            let i = *index.get(name).ok_or_else(|| format!("unknown type {name}"))?;
+            let i = *index
+                .get(name)
+                .ok_or_else(|| format!("unknown type {name}"))?;
             kinds.insert((g.to_string(), v.to_string(), kind.to_string()), i);
         }
     }
@@ -205,11 +207,12 @@ impl SchemaNode {
         let key = (gvk.group.clone(), gvk.version.clone(), gvk.kind.clone());
         let i = match d.kinds.get(&key) {
             Some(i) => *i,
-            None => *d
-                .kinds
-                .iter()
-                .find(|((g, _, k), _)| *g == gvk.group && *k == gvk.kind)?
-                .1,
+            None => {
+                *d.kinds
+                    .iter()
+                    .find(|((g, _, k), _)| *g == gvk.group && *k == gvk.kind)?
+                    .1
+            }
         };
         d.types.get(i).map(SchemaNode::new)
     }
@@ -332,7 +335,10 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(lookup(&dep(), &["metadata", "labels"]), Shape::Map);
-        assert_eq!(lookup(&dep(), &["metadata", "labels", "app"]), Shape::Primitive);
+        assert_eq!(
+            lookup(&dep(), &["metadata", "labels", "app"]),
+            Shape::Primitive
+        );
         assert_eq!(lookup(&dep(), &["spec", "template"]), Shape::Object);
         assert_eq!(lookup(&dep(), &["spec", "replicas"]), Shape::Primitive);
         assert_eq!(lookup(&dep(), &["spec", "nope"]), Shape::Unknown);

@@ -1,4 +1,6 @@
 //! Patches: strategic merge and JSON 6902, and the selectors that pick their targets.
+pub mod strategic;
+
 use crate::engine::build::Ctx;
 use crate::engine::kustomization::Patch;
 use crate::engine::resmap::ResMap;
