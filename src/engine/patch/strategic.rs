@@ -574,15 +574,12 @@ impl Arena {
             }
         }
         self.set_items(list, content);
-        match element {
-            Some(el) if !self.is_null(el) => {
-                if !found_any {
-                    if let Node::Seq(s) = &mut self.nodes[list] {
-                        s.push(el);
-                    }
+        if let Some(el) = element {
+            if !self.is_null(el) && !found_any {
+                if let Node::Seq(s) = &mut self.nodes[list] {
+                    s.push(el);
                 }
             }
-            _ => {}
         }
         Ok(())
     }
