@@ -48,6 +48,9 @@ pub fn merge(
     let schema = SchemaNode::for_kind(gvk);
     let result = a.walk(Some(dest), Some(origin), schema, &mut Vec::new())?;
     match result {
+        // kustomize keeps the resource's own node; a root `$patch: replace` yields
+        // the patch's node instead, which kustomize then drops: the target is unchanged.
+        Some(id) if id != dest && !a.is_null(id) => Ok(MergeOutcome::Kept),
         Some(id) if !a.is_null(id) => match a.to_value(id) {
             Value::Object(m) => {
                 *target = m;
@@ -680,8 +683,10 @@ fn validate_keys(
 /// the same element (a port with and without `protocol`).
 fn merge_values(list: &mut [Vec<String>]) {
     for i in 0..list.len() {
+        // As Go's `range`, the outer element is read once per outer iteration.
+        let first = list[i].clone();
         for j in 0..list.len() {
-            if let Some(res) = match_values(&list[i], &list[j]) {
+            if let Some(res) = match_values(&first, &list[j]) {
                 list[i] = res.clone();
                 list[j] = res;
             }
@@ -930,6 +935,50 @@ mod tests {
         let base = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [{"env": [{"name": "A", "valueFrom": {"secretKeyRef": {"key": "k", "name": "s"}}}], "name": "a"}], "tolerations": [{"key": "a"}]}}}});
         let patch = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [{"env": [{"name": "A", "value": "plain"}], "name": "a"}], "tolerations": [{"$patch": "delete", "key": "b"}]}}}});
         let want = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [{"env": [{"name": "A", "value": "plain", "valueFrom": {"secretKeyRef": {"key": "k", "name": "s"}}}], "name": "a"}], "tolerations": [{"$patch": "delete", "key": "b"}]}}}});
+        assert_eq!(apply(base, patch), Ok(Some(want)));
+    }
+
+    /// kubectl kustomize case `d1`.
+    #[test]
+    fn root_replace_directive_leaves_target_unchanged() {
+        let base = json!({"apiVersion": "v1", "data": {"x": "1", "y": "2"}, "kind": "ConfigMap", "metadata": {"labels": {"a": "1"}, "name": "cm"}});
+        let patch = json!({"$patch": "replace", "apiVersion": "v1", "data": {"z": "3"}, "kind": "ConfigMap", "metadata": {"name": "cm"}});
+        let want = json!({"apiVersion": "v1", "data": {"x": "1", "y": "2"}, "kind": "ConfigMap", "metadata": {"labels": {"a": "1"}, "name": "cm"}});
+        assert_eq!(apply(base, patch), Ok(Some(want)));
+    }
+
+    /// kubectl kustomize case `d2`.
+    #[test]
+    fn merge_key_values_compare_as_text() {
+        let base = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80, "targetPort": 1}]}});
+        let patch = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"name": "x", "port": "80"}]}});
+        let want = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"name": "x", "port": "80", "targetPort": 1}]}});
+        assert_eq!(apply(base, patch), Ok(Some(want)));
+    }
+
+    /// kubectl kustomize case `d3`.
+    #[test]
+    fn unknown_map_directive_is_an_error() {
+        let base = json!({"apiVersion": "v1", "data": {"x": "1"}, "kind": "ConfigMap", "metadata": {"name": "cm"}});
+        let patch = json!({"apiVersion": "v1", "data": {"$patch": "bogus"}, "kind": "ConfigMap", "metadata": {"name": "cm"}});
+        assert!(apply(base, patch).is_err());
+    }
+
+    /// kubectl kustomize case `d4`.
+    #[test]
+    fn unknown_list_directive_is_an_error() {
+        let base = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"name": "a"}]}}}});
+        let patch = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [{"$patch": "bogus"}]}}}});
+        assert!(apply(base, patch).is_err());
+    }
+
+    /// kubectl kustomize, random case: a port without protocol merges with the last
+    /// matching one (kyaml's `mergeValues` reads the outer tuple once per pass).
+    #[test]
+    fn service_ports_multi_key_from_empty_target() {
+        let base = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c187"}, "spec": {"ports": []}});
+        let patch = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c187"}, "spec": {"ports": [{"port": 80}, {"port": 80, "protocol": "UDP", "targetPort": 8080}, {"port": 80, "protocol": "TCP"}], "selector": {"app": "a"}}});
+        let want = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c187"}, "spec": {"ports": [{"port": 80, "protocol": "TCP"}, {"port": 80, "protocol": "UDP", "targetPort": 8080}], "selector": {"app": "a"}}});
         assert_eq!(apply(base, patch), Ok(Some(want)));
     }
 }
