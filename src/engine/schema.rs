@@ -5,6 +5,11 @@
 //! schemas of one version (see [`KUBERNETES_VERSION`]), embedded compressed, and
 //! decoded once on first use. Kinds it does not know (custom resources) have no
 //! schema: every field under them is [`Shape::Unknown`].
+//!
+//! kustomize v5.5 embeds the Kubernetes 1.21.2 OpenAPI instead. For the kinds both
+//! know, the merge keys are the same; 1.33 adds merge metadata to fields that 1.21
+//! lacked (e.g. `schedulingGates`, `resourceClaims`, ephemeral containers' `ports`),
+//! which kustomize would replace whole and we merge.
 
 use crate::engine::resource::Gvk;
 use serde_json::Value;
