@@ -14,6 +14,7 @@ pub mod provenance;
 pub mod render;
 pub mod resmap;
 pub mod resource;
+pub mod schema;
 pub mod sort;
 pub mod template;
 pub mod transform;
