@@ -46,14 +46,21 @@ impl Ctx<'_> {
             return Err(remote_error(&self.file, rel));
         }
         let p = fs::join(&self.dir, rel).map_err(|e| Error::from(e).in_file(&self.file))?;
-        if !within(&self.dir, &p) {
+        // A symlink must not lead out either: compare real paths when the file exists.
+        let real = self.fs.canonical(&p).unwrap_or_else(|_| p.clone());
+        let real_dir = self
+            .fs
+            .canonical(&self.dir)
+            .unwrap_or_else(|_| self.dir.clone());
+        if !within(&self.dir, &p) || !within(&real_dir, &real) {
             return Err(Error::new(
                 ErrorKind::Forbidden,
                 self.file.clone(),
                 format!(
-                    "'{rel}' is outside the kustomization directory '{}'; kustomize loads files only from \
+                    "'{rel}'{} is outside the kustomization directory '{}'; kustomize loads files only from \
                      the kustomization's own directory and below (move the file, or make its folder a \
                      kustomization and list it under resources)",
+                    if real != p { format!(" (a symlink to {real})") } else { String::new() },
                     display_dir(&self.dir)
                 ),
             ));

@@ -28,6 +28,11 @@ pub trait FileSystem: Sync {
     fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError>;
     /// A human-readable name of the root, for messages.
     fn root_name(&self) -> String;
+    /// The path with every symlink resolved, root-relative. Views without links
+    /// return it unchanged.
+    fn canonical(&self, path: &str) -> Result<String, FsError> {
+        Ok(path.to_string())
+    }
 }
 
 /// Joins `rel` onto the directory `dir` and normalises `.` and `..`, all within the
@@ -152,6 +157,14 @@ impl FileSystem for DiskFs {
 
     fn root_name(&self) -> String {
         self.root.display().to_string()
+    }
+
+    fn canonical(&self, path: &str) -> Result<String, FsError> {
+        let real = self.resolve(path)?;
+        Ok(real
+            .strip_prefix(&self.root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default())
     }
 }
 
@@ -305,5 +318,8 @@ impl FileSystem for RecordingFs<'_> {
     }
     fn root_name(&self) -> String {
         self.inner.root_name()
+    }
+    fn canonical(&self, path: &str) -> Result<String, FsError> {
+        self.inner.canonical(path)
     }
 }
