@@ -8,7 +8,7 @@ use std::path::Path;
 
 pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
     let (fs, dir) = open_root(&args.dir)?;
-    let out = engine::build(&fs, &dir)?;
+    let out = engine::build(&fs, &dir).map_err(|e| relative_to_cwd(e, fs.root()))?;
     for w in &out.warnings {
         eprintln!("{w}");
     }
@@ -48,10 +48,14 @@ fn open_root(dir: &Path) -> Result<(DiskFs, String), CommandError> {
         .into());
     }
     let cwd = std::env::current_dir()?.canonicalize()?;
-    let root = if real.starts_with(&cwd) {
-        cwd
-    } else {
-        real.clone()
+    let git_root = real
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf);
+    let root = match git_root {
+        Some(g) => g,
+        None if real.starts_with(&cwd) => cwd,
+        None => real.clone(),
     };
     let rel = real
         .strip_prefix(&root)
@@ -59,4 +63,21 @@ fn open_root(dir: &Path) -> Result<(DiskFs, String), CommandError> {
         .to_string_lossy()
         .replace('\\', "/");
     Ok((DiskFs::new(&root)?, rel))
+}
+
+/// Names the file in an error as the user would from where they stand: relative to
+/// the current directory when it is below it, else as a full path.
+pub fn relative_to_cwd(mut e: crate::Error, root: &Path) -> crate::Error {
+    if e.file.is_empty() {
+        return e;
+    }
+    let full = root.join(&e.file);
+    let cwd = std::env::current_dir()
+        .and_then(|c| c.canonicalize())
+        .unwrap_or_default();
+    e.file = match full.strip_prefix(&cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+        _ => full.to_string_lossy().into_owned(),
+    };
+    e
 }
