@@ -191,6 +191,12 @@ impl Emitter {
     }
 
     fn string(&mut self, s: &str, ctx: Ctx) {
+        if s.contains('\u{85}') {
+            let folded = fold_nel(s);
+            let a = analyze(&folded);
+            self.scalar(&folded, &a, string_style(&folded), ctx);
+            return;
+        }
         let a = analyze(s);
         self.scalar(s, &a, string_style(s), ctx);
     }
@@ -457,6 +463,42 @@ impl Emitter {
             }
         }
     }
+}
+
+/// `json.Marshal` leaves U+0085 (NEL) raw in a JSON string, and go-yaml v2 reads it back
+/// as a line break inside a double-quoted scalar: folded like YAML folds line breaks
+/// (spaces around the breaks dropped; one break becomes a space, n breaks n-1 newlines).
+fn fold_nel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('\u{85}') {
+        out.push_str(rest[..pos].trim_end_matches(' '));
+        let mut breaks = 0;
+        let mut tail = &rest[pos..];
+        loop {
+            let t = tail.trim_start_matches(' ');
+            match t.strip_prefix('\u{85}') {
+                Some(after) => {
+                    breaks += 1;
+                    tail = after;
+                }
+                None => {
+                    tail = t;
+                    break;
+                }
+            }
+        }
+        if breaks == 1 {
+            out.push(' ');
+        } else {
+            for _ in 1..breaks {
+                out.push('\n');
+            }
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// go-yaml v2 `stringv`: the style asked of the emitter for a string.

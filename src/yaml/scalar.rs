@@ -433,14 +433,7 @@ pub(crate) fn go_format_g(f: f64) -> String {
         return if f.is_sign_negative() { "-0" } else { "0" }.into();
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e6".
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let (neg, digits, exp) = shortest_digits(f);
     let mut out = String::with_capacity(24);
     if neg {
         out.push('-');
@@ -484,14 +477,36 @@ pub(crate) fn go_format_g(f: f64) -> String {
 /// that text back (integral values become ints) and prints it with `'g'` formatting.
 pub(crate) fn kustomize_float(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e21 {
-        if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
-            return (f as i64).to_string();
+        // json.Marshal writes the shortest digits padded with zeros ('f' format), which
+        // go-yaml v2 reads back as an int when it fits in int64 or uint64.
+        let (neg, digits, exp) = shortest_digits(f);
+        let mut text = String::with_capacity(24);
+        text.push_str(&digits);
+        for _ in digits.len()..=(exp.max(0) as usize) {
+            text.push('0');
         }
-        if f >= 0.0 && f < 1.844_674_407_370_955_2e19 {
-            return (f as u64).to_string();
+        if let Ok(v) = text.parse::<u64>() {
+            if !neg {
+                return text;
+            }
+            if v <= 1u64 << 63 {
+                return if v == 0 { "0".into() } else { format!("-{text}") };
+            }
         }
     }
     go_format_g(f)
+}
+
+/// Shortest round-trip decimal digits of a finite `f` and the exponent of the first one.
+fn shortest_digits(f: f64) -> (bool, String, i32) {
+    let e = format!("{f:e}");
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mant),
+    };
+    (neg, mant.chars().filter(char::is_ascii_digit).collect(), exp)
 }
 
 #[cfg(test)]
@@ -574,6 +589,8 @@ mod tests {
         assert_eq!(kustomize_float(-0.0), "0");
         assert_eq!(kustomize_float(1e20), "1e+20");
         assert_eq!(kustomize_float(1e19), "10000000000000000000");
+        assert_eq!(kustomize_float(-9223372036854775809.0), "-9.223372036854776e+18");
+        assert_eq!(kustomize_float(18446744073709551616.0), "1.8446744073709552e+19");
         assert_eq!(kustomize_float(6.02e23), "6.02e+23");
         assert_eq!(
             kustomize_float(123456789012345678901234.0),
