@@ -207,10 +207,8 @@ impl Emitter {
         if ctx.simple_key && a.multiline {
             style = Style::Double;
         }
-        if style == Style::Plain {
-            if !a.block_plain_allowed || (s.is_empty() && ctx.simple_key) {
-                style = Style::Single;
-            }
+        if style == Style::Plain && (!a.block_plain_allowed || (s.is_empty() && ctx.simple_key)) {
+            style = Style::Single;
         }
         if style == Style::Single && !a.single_quoted_allowed {
             style = Style::Double;
@@ -260,7 +258,10 @@ impl Emitter {
         let mut i = 0;
         while i < v.len() {
             if v[i] == b' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && v.get(i + 1) != Some(&b' ')
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && v.get(i + 1) != Some(&b' ')
                 {
                     self.write_indent();
                     i += 1;
@@ -671,10 +672,14 @@ fn analyze(s: &str) -> Analysis {
 fn sorted_entries(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<(&String, &Value)> = m.iter().collect();
     if entries.iter().all(|(k, _)| k.is_ascii()) {
-        sort_by_less(&mut entries, |a, b| key_less(a.0.as_bytes(), b.0.as_bytes()));
+        sort_by_less(&mut entries, |a, b| {
+            key_less(a.0.as_bytes(), b.0.as_bytes())
+        });
     } else {
-        let mut keyed: Vec<(Vec<char>, (&String, &Value))> =
-            entries.iter().map(|e| (e.0.chars().collect(), *e)).collect();
+        let mut keyed: Vec<(Vec<char>, (&String, &Value))> = entries
+            .iter()
+            .map(|e| (e.0.chars().collect(), *e))
+            .collect();
         sort_by_less(&mut keyed, |a, b| key_less(&a.0, &b.0));
         entries = keyed.into_iter().map(|(_, e)| e).collect();
     }
@@ -805,14 +810,24 @@ mod tests {
 
     fn sorted(keys: &[&str]) -> Vec<String> {
         let m: Map<String, Value> = keys.iter().map(|k| (k.to_string(), Value::Null)).collect();
-        sorted_entries(&m).into_iter().map(|(k, _)| k.clone()).collect()
+        sorted_entries(&m)
+            .into_iter()
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     #[test]
     fn key_order_is_go_yaml_v2() {
-        assert_eq!(
-            sorted(&["a10", "a9", "a_b", "aB", "ab", "a-b", "a", "A", "1", "10", "2", "_x"]),
-            ["1", "2", "10", "_x", "A", "a", "a-b", "a_b", "a9", "a10", "aB", "ab"]
-        );
+        // Order taken from kubectl kustomize output (testdata/structure.kustomize.yaml).
+        let want = [
+            "", "-x", "_x", "~", "1", "2", "10", "A", "Z", "a", "a b", "a-b", "a_b", "a0", "a00",
+            "a1", "a01", "a001", "a9", "a10", "aB", "ab", "b9z", "b10b", "b10c", "k-io/x",
+            "k.io/X", "k.io/x", "k_io", "k0", "k00", "k000", "k01", "k001", "k10", "k010", "v1.2",
+            "v1.9", "v1.10", "x:", "x00y", "x0y", "yes", "z", "\u{e9}",
+        ];
+        let mut shuffled = want.to_vec();
+        shuffled.reverse();
+        shuffled.rotate_left(7);
+        assert_eq!(sorted(&shuffled), want);
     }
 }

@@ -424,8 +424,7 @@ fn resolve(
                 .map_err(|_| err(line, "!!binary value contains invalid base64 data"))?;
             return Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         }
-        None
-        | Some("!!bool" | "!!int" | "!!float" | "!!null" | "!!timestamp") => {}
+        None | Some("!!bool" | "!!int" | "!!float" | "!!null" | "!!timestamp") => {}
         // Any other tag: the text, as a string.
         Some(_) => return Ok(Value::String(text)),
     }
@@ -489,38 +488,28 @@ pub(crate) fn line_of_key(src: &str, key: &str) -> Option<u32> {
     let mut expect_key = false;
     loop {
         let (ev, mark) = parser.next_token().ok()?;
+        let at_top = depth == 1 && top_is_map;
         match ev {
             Event::StreamEnd => return None,
-            Event::DocumentEnd => {
-                if top_is_map {
-                    return None;
-                }
-            }
+            Event::DocumentEnd if top_is_map => return None,
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if depth == 0 {
                     top_is_map = matches!(ev, Event::MappingStart(..));
                     expect_key = true;
-                } else if depth == 1 && top_is_map {
+                } else if at_top {
+                    // A collection value: the next top-level scalar is a key.
                     expect_key = true;
                 }
                 depth += 1;
             }
-            Event::MappingEnd | Event::SequenceEnd => {
-                depth = depth.saturating_sub(1);
-            }
-            Event::Scalar(text, ..) => {
-                if depth == 1 && top_is_map {
-                    if expect_key && text == key {
-                        return Some(line_of(&mark));
-                    }
-                    expect_key = !expect_key;
+            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+            Event::Scalar(text, ..) if at_top => {
+                if expect_key && text == key {
+                    return Some(line_of(&mark));
                 }
+                expect_key = !expect_key;
             }
-            Event::Alias(_) => {
-                if depth == 1 && top_is_map {
-                    expect_key = !expect_key;
-                }
-            }
+            Event::Alias(_) if at_top => expect_key = !expect_key,
             _ => {}
         }
     }

@@ -490,7 +490,11 @@ pub(crate) fn kustomize_float(f: f64) -> String {
                 return text;
             }
             if v <= 1u64 << 63 {
-                return if v == 0 { "0".into() } else { format!("-{text}") };
+                return if v == 0 {
+                    "0".into()
+                } else {
+                    format!("-{text}")
+                };
             }
         }
     }
@@ -506,7 +510,11 @@ fn shortest_digits(f: f64) -> (bool, String, i32) {
         Some(m) => (true, m),
         None => (false, mant),
     };
-    (neg, mant.chars().filter(char::is_ascii_digit).collect(), exp)
+    (
+        neg,
+        mant.chars().filter(char::is_ascii_digit).collect(),
+        exp,
+    )
 }
 
 #[cfg(test)]
@@ -525,7 +533,10 @@ mod tests {
         assert_eq!(r("-0b11"), Resolved::Int(-3));
         assert_eq!(r("+12"), Resolved::Int(12));
         assert_eq!(r("09"), Resolved::Float(9.0));
-        assert_eq!(r("12345678901234567890"), Resolved::Uint(12345678901234567890));
+        assert_eq!(
+            r("12345678901234567890"),
+            Resolved::Uint(12345678901234567890)
+        );
         assert_eq!(
             r("123456789012345678901234"),
             Resolved::Float(123456789012345678901234.0)
@@ -589,8 +600,14 @@ mod tests {
         assert_eq!(kustomize_float(-0.0), "0");
         assert_eq!(kustomize_float(1e20), "1e+20");
         assert_eq!(kustomize_float(1e19), "10000000000000000000");
-        assert_eq!(kustomize_float(-9223372036854775809.0), "-9.223372036854776e+18");
-        assert_eq!(kustomize_float(18446744073709551616.0), "1.8446744073709552e+19");
+        assert_eq!(
+            kustomize_float(-9223372036854775809.0),
+            "-9.223372036854776e+18"
+        );
+        assert_eq!(
+            kustomize_float(18446744073709551616.0),
+            "1.8446744073709552e+19"
+        );
         assert_eq!(kustomize_float(6.02e23), "6.02e+23");
         assert_eq!(
             kustomize_float(123456789012345678901234.0),
