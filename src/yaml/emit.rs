@@ -231,11 +231,30 @@ impl Emitter {
     /// Copies one UTF-8 character.
     fn write(&mut self, v: &[u8], i: &mut usize) {
         let w = width(v[*i]).min(v.len() - *i);
-        // The input is a `&str`, so character boundaries are valid.
-        self.out
-            .push_str(std::str::from_utf8(&v[*i..*i + w]).unwrap_or("\u{FFFD}"));
+        if w == 1 {
+            self.out.push(char::from(v[*i]));
+        } else {
+            // The input is a `&str`, so character boundaries are valid.
+            self.out
+                .push_str(std::str::from_utf8(&v[*i..*i + w]).unwrap_or("\u{FFFD}"));
+        }
         self.column += 1;
         *i += w;
+    }
+
+    /// Copies one character, then every following ASCII byte that `ordinary` accepts
+    /// (one column each): the bulk path for the common case.
+    fn write_run(&mut self, v: &[u8], i: &mut usize, ordinary: impl Fn(u8) -> bool) {
+        self.write(v, i);
+        let start = *i;
+        while *i < v.len() && ordinary(v[*i]) {
+            *i += 1;
+        }
+        if *i > start {
+            self.out
+                .push_str(std::str::from_utf8(&v[start..*i]).unwrap_or_default());
+            self.column += *i - start;
+        }
     }
 
     fn write_break(&mut self, v: &[u8], i: &mut usize) {
@@ -280,7 +299,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.write(v, &mut i);
+                self.write_run(v, &mut i, |c| c != b' ' && c != b'\n' && c != b'\r' && c < 0x80);
                 self.indention = false;
                 spaces = false;
                 breaks = false;
@@ -407,7 +426,9 @@ impl Emitter {
                 }
                 spaces = true;
             } else {
-                self.write(v, &mut i);
+                self.write_run(v, &mut i, |c| {
+                    (0x21..=0x7E).contains(&c) && c != b'"' && c != b'\\' && !bom
+                });
                 spaces = false;
             }
         }
@@ -458,7 +479,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.write(v, &mut i);
+                self.write_run(v, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
                 self.indention = false;
                 breaks = false;
             }

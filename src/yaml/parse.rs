@@ -41,8 +41,9 @@ enum Coll {
         map: Map<String, Value>,
         /// The key waiting for its value, with its line.
         key: Option<(Key, u32)>,
-        /// First line of each key, for duplicate errors.
-        lines: HashMap<String, u32>,
+        /// (hash of key, line) of each key, to name the first line in a duplicate error
+        /// without keeping a copy of every key.
+        lines: Vec<(u64, u32)>,
         merges: Vec<(Value, u32)>,
         merge_line: Option<u32>,
     },
@@ -125,7 +126,7 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
                 let coll = Coll::Map {
                     map: Map::new(),
                     key: None,
-                    lines: HashMap::new(),
+                    lines: Vec::new(),
                     merges: Vec::new(),
                     merge_line: None,
                 };
@@ -301,11 +302,12 @@ impl Builder {
                 *merge_line = Some(line);
             }
             Key::Str(s) => {
+                let h = fnv(s);
                 if map.contains_key(s) {
-                    let first = lines.get(s).copied().unwrap_or(0);
+                    let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
                     return Err(duplicate(s, line, first));
                 }
-                lines.insert(s.clone(), line);
+                lines.push((h, line));
             }
         }
         *slot = Some((key, line));
@@ -344,6 +346,12 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn duplicate(key: &str, line: u32, first: u32) -> YamlError {

@@ -191,3 +191,11 @@ fn line_of_top_level_key() {
     assert_eq!(line_of_key(src, "missing"), None);
     assert_eq!(line_of_key("---\n---\nk: 1\n", "k"), Some(3));
 }
+
+#[test]
+fn kustomize_timestamps_and_int_forms() {
+    assert_eq!(
+        round_trip(include_str!("testdata/timestamps.in.yaml")),
+        include_str!("testdata/timestamps.kustomize.yaml")
+    );
+}
