@@ -140,6 +140,8 @@ impl Emitter {
         self.increase_indent(false, false);
         for (k, v) in sorted_entries(m) {
             self.write_indent();
+            let k = nel_folded(k);
+            let k = k.as_ref();
             let a = analyze(k);
             if !a.multiline && k.len() <= MAX_SIMPLE_KEY {
                 self.scalar(
@@ -191,12 +193,8 @@ impl Emitter {
     }
 
     fn string(&mut self, s: &str, ctx: Ctx) {
-        if s.contains('\u{85}') {
-            let folded = fold_nel(s);
-            let a = analyze(&folded);
-            self.scalar(&folded, &a, string_style(&folded), ctx);
-            return;
-        }
+        let s = nel_folded(s);
+        let s = s.as_ref();
         let a = analyze(s);
         self.scalar(s, &a, string_style(s), ctx);
     }
@@ -299,7 +297,9 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.write_run(v, &mut i, |c| c != b' ' && c != b'\n' && c != b'\r' && c < 0x80);
+                self.write_run(v, &mut i, |c| {
+                    c != b' ' && c != b'\n' && c != b'\r' && c < 0x80
+                });
                 self.indention = false;
                 spaces = false;
                 breaks = false;
@@ -484,6 +484,14 @@ impl Emitter {
                 breaks = false;
             }
         }
+    }
+}
+
+fn nel_folded(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\u{85}') {
+        std::borrow::Cow::Owned(fold_nel(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -74,8 +74,46 @@ fn line_of(mark: &Marker) -> u32 {
     u32::try_from(mark.line()).unwrap_or(u32::MAX)
 }
 
-fn scan_error(e: &ScanError) -> YamlError {
-    err(line_of(e.marker()), e.info().to_string())
+fn scan_error(src: &str, e: &ScanError) -> YamlError {
+    let info = e.info();
+    if info.contains("unknown anchor") {
+        // Name the anchor, as go-yaml does: the marker is at the alias (a char index).
+        let name: String = src
+            .chars()
+            .skip(e.marker().index())
+            .skip_while(|c| *c != '*')
+            .skip(1)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        if !name.is_empty() {
+            return err(
+                line_of(e.marker()),
+                format!("unknown anchor '{name}' referenced"),
+            );
+        }
+    }
+    err(line_of(e.marker()), info.to_string())
+}
+
+/// go-yaml v2 (which re-reads kustomize's JSON output) refuses these characters, so
+/// kustomize fails on any string holding one; fail early with a clear message.
+fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
+    if !s.bytes().any(|b| b >= 0x7F) {
+        return Ok(());
+    }
+    match s
+        .chars()
+        .find(|c| matches!(*c as u32, 0x7F..=0x84 | 0x86..=0x9F | 0xFFFE | 0xFFFF))
+    {
+        Some(c) => Err(err(
+            line,
+            format!(
+                "string contains the control character U+{:04X}, which kustomize cannot write; remove it",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Parses every document of a stream.
@@ -91,7 +129,7 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
     let mut doc_line: Option<u32> = None;
     let mut start_line = 1;
     loop {
-        let (ev, mark) = parser.next_token().map_err(|e| scan_error(&e))?;
+        let (ev, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
         let line = line_of(&mark);
         match ev {
             Event::StreamStart | Event::Nothing => {}
@@ -416,6 +454,19 @@ fn short_tag(t: &Tag) -> String {
 
 /// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
 fn resolve(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<&str>,
+    line: u32,
+) -> Result<Value, YamlError> {
+    let v = resolve_scalar(text, style, tag, line)?;
+    if let Value::String(s) = &v {
+        check_string(s, line)?;
+    }
+    Ok(v)
+}
+
+fn resolve_scalar(
     text: String,
     style: TScalarStyle,
     tag: Option<&str>,

@@ -133,7 +133,15 @@ fn errors_have_lines_and_plain_words() {
         e.message,
         "map merge requires map or sequence of maps as the value"
     );
-    assert!(error("a: *nope\n").message.contains("unknown anchor"));
+    assert_eq!(
+        error("a: 1\nb: [*nope]\n").message,
+        "unknown anchor 'nope' referenced"
+    );
+    // kustomize fails on these (go-yaml v2 rejects them when it re-reads its JSON).
+    let e = error("a: \"x\\x7fy\"\n");
+    assert!(e.message.contains("U+007F"), "{e}");
+    assert!(error("a: \"x\\x80y\"\n").message.contains("U+0080"));
+    assert!(parse_stream("a: \"x\\x85y \\ue000\"\n").is_ok());
 }
 
 #[test]
