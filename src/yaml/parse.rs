@@ -280,7 +280,7 @@ impl Builder {
         let Some(a) = self.anchors.get(&id) else {
             return Err(err(
                 line,
-                "alias refers to an anchor that is not complete yet (a recursive alias?)",
+                "alias refers to an anchor that is not defined earlier in this document, or to a node that contains the alias",
             ));
         };
         self.alias_nodes += a.count;
@@ -477,7 +477,8 @@ fn resolve_scalar(
         None | Some("!") if quoted => return Ok(Value::String(text)),
         Some("!!str") => return Ok(Value::String(text)),
         Some("!!binary") => {
-            let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            // Go's base64 decoder skips line breaks (and nothing else).
+            let clean: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(clean.as_bytes())
                 .map_err(|_| err(line, "!!binary value contains invalid base64 data"))?;
