@@ -118,6 +118,8 @@ fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
 
 /// Parses every document of a stream.
 pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
+    // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
     let mut docs = Vec::new();
     let mut b = Builder {
@@ -541,6 +543,7 @@ fn resolve_scalar(
 
 /// The line of top-level mapping key `key` in the first non-empty document.
 pub(crate) fn line_of_key(src: &str, key: &str) -> Option<u32> {
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
     // Depth of collections; at depth 1 in a mapping, keys alternate with values.
     let mut depth = 0usize;

@@ -101,6 +101,9 @@ fn documents_and_lines() {
     assert_eq!(docs[3].line, 8);
     assert_eq!(docs[3].value, json!(["a"]));
     assert!(parse_stream("").unwrap().is_empty());
+    // A byte-order mark and CRLF line ends (kustomize output checked: same as without).
+    let docs = parse_stream("\u{FEFF}a: 1\r\nb: |\r\n  x\r\n").unwrap();
+    assert_eq!(docs[0].value, json!({"a": 1, "b": "x\n"}));
 }
 
 #[test]
