@@ -531,6 +531,100 @@ fn fold_nel(s: &str) -> String {
     out
 }
 
+/// kustomize writes every object back to YAML with go-yaml v3 (keeping each scalar's
+/// style) and reads it again before printing. For folded (`>`) scalars that is not a
+/// round trip: v3's folded writer decides whether to add the blank line that keeps a line
+/// break by looking at the first line of the value instead of the next line (`k := 0`).
+/// This gives the string kustomize ends up with for a folded scalar read as `v`.
+pub(crate) fn v3_folded_round_trip(v: &str) -> String {
+    let b = v.as_bytes();
+    if !analyze(v).block_allowed {
+        // Written double-quoted instead: a true round trip.
+        return v.to_string();
+    }
+    // 1. What go-yaml v3 writes (content lines; indentation left out).
+    let mut k = 0;
+    while k < b.len() && is_break(b, k) {
+        k += width(b[k]);
+    }
+    let extra = !is_blankz(b, k);
+    let mut body = String::with_capacity(v.len() + 16);
+    let (mut breaks, mut leading_spaces) = (true, true);
+    for c in v.chars() {
+        if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            if !breaks && !leading_spaces && c == '\n' && extra {
+                body.push('\n');
+            }
+            breaks = true;
+        } else {
+            if breaks {
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            breaks = false;
+        }
+        body.push(c);
+    }
+    // Chomping indicator from the block scalar hints.
+    let ends_break = v.ends_with(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']);
+    let before = v.chars().rev().nth(1);
+    let is_brk =
+        |c: Option<char>| matches!(c, Some('\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'));
+    let strip = !ends_break;
+    let keep = ends_break && (before.is_none() || is_brk(before));
+    // 2. What go-yaml v3 reads back (libyaml's folded block scalar scanner).
+    let norm = |c: char| {
+        if matches!(c, '\u{2028}' | '\u{2029}') {
+            c
+        } else {
+            '\n'
+        }
+    };
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, c) in body.char_indices() {
+        if matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}') {
+            lines.push((&body[start..i], Some(norm(c))));
+            start = i + c.len_utf8();
+        }
+    }
+    lines.push((&body[start..], None));
+    let mut out = String::with_capacity(v.len());
+    let mut leading_break = String::new();
+    let mut trailing_breaks = String::new();
+    let mut leading_blank = false;
+    for (content, brk) in lines {
+        if content.is_empty() {
+            if let Some(c) = brk {
+                trailing_breaks.push(c);
+            }
+            continue;
+        }
+        let trailing_blank = content.starts_with([' ', '\t']);
+        if !leading_blank && !trailing_blank && leading_break == "\n" {
+            if trailing_breaks.is_empty() {
+                out.push(' ');
+            }
+        } else {
+            out.push_str(&leading_break);
+        }
+        leading_break.clear();
+        out.push_str(&trailing_breaks);
+        trailing_breaks.clear();
+        leading_blank = trailing_blank;
+        out.push_str(content);
+        if let Some(c) = brk {
+            leading_break.push(c);
+        }
+    }
+    if !strip {
+        out.push_str(&leading_break);
+    }
+    if keep {
+        out.push_str(&trailing_breaks);
+    }
+    out
+}
+
 /// go-yaml v2 `stringv`: the style asked of the emitter for a string.
 fn string_style(s: &str) -> Style {
     if s.contains('\n') {

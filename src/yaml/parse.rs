@@ -51,6 +51,8 @@ enum Coll {
 
 struct Frame {
     coll: Coll,
+    /// A flow collection (`{}` / `[]`).
+    flow: bool,
     anchor: usize,
     count: u64,
     depth: usize,
@@ -128,6 +130,11 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
         alias_nodes: 0,
         root: None,
     };
+    let mut cursor = Cursor {
+        src,
+        chars: 0,
+        bytes: 0,
+    };
     let mut doc_line: Option<u32> = None;
     let mut start_line = 1;
     loop {
@@ -159,7 +166,8 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
             }
             Event::SequenceStart(anchor, _) => {
                 doc_line.get_or_insert(line);
-                b.open(Coll::Seq(Vec::new()), anchor, line)?;
+                let flow = cursor.char_at(mark.index()) == Some('[');
+                b.open(Coll::Seq(Vec::new()), anchor, line, flow)?;
             }
             Event::MappingStart(anchor, _) => {
                 doc_line.get_or_insert(line);
@@ -170,12 +178,35 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
                     merges: Vec::new(),
                     merge_line: None,
                 };
-                b.open(coll, anchor, line)?;
+                let flow = cursor.char_at(mark.index()) == Some('{');
+                b.open(coll, anchor, line, flow)?;
             }
             Event::SequenceEnd | Event::MappingEnd => b.close(line)?,
         }
     }
     Ok(docs)
+}
+
+/// Finds the character at a marker's char index, moving forward only (events come in
+/// source order), so all lookups together cost one pass over the text.
+struct Cursor<'a> {
+    src: &'a str,
+    chars: usize,
+    bytes: usize,
+}
+
+impl Cursor<'_> {
+    fn char_at(&mut self, index: usize) -> Option<char> {
+        if index < self.chars {
+            return None;
+        }
+        let mut it = self.src[self.bytes..].chars();
+        while self.chars < index {
+            self.bytes += it.next()?.len_utf8();
+            self.chars += 1;
+        }
+        it.next()
+    }
 }
 
 impl Builder {
@@ -189,7 +220,7 @@ impl Builder {
         )
     }
 
-    fn open(&mut self, coll: Coll, anchor: usize, line: u32) -> Result<(), YamlError> {
+    fn open(&mut self, coll: Coll, anchor: usize, line: u32, flow: bool) -> Result<(), YamlError> {
         if self.expecting_key() {
             return Err(err(
                 line,
@@ -204,6 +235,7 @@ impl Builder {
         }
         self.stack.push(Frame {
             coll,
+            flow,
             anchor,
             count: 1,
             depth: 0,
@@ -245,7 +277,11 @@ impl Builder {
         let tag = tag.map(short_tag);
         if self.expecting_key() {
             let plain = style == TScalarStyle::Plain;
-            let key = if text == "<<"
+            // An empty key comes back as "" (go-yaml v3 writes it `''` on kustomize's
+            // internal round trip).
+            let key = if text.is_empty() && plain && tag.is_none() {
+                Key::Str(String::new())
+            } else if text == "<<"
                 && ((plain && tag.is_none()) || matches!(tag.as_deref(), Some("!!merge")))
             {
                 Key::Merge
@@ -269,7 +305,14 @@ impl Builder {
             }
             return self.set_key(key, line);
         }
-        let value = resolve(text, style, tag.as_deref(), line)?;
+        // kustomize writes each object back with go-yaml v3 before printing; an empty plain
+        // scalar in a flow collection is written `''` there, so it comes back as "".
+        let in_flow = self.stack.last().is_some_and(|f| f.flow);
+        let value = if in_flow && text.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
+            Value::String(String::new())
+        } else {
+            resolve(text, style, tag.as_deref(), line)?
+        };
         let node = Node {
             value,
             count: 1,
@@ -461,8 +504,12 @@ fn resolve(
     tag: Option<&str>,
     line: u32,
 ) -> Result<Value, YamlError> {
-    let v = resolve_scalar(text, style, tag, line)?;
-    if let Value::String(s) = &v {
+    let folded = style == TScalarStyle::Folded;
+    let mut v = resolve_scalar(text, style, tag, line)?;
+    if let Value::String(s) = &mut v {
+        if folded {
+            *s = super::emit::v3_folded_round_trip(s);
+        }
         check_string(s, line)?;
     }
     Ok(v)

@@ -210,3 +210,12 @@ fn kustomize_timestamps_and_int_forms() {
         include_str!("testdata/timestamps.kustomize.yaml")
     );
 }
+
+#[test]
+fn kustomize_block_flow_and_folded_syntax() {
+    // Includes go-yaml v3's folded-scalar slip and flow empties coming back as "".
+    assert_eq!(
+        round_trip(include_str!("testdata/syntax.in.yaml")),
+        include_str!("testdata/syntax.kustomize.yaml")
+    );
+}
