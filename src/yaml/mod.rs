@@ -6,23 +6,39 @@
 //! v2 to `Marshal` it (`sigs.k8s.io/yaml` v1.4.0 `JSONToYAML`). The parser gives the
 //! values that pipeline holds; the emitter is libyaml's emitter as go-yaml v2 drives it.
 //!
-//! Confirmed by experiment with `kubectl kustomize` (kustomize v5.5.0):
+//! Confirmed by experiment with `kubectl kustomize` (kustomize v5.5.0); the fixtures in
+//! `testdata/` are real kustomize output:
 //! - Reading: `null`/`~`/`Null`/`NULL`/empty are null; only `true`/`false` (three spellings)
 //!   are booleans (`yes`, `on`, `y` stay strings); `0x1F` 31, `0o17` 15, `0444` 292 (legacy
-//!   octal), `09` 9 (a float), `1_000` 1000; `12345678901234567890` stays an integer, larger
-//!   ones become floats; `1e3` prints `1000`, `1.0` prints `1`, `1e-7` prints `1e-07`,
-//!   `1e21` prints `1e+21`. Timestamps (`2001-12-14`, `2001-12-14T21:59:43.10Z`,
-//!   `2001-12-14 21:59:43.10`) become RFC 3339 strings (`"2001-12-14T00:00:00Z"`). `!!str`,
-//!   `!!int "3"`, `!!float`, `!!binary` and custom tags (`!foo bar` gives `bar`) act as
-//!   go-yaml v3 has them. `.inf`/`.nan` make kustomize fail (`json: unsupported value`), and
-//!   non-string keys (`1: a`, `true: x`) too (`json: unsupported type`): both are errors
-//!   here. Duplicate keys: `mapping key "x" already defined at line 6`.
-//! - Writing: keys sorted by go-yaml v2's natural order; sequences in a mapping are not
-//!   indented; strings that would read back as another type are double-quoted (`"yes"`,
-//!   `"1:20"`, `"0o17"`, `""`); strings libyaml cannot write plain are single-quoted; tabs,
-//!   control characters and characters outside the BMP (emoji) force double quotes with
-//!   escapes; multi-line strings are literal blocks (`|`, `|-`, `|+`, `|2-`); long plain and
-//!   quoted strings fold at the first space past column 80.
+//!   octal), `09` 9 (a float), `1_000` 1000, `0b101` 5; `12345678901234567890` stays an
+//!   integer, larger ones become floats; `1e3` prints `1000`, `1.0` prints `1`, `1e-7` prints
+//!   `1e-07`, `1e21` prints `1e+21`, `-9223372036854775809` prints `-9.223372036854776e+18`.
+//!   Timestamps do NOT stay strings: `2001-12-14` becomes `"2001-12-14T00:00:00Z"` (Go's
+//!   `time.Time` in JSON); `2001-12-14T21:59:43` (no zone) and invalid dates stay strings.
+//!   `!!str`, `!!int "3"`, `!!float`, `!!binary` and custom tags (`!foo bar` gives `bar`)
+//!   act as in go-yaml v3. Merge keys `<<` (map or list of maps; own keys win, then earlier
+//!   sources). `.inf`/`.nan` make kustomize fail (`json: unsupported value`), and so do
+//!   non-string keys (`1: a`, `true: x`: `json: unsupported type`) and strings holding
+//!   U+007F-U+009F (but U+0085) or U+FFFE/U+FFFF: all errors here. Duplicate keys:
+//!   `mapping key "x" already defined at line 6`.
+//! - kustomize writes objects back with go-yaml v3 and re-reads them before printing. That
+//!   round trip changes folded (`>`) scalars (v3's folded writer checks the wrong line for
+//!   keeping a line break, so breaks next to more-indented lines double) and turns empty
+//!   scalars in flow collections (`{a, b: }`) and empty keys into `""`; replicated.
+//! - The JSON step: U+0085 (NEL) is left raw by `json.Marshal` and folded like a line break
+//!   when go-yaml v2 re-reads it (`"a\x85b"` prints `a b`); replicated in the emitter.
+//! - Writing: keys in go-yaml v2's natural order (digit runs by value, non-letters before
+//!   letters: `"" -x _x ~ 1 2 10 A Z a a-b a0 a00 a1 a01 a9 a10 aB ab`); sequences in a
+//!   mapping are not indented; `{}` and `[]` for empty collections; strings that would read
+//!   back as another type under YAML 1.1 are double-quoted (`"yes"`, `"y"`, `"1:20"`,
+//!   `"0o17"`, `"1e3"`, `"2001-12-14"`, `""`) while `=`, `<<`, `1e400`, `0x` stay plain;
+//!   strings libyaml cannot write plain (`'- a'`, `'a: b'`, `'#a'`, `' a'`) are
+//!   single-quoted; tabs, control characters and characters outside the BMP (emoji) force
+//!   double quotes with escapes (`"emoji\U0001F600"`); multi-line strings are literal blocks
+//!   (`|`, `|-`, `|+`, `|2-`) unless they have trailing spaces on a line (then
+//!   double-quoted); plain and quoted strings fold at the first single space past column 80,
+//!   continuation indented two more than the key; keys over 128 bytes or multi-line use the
+//!   `? key` form.
 
 mod emit;
 mod parse;
