@@ -219,3 +219,13 @@ fn kustomize_block_flow_and_folded_syntax() {
         include_str!("testdata/syntax.kustomize.yaml")
     );
 }
+
+#[test]
+fn kustomize_random_strings() {
+    // 150 random strings of quoting-relevant characters (spaces, quotes, indicators, tabs,
+    // line breaks, NEL, U+2028, emoji), as values, keys and sequence items.
+    assert_eq!(
+        round_trip(include_str!("testdata/fuzz.in.yaml")),
+        include_str!("testdata/fuzz.kustomize.yaml")
+    );
+}
