@@ -38,7 +38,15 @@ pub(crate) fn resolve_plain(s: &str, rules: Rules) -> Resolved {
             if let Some(r) = lookup(s, rules) {
                 return r;
             }
-            if is_dot_float(s) {
+            // Go's ParseFloat, which takes `_` between digits.
+            if s.contains('_') {
+                let plain = s.replace('_', "");
+                if underscore_ok(s) && is_dot_float(&plain) {
+                    if let Some(f) = finite(&plain) {
+                        return Resolved::Float(f);
+                    }
+                }
+            } else if is_dot_float(s) {
                 if let Some(f) = finite(s) {
                     return Resolved::Float(f);
                 }
@@ -114,6 +122,17 @@ fn lookup(s: &str, rules: Rules) -> Option<Resolved> {
 
 fn finite(s: &str) -> Option<f64> {
     s.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Go's `underscoreOK` for a decimal number: each `_` sits between two digits.
+fn underscore_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().all(|(i, &c)| {
+        c != b'_'
+            || (i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    })
 }
 
 /// `^\.[0-9]+([eE][-+]?[0-9]+)?$`: what Go's ParseFloat accepts after a leading dot.
@@ -549,6 +568,9 @@ mod tests {
         assert_eq!(resolve_plain("yes", Rules::V2), Resolved::Bool(true));
         assert_eq!(resolve_plain("0o17", Rules::V2), Resolved::Int(15));
         assert_eq!(r("0b-1"), Resolved::Int(-1));
+        assert_eq!(r(".5_00"), Resolved::Float(0.5));
+        assert_eq!(r(".5__0"), Resolved::Str);
+        assert_eq!(r("._5"), Resolved::Str);
         assert_eq!(r("-"), Resolved::Str);
         assert_eq!(r("0x"), Resolved::Str);
     }

@@ -229,3 +229,12 @@ fn kustomize_random_strings() {
         include_str!("testdata/fuzz.kustomize.yaml")
     );
 }
+
+#[test]
+fn kustomize_random_plain_scalars() {
+    // 300 random plain scalars built from number, date, bool and null fragments.
+    assert_eq!(
+        round_trip(include_str!("testdata/plain.in.yaml")),
+        include_str!("testdata/plain.kustomize.yaml")
+    );
+}
