@@ -1,0 +1,124 @@
+//! The only module that knows the YAML crate: parsing with limits and line numbers,
+//! and an emitter that prints exactly what kustomize prints.
+//!
+//! kustomize v5.5 reads YAML with go-yaml v3 and prints each object by decoding it with
+//! go-yaml v3 into Go maps, `json.Marshal`ling that, and re-reading the JSON with go-yaml
+//! v2 to `Marshal` it (`sigs.k8s.io/yaml` v1.4.0 `JSONToYAML`). The parser gives the
+//! values that pipeline holds; the emitter is libyaml's emitter as go-yaml v2 drives it.
+//!
+//! Confirmed by experiment with `kubectl kustomize` (kustomize v5.5.0); the fixtures in
+//! `testdata/` are real kustomize output:
+//! - Reading: `null`/`~`/`Null`/`NULL`/empty are null; only `true`/`false` (three spellings)
+//!   are booleans (`yes`, `on`, `y` stay strings); `0x1F` 31, `0o17` 15, `0444` 292 (legacy
+//!   octal), `09` 9 (a float), `1_000` 1000, `0b101` 5; `12345678901234567890` stays an
+//!   integer, larger ones become floats; `1e3` prints `1000`, `1.0` prints `1`, `1e-7` prints
+//!   `1e-07`, `1e21` prints `1e+21`, `-9223372036854775809` prints `-9.223372036854776e+18`.
+//!   Timestamps do NOT stay strings: `2001-12-14` becomes `"2001-12-14T00:00:00Z"` (Go's
+//!   `time.Time` in JSON); `2001-12-14T21:59:43` (no zone) and invalid dates stay strings.
+//!   `!!str`, `!!int "3"`, `!!float`, `!!binary` and custom tags (`!foo bar` gives `bar`)
+//!   act as in go-yaml v3. Merge keys `<<` (map or list of maps; own keys win, then earlier
+//!   sources). `.inf`/`.nan` make kustomize fail (`json: unsupported value`), and so do
+//!   non-string keys (`1: a`, `true: x`: `json: unsupported type`) and strings holding
+//!   U+007F-U+009F (but U+0085) or U+FFFE/U+FFFF: all errors here. Duplicate keys:
+//!   `mapping key "x" already defined at line 6`.
+//! - kustomize writes objects back with go-yaml v3 and re-reads them before printing. That
+//!   round trip changes folded (`>`) scalars (v3's folded writer checks the wrong line for
+//!   keeping a line break, so breaks next to more-indented lines double) and turns empty
+//!   scalars in flow collections (`{a, b: }`) and empty keys into `""`; replicated.
+//! - The JSON step: U+0085 (NEL) is left raw by `json.Marshal` and folded like a line break
+//!   when go-yaml v2 re-reads it (`"a\x85b"` prints `a b`); replicated in the emitter.
+//! - Writing: keys in go-yaml v2's natural order (digit runs by value, non-letters before
+//!   letters: `"" -x _x ~ 1 2 10 A Z a a-b a0 a00 a1 a01 a9 a10 aB ab`); sequences in a
+//!   mapping are not indented; `{}` and `[]` for empty collections; strings that would read
+//!   back as another type under YAML 1.1 are double-quoted (`"yes"`, `"y"`, `"1:20"`,
+//!   `"0o17"`, `"1e3"`, `"2001-12-14"`, `""`) while `=`, `<<`, `1e400`, `0x` stay plain;
+//!   strings libyaml cannot write plain (`'- a'`, `'a: b'`, `'#a'`, `' a'`) are
+//!   single-quoted; tabs, control characters and characters outside the BMP (emoji) force
+//!   double quotes with escapes (`"emoji\U0001F600"`); multi-line strings are literal blocks
+//!   (`|`, `|-`, `|+`, `|2-`) unless they have trailing spaces on a line (then
+//!   double-quoted); plain and quoted strings fold at the first single space past column 80,
+//!   continuation indented two more than the key; keys over 128 bytes or multi-line use the
+//!   `? key` form.
+//! - go-yaml v2's key order is not transitive for some keys mixing leading-zero digit runs
+//!   and letters (`0b35`, `02143`, `138`, `3?116`); Go sorts map keys taken in random order,
+//!   so kustomize's own output varies from run to run for such mappings (seen: 3 different
+//!   outputs in 6 runs). Ours is deterministic, one of those orders at best.
+
+mod emit;
+mod parse;
+mod scalar;
+
+use serde_json::Value;
+
+/// One document of a YAML stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Doc {
+    /// The document, resolved as kustomize (go-yaml v3) resolves scalars.
+    pub value: Value,
+    /// 1-based line where the document's content starts.
+    pub line: u32,
+}
+
+/// A YAML syntax error or a limit exceeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based; 0 when unknown.
+    pub line: u32,
+    /// What is wrong, in plain words, without the line.
+    pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {}: {}", self.line, self.message)
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Parses every document of a stream. Empty documents come back as `Value::Null`.
+///
+/// Aliases are expanded (at most [`MAX_ALIAS_NODES`] nodes in all) and nesting is limited
+/// to [`MAX_DEPTH`] levels.
+pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream(src)
+}
+
+/// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.
+pub const MAX_DEPTH: usize = parse::MAX_DEPTH;
+/// Most nodes that alias expansion may add to one stream.
+pub const MAX_ALIAS_NODES: u64 = parse::MAX_ALIAS_NODES;
+
+/// One document as kustomize prints it, ending in a newline.
+pub fn to_yaml(value: &Value) -> String {
+    let mut out = String::with_capacity(1024);
+    emit::document(value, &mut out);
+    out
+}
+
+/// Documents joined as kustomize joins them (`---` between documents).
+pub fn to_yaml_stream<'a>(
+    docs: impl IntoIterator<Item = &'a serde_json::Map<String, Value>>,
+) -> String {
+    let mut out = String::with_capacity(8192);
+    for (i, d) in docs.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        emit::mapping_document(d, &mut out);
+    }
+    out
+}
+
+/// The 1-based line of the top-level mapping key `key` in the first non-empty document
+/// of `src`, for error messages.
+pub fn line_of_key(src: &str, key: &str) -> Option<u32> {
+    parse::line_of_key(src, key)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,626 @@
+//! The input side: yaml-rust2's event parser, with go-yaml v3's scalar resolution, merge
+//! keys and duplicate-key errors, and limits on nesting and alias expansion.
+
+use super::scalar::{parse_timestamp, resolve_number, resolve_plain, Resolved, Rules};
+use super::{Doc, YamlError};
+use base64::Engine as _;
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+/// Deepest nesting of mappings and sequences accepted (yaml-rust2 itself stops flow
+/// collections at 255 levels; ours comes first, with a clearer message).
+pub(crate) const MAX_DEPTH: usize = 250;
+/// Most nodes that alias expansion may add to one stream ("billion laughs" guard).
+pub(crate) const MAX_ALIAS_NODES: u64 = 250_000;
+
+/// A finished node on its way into its parent.
+struct Node {
+    value: Value,
+    /// Nodes in this subtree (for the alias budget).
+    count: u64,
+    /// Nesting depth of this subtree (a scalar is 0).
+    depth: usize,
+}
+
+struct Anchored {
+    value: Value,
+    count: u64,
+    depth: usize,
+}
+
+enum Key {
+    Str(String),
+    Merge,
+}
+
+enum Coll {
+    Seq(Vec<Value>),
+    Map {
+        map: Map<String, Value>,
+        /// The key waiting for its value, with its line.
+        key: Option<(Key, u32)>,
+        /// (hash of key, line) of each key, to name the first line in a duplicate error
+        /// without keeping a copy of every key.
+        lines: Vec<(u64, u32)>,
+        merges: Vec<(Value, u32)>,
+        merge_line: Option<u32>,
+    },
+}
+
+struct Frame {
+    coll: Coll,
+    /// A flow collection (`{}` / `[]`).
+    flow: bool,
+    anchor: usize,
+    count: u64,
+    depth: usize,
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    alias_nodes: u64,
+    root: Option<Value>,
+}
+
+fn err(line: u32, message: impl Into<String>) -> YamlError {
+    YamlError {
+        line,
+        message: message.into(),
+    }
+}
+
+fn line_of(mark: &Marker) -> u32 {
+    u32::try_from(mark.line()).unwrap_or(u32::MAX)
+}
+
+fn scan_error(src: &str, e: &ScanError) -> YamlError {
+    let info = e.info();
+    if info.contains("unknown anchor") {
+        // Name the anchor, as go-yaml does: the marker is at the alias (a char index).
+        let name: String = src
+            .chars()
+            .skip(e.marker().index())
+            .skip_while(|c| *c != '*')
+            .skip(1)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        if !name.is_empty() {
+            return err(
+                line_of(e.marker()),
+                format!("unknown anchor '{name}' referenced"),
+            );
+        }
+    }
+    err(line_of(e.marker()), info.to_string())
+}
+
+/// go-yaml v2 (which re-reads kustomize's JSON output) refuses these characters, so
+/// kustomize fails on any string holding one; fail early with a clear message.
+fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
+    if !s.bytes().any(|b| b >= 0x7F) {
+        return Ok(());
+    }
+    match s
+        .chars()
+        .find(|c| matches!(*c as u32, 0x7F..=0x84 | 0x86..=0x9F | 0xFFFE | 0xFFFF))
+    {
+        Some(c) => Err(err(
+            line,
+            format!(
+                "string contains the control character U+{:04X}, which kustomize cannot write; remove it",
+                c as u32
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Parses every document of a stream.
+pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
+    // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let mut parser = Parser::new_from_str(src);
+    let mut docs = Vec::new();
+    let mut b = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+    };
+    let mut cursor = Cursor {
+        src,
+        chars: 0,
+        bytes: 0,
+    };
+    let mut doc_line: Option<u32> = None;
+    let mut start_line = 1;
+    loop {
+        let (ev, mark) = parser.next_token().map_err(|e| scan_error(src, &e))?;
+        let line = line_of(&mark);
+        match ev {
+            Event::StreamStart | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                start_line = line;
+                doc_line = None;
+                b.root = None;
+            }
+            Event::DocumentEnd => {
+                docs.push(Doc {
+                    value: b.root.take().unwrap_or(Value::Null),
+                    line: doc_line.unwrap_or(start_line),
+                });
+                // Anchors do not carry across documents.
+                b.anchors.clear();
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                doc_line.get_or_insert(line);
+                b.scalar(text, style, anchor, tag.as_ref(), line)?;
+            }
+            Event::Alias(id) => {
+                doc_line.get_or_insert(line);
+                b.alias(id, line)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                doc_line.get_or_insert(line);
+                let flow = cursor.char_at(mark.index()) == Some('[');
+                b.open(Coll::Seq(Vec::new()), anchor, line, flow)?;
+            }
+            Event::MappingStart(anchor, _) => {
+                doc_line.get_or_insert(line);
+                let coll = Coll::Map {
+                    map: Map::new(),
+                    key: None,
+                    lines: Vec::new(),
+                    merges: Vec::new(),
+                    merge_line: None,
+                };
+                let flow = cursor.char_at(mark.index()) == Some('{');
+                b.open(coll, anchor, line, flow)?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(line)?,
+        }
+    }
+    Ok(docs)
+}
+
+/// Finds the character at a marker's char index, moving forward only (events come in
+/// source order), so all lookups together cost one pass over the text.
+struct Cursor<'a> {
+    src: &'a str,
+    chars: usize,
+    bytes: usize,
+}
+
+impl Cursor<'_> {
+    fn char_at(&mut self, index: usize) -> Option<char> {
+        if index < self.chars {
+            return None;
+        }
+        let mut it = self.src[self.bytes..].chars();
+        while self.chars < index {
+            self.bytes += it.next()?.len_utf8();
+            self.chars += 1;
+        }
+        it.next()
+    }
+}
+
+impl Builder {
+    fn expecting_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                coll: Coll::Map { key: None, .. },
+                ..
+            })
+        )
+    }
+
+    fn open(&mut self, coll: Coll, anchor: usize, line: u32, flow: bool) -> Result<(), YamlError> {
+        if self.expecting_key() {
+            return Err(err(
+                line,
+                "a mapping key must be a string, not a mapping or a sequence",
+            ));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(err(
+                line,
+                format!("document nested deeper than {MAX_DEPTH} levels; refusing to read it"),
+            ));
+        }
+        self.stack.push(Frame {
+            coll,
+            flow,
+            anchor,
+            count: 1,
+            depth: 0,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, line: u32) -> Result<(), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(err(line, "unbalanced end of collection"));
+        };
+        let value = match frame.coll {
+            Coll::Seq(items) => Value::Array(items),
+            Coll::Map {
+                mut map, merges, ..
+            } => {
+                for (m, mline) in merges {
+                    merge_into(&mut map, m, mline)?;
+                }
+                Value::Object(map)
+            }
+        };
+        let node = Node {
+            value,
+            count: frame.count,
+            depth: frame.depth + 1,
+        };
+        self.finish(node, frame.anchor, line)
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        line: u32,
+    ) -> Result<(), YamlError> {
+        let tag = tag.map(short_tag);
+        if self.expecting_key() {
+            let plain = style == TScalarStyle::Plain;
+            // An empty key comes back as "" (go-yaml v3 writes it `''` on kustomize's
+            // internal round trip).
+            let key = if text.is_empty() && plain && tag.is_none() {
+                Key::Str(String::new())
+            } else if text == "<<"
+                && ((plain && tag.is_none()) || matches!(tag.as_deref(), Some("!!merge")))
+            {
+                Key::Merge
+            } else {
+                match resolve(text, style, tag.as_deref(), line)? {
+                    Value::String(s) => Key::Str(s),
+                    other => return Err(non_string_key(&other, line)),
+                }
+            };
+            if anchor != 0 {
+                if let Key::Str(s) = &key {
+                    self.anchors.insert(
+                        anchor,
+                        Anchored {
+                            value: Value::String(s.clone()),
+                            count: 1,
+                            depth: 0,
+                        },
+                    );
+                }
+            }
+            return self.set_key(key, line);
+        }
+        // kustomize writes each object back with go-yaml v3 before printing; an empty plain
+        // scalar in a flow collection is written `''` there, so it comes back as "".
+        let in_flow = self.stack.last().is_some_and(|f| f.flow);
+        let value = if in_flow && text.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
+            Value::String(String::new())
+        } else {
+            resolve(text, style, tag.as_deref(), line)?
+        };
+        let node = Node {
+            value,
+            count: 1,
+            depth: 0,
+        };
+        self.finish(node, anchor, line)
+    }
+
+    fn alias(&mut self, id: usize, line: u32) -> Result<(), YamlError> {
+        let Some(a) = self.anchors.get(&id) else {
+            return Err(err(
+                line,
+                "alias refers to an anchor that is not defined earlier in this document, or to a node that contains the alias",
+            ));
+        };
+        self.alias_nodes += a.count;
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(err(
+                line,
+                format!(
+                    "aliases expand to more than {MAX_ALIAS_NODES} nodes (a \"billion laughs\" document?); refusing to read it"
+                ),
+            ));
+        }
+        if self.stack.len() + a.depth > MAX_DEPTH {
+            return Err(err(
+                line,
+                format!("document nested deeper than {MAX_DEPTH} levels once aliases are expanded; refusing to read it"),
+            ));
+        }
+        if self.expecting_key() {
+            return match &a.value {
+                Value::String(s) => {
+                    let key = Key::Str(s.clone());
+                    self.set_key(key, line)
+                }
+                other => Err(non_string_key(other, line)),
+            };
+        }
+        let node = Node {
+            value: a.value.clone(),
+            count: a.count,
+            depth: a.depth,
+        };
+        self.finish(node, 0, line)
+    }
+
+    fn set_key(&mut self, key: Key, line: u32) -> Result<(), YamlError> {
+        let Some(Frame {
+            coll:
+                Coll::Map {
+                    map,
+                    key: slot,
+                    lines,
+                    merge_line,
+                    ..
+                },
+            count,
+            ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(());
+        };
+        *count += 1;
+        match &key {
+            Key::Merge => {
+                if let Some(first) = merge_line {
+                    return Err(duplicate("<<", line, *first));
+                }
+                *merge_line = Some(line);
+            }
+            Key::Str(s) => {
+                let h = fnv(s);
+                if map.contains_key(s) {
+                    let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
+                    return Err(duplicate(s, line, first));
+                }
+                lines.push((h, line));
+            }
+        }
+        *slot = Some((key, line));
+        Ok(())
+    }
+
+    /// Hands a finished node to its parent (or makes it the document root).
+    fn finish(&mut self, node: Node, anchor: usize, line: u32) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: node.value.clone(),
+                    count: node.count,
+                    depth: node.depth,
+                },
+            );
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.root = Some(node.value);
+            return Ok(());
+        };
+        parent.count += node.count;
+        parent.depth = parent.depth.max(node.depth);
+        match &mut parent.coll {
+            Coll::Seq(items) => items.push(node.value),
+            Coll::Map {
+                map, key, merges, ..
+            } => match key.take() {
+                Some((Key::Str(k), _)) => {
+                    map.insert(k, node.value);
+                }
+                Some((Key::Merge, kline)) => merges.push((node.value, kline)),
+                None => return Err(non_string_key(&node.value, line)),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn duplicate(key: &str, line: u32, first: u32) -> YamlError {
+    err(
+        line,
+        format!("mapping key {key:?} already defined at line {first}"),
+    )
+}
+
+fn non_string_key(v: &Value, line: u32) -> YamlError {
+    let what = match v {
+        Value::Object(_) | Value::Array(_) => {
+            return err(
+                line,
+                "a mapping key must be a string, not a mapping or a sequence",
+            )
+        }
+        other => other.to_string(),
+    };
+    err(
+        line,
+        format!("mapping key {what} is not a string (kustomize cannot write such keys); quote it: \"{}\"", what.trim_matches('"')),
+    )
+}
+
+/// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later ones.
+fn merge_into(map: &mut Map<String, Value>, source: Value, line: u32) -> Result<(), YamlError> {
+    let want_map = || {
+        err(
+            line,
+            "map merge requires map or sequence of maps as the value",
+        )
+    };
+    match source {
+        Value::Object(src) => {
+            for (k, v) in src {
+                map.entry(k).or_insert(v);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let Value::Object(src) = item else {
+                    return Err(want_map());
+                };
+                for (k, v) in src {
+                    map.entry(k).or_insert(v);
+                }
+            }
+        }
+        _ => return Err(want_map()),
+    }
+    Ok(())
+}
+
+fn short_tag(t: &Tag) -> String {
+    if t.handle == "tag:yaml.org,2002:" {
+        format!("!!{}", t.suffix)
+    } else {
+        format!("{}{}", t.handle, t.suffix)
+    }
+}
+
+/// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
+fn resolve(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<&str>,
+    line: u32,
+) -> Result<Value, YamlError> {
+    let folded = style == TScalarStyle::Folded;
+    let mut v = resolve_scalar(text, style, tag, line)?;
+    if let Value::String(s) = &mut v {
+        if folded {
+            *s = super::emit::v3_folded_round_trip(s);
+        }
+        check_string(s, line)?;
+    }
+    Ok(v)
+}
+
+fn resolve_scalar(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<&str>,
+    line: u32,
+) -> Result<Value, YamlError> {
+    let quoted = style != TScalarStyle::Plain;
+    match tag {
+        None | Some("!") if quoted => return Ok(Value::String(text)),
+        Some("!!str") => return Ok(Value::String(text)),
+        Some("!!binary") => {
+            // Go's base64 decoder skips line breaks (and nothing else).
+            let clean: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(clean.as_bytes())
+                .map_err(|_| err(line, "!!binary value contains invalid base64 data"))?;
+            return Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        }
+        None | Some("!!bool" | "!!int" | "!!float" | "!!null" | "!!timestamp") => {}
+        // Any other tag: the text, as a string.
+        Some(_) => return Ok(Value::String(text)),
+    }
+    let resolved = match tag {
+        None => resolve_plain(&text, Rules::V3),
+        Some("!!timestamp") => match parse_timestamp(&text) {
+            Some(ts) => Resolved::Timestamp(ts.rfc3339nano()),
+            None => resolve_plain(&text, Rules::V3),
+        },
+        // A tag other than !!timestamp: no timestamp detection.
+        Some(_) => match resolve_plain(&text, Rules::V3) {
+            Resolved::Timestamp(_) => resolve_number(&text, Rules::V3).unwrap_or(Resolved::Str),
+            r => r,
+        },
+    };
+    let got = match &resolved {
+        Resolved::Null => "!!null",
+        Resolved::Bool(_) => "!!bool",
+        Resolved::Int(_) | Resolved::Uint(_) => "!!int",
+        Resolved::Float(_) => "!!float",
+        Resolved::Timestamp(_) => "!!timestamp",
+        Resolved::Merge => "!!merge",
+        Resolved::Str => "!!str",
+    };
+    if let Some(want) = tag {
+        let ok = want == got || (want == "!!float" && got == "!!int");
+        if !ok {
+            return Err(err(
+                line,
+                format!("cannot decode {got} `{text}` as a {want}"),
+            ));
+        }
+    }
+    let number = |n: Option<Number>| {
+        n.map(Value::Number).ok_or_else(|| {
+            err(
+                line,
+                format!("`{text}` is not a finite number, which kustomize cannot write (json: unsupported value); quote it to keep it as a string"),
+            )
+        })
+    };
+    Ok(match resolved {
+        Resolved::Null => Value::Null,
+        Resolved::Bool(b) => Value::Bool(b),
+        Resolved::Int(i) if tag == Some("!!float") => number(Number::from_f64(i as f64))?,
+        Resolved::Int(i) => Value::Number(i.into()),
+        Resolved::Uint(u) if tag == Some("!!float") => number(Number::from_f64(u as f64))?,
+        Resolved::Uint(u) => Value::Number(u.into()),
+        Resolved::Float(f) => number(Number::from_f64(f))?,
+        Resolved::Timestamp(s) => Value::String(s),
+        Resolved::Merge | Resolved::Str => Value::String(text),
+    })
+}
+
+/// The line of top-level mapping key `key` in the first non-empty document.
+pub(crate) fn line_of_key(src: &str, key: &str) -> Option<u32> {
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let mut parser = Parser::new_from_str(src);
+    // Depth of collections; at depth 1 in a mapping, keys alternate with values.
+    let mut depth = 0usize;
+    let mut top_is_map = false;
+    let mut expect_key = false;
+    loop {
+        let (ev, mark) = parser.next_token().ok()?;
+        let at_top = depth == 1 && top_is_map;
+        match ev {
+            Event::StreamEnd => return None,
+            Event::DocumentEnd if top_is_map => return None,
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if depth == 0 {
+                    top_is_map = matches!(ev, Event::MappingStart(..));
+                    expect_key = true;
+                } else if at_top {
+                    // A collection value: the next top-level scalar is a key.
+                    expect_key = true;
+                }
+                depth += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+            Event::Scalar(text, ..) if at_top => {
+                if expect_key && text == key {
+                    return Some(line_of(&mark));
+                }
+                expect_key = !expect_key;
+            }
+            Event::Alias(_) if at_top => expect_key = !expect_key,
+            _ => {}
+        }
+    }
+}
