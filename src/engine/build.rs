@@ -189,7 +189,56 @@ pub fn finish(
 ) -> Result<Vec<Resource>> {
     transform::hash::add_hash_suffixes(&mut ra)?;
     transform::namereference::fix_back_references(&mut ra)?;
+    ra.resources.retain(|r| !is_local_config(r));
+    for r in ra.iter_mut() {
+        clean_annotations(r);
+    }
     Ok(sort::sort(ra.resources, sort_options))
+}
+
+/// Objects marked `config.kubernetes.io/local-config` (other than "false") are
+/// inputs for the build, not output.
+fn is_local_config(r: &Resource) -> bool {
+    r.doc
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get("config.kubernetes.io/local-config"))
+        .is_some_and(|v| v.as_str() != Some("false"))
+}
+
+/// Annotations kustomize uses for its own bookkeeping, dropped from the output.
+const BOOKKEEPING_ANNOTATIONS: &[&str] = &[
+    "alpha.config.kubernetes.io/transformations",
+    "config.k8s.io/id",
+    "config.kubernetes.io/index",
+    "config.kubernetes.io/origin",
+    "config.kubernetes.io/path",
+];
+
+/// kustomize rewrites every object's annotations on the way out: bookkeeping
+/// annotations go, every value becomes a string, and an empty map disappears.
+fn clean_annotations(r: &mut Resource) {
+    let Some(Value::Object(meta)) = r.doc.get_mut("metadata") else {
+        return;
+    };
+    let Some(Value::Object(ann)) = meta.get_mut("annotations") else {
+        return;
+    };
+    ann.retain(|k, _| {
+        !k.starts_with("internal.config.kubernetes.io/")
+            && !BOOKKEEPING_ANNOTATIONS.contains(&k.as_str())
+    });
+    for v in ann.values_mut() {
+        let text = match &*v {
+            Value::String(_) => continue,
+            Value::Null => "null".to_string(),
+            other => crate::yaml::to_yaml(other).trim_end().to_string(),
+        };
+        *v = Value::String(text);
+    }
+    if ann.is_empty() {
+        meta.remove("annotations");
+    }
 }
 
 /// Reads and checks `DIR/kustomization.yaml` (or `.yml`, or `Kustomization`).
