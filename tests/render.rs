@@ -202,7 +202,11 @@ fn bad_input_exits_2_and_leaves_the_tree_as_it_was() {
     assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
     let before = read_tree(&s.0.join("rendered"));
     let cases: &[(&str, &str, &str)] = &[
-        ("clusters/dev-1.yaml", "name: dev-1\nregion: eu\n", "`env`"),
+        (
+            "clusters/dev-1.yaml",
+            "name: dev-1\nregion: eu\n",
+            "\"env\" is a required property",
+        ),
         (
             "clusters/dup.yaml",
             "name: prod-1\nenv: prod\n",

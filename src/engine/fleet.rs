@@ -272,16 +272,25 @@ impl Fleet {
     }
 }
 
-/// Parses one YAML file into `T`, with strict fields and the line of an unknown one.
+/// The JSON Schemas of strata's own files (also for editors: `schemas/strata/`).
+pub mod schemas {
+    pub const PROJECT: &str = include_str!("../../schemas/strata/project.schema.json");
+    pub const CLUSTER: &str = include_str!("../../schemas/strata/cluster.schema.json");
+    pub const APP: &str = include_str!("../../schemas/strata/app.schema.json");
+}
+
+/// Parses one YAML file into `T`: checked against its JSON Schema first (for
+/// precise messages with the line), then read with strict fields.
 pub fn read_strict<T: serde::de::DeserializeOwned>(
     fs: &dyn FileSystem,
     path: &str,
     what: &str,
+    schema: &str,
 ) -> Result<T> {
     let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))?;
-    parse_strict(path, &text, what)
+    parse_strict(path, &text, what, schema)
 }
 
 /// Like `read_strict`, from text.
@@ -289,6 +298,7 @@ pub fn parse_strict<T: serde::de::DeserializeOwned>(
     path: &str,
     text: &str,
     what: &str,
+    schema: &str,
 ) -> Result<T> {
     let docs = yaml::parse_stream(text).map_err(|e| crate::engine::build::yaml_error(path, e))?;
     let value = docs
@@ -296,7 +306,30 @@ pub fn parse_strict<T: serde::de::DeserializeOwned>(
         .map(|d| d.value)
         .find(|v| !v.is_null())
         .unwrap_or(Value::Object(Default::default()));
+    let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
+    if let Err(problems) = crate::engine::values::check_schema(&value, &schema, what) {
+        let line = yaml::line_of_key(text, problem_key(&problems[0])).unwrap_or(0);
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            path,
+            format!("not a valid {what}: {}", problems.join("; ")),
+        )
+        .at_line(line));
+    }
     serde_json::from_value(value).map_err(|e| field_error(path, text, what, e))
+}
+
+/// The top-level key a schema problem is about: the first segment of its path,
+/// or for an unexpected field at the root, the field's name.
+fn problem_key(problem: &str) -> &str {
+    match problem.strip_prefix("(root): ") {
+        Some(rest) => rest.split('\'').nth(1).unwrap_or(""),
+        None => problem
+            .trim_start_matches('/')
+            .split(['/', ':'])
+            .next()
+            .unwrap_or(""),
+    }
 }
 
 fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Error {
@@ -326,7 +359,7 @@ pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
             "not found at the repository root; run `strata init` to start a fleet, or run strata from the fleet's root",
         ));
     }
-    let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml")?;
+    let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml", schemas::PROJECT)?;
     check_layout(&project)?;
     let mut warnings = Vec::new();
     let clusters = load_clusters(fs, &project)?;
@@ -413,7 +446,7 @@ fn yaml_files(fs: &dyn FileSystem, dir: &str) -> Result<Vec<String>> {
 fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
     let mut clusters: Vec<Cluster> = Vec::new();
     for path in yaml_files(fs, &p.paths.clusters)? {
-        let mut c: Cluster = read_strict(fs, &path, "a cluster file")?;
+        let mut c: Cluster = read_strict(fs, &path, "cluster file", schemas::CLUSTER)?;
         c.file = path.clone();
         if c.name.is_empty() || c.env.is_empty() {
             return Err(Error::new(
@@ -452,7 +485,7 @@ fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
         if !fs.is_file(&file) {
             continue;
         }
-        let mut a: App = read_strict(fs, &file, "an app file")?;
+        let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
         a.file = file.clone();
         a.dir = dir;
         if let Some(prev) = apps.iter().find(|o| o.name == a.name) {
@@ -510,7 +543,7 @@ mod tests {
         assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2));
         assert!(e.message.contains("layot"));
         let e = fleet(&[("strata.yaml", "{}"), ("clusters/a.yaml", "name: a\n")]).unwrap_err();
-        assert!(e.message.contains("`env`"), "{e}");
+        assert!(e.message.contains("\"env\" is a required property"), "{e}");
         let e = fleet(&[
             ("strata.yaml", "{}"),
             ("clusters/a.yaml", "name: a\nenv: x\n"),
