@@ -9,3 +9,4 @@ pub mod namespace;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
+mod tables;
