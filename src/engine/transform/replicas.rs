@@ -58,10 +58,10 @@ pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> 
                 source,
                 format!(
                     "replicas: resource with name {} does not match a config with the following GVK \
-                     [Deployment.[noVer].[noGrp] ReplicationController.[noVer].[noGrp] \
-                     ReplicaSet.[noVer].[noGrp] StatefulSet.[noVer].[noGrp]]; name a Deployment, \
-                     ReplicationController, ReplicaSet or StatefulSet of this build (use a patch \
-                     for other kinds)",
+                     [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] \
+                     ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]; name a \
+                     Deployment, StatefulSet, ReplicaSet or ReplicationController of this build \
+                     (use a patch for other kinds)",
                     replica.name
                 ),
             ));
