@@ -238,4 +238,66 @@ mod tests {
         };
         assert!(check(&fifo_with_lists, "k.yaml").is_err());
     }
+
+    // Whole pipeline through `build` on an in-memory tree; order and values from
+    // `kubectl kustomize` (v5.5.0) on the same files.
+    #[test]
+    fn build_applies_transformers_then_legacy_order() {
+        let res = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: "nginx:1.0"}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: cj}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - {name: c, image: nginx}
+---
+apiVersion: example.com/v1
+kind: Foo
+metadata: {name: foo}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec:
+  ports: [{port: 80}]
+"#;
+        let k = r#"resources: [res.yaml]
+commonLabels: {app: web}
+labels:
+- pairs: {team: a, app: ignored}
+commonAnnotations: {note: "true"}
+replicas: [{name: web, count: 2}]
+images: [{name: nginx, newTag: "2"}]
+"#;
+        let fs = crate::engine::fs::MemFs::from_files([("res.yaml", res), ("kustomization.yaml", k)]);
+        let out = crate::engine::build::build(&fs, "").unwrap();
+        assert_eq!(
+            names(&out.resources),
+            vec!["Service/svc", "Deployment/web", "CronJob/cj", "Foo/foo"]
+        );
+        let svc = &out.resources[0].doc;
+        assert_eq!(svc["metadata"]["labels"], json!({"app": "web", "team": "a"}));
+        assert_eq!(svc["spec"]["selector"], json!({"app": "web"}));
+        let dep = &out.resources[1].doc;
+        assert_eq!(dep["spec"]["replicas"], json!(2));
+        assert_eq!(dep["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:2");
+        assert_eq!(dep["spec"]["template"]["metadata"]["annotations"], json!({"note": "true"}));
+        let cj = &out.resources[2].doc;
+        assert_eq!(
+            cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:2"
+        );
+    }
 }
