@@ -176,10 +176,40 @@ pub struct Replica {
 
 /// An entry of `replacements`: inline, or a file holding one or more.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(try_from = "Value")]
 pub enum ReplacementEntry {
     Path { path: String },
     Inline(Value),
+}
+
+impl TryFrom<Value> for ReplacementEntry {
+    type Error = String;
+
+    /// `{path: f}` names a file; anything else is an inline replacement, checked
+    /// when it is applied. A path beside inline fields is an error, as in kustomize.
+    fn try_from(v: Value) -> Result<ReplacementEntry, String> {
+        let Some(map) = v.as_object() else {
+            return Ok(ReplacementEntry::Inline(v));
+        };
+        let Some(path) = map.get("path") else {
+            return Ok(ReplacementEntry::Inline(v));
+        };
+        let Some(path) = path.as_str() else {
+            return Err("replacements: `path` must be a string (a file of replacements)".into());
+        };
+        if let Some(other) = map.keys().find(|k| *k != "path") {
+            return Err(if other == "source" || other == "targets" {
+                "replacements: cannot specify both path and inline replacement; \
+                 move the inline fields into the file, or drop `path`"
+                    .to_string()
+            } else {
+                format!("unknown field `{other}` in a replacements entry; expected path, source, targets")
+            });
+        }
+        Ok(ReplacementEntry::Path {
+            path: path.to_string(),
+        })
+    }
 }
 
 /// `sortOptions`.

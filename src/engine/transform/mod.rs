@@ -10,3 +10,4 @@ pub mod namespace;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
+mod tables;
