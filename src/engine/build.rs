@@ -206,13 +206,29 @@ fn is_local_config(r: &Resource) -> bool {
         .is_some_and(|v| v.as_str() != Some("false"))
 }
 
-/// Annotations kustomize uses for its own bookkeeping, dropped from the output.
+/// Annotations kustomize uses for its own bookkeeping, dropped from the output
+/// (sorted, for binary search). Other `internal.config.kubernetes.io/` keys stay.
 const BOOKKEEPING_ANNOTATIONS: &[&str] = &[
     "alpha.config.kubernetes.io/transformations",
     "config.k8s.io/id",
     "config.kubernetes.io/index",
     "config.kubernetes.io/origin",
     "config.kubernetes.io/path",
+    "internal.config.kubernetes.io/allowKindChange",
+    "internal.config.kubernetes.io/allowNameChange",
+    "internal.config.kubernetes.io/annotations-migration-resource-id",
+    "internal.config.kubernetes.io/generatorBehavior",
+    "internal.config.kubernetes.io/id",
+    "internal.config.kubernetes.io/index",
+    "internal.config.kubernetes.io/needsHashSuffix",
+    "internal.config.kubernetes.io/path",
+    "internal.config.kubernetes.io/prefixes",
+    "internal.config.kubernetes.io/previousKinds",
+    "internal.config.kubernetes.io/previousNames",
+    "internal.config.kubernetes.io/previousNamespaces",
+    "internal.config.kubernetes.io/refBy",
+    "internal.config.kubernetes.io/seqindent",
+    "internal.config.kubernetes.io/suffixes",
 ];
 
 /// kustomize rewrites every object's annotations on the way out: bookkeeping
@@ -224,10 +240,7 @@ fn clean_annotations(r: &mut Resource) {
     let Some(Value::Object(ann)) = meta.get_mut("annotations") else {
         return;
     };
-    ann.retain(|k, _| {
-        !k.starts_with("internal.config.kubernetes.io/")
-            && !BOOKKEEPING_ANNOTATIONS.contains(&k.as_str())
-    });
+    ann.retain(|k, _| BOOKKEEPING_ANNOTATIONS.binary_search(&k.as_str()).is_err());
     for v in ann.values_mut() {
         let text = match &*v {
             Value::String(_) => continue,
@@ -529,4 +542,14 @@ fn objects_of(value: Value, origin: &Origin) -> Result<Vec<Resource>> {
         .at_line(origin.line));
     }
     Ok(vec![Resource::new(map, origin.clone())])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bookkeeping_annotations_are_sorted_for_binary_search() {
+        let mut sorted = super::BOOKKEEPING_ANNOTATIONS.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, super::BOOKKEEPING_ANNOTATIONS);
+    }
 }
