@@ -13,7 +13,7 @@ const FILES: &[(&str, &str)] = &[
     ("apps/hello/base/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: hello\n        image: ghcr.io/acme/hello:1.0.0\n        ports:\n        - containerPort: 8080\n        resources:\n          requests: {cpu: 50m, memory: 64Mi}\n          limits: {memory: 128Mi}\n"),
     ("apps/hello/base/service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: hello\nspec:\n  ports:\n  - port: 80\n    targetPort: 8080\n"),
     ("apps/hello/env/prod.yaml", "# Applied to every prod cluster, after the base.\nreplicas:\n- name: hello\n  count: 3\nimages:\n- name: ghcr.io/acme/hello\n  newTag: \"1.0.0\"\n"),
-    ("apps/hello/cluster/dev-eu-1.yaml", "# Applied to dev-eu-1 only. Layer files may use {{cluster.name}} and {{cluster.values.x}}.\ncommonAnnotations:\n  example.com/ingress-domain: \"{{cluster.values.ingressDomain}}\"\n"),
+    ("apps/hello/cluster/dev-eu-1.yaml", "# Applied to dev-eu-1 only. Layer files are templates: they may use cluster.name, cluster.values.*.\ncommonAnnotations:\n  example.com/ingress-domain: \"{{cluster.values.ingressDomain}}\"\n"),
 ];
 
 pub fn run(args: &InitArgs) -> Result<u8, CommandError> {

@@ -230,10 +230,14 @@ fn assemble(
             {
                 continue;
             }
-            let dest = tmp.join(rel);
             if entry.file_type().is_dir() {
-                fs::create_dir_all(&dest).map_err(io(&dest))?;
-            } else if fs::hard_link(entry.path(), &dest).is_err() {
+                continue;
+            }
+            let dest = tmp.join(rel);
+            if let Some(dir) = dest.parent() {
+                fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            if fs::hard_link(entry.path(), &dest).is_err() {
                 fs::copy(entry.path(), &dest).map_err(io(&dest))?;
             }
         }

@@ -308,11 +308,8 @@ pub fn render_pair(
         Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings)?.0,
         Source::Manifests => load_manifests(fs, &base_dir)?,
         Source::Chart => {
-            let mut values = Value::Null;
-            for l in &layers {
-                crate::engine::values::merge_values(&mut values, &l.values);
-            }
-            render_chart(fs, &base_dir, cluster, app, values, &opts.set)?
+            let layer_values: Vec<&Value> = layers.iter().map(|l| &l.values).collect();
+            render_chart(fs, &base_dir, cluster, app, &layer_values, &opts.set)?
         }
     };
     if let Some(ns) = app.namespace.as_deref().filter(|n| !n.is_empty()) {
@@ -423,7 +420,7 @@ fn render_chart(
     dir: &str,
     cluster: &Cluster,
     app: &App,
-    layer_values: Value,
+    layer_values: &[&Value],
     set: &[crate::engine::values::SetAssignment],
 ) -> Result<ResMap> {
     use crate::engine::values;
@@ -440,7 +437,9 @@ fn render_chart(
             merged = v;
         }
     }
-    values::merge_values(&mut merged, &layer_values);
+    for v in layer_values.iter().filter(|v| !v.is_null()) {
+        values::merge_values(&mut merged, v);
+    }
     for a in set {
         values::apply_set(&mut merged, &a.path, a.value.clone());
     }
