@@ -281,19 +281,29 @@ commonAnnotations: {note: "true"}
 replicas: [{name: web, count: 2}]
 images: [{name: nginx, newTag: "2"}]
 "#;
-        let fs = crate::engine::fs::MemFs::from_files([("res.yaml", res), ("kustomization.yaml", k)]);
+        let fs =
+            crate::engine::fs::MemFs::from_files([("res.yaml", res), ("kustomization.yaml", k)]);
         let out = crate::engine::build::build(&fs, "").unwrap();
         assert_eq!(
             names(&out.resources),
             vec!["Service/svc", "Deployment/web", "CronJob/cj", "Foo/foo"]
         );
         let svc = &out.resources[0].doc;
-        assert_eq!(svc["metadata"]["labels"], json!({"app": "web", "team": "a"}));
+        assert_eq!(
+            svc["metadata"]["labels"],
+            json!({"app": "web", "team": "a"})
+        );
         assert_eq!(svc["spec"]["selector"], json!({"app": "web"}));
         let dep = &out.resources[1].doc;
         assert_eq!(dep["spec"]["replicas"], json!(2));
-        assert_eq!(dep["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:2");
-        assert_eq!(dep["spec"]["template"]["metadata"]["annotations"], json!({"note": "true"}));
+        assert_eq!(
+            dep["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:2"
+        );
+        assert_eq!(
+            dep["spec"]["template"]["metadata"]["annotations"],
+            json!({"note": "true"})
+        );
         let cj = &out.resources[2].doc;
         assert_eq!(
             cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"],

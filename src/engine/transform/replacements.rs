@@ -296,7 +296,10 @@ fn transform_error(file: &str, msg: String) -> Error {
 }
 
 fn apply_one(r: &Replacement, ra: &mut ResMap, file: &str) -> Result<()> {
-    let (Some(source), Some(targets)) = (&r.source, &r.targets) else {
+    // An empty `targets` list is missing too: kustomize drops it when it
+    // re-reads the plugin config (`omitempty`).
+    let targets = r.targets.as_ref().filter(|t| !t.is_empty());
+    let (Some(source), Some(targets)) = (&r.source, targets) else {
         return Err(transform_error(
             file,
             "replacements must specify a source and at least one target".into(),
