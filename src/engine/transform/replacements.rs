@@ -408,7 +408,9 @@ fn source_value(source: &Source, ra: &ResMap, file: &str) -> Result<Value> {
     if !is_scalar(&value) {
         return Err(transform_error(
             file,
-            "delimiter option can only be used with scalar nodes".into(),
+            "delimiter option can only be used with scalar nodes; point the source fieldPath \
+             at a string, or remove options.delimiter"
+                .into(),
         ));
     }
     let text = scalar_text(&value);
@@ -417,8 +419,10 @@ fn source_value(source: &Source, ra: &ResMap, file: &str) -> Result<Value> {
         return Err(transform_error(
             file,
             format!(
-                "options.index {} is out of bounds for value {text}",
-                opts.index
+                "options.index {} is out of bounds for value {text}; it has {} parts split by '{}'",
+                opts.index,
+                parts.len(),
+                opts.delimiter
             ),
         ));
     }
@@ -538,7 +542,11 @@ fn set_field(
 ) -> std::result::Result<(), String> {
     if let Some(o) = opts.filter(|o| !o.delimiter.is_empty()) {
         if !is_scalar(target) {
-            return Err("delimiter option can only be used with scalar nodes".into());
+            return Err(
+                "delimiter option can only be used with scalar nodes; point the target \
+                 fieldPath at a string, or remove options.delimiter"
+                    .into(),
+            );
         }
         let current = scalar_text(target);
         let mut parts: Vec<String> = current
