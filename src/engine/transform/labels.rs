@@ -207,4 +207,28 @@ mod tests {
         assert_eq!(err.file, "k.yaml");
         assert!(err.message.contains("spec/selector"), "{}", err.message);
     }
+
+    // kustomize v5.5: a key in both is no error at build time; commonLabels runs last and wins.
+    #[test]
+    fn common_labels_win_over_labels_with_the_same_key() {
+        let mut ra = fixture();
+        let k = kust("commonLabels: {a: '1'}\nlabels:\n- pairs: {a: '2', b: '3'}\n");
+        apply(&mut ra, &k, "k.yaml").unwrap();
+        assert_eq!(
+            ra.resources[1].doc["metadata"]["labels"],
+            json!({"a": "1", "b": "3"})
+        );
+    }
+
+    #[test]
+    fn a_field_conflicting_with_the_builtin_one_is_an_error() {
+        let mut ra = fixture();
+        let k = kust(
+            "labels:\n- pairs: {a: b}\n  fields:\n  - path: metadata/labels\n    create: false\n",
+        );
+        let err = apply(&mut ra, &k, "k.yaml").unwrap_err();
+        assert!(err
+            .message
+            .contains("failed to merge labels: conflicting fieldspecs"));
+    }
 }

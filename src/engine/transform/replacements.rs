@@ -296,7 +296,10 @@ fn transform_error(file: &str, msg: String) -> Error {
 }
 
 fn apply_one(r: &Replacement, ra: &mut ResMap, file: &str) -> Result<()> {
-    let (Some(source), Some(targets)) = (&r.source, &r.targets) else {
+    // An empty `targets` list is missing too: kustomize drops it when it
+    // re-reads the plugin config (`omitempty`).
+    let targets = r.targets.as_ref().filter(|t| !t.is_empty());
+    let (Some(source), Some(targets)) = (&r.source, targets) else {
         return Err(transform_error(
             file,
             "replacements must specify a source and at least one target".into(),
@@ -405,7 +408,9 @@ fn source_value(source: &Source, ra: &ResMap, file: &str) -> Result<Value> {
     if !is_scalar(&value) {
         return Err(transform_error(
             file,
-            "delimiter option can only be used with scalar nodes".into(),
+            "delimiter option can only be used with scalar nodes; point the source fieldPath \
+             at a string, or remove options.delimiter"
+                .into(),
         ));
     }
     let text = scalar_text(&value);
@@ -414,8 +419,10 @@ fn source_value(source: &Source, ra: &ResMap, file: &str) -> Result<Value> {
         return Err(transform_error(
             file,
             format!(
-                "options.index {} is out of bounds for value {text}",
-                opts.index
+                "options.index {} is out of bounds for value {text}; it has {} parts split by '{}'",
+                opts.index,
+                parts.len(),
+                opts.delimiter
             ),
         ));
     }
@@ -535,7 +542,11 @@ fn set_field(
 ) -> std::result::Result<(), String> {
     if let Some(o) = opts.filter(|o| !o.delimiter.is_empty()) {
         if !is_scalar(target) {
-            return Err("delimiter option can only be used with scalar nodes".into());
+            return Err(
+                "delimiter option can only be used with scalar nodes; point the target \
+                 fieldPath at a string, or remove options.delimiter"
+                    .into(),
+            );
         }
         let current = scalar_text(target);
         let mut parts: Vec<String> = current
