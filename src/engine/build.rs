@@ -150,6 +150,9 @@ pub fn accumulate_dir(
             "a Component cannot be built on its own; list it under `components` of a kustomization",
         ));
     }
+    if let Some(opts) = &k.sort_options {
+        sort::check(opts, &file)?;
+    }
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),

@@ -249,34 +249,6 @@ impl FileSystem for MemFs {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_normalises_and_refuses_to_climb_out() {
-        assert_eq!(join("a/b", "../c/./d.yaml").unwrap(), "a/c/d.yaml");
-        assert_eq!(join("", "x.yaml").unwrap(), "x.yaml");
-        assert!(matches!(
-            join("a", "../../etc/passwd"),
-            Err(FsError::OutsideRoot { .. })
-        ));
-        assert!(matches!(
-            join("a", "/etc/passwd"),
-            Err(FsError::OutsideRoot { .. })
-        ));
-    }
-
-    #[test]
-    fn memfs_lists_directories() {
-        let fs = MemFs::from_files([("a/k.yaml", ""), ("a/b/c.yaml", ""), ("d.yaml", "")]);
-        assert_eq!(fs.list_dir("").unwrap(), vec!["a", "d.yaml"]);
-        assert_eq!(fs.list_dir("a").unwrap(), vec!["b", "k.yaml"]);
-        assert!(fs.is_dir("a/b"));
-        assert!(!fs.is_dir("a/k.yaml"));
-    }
-}
-
 /// A view that remembers every file read through it and a hash of its bytes, so a
 /// render can say which inputs made each output.
 pub struct RecordingFs<'a> {
@@ -321,5 +293,33 @@ impl FileSystem for RecordingFs<'_> {
     }
     fn canonical(&self, path: &str) -> Result<String, FsError> {
         self.inner.canonical(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_normalises_and_refuses_to_climb_out() {
+        assert_eq!(join("a/b", "../c/./d.yaml").unwrap(), "a/c/d.yaml");
+        assert_eq!(join("", "x.yaml").unwrap(), "x.yaml");
+        assert!(matches!(
+            join("a", "../../etc/passwd"),
+            Err(FsError::OutsideRoot { .. })
+        ));
+        assert!(matches!(
+            join("a", "/etc/passwd"),
+            Err(FsError::OutsideRoot { .. })
+        ));
+    }
+
+    #[test]
+    fn memfs_lists_directories() {
+        let fs = MemFs::from_files([("a/k.yaml", ""), ("a/b/c.yaml", ""), ("d.yaml", "")]);
+        assert_eq!(fs.list_dir("").unwrap(), vec!["a", "d.yaml"]);
+        assert_eq!(fs.list_dir("a").unwrap(), vec!["b", "k.yaml"]);
+        assert!(fs.is_dir("a/b"));
+        assert!(!fs.is_dir("a/k.yaml"));
     }
 }

@@ -58,6 +58,9 @@ pub struct HydratedTree {
     pub warnings: Vec<String>,
 }
 
+/// A rendered unit: its description, the contents of its files, its warnings.
+type Rendered = (Unit, Vec<String>, Vec<String>);
+
 /// A unit of work: a (cluster, app) pair, or a kustomization directory in targets mode.
 enum Job<'f> {
     Pair(&'f Cluster, &'f App),
@@ -91,10 +94,7 @@ fn jobs<'f>(fs: &dyn FileSystem, fleet: &'f Fleet, opts: &RenderOptions) -> Resu
         }
     }
     if let Some((index, count)) = opts.shard {
-        jobs = jobs
-            .into_iter()
-            .filter(|j| shard_of(&j.key(), count) == index)
-            .collect();
+        jobs.retain(|j| shard_of(&j.key(), count) == index);
     }
     Ok(jobs)
 }
@@ -175,7 +175,7 @@ pub fn expand_targets(fs: &dyn FileSystem, patterns: &[String]) -> Result<Vec<St
 pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Result<HydratedTree> {
     let jobs = jobs(fs, fleet, opts)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<(Unit, Vec<String>, Vec<String>)>> = jobs
+    let results: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|j| {
             let r = render_job(fs, fleet, j, opts);
@@ -224,7 +224,7 @@ fn render_job(
     fleet: &Fleet,
     job: &Job,
     opts: &RenderOptions,
-) -> Result<(Unit, Vec<String>, Vec<String>)> {
+) -> Result<Rendered> {
     let rec = RecordingFs::new(fs);
     let mut warnings = Vec::new();
     let (cluster, app, dir, resources, stream) = match job {
