@@ -69,6 +69,7 @@ pub fn options(sel: &Selection) -> Result<RenderOptions, CommandError> {
         set: Vec::new(),
         shard: sel.shard.as_deref().map(parse_shard).transpose()?,
         progress: None,
+        keep_resources: false,
     })
 }
 

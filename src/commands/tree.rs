@@ -120,6 +120,7 @@ pub fn keep_unselected(out: &Path, mut tree: HydratedTree) -> Result<HydratedTre
             dir,
             files,
             inputs_hash,
+            resources: Vec::new(),
         });
     }
     Ok(tree)

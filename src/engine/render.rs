@@ -35,6 +35,8 @@ pub struct RenderOptions {
     pub shard: Option<(usize, usize)>,
     /// Told about each finished unit.
     pub progress: Option<Progress>,
+    /// Keep each unit's resources (with provenance) in `Unit::resources`.
+    pub keep_resources: bool,
 }
 
 /// One rendered (cluster, app) pair, or one target in targets mode.
@@ -48,6 +50,9 @@ pub struct Unit {
     pub files: Vec<String>,
     /// SHA-256 (hex) over strata's version and every input file it read.
     pub inputs_hash: String,
+    /// The resources, with their origins and edits, in file order; kept only when
+    /// `RenderOptions::keep_resources` asks (validate, explain).
+    pub resources: Vec<Resource>,
 }
 
 /// The hydrated tree in memory: file path (relative to the output root) → content.
@@ -255,7 +260,7 @@ fn render_job(
         let files = names.iter().map(|n| join(&dir, n)).collect();
         let contents = resources
             .iter()
-            .map(|r| yaml::to_yaml(&Value::Object(r.doc.clone())))
+            .map(|r| yaml::map_to_yaml(&r.doc))
             .collect();
         (files, contents)
     };
@@ -273,6 +278,11 @@ fn render_job(
             dir,
             files,
             inputs_hash,
+            resources: if opts.keep_resources {
+                resources
+            } else {
+                Vec::new()
+            },
         },
         contents,
         warnings,

@@ -100,6 +100,13 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
+/// One object (a mapping) as kustomize prints it, ending in a newline.
+pub fn map_to_yaml(map: &serde_json::Map<String, Value>) -> String {
+    let mut out = String::with_capacity(1024);
+    emit::mapping_document(map, &mut out);
+    out
+}
+
 /// Documents joined as kustomize joins them (`---` between documents).
 pub fn to_yaml_stream<'a>(
     docs: impl IntoIterator<Item = &'a serde_json::Map<String, Value>>,
