@@ -322,3 +322,125 @@ fn init_creates_a_fleet_that_renders() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn targets_mode_renders_plain_kustomize_overlays_as_build_does() {
+    let s = Scratch::example("kustomize", "targets");
+    std::fs::write(
+        s.0.join("strata.yaml"),
+        "output: rendered\ntargets: [\"overlays/*\"]\ntargetFiles: stream\n",
+    )
+    .unwrap();
+    let out = strata(&s.0, &["render", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for env in ["dev", "staging", "prod"] {
+        let got =
+            std::fs::read_to_string(s.0.join(format!("rendered/overlays/{env}/all.yaml"))).unwrap();
+        let want = std::fs::read_to_string(s.0.join(format!("expected/{env}.yaml"))).unwrap();
+        assert_eq!(
+            got, want,
+            "overlays/{env}: the stream must equal kustomize's output"
+        );
+    }
+    std::fs::write(
+        s.0.join("strata.yaml"),
+        "output: rendered\ntargets: [\"overlays/*\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        strata(&s.0, &["render", "--check", "--quiet"])
+            .status
+            .code(),
+        Some(1),
+        "switching to one file per resource is a change"
+    );
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    let tree = read_tree(&s.0.join("rendered"));
+    let prod: Vec<&str> = tree
+        .keys()
+        .map(String::as_str)
+        .filter(|p| p.starts_with("overlays/prod/"))
+        .collect();
+    assert_eq!(
+        prod,
+        vec![
+            "overlays/prod/configmap-web-config-c8d84chffc.yaml",
+            "overlays/prod/deployment-web.yaml",
+            "overlays/prod/horizontalpodautoscaler-web.yaml",
+            "overlays/prod/ingress-web.yaml",
+            "overlays/prod/service-web.yaml",
+        ]
+    );
+    assert!(
+        !tree.keys().any(|p| p.contains("/all.yaml")),
+        "the stream files are gone: {:?}",
+        tree.keys()
+    );
+}
+
+#[test]
+fn a_partial_render_touches_only_the_selected_units() {
+    let s = Scratch::example("env-clusters", "partial");
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    let before = read_tree(&s.0.join("rendered"));
+    std::fs::write(
+        s.0.join("apps/web/env/prod.yaml"),
+        "replicas:\n  - name: web\n    count: 9\n",
+    )
+    .unwrap();
+    let out = strata(&s.0, &["render", "--cluster", "prod-1", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let after = read_tree(&s.0.join("rendered"));
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![
+            ".strata/manifest.json",
+            "apps/prod/prod-1/web/deployment-web.yaml"
+        ]
+    );
+    assert!(after["apps/prod/prod-1/web/deployment-web.yaml"].contains("replicas: 9"));
+    assert!(
+        after["apps/prod/prod-2/web/deployment-web.yaml"].contains("replicas: 4"),
+        "prod-2 was not selected"
+    );
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "stale: rendered/apps/prod/prod-2/web/deployment-web.yaml"
+    );
+}
+
+#[test]
+fn shards_partition_the_fleet() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/edge-fleet");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for i in 1..=3 {
+        let out = strata(
+            &root,
+            &["ls", "--format", "json", "--shard", &format!("{i}/3")],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for p in v["pairs"].as_array().unwrap() {
+            assert!(
+                seen.insert(format!("{}/{}", p["cluster"], p["app"])),
+                "a pair in two shards"
+            );
+            total += 1;
+        }
+    }
+    assert_eq!(total, 400);
+    let out = strata(&root, &["ls", "--shard", "4/3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--shard"),
+        "{}",
+        text(&out.stderr)
+    );
+}
