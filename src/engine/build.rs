@@ -36,6 +36,9 @@ pub struct Ctx<'a> {
     /// Root-relative path of its kustomization file.
     pub file: String,
     pub warnings: &'a mut Vec<String>,
+    /// Record which fields each patch changed (`Resource::edits`); costs a diff per
+    /// patch, so only commands that report provenance ask for it.
+    pub track_edits: bool,
 }
 
 impl Ctx<'_> {
@@ -126,8 +129,13 @@ fn remote_error(file: &str, entry: &str) -> Error {
 
 /// Builds the kustomization in `dir` (root-relative) as `kustomize build` does.
 pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
+    build_with(fs, dir, false)
+}
+
+/// `build`, recording which fields each patch changed when `track_edits` is set.
+pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
-    let (resmap, k) = accumulate_dir(fs, dir, &mut warnings)?;
+    let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
     let resources = finish(resmap, k.sort_options.as_ref())?;
     Ok(BuildOutput {
         resources,
@@ -141,6 +149,7 @@ pub fn accumulate_dir(
     fs: &dyn FileSystem,
     dir: &str,
     warnings: &mut Vec<String>,
+    track_edits: bool,
 ) -> Result<(ResMap, Kustomization)> {
     let (k, file) = load_kustomization(fs, dir, warnings)?;
     if k.is_component() {
@@ -158,6 +167,7 @@ pub fn accumulate_dir(
         dir: dir.to_string(),
         file,
         warnings,
+        track_edits,
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -174,12 +184,14 @@ pub fn apply_overlay(
     k: &Kustomization,
     ra: ResMap,
     warnings: &mut Vec<String>,
+    track_edits: bool,
 ) -> Result<ResMap> {
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
         file: file.to_string(),
         warnings,
+        track_edits,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
@@ -431,6 +443,7 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
             dir: path,
             file,
             warnings: ctx.warnings,
+            track_edits: ctx.track_edits,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -475,6 +488,7 @@ fn accumulate_component(
         dir: path,
         file,
         warnings: ctx.warnings,
+        track_edits: ctx.track_edits,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

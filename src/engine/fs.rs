@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Why a file could not be read.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FsError {
     #[error("{0}: no such file or directory")]
     NotFound(String),
@@ -89,15 +89,31 @@ pub fn parent(path: &str) -> &str {
 /// target stays under the root.
 pub struct DiskFs {
     root: PathBuf,
+    /// Resolved paths, so each directory and file costs one `lstat` per command,
+    /// however many kustomizations name it.
+    entries: std::sync::Mutex<std::collections::HashMap<String, Result<Entry, FsError>>>,
+    /// File contents: a fleet's bases are read by every cluster that uses them.
+    contents: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[u8]>>>,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    real: PathBuf,
+    is_dir: bool,
+    is_file: bool,
 }
 
 impl DiskFs {
-    /// A view of `root`, which must exist.
+    /// A view of `root`, which must exist. It is a snapshot: files are read once.
     pub fn new(root: &Path) -> Result<DiskFs, FsError> {
         let root = root
             .canonicalize()
             .map_err(|e| FsError::Io(root.display().to_string(), e.to_string()))?;
-        Ok(DiskFs { root })
+        Ok(DiskFs {
+            root,
+            entries: Default::default(),
+            contents: Default::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -106,11 +122,56 @@ impl DiskFs {
 
     /// The real path of `rel`, refused when it resolves outside the root.
     fn resolve(&self, rel: &str) -> Result<PathBuf, FsError> {
-        let full = if rel.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(rel)
+        self.entry(rel).map(|e| e.real)
+    }
+
+    fn entry(&self, rel: &str) -> Result<Entry, FsError> {
+        if let Some(e) = self.entries.lock().ok().and_then(|c| c.get(rel).cloned()) {
+            return e;
+        }
+        let e = self.entry_uncached(rel);
+        if let Ok(mut c) = self.entries.lock() {
+            c.insert(rel.to_string(), e.clone());
+        }
+        e
+    }
+
+    fn entry_uncached(&self, rel: &str) -> Result<Entry, FsError> {
+        if rel.is_empty() {
+            return Ok(Entry {
+                real: self.root.clone(),
+                is_dir: true,
+                is_file: false,
+            });
+        }
+        let (dir, name) = match rel.rfind('/') {
+            Some(i) => (&rel[..i], &rel[i + 1..]),
+            None => ("", rel),
         };
+        if name.is_empty() || name == "." || name == ".." || dir.ends_with('/') {
+            return self.canonical_entry(rel, &self.root.join(rel));
+        }
+        let parent = self.entry(dir)?;
+        if !parent.is_dir {
+            return Err(FsError::NotFound(rel.to_string()));
+        }
+        let path = parent.real.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => self.canonical_entry(rel, &path),
+            Ok(m) => Ok(Entry {
+                real: path,
+                is_dir: m.is_dir(),
+                is_file: m.is_file(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(FsError::NotFound(rel.to_string()))
+            }
+            Err(e) => Err(FsError::Io(rel.to_string(), e.to_string())),
+        }
+    }
+
+    /// Follows every link of `full`; the result must stay under the root.
+    fn canonical_entry(&self, rel: &str, full: &Path) -> Result<Entry, FsError> {
         let real = match full.canonicalize() {
             Ok(p) => p,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -124,22 +185,36 @@ impl DiskFs {
                 root: self.root.display().to_string(),
             });
         }
-        Ok(real)
+        let m =
+            std::fs::metadata(&real).map_err(|e| FsError::Io(rel.to_string(), e.to_string()))?;
+        Ok(Entry {
+            real,
+            is_dir: m.is_dir(),
+            is_file: m.is_file(),
+        })
     }
 }
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        if let Some(c) = self.contents.lock().ok().and_then(|c| c.get(path).cloned()) {
+            return Ok(c.to_vec());
+        }
         let real = self.resolve(path)?;
-        std::fs::read(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))
+        let bytes =
+            std::fs::read(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        if let Ok(mut c) = self.contents.lock() {
+            c.insert(path.to_string(), bytes.as_slice().into());
+        }
+        Ok(bytes)
     }
 
     fn is_dir(&self, path: &str) -> bool {
-        self.resolve(path).map(|p| p.is_dir()).unwrap_or(false)
+        self.entry(path).is_ok_and(|e| e.is_dir)
     }
 
     fn is_file(&self, path: &str) -> bool {
-        self.resolve(path).map(|p| p.is_file()).unwrap_or(false)
+        self.entry(path).is_ok_and(|e| e.is_file)
     }
 
     fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
@@ -249,17 +324,23 @@ impl FileSystem for MemFs {
     }
 }
 
+/// SHA-256 digests of file contents, shared by every `RecordingFs` of one render,
+/// so a base read by a thousand clusters is hashed once.
+pub type DigestCache = std::sync::Mutex<BTreeMap<String, [u8; 32]>>;
+
 /// A view that remembers every file read through it and a hash of its bytes, so a
 /// render can say which inputs made each output.
 pub struct RecordingFs<'a> {
     inner: &'a dyn FileSystem,
+    digests: &'a DigestCache,
     reads: std::sync::Mutex<BTreeMap<String, [u8; 32]>>,
 }
 
 impl<'a> RecordingFs<'a> {
-    pub fn new(inner: &'a dyn FileSystem) -> RecordingFs<'a> {
+    pub fn new(inner: &'a dyn FileSystem, digests: &'a DigestCache) -> RecordingFs<'a> {
         RecordingFs {
             inner,
+            digests,
             reads: std::sync::Mutex::new(BTreeMap::new()),
         }
     }
@@ -274,8 +355,16 @@ impl FileSystem for RecordingFs<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
         use sha2::Digest;
         let bytes = self.inner.read(path)?;
+        let known = self.digests.lock().ok().and_then(|d| d.get(path).copied());
+        let digest = known.unwrap_or_else(|| {
+            let d: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+            if let Ok(mut c) = self.digests.lock() {
+                c.insert(path.to_string(), d);
+            }
+            d
+        });
         if let Ok(mut r) = self.reads.lock() {
-            r.insert(path.to_string(), sha2::Sha256::digest(&bytes).into());
+            r.insert(path.to_string(), digest);
         }
         Ok(bytes)
     }

@@ -664,6 +664,7 @@ mod tests {
             dir: String::new(),
             file: "kustomization.yaml".into(),
             warnings: &mut warnings,
+            track_edits: false,
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;

@@ -180,10 +180,11 @@ pub fn expand_targets(fs: &dyn FileSystem, patterns: &[String]) -> Result<Vec<St
 pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Result<HydratedTree> {
     let jobs = jobs(fs, fleet, opts)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let digests = crate::engine::fs::DigestCache::default();
     let results: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|j| {
-            let r = render_job(fs, fleet, j, opts);
+            let r = render_job(fs, fleet, j, opts, &digests);
             if let Some(p) = &opts.progress {
                 p(
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
@@ -229,8 +230,9 @@ fn render_job(
     fleet: &Fleet,
     job: &Job,
     opts: &RenderOptions,
+    digests: &crate::engine::fs::DigestCache,
 ) -> Result<Rendered> {
-    let rec = RecordingFs::new(fs);
+    let rec = RecordingFs::new(fs, digests);
     let mut warnings = Vec::new();
     let (cluster, app, dir, resources, stream) = match job {
         Job::Pair(c, a) => {
@@ -241,7 +243,7 @@ fn render_job(
             (c.name.clone(), a.name.clone(), dir, resources, false)
         }
         Job::Target(t) => {
-            let out = build::build(&rec, t)?;
+            let out = build::build_with(&rec, t, opts.keep_resources)?;
             warnings.extend(out.warnings);
             (
                 String::new(),
@@ -315,7 +317,7 @@ pub fn render_pair(
     let layers = load_layers(fs, fleet, cluster, app, &context)?;
     let base_dir = format!("{}/base", app.dir);
     let mut ra = match app.source {
-        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings)?.0,
+        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?.0,
         Source::Manifests => load_manifests(fs, &base_dir)?,
         Source::Chart => {
             let layer_values: Vec<&Value> = layers.iter().map(|l| &l.values).collect();
@@ -327,10 +329,26 @@ pub fn render_pair(
             namespace: ns.to_string(),
             ..Default::default()
         };
-        ra = apply_overlay(fs, &app.dir, &app.file, &k, ra, warnings)?;
+        ra = apply_overlay(
+            fs,
+            &app.dir,
+            &app.file,
+            &k,
+            ra,
+            warnings,
+            opts.keep_resources,
+        )?;
     }
     for l in &layers {
-        ra = apply_overlay(fs, &l.dir, &l.file, &l.kustomization, ra, warnings)?;
+        ra = apply_overlay(
+            fs,
+            &l.dir,
+            &l.file,
+            &l.kustomization,
+            ra,
+            warnings,
+            opts.keep_resources,
+        )?;
     }
     finish(ra, None)
 }
@@ -503,4 +521,56 @@ fn render_chart(
         ra.append_all(build::load_resources(name, &text)?)?;
     }
     Ok(ra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fs::MemFs;
+
+    fn fleet_fs() -> MemFs {
+        MemFs::from_files([
+            ("strata.yaml", "output: rendered\n"),
+            ("clusters/prod-1.yaml", "name: prod-1\nenv: prod\nvalues: {domain: p1.example.com}\n"),
+            ("apps/web/app.yaml", "name: web\nnamespace: web\n"),
+            ("apps/web/base/kustomization.yaml", "resources: [d.yaml]\n"),
+            (
+                "apps/web/base/d.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+            ),
+            (
+                "apps/web/env/prod.yaml",
+                "patches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n",
+            ),
+        ])
+    }
+
+    #[test]
+    fn provenance_names_the_layer_that_set_a_field_only_when_asked() {
+        let fs = fleet_fs();
+        let fleet = crate::engine::fleet::load(&fs).unwrap();
+        let opts = RenderOptions {
+            keep_resources: true,
+            ..Default::default()
+        };
+        let tree = render(&fs, &fleet, &opts).unwrap();
+        let r = &tree.units[0].resources[0];
+        assert_eq!(r.origin.file, "apps/web/base/d.yaml");
+        assert_eq!(r.origin.line, 1);
+        let patch = r
+            .edits
+            .iter()
+            .find(|e| e.by == "patch")
+            .expect("the patch is recorded");
+        assert_eq!(
+            (patch.source.as_str(), patch.paths.clone()),
+            ("apps/web/env/prod.yaml", vec!["spec.replicas".to_string()])
+        );
+        assert!(r.edits.iter().any(|e| e.by == "namespace"), "{:?}", r.edits);
+
+        let tree = render(&fs, &fleet, &RenderOptions::default()).unwrap();
+        assert!(tree.units[0].resources.is_empty());
+        assert_eq!(tree.files.len(), 1);
+        assert!(tree.files["apps/prod/prod-1/web/deployment-web.yaml"].contains("replicas: 3"));
+    }
 }

@@ -53,7 +53,7 @@ pub fn apply_strategic_merge_list(
             ));
         }
         for (doc, line) in docs {
-            apply_untargeted(ra, doc, &source, line, false, false)?;
+            apply_untargeted(ra, doc, &source, line, false, false, ctx.track_edits)?;
         }
     }
     Ok(())
@@ -82,16 +82,16 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
                 }
                 let matcher = matcher(sel, &loaded)?;
                 let (doc, _) = &docs[0];
-                apply_targeted(ra, &matcher, doc, &loaded.source, allow_name, allow_kind)?;
+                apply_targeted(ra, &matcher, doc, &loaded.source, allow_name, allow_kind, ctx.track_edits)?;
             }
             (Body::Strategic(docs), None) => {
                 for (doc, line) in docs {
-                    apply_untargeted(ra, doc.clone(), &loaded.source, *line, allow_name, allow_kind)?;
+                    apply_untargeted(ra, doc.clone(), &loaded.source, *line, allow_name, allow_kind, ctx.track_edits)?;
                 }
             }
             (Body::Json6902(ops), Some(sel)) => {
                 let matcher = matcher(sel, &loaded)?;
-                apply_json_ops(ra, &matcher, ops, &loaded, true)?;
+                apply_json_ops(ra, &matcher, ops, &loaded, true, ctx.track_edits)?;
             }
             (Body::Json6902(_), None) => {
                 return Err(Error::new(
@@ -139,7 +139,7 @@ pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) ->
         };
         let matcher = matcher(sel, &loaded)?;
         if let Body::Json6902(ops) = &loaded.body {
-            apply_json_ops(ra, &matcher, ops, &loaded, false)?;
+            apply_json_ops(ra, &matcher, ops, &loaded, false, ctx.track_edits)?;
         }
     }
     Ok(())
@@ -237,6 +237,7 @@ fn apply_untargeted(
     line: u32,
     allow_name: bool,
     allow_kind: bool,
+    track: bool,
 ) -> Result<()> {
     let id = patch_id(&doc);
     let matches = ra.matching_any_id(&id);
@@ -281,6 +282,7 @@ fn apply_untargeted(
         source,
         allow_name,
         allow_kind,
+        track,
     )?;
     if deleted {
         ra.resources.remove(index);
@@ -297,6 +299,7 @@ fn apply_targeted(
     source: &str,
     allow_name: bool,
     allow_kind: bool,
+    track: bool,
 ) -> Result<()> {
     let mut keep = Vec::with_capacity(ra.resources.len());
     for mut r in std::mem::take(&mut ra.resources) {
@@ -307,7 +310,7 @@ fn apply_targeted(
                 "apiVersion".into(),
                 Value::String(r.api_version().to_string()),
             );
-            if merge_into(&mut r, &patch, source, allow_name, allow_kind)? {
+            if merge_into(&mut r, &patch, source, allow_name, allow_kind, track)? {
                 continue;
             }
         }
@@ -325,6 +328,7 @@ fn merge_into(
     source: &str,
     allow_name: bool,
     allow_kind: bool,
+    track: bool,
 ) -> Result<bool> {
     let (name, namespace, kind) = (
         r.name().to_string(),
@@ -334,7 +338,7 @@ fn merge_into(
     if allow_name || allow_kind {
         r.store_previous_id();
     }
-    let before = Value::Object(r.doc.clone());
+    let before = track.then(|| r.doc.clone());
     let gvk = r.gvk();
     match strategic::merge(&mut r.doc, patch, &gvk) {
         Ok(MergeOutcome::Deleted) => return Ok(true),
@@ -354,8 +358,10 @@ fn merge_into(
         r.set_name(&name);
     }
     r.set_namespace(&namespace);
-    let paths = changed_paths(&before, &Value::Object(r.doc.clone()));
-    r.record("patch", source, paths);
+    if let Some(before) = before {
+        let paths = changed_paths(&before, &r.doc);
+        r.record("patch", source, paths);
+    }
     Ok(false)
 }
 
@@ -365,13 +371,14 @@ fn apply_json_ops(
     ops: &json_patch::Patch,
     loaded: &Loaded,
     store_id: bool,
+    track: bool,
 ) -> Result<()> {
     for r in ra.iter_mut().filter(|r| matcher.matches(r)) {
         if store_id {
             r.store_previous_id();
         }
         let mut doc = Value::Object(std::mem::take(&mut r.doc));
-        let before = doc.clone();
+        let before = track.then(|| doc.clone());
         let result = json6902::apply(&mut doc, ops);
         r.doc = match doc {
             Value::Object(m) => m,
@@ -395,8 +402,10 @@ fn apply_json_ops(
             )
             .at_line(loaded.line));
         }
-        let paths = changed_paths(&before, &Value::Object(r.doc.clone()));
-        r.record("patch", &loaded.source, paths);
+        if let Some(Value::Object(before)) = before {
+            let paths = changed_paths(&before, &r.doc);
+            r.record("patch", &loaded.source, paths);
+        }
     }
     Ok(())
 }

@@ -17,12 +17,23 @@ pub struct TargetMatcher {
 }
 
 fn anchored(p: &Option<String>) -> Result<Option<Regex>, String> {
-    match p.as_deref() {
-        None | Some("") => Ok(None),
-        Some(p) => Regex::new(&format!("^(?:{p})$"))
-            .map(Some)
-            .map_err(|e| format!("invalid regex '{p}' in target: {e}")),
+    // A fleet applies the same patches in every cluster: compile each pattern once.
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let p = match p.as_deref() {
+        None | Some("") => return Ok(None),
+        Some(p) => p,
+    };
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(r) = cache.lock().ok().and_then(|c| c.get(p).cloned()) {
+        return Ok(Some(r));
     }
+    let r = Regex::new(&format!("^(?:{p})$"))
+        .map_err(|e| format!("invalid regex '{p}' in target: {e}"))?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(p.to_string(), r.clone());
+    }
+    Ok(Some(r))
 }
 
 impl TargetMatcher {
