@@ -444,3 +444,34 @@ fn shards_partition_the_fleet() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn controllers_need_a_repository_and_known_names() {
+    let s = Scratch::example("env-clusters", "ctl");
+    let base = "output: rendered\nlayout: \"apps/{env}/{cluster}/{app}\"\nlayers: [env, cluster]\n";
+    std::fs::write(
+        s.0.join("strata.yaml"),
+        format!("{base}controllers: [flux]\n"),
+    )
+    .unwrap();
+    let out = strata(&s.0, &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("strata.yaml: controllers need `repository"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(
+        s.0.join("strata.yaml"),
+        format!("{base}controllers: [spinnaker]\nrepository: {{url: x}}\n"),
+    )
+    .unwrap();
+    let out = strata(&s.0, &["render"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("spinnaker"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!s.0.join("rendered").exists());
+}

@@ -34,6 +34,9 @@ pub struct Project {
     /// Controller objects to emit: `argocd`, `flux`, `kapp`.
     #[serde(default)]
     pub controllers: Vec<String>,
+    /// The Git repository the controllers read the hydrated tree from.
+    #[serde(default)]
+    pub repository: Option<Repository>,
     /// Validation policies (see `strata validate`).
     #[serde(default)]
     pub policies: Option<Value>,
@@ -48,6 +51,27 @@ pub struct Project {
     /// Where clusters and apps live.
     #[serde(default)]
     pub paths: Paths,
+}
+
+/// `repository`: where GitOps controllers fetch the hydrated tree from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Repository {
+    /// Clone URL (`https://github.com/acme/fleet.git`); never contacted by strata.
+    pub url: String,
+    /// Branch, tag or commit the controllers track.
+    #[serde(default = "default_revision")]
+    pub revision: String,
+    /// Name of the Flux `GitRepository` object that holds it.
+    #[serde(default = "default_flux_source")]
+    pub flux_source: String,
+}
+
+fn default_revision() -> String {
+    "main".into()
+}
+fn default_flux_source() -> String {
+    "flux-system".into()
 }
 
 /// How a target's output is written in targets mode.
@@ -104,6 +128,7 @@ impl Default for Project {
             kubernetes_version: None,
             crds: Vec::new(),
             controllers: Vec::new(),
+            repository: None,
             policies: None,
             targets: Vec::new(),
             target_files: TargetFiles::default(),

@@ -2,6 +2,7 @@
 //! never writes, never touches the network.
 
 pub mod build;
+pub mod controllers;
 pub mod fieldspec;
 pub mod fleet;
 pub mod fs;

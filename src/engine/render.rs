@@ -222,7 +222,57 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
         }
         tree.units.push(unit);
     }
+    add_controllers(fleet, &mut tree, &mut owner)?;
     Ok(tree)
+}
+
+/// Controller objects for every pair of the fleet (not only the selected ones: they
+/// depend on the fleet's files alone, so a partial render keeps them whole).
+fn add_controllers(
+    fleet: &Fleet,
+    tree: &mut HydratedTree,
+    owner: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    if fleet.project.controllers.is_empty() {
+        return Ok(());
+    }
+    let output = fleet.project.output.trim_end_matches('/');
+    let mut deployed = Vec::new();
+    for (c, a) in fleet.pairs() {
+        let dir = layout::unit_dir(&fleet.project.layout, c, &a.name)
+            .map_err(|e| Error::new(ErrorKind::Invalid, crate::engine::fleet::PROJECT_FILE, e))?;
+        deployed.push(crate::engine::controllers::Deployed {
+            cluster: c,
+            app: a,
+            path: format!("{output}/{dir}"),
+        });
+    }
+    let objects = crate::engine::controllers::objects(fleet, &deployed)?;
+    let mut files = Vec::new();
+    let mut h = Sha256::new();
+    for (path, obj) in objects {
+        if let Some(prev) = owner.insert(path.clone(), "controllers".into()) {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                crate::engine::fleet::PROJECT_FILE,
+                format!("{path} is written by {prev} and by the controller objects; change `layout` so no app folder is under controllers/"),
+            ));
+        }
+        let text = yaml::to_yaml(&obj);
+        h.update(path.as_bytes());
+        h.update(text.as_bytes());
+        tree.files.insert(path.clone(), text);
+        files.push(path);
+    }
+    tree.units.push(Unit {
+        cluster: String::new(),
+        app: String::new(),
+        dir: "controllers".into(),
+        files,
+        inputs_hash: hex(&h.finalize()),
+        resources: Vec::new(),
+    });
+    Ok(())
 }
 
 fn render_job(
