@@ -69,6 +69,30 @@ impl ResMap {
         Ok(())
     }
 
+    /// Resources from already-parsed objects, all with the origin `file`.
+    pub fn from_objects(
+        docs: impl IntoIterator<Item = serde_json::Value>,
+        file: &str,
+    ) -> Result<ResMap> {
+        let mut ra = ResMap::new();
+        for d in docs {
+            let serde_json::Value::Object(m) = d else {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    file,
+                    "expected a Kubernetes object (a mapping)",
+                ));
+            };
+            let origin = crate::engine::resource::Origin {
+                file: file.to_string(),
+                line: 0,
+                generated_by: None,
+            };
+            ra.append(Resource::new(m, origin))?;
+        }
+        Ok(ra)
+    }
+
     /// Appends every resource of `other`.
     pub fn append_all(&mut self, other: ResMap) -> Result<()> {
         for r in other.resources {

@@ -26,16 +26,11 @@ pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::resource::{Origin, Resource};
+
     use serde_json::{json, Value};
 
     fn resmap(docs: Vec<Value>) -> ResMap {
-        let mut ra = ResMap::new();
-        for d in docs {
-            let Value::Object(m) = d else { panic!() };
-            ra.append(Resource::new(m, Origin::default())).unwrap();
-        }
-        ra
+        ResMap::from_objects(docs, "res.yaml").unwrap()
     }
 
     // Expected values from `kubectl kustomize` (v5.5.0) on the same input.

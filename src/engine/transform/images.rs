@@ -216,16 +216,11 @@ fn find_containers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::resource::{Origin, Resource};
+
     use serde_json::json;
 
     fn resmap(docs: Vec<Value>) -> ResMap {
-        let mut ra = ResMap::new();
-        for d in docs {
-            let Value::Object(m) = d else { panic!() };
-            ra.append(Resource::new(m, Origin::default())).unwrap();
-        }
-        ra
+        ResMap::from_objects(docs, "res.yaml").unwrap()
     }
 
     fn img(name: &str, new_name: &str, new_tag: &str, digest: &str, suffix: &str) -> Image {

@@ -82,16 +82,11 @@ fn set_labels(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::resource::{Origin, Resource};
+
     use serde_json::{json, Value};
 
     fn resmap(docs: Vec<Value>) -> ResMap {
-        let mut ra = ResMap::new();
-        for d in docs {
-            let Value::Object(m) = d else { panic!() };
-            ra.append(Resource::new(m, Origin::default())).unwrap();
-        }
-        ra
+        ResMap::from_objects(docs, "res.yaml").unwrap()
     }
 
     fn kust(yaml: &str) -> Kustomization {

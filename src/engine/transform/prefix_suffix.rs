@@ -54,19 +54,11 @@ fn skipped(r: &Resource) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::resource::Origin;
+
     use serde_json::{json, Value};
 
     fn resmap(docs: Vec<Value>) -> ResMap {
-        ResMap {
-            resources: docs
-                .into_iter()
-                .map(|d| match d {
-                    Value::Object(m) => Resource::new(m, Origin::default()),
-                    _ => panic!("not an object"),
-                })
-                .collect(),
-        }
+        ResMap::from_objects(docs, "res.yaml").unwrap()
     }
 
     fn names(ra: &ResMap) -> Vec<&str> {

@@ -73,16 +73,11 @@ pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::resource::{Origin, Resource};
+
     use serde_json::json;
 
     fn resmap(docs: Vec<Value>) -> ResMap {
-        let mut ra = ResMap::new();
-        for d in docs {
-            let Value::Object(m) = d else { panic!() };
-            ra.append(Resource::new(m, Origin::default())).unwrap();
-        }
-        ra
+        ResMap::from_objects(docs, "res.yaml").unwrap()
     }
 
     fn rep(name: &str, count: i64) -> Replica {
