@@ -302,6 +302,7 @@ pub mod schemas {
     pub const PROJECT: &str = include_str!("../../schemas/strata/project.schema.json");
     pub const CLUSTER: &str = include_str!("../../schemas/strata/cluster.schema.json");
     pub const APP: &str = include_str!("../../schemas/strata/app.schema.json");
+    pub const LAYER: &str = include_str!("../../schemas/strata/layer.schema.json");
 }
 
 /// Parses one YAML file into `T`: checked against its JSON Schema first (for
@@ -331,8 +332,21 @@ pub fn parse_strict<T: serde::de::DeserializeOwned>(
         .map(|d| d.value)
         .find(|v| !v.is_null())
         .unwrap_or(Value::Object(Default::default()));
+    check_against_schema(path, text, &value, what, schema)?;
+    serde_json::from_value(value).map_err(|e| field_error(path, text, what, e))
+}
+
+/// Checks a parsed file against one of strata's JSON Schemas; the error names the
+/// line of the top-level key at fault.
+pub fn check_against_schema(
+    path: &str,
+    text: &str,
+    value: &Value,
+    what: &str,
+    schema: &str,
+) -> Result<()> {
     let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
-    if let Err(problems) = crate::engine::values::check_schema(&value, &schema, what) {
+    if let Err(problems) = crate::engine::values::check_schema(value, &schema, what) {
         let line = yaml::line_of_key(text, problem_key(&problems[0])).unwrap_or(0);
         return Err(Error::new(
             ErrorKind::Invalid,
@@ -341,7 +355,7 @@ pub fn parse_strict<T: serde::de::DeserializeOwned>(
         )
         .at_line(line));
     }
-    serde_json::from_value(value).map_err(|e| field_error(path, text, what, e))
+    Ok(())
 }
 
 /// The top-level key a schema problem is about: the first segment of its path,

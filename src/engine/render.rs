@@ -462,6 +462,13 @@ fn load_layers(
                 ))
             }
         };
+        crate::engine::fleet::check_against_schema(
+            &file,
+            &text,
+            &Value::Object(map.clone()),
+            "layer file",
+            crate::engine::fleet::schemas::LAYER,
+        )?;
         let values = map.remove("values").unwrap_or(Value::Null);
         let kustomization = kustomization_from_value(&file, &text, Value::Object(map))?;
         out.push(Layer {
