@@ -111,3 +111,79 @@ fn output_to_a_file_is_not_written_on_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.yaml"), "{err}");
 }
+
+#[test]
+fn hostile_yaml_is_refused_quickly_with_bounded_memory() {
+    let s = Scratch::new("hostile");
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 \"lol\"\n",
+    );
+    for i in 1..=12 {
+        let prev = format!("*a{}", i - 1);
+        bomb.push_str(&format!("  a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+    }
+    s.write("bomb/kustomization.yaml", "resources: [cm.yaml]\n");
+    s.write("bomb/cm.yaml", &bomb);
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: deep}}\ndata: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    s.write("deep/kustomization.yaml", "resources: [cm.yaml]\n");
+    s.write("deep/cm.yaml", &deep);
+    for (dir, words) in [("bomb", "alias"), ("deep", "deep")] {
+        let start = std::time::Instant::now();
+        let out = strata(&s.0, &["build", dir]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{dir}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(
+            err.contains(&format!("{dir}/cm.yaml")) && err.contains(words),
+            "{dir}: {err}"
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{dir} took {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[test]
+fn a_cycle_and_a_symlink_out_of_the_root_are_refused() {
+    let s = Scratch::new("cycle");
+    s.write("a/kustomization.yaml", "resources: [../b]\n");
+    s.write("b/kustomization.yaml", "resources: [../a]\n");
+    let out = strata(&s.0, &["build", "a"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cycle") || err.contains("include each other"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    #[cfg(unix)]
+    {
+        let outside = Scratch::new("outside-target");
+        outside.write(
+            "secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n",
+        );
+        s.write("k/kustomization.yaml", "resources: [link.yaml]\n");
+        std::os::unix::fs::symlink(outside.0.join("secret.yaml"), s.0.join("k/link.yaml")).unwrap();
+        let out = strata(&s.0, &["build", "k"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("link.yaml") && err.contains("outside"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

@@ -447,6 +447,9 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
+    if let Err(e @ fs::FsError::OutsideRoot { .. }) = ctx.fs.canonical(&path) {
+        return Err(Error::from(e).in_file(&ctx.file));
+    }
     if !ctx.fs.is_file(&path) {
         return Err(Error::new(
             ErrorKind::Missing,
