@@ -317,10 +317,10 @@ pub fn load_kustomization(
     let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
-    let docs = yaml::parse_stream(&text).map_err(|e| yaml_error(&file, e))?;
+    let docs = parse_docs(fs, &file, &text)?;
     let value = docs
-        .into_iter()
-        .map(|d| d.value)
+        .iter()
+        .map(|d| d.value.clone())
         .find(|v| !v.is_null())
         .unwrap_or(Value::Object(Default::default()));
     if !value.is_object() {
@@ -458,7 +458,7 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
         ));
     }
     let (path, text) = ctx.read_text(entry)?;
-    load_resources(&path, &text)
+    load_resources(ctx.fs, &path, &text)
 }
 
 fn accumulate_component(
@@ -496,17 +496,31 @@ fn accumulate_component(
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }
 
+/// The YAML documents of `text` (the content of `path`), through the view's parse
+/// cache when it has one.
+pub fn parse_docs(
+    fs: &dyn FileSystem,
+    path: &str,
+    text: &str,
+) -> Result<std::sync::Arc<Vec<yaml::Doc>>> {
+    match fs.parse_cache() {
+        Some(cache) => cache.parse(text),
+        None => yaml::parse_stream(text).map(std::sync::Arc::new),
+    }
+    .map_err(|e| yaml_error(path, e))
+}
+
 /// Parses a file of Kubernetes objects (multi-document, `kind: List` expanded).
-pub fn load_resources(path: &str, text: &str) -> Result<ResMap> {
-    let docs = yaml::parse_stream(text).map_err(|e| yaml_error(path, e))?;
+pub fn load_resources(fs: &dyn FileSystem, path: &str, text: &str) -> Result<ResMap> {
+    let docs = parse_docs(fs, path, text)?;
     let mut out = ResMap::new();
-    for doc in docs {
+    for doc in docs.iter() {
         let origin = Origin {
             file: path.to_string(),
             line: doc.line,
             generated_by: None,
         };
-        for r in objects_of(doc.value, &origin)? {
+        for r in objects_of(doc.value.clone(), &origin)? {
             out.append(r)?;
         }
     }

@@ -33,6 +33,10 @@ pub trait FileSystem: Sync {
     fn canonical(&self, path: &str) -> Result<String, FsError> {
         Ok(path.to_string())
     }
+    /// A cache of parsed YAML shared by everything that reads through this view.
+    fn parse_cache(&self) -> Option<&crate::yaml::ParseCache> {
+        None
+    }
 }
 
 /// Joins `rel` onto the directory `dir` and normalises `.` and `..`, all within the
@@ -94,6 +98,7 @@ pub struct DiskFs {
     entries: std::sync::Mutex<std::collections::HashMap<String, Result<Entry, FsError>>>,
     /// File contents: a fleet's bases are read by every cluster that uses them.
     contents: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[u8]>>>,
+    parsed: crate::yaml::ParseCache,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +118,7 @@ impl DiskFs {
             root,
             entries: Default::default(),
             contents: Default::default(),
+            parsed: Default::default(),
         })
     }
 
@@ -240,6 +246,10 @@ impl FileSystem for DiskFs {
             .strip_prefix(&self.root)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default())
+    }
+
+    fn parse_cache(&self) -> Option<&crate::yaml::ParseCache> {
+        Some(&self.parsed)
     }
 }
 
@@ -382,6 +392,9 @@ impl FileSystem for RecordingFs<'_> {
     }
     fn canonical(&self, path: &str) -> Result<String, FsError> {
         self.inner.canonical(path)
+    }
+    fn parse_cache(&self) -> Option<&crate::yaml::ParseCache> {
+        self.inner.parse_cache()
     }
 }
 

@@ -493,7 +493,7 @@ fn load_manifests(fs: &dyn FileSystem, dir: &str) -> Result<ResMap> {
         let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, path.clone(), "not UTF-8 text"))?;
-        ra.append_all(build::load_resources(&path, &text)?)?;
+        ra.append_all(build::load_resources(fs, &path, &text)?)?;
     }
     Ok(ra)
 }
@@ -575,7 +575,7 @@ fn render_chart(
     let mut ra = ResMap::new();
     for name in set.outputs() {
         let text = set.render(name, &context)?;
-        ra.append_all(build::load_resources(name, &text)?)?;
+        ra.append_all(build::load_resources(fs, name, &text)?)?;
     }
     Ok(ra)
 }

@@ -181,30 +181,30 @@ fn load(ctx: &Ctx, p: &Patch) -> Result<Loaded> {
         ));
     }
     // A top-level sequence is a list of JSON 6902 operations.
-    let docs = yaml::parse_stream(&text).map_err(|e| yaml_error(&source, e))?;
+    let docs = crate::engine::build::parse_docs(ctx.fs, &source, &text)?;
     let is_ops = trimmed.starts_with('[') || docs.iter().any(|d| d.value.is_array());
     let body = if is_ops {
         Body::Json6902(
             json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?,
         )
     } else {
-        Body::Strategic(objects(&source, docs)?)
+        Body::Strategic(objects(&source, &docs)?)
     };
     Ok(Loaded { source, line, body })
 }
 
 fn strategic_docs(source: &str, text: &str) -> Result<Vec<(Map<String, Value>, u32)>> {
     let docs = yaml::parse_stream(text).map_err(|e| yaml_error(source, e))?;
-    objects(source, docs)
+    objects(source, &docs)
 }
 
-fn objects(source: &str, docs: Vec<yaml::Doc>) -> Result<Vec<(Map<String, Value>, u32)>> {
+fn objects(source: &str, docs: &[yaml::Doc]) -> Result<Vec<(Map<String, Value>, u32)>> {
     let mut out = Vec::new();
     for d in docs {
-        match d.value {
+        match &d.value {
             Value::Null => {}
             Value::Object(m) if m.is_empty() => {}
-            Value::Object(m) => out.push((m, d.line)),
+            Value::Object(m) => out.push((m.clone(), d.line)),
             _ => {
                 return Err(Error::new(
                     ErrorKind::Syntax,
