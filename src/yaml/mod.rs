@@ -98,10 +98,11 @@ pub const MAX_ALIAS_NODES: u64 = parse::MAX_ALIAS_NODES;
 /// rendered templates and inline patches have no file of their own.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<u64, Vec<(std::sync::Arc<str>, std::sync::Arc<Vec<Doc>>)>>,
-    >,
+    entries: std::sync::Mutex<std::collections::HashMap<u64, Vec<CachedParse>>>,
 }
+
+/// A text and its documents.
+type CachedParse = (std::sync::Arc<str>, std::sync::Arc<Vec<Doc>>);
 
 impl ParseCache {
     /// `parse_stream(src)`, from the cache when the same text was parsed before.
