@@ -87,11 +87,13 @@ pub const SECRET: &str = "(secret)";
 pub const SECRET_DIFFERS: &str = "(secret: differs)";
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
+/// One resource's document in each column, `None` where a cluster lacks it.
+type PerColumn<'a> = Vec<Option<&'a Map<String, Value>>>;
+
 /// Compares the app's documents across the columns.
 pub fn compare(app: &str, columns: Vec<Column>, opts: &Options) -> Comparison {
     let n = columns.len();
-    // key → per column, the document
-    let mut matched: BTreeMap<Key, Vec<Option<&Map<String, Value>>>> = BTreeMap::new();
+    let mut matched: BTreeMap<Key, PerColumn> = BTreeMap::new();
     for (i, col) in columns.iter().enumerate() {
         let docs: Vec<&Map<String, Value>> = col.docs.iter().collect();
         for (key, doc) in identity::keys(&docs).into_iter().zip(docs) {
@@ -103,7 +105,7 @@ pub fn compare(app: &str, columns: Vec<Column>, opts: &Options) -> Comparison {
     for k in matched.keys() {
         *label_count.entry(k.label(false)).or_default() += 1;
     }
-    let mut entries: Vec<(String, &Key, &Vec<Option<&Map<String, Value>>>)> = matched
+    let mut entries: Vec<(String, &Key, &PerColumn)> = matched
         .iter()
         .map(|(k, docs)| (k.label(label_count[&k.label(false)] > 1), k, docs))
         .collect();
