@@ -16,6 +16,7 @@ h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
 h2 { font-size: 1.1rem; margin-top: 2rem; }
 p.meta { margin: .2rem 0; color: var(--muted); }
 code, pre, td.v, td.path { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
+h1 code { font-size: inherit; }
 .bar { position: sticky; top: 0; padding: .6rem 0; background: Canvas; }
 #filter { width: 28rem; max-width: 100%; padding: .35rem .5rem; font: inherit; }
 #count { margin-left: .8rem; color: var(--muted); }
