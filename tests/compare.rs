@@ -307,7 +307,14 @@ fn the_page_is_self_contained_and_escaped() {
         "one per resource"
     );
     assert!(page.contains("<td class=\"path\">spec.replicas</td>"));
-    assert!(page.contains("<td class=\"v\">1</td><td class=\"v\">2</td><td class=\"v\">4</td>"));
+    // Side by side, and which file set each value where one did.
+    assert!(page.contains(concat!(
+        "<td class=\"v\">1</td>",
+        "<td class=\"v\" title=\"set by replicas in apps/web/env/staging.yaml\">2</td>",
+        "<td class=\"v\" title=\"set by replicas in apps/web/env/prod.yaml\">4</td>"
+    )));
+    assert!(page.contains("title=\"set by patch in apps/web/env/prod.yaml\">1Gi</td>"));
+    assert!(page.contains("from apps/web/base/deployment.yaml:1; then "));
     // The full YAML per cluster: prod's Deployment with its patched memory.
     assert!(page.contains("replicas: 4\n"));
     assert!(page.contains("memory: 1Gi"));

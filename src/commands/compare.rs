@@ -69,7 +69,7 @@ pub fn run(args: &CompareArgs) -> Result<u8, CommandError> {
         columns.push(Column {
             cluster: c.name.clone(),
             env: c.env.clone(),
-            docs: resources.into_iter().map(|r| r.doc).collect(),
+            resources,
         });
     }
     for w in &warnings {

@@ -4,47 +4,72 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// Every leaf of a document: path → value. Leaves are scalars, empty maps and
+/// A leaf: its value, and its path as the engine's edit records spell it (raw
+/// keys, list indexes: `spec.template.spec.containers[0].image`), to find which
+/// transformer or patch set it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaf {
+    pub value: Value,
+    pub engine_path: String,
+}
+
+/// Every leaf of a document: path → leaf. Leaves are scalars, empty maps and
 /// lists, and lists of scalars (kept whole: one changed argument is one row, not
 /// one row per shifted index).
-pub fn flatten(doc: &Map<String, Value>) -> BTreeMap<String, Value> {
+pub fn flatten(doc: &Map<String, Value>) -> BTreeMap<String, Leaf> {
     let mut out = BTreeMap::new();
-    let mut path = String::new();
-    walk_map(doc, &mut path, &mut out);
+    let mut paths = (String::new(), String::new());
+    walk_map(doc, &mut paths, &mut out);
     out
 }
 
-fn walk(v: &Value, path: &mut String, out: &mut BTreeMap<String, Value>) {
+/// (path as shown, path as the engine records it)
+type Paths = (String, String);
+
+fn walk(v: &Value, paths: &mut Paths, out: &mut BTreeMap<String, Leaf>) {
     match v {
-        Value::Object(m) if !m.is_empty() => walk_map(m, path, out),
+        Value::Object(m) if !m.is_empty() => walk_map(m, paths, out),
         Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
             let names = item_names(items);
-            let base = path.len();
+            let base = (paths.0.len(), paths.1.len());
             for (i, item) in items.iter().enumerate() {
                 match &names {
                     Some(n) => {
-                        path.push_str("[name=");
-                        path.push_str(n[i]);
-                        path.push(']');
+                        paths.0.push_str("[name=");
+                        paths.0.push_str(n[i]);
+                        paths.0.push(']');
                     }
-                    None => path.push_str(&format!("[{i}]")),
+                    None => paths.0.push_str(&format!("[{i}]")),
                 }
-                walk(item, path, out);
-                path.truncate(base);
+                paths.1.push_str(&format!("[{i}]"));
+                walk(item, paths, out);
+                paths.0.truncate(base.0);
+                paths.1.truncate(base.1);
             }
         }
         _ => {
-            out.insert(path.clone(), v.clone());
+            out.insert(
+                paths.0.clone(),
+                Leaf {
+                    value: v.clone(),
+                    engine_path: paths.1.clone(),
+                },
+            );
         }
     }
 }
 
-fn walk_map(m: &Map<String, Value>, path: &mut String, out: &mut BTreeMap<String, Value>) {
-    let base = path.len();
+fn walk_map(m: &Map<String, Value>, paths: &mut Paths, out: &mut BTreeMap<String, Leaf>) {
+    let base = (paths.0.len(), paths.1.len());
     for (k, v) in m {
-        push_key(path, k);
-        walk(v, path, out);
-        path.truncate(base);
+        push_key(&mut paths.0, k);
+        if !paths.1.is_empty() {
+            paths.1.push('.');
+        }
+        paths.1.push_str(k);
+        walk(v, paths, out);
+        paths.0.truncate(base.0);
+        paths.1.truncate(base.1);
     }
 }
 
@@ -123,7 +148,7 @@ mod tests {
     fn flat(v: Value) -> Vec<(String, String)> {
         flatten(v.as_object().unwrap())
             .into_iter()
-            .map(|(k, v)| (k, display(&v)))
+            .map(|(k, v)| (k, display(&v.value)))
             .collect()
     }
 
@@ -153,6 +178,17 @@ mod tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn leaves_carry_the_engine_spelling_of_their_path() {
+        let doc = json!({"metadata": {"labels": {"a.b/c": "x"}}, "l": [{"name": "n", "v": 1}]});
+        let f = flatten(doc.as_object().unwrap());
+        assert_eq!(f["l[name=n].v"].engine_path, "l[0].v");
+        assert_eq!(
+            f["metadata.labels[\"a.b/c\"]"].engine_path,
+            "metadata.labels.a.b/c"
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! The page has the table (side-by-side values per cluster), a filter box that
 //! hides rows not containing every word typed (also set from `#filter=WORDS`
 //! in the address), and each resource's full YAML per cluster in a `<details>`
-//! block that a click on the resource opens.
+//! block that a click on the resource opens. A value's tooltip names the
+//! transformer and file recorded as setting it; each YAML says where it came from.
 
 use super::table::MISSING;
 use super::Comparison;
@@ -36,6 +37,8 @@ summary .n { color: var(--muted); margin-left: .6rem; }
 .side h3 { font-size: .95rem; margin: .4rem 0; }
 .side pre { margin: 0; padding: .4rem; border: 1px solid var(--line); overflow-x: auto; }
 .side .absent { color: var(--muted); }
+.side p.from { margin: 0 0 .4rem; color: var(--muted); font-size: 12px; }
+td.v[title] { text-decoration: underline dotted var(--muted); }
 "##;
 
 /// Filters rows on every `input` event of the box; `#filter=...` in the address
@@ -129,9 +132,13 @@ pub fn html(c: &Comparison) -> String {
             esc(&r.resource),
             esc(&r.path)
         ));
-        for v in &r.values {
+        for (v, by) in r.values.iter().zip(&r.set_by) {
+            let title = by
+                .as_ref()
+                .map(|b| format!(" title=\"set by {}\"", esc(b)))
+                .unwrap_or_default();
             match v {
-                Some(v) => out.push_str(&format!("<td class=\"v\">{}</td>", esc(v))),
+                Some(v) => out.push_str(&format!("<td class=\"v\"{title}>{}</td>", esc(v))),
                 None => out.push_str(&format!("<td class=\"v missing\">{MISSING}</td>")),
             }
         }
@@ -151,13 +158,20 @@ pub fn html(c: &Comparison) -> String {
             "<details id=\"r{i}\"><summary><code>{}</code><span class=\"n\">{note}</span></summary>\n<div class=\"side\">\n",
             esc(&res.label)
         ));
-        for ((n, _), yaml) in c.clusters.iter().zip(&res.yaml) {
-            match yaml {
-                Some(y) => out.push_str(&format!(
-                    "<section><h3>{}</h3><pre>{}</pre></section>\n",
-                    esc(n),
-                    esc(y)
-                )),
+        for ((n, _), rendered) in c.clusters.iter().zip(&res.rendered) {
+            match rendered {
+                Some(r) => {
+                    out.push_str(&format!(
+                        "<section><h3>{}</h3><p class=\"from\">{}",
+                        esc(n),
+                        esc(&r.origin)
+                    ));
+                    if !r.edits.is_empty() {
+                        let edits: Vec<String> = r.edits.iter().map(|e| esc(e)).collect();
+                        out.push_str(&format!("; then {}", edits.join(", ")));
+                    }
+                    out.push_str(&format!("</p><pre>{}</pre></section>\n", esc(&r.yaml)));
+                }
                 None => out.push_str(&format!(
                     "<section><h3>{}</h3><p class=\"absent\">not rendered in this cluster</p></section>\n",
                     esc(n)
@@ -195,11 +209,12 @@ mod tests {
     #[test]
     fn escapes_every_value_and_links_nothing_outside() {
         let doc = |v: &str| {
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c<x>"},
-                   "data": {"k": v}})
-            .as_object()
-            .unwrap()
-            .clone()
+            let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c<x>"},
+                   "data": {"k": v}});
+            crate::engine::resource::Resource::new(
+                d.as_object().unwrap().clone(),
+                Default::default(),
+            )
         };
         let c = compare(
             "a&b",
@@ -207,12 +222,12 @@ mod tests {
                 Column {
                     cluster: "one".into(),
                     env: "dev".into(),
-                    docs: vec![doc("</script><script>alert(1)</script>")],
+                    resources: vec![doc("</script><script>alert(1)</script>")],
                 },
                 Column {
                     cluster: "two\"".into(),
                     env: "prod".into(),
-                    docs: vec![doc("https://example.com/?a=1&b='2'")],
+                    resources: vec![doc("https://example.com/?a=1&b='2'")],
                 },
             ],
             &Options::default(),
