@@ -36,7 +36,7 @@ pub fn run(args: &CompareArgs) -> Result<u8, CommandError> {
     let (chosen, selection) = choose(args, &fleet, &deployed)?;
     if chosen.len() < 2 {
         return Err(format!(
-            "compare needs at least two clusters, and {} selected {}; app {} is deployed to: {}",
+            "compare needs at least two clusters, and {} selected {}; app {} is deployed to: {}; name two or more with --clusters or --envs",
             if args.clusters.is_empty() && args.envs.is_empty() {
                 "the app's selector".to_string()
             } else {
