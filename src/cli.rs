@@ -21,6 +21,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Write a small working fleet to start from.
     Init(InitArgs),
+    /// The fields of one app that differ across clusters or envs, as a table.
+    Compare(CompareArgs),
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.
@@ -83,4 +85,41 @@ pub struct BuildArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The app to compare.
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// These clusters, in this order (default: every cluster the app is deployed to).
+    #[arg(
+        long,
+        value_name = "A,B,..",
+        value_delimiter = ',',
+        conflicts_with = "envs"
+    )]
+    pub clusters: Vec<String>,
+    /// One cluster per env (the first by name), in this order.
+    #[arg(long, value_name = "E,F,..", value_delimiter = ',')]
+    pub envs: Vec<String>,
+    /// With --envs: every cluster of those envs, not only the first.
+    #[arg(long, requires = "envs")]
+    pub all_clusters: bool,
+    /// `text` (an aligned table), `markdown` or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+    pub format: String,
+    /// Write a self-contained HTML page (filter box, rendered resources) instead.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Cut values longer than N characters in text and markdown (with `…`).
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub width: usize,
+    /// Show Secret `data`/`stringData` values (hidden by default).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
