@@ -49,7 +49,11 @@ pub fn run(args: &CompareArgs) -> Result<u8, CommandError> {
         .into());
     }
 
-    let opts = RenderOptions::default();
+    // Provenance (which file set each value) goes into the page's tooltips.
+    let opts = RenderOptions {
+        keep_resources: true,
+        ..Default::default()
+    };
     let rendered: Vec<_> = chosen
         .par_iter()
         .map(|c| {
