@@ -12,7 +12,6 @@
 //! which kustomize would replace whole and we merge.
 
 use crate::engine::resource::Gvk;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::OnceLock;
@@ -110,80 +109,116 @@ fn decode(gz: &[u8]) -> Result<PatchMeta, String> {
     flate2::read::GzDecoder::new(gz)
         .read_to_end(&mut raw)
         .map_err(|e| e.to_string())?;
-    let doc: Value = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
-    let types = doc
-        .get("types")
-        .and_then(Value::as_object)
-        .ok_or("no types")?;
-    let index: BTreeMap<&str, usize> = types
+    // Straight into typed nodes: this runs in every `strata build` process, and going
+    // through `serde_json::Value` first cost half of a small build.
+    let doc: RawDoc = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+    let index: BTreeMap<&str, usize> = doc
+        .types
         .keys()
         .enumerate()
         .map(|(i, k)| (k.as_str(), i))
         .collect();
-    let types = types
+    let types = doc
+        .types
         .values()
-        .map(|v| to_ty(v, &index))
+        .map(|t| resolve(t, &index))
         .collect::<Result<Vec<_>, _>>()?;
     let mut kinds = BTreeMap::new();
-    for k in doc
-        .get("kinds")
-        .and_then(Value::as_array)
-        .ok_or("no kinds")?
-    {
-        let parts: Vec<&str> = k
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        if let [g, v, kind, name] = parts[..] {
-            let i = *index
-                .get(name)
-                .ok_or_else(|| format!("unknown type {name}"))?;
-            kinds.insert((g.to_string(), v.to_string(), kind.to_string()), i);
-        }
+    for (g, v, kind, name) in &doc.kinds {
+        let i = *index
+            .get(name.as_str())
+            .ok_or_else(|| format!("unknown type {name}"))?;
+        kinds.insert((g.clone(), v.clone(), kind.clone()), i);
     }
     Ok(PatchMeta { types, kinds })
 }
 
-fn to_ty(v: &Value, index: &BTreeMap<&str, usize>) -> Result<Ty, String> {
-    Ok(match v {
-        Value::Number(n) if n.as_u64() == Some(0) => Ty::Primitive,
-        Value::Number(_) => Ty::Any,
-        Value::String(name) => Ty::Ref(
+/// The file as stored: `{"kinds": [[group, version, kind, type]], "types": {name: node}}`.
+#[derive(serde::Deserialize)]
+struct RawDoc {
+    kinds: Vec<(String, String, String, String)>,
+    types: BTreeMap<String, RawTy>,
+}
+
+/// A stored node: `0` primitive, `1` anything, `"Name"` a reference, or
+/// `{"f": {field: node}}`, `{"m": node}`, `{"l": node, "s": strategy, "k": key, "mk": [keys]}`.
+enum RawTy {
+    Primitive,
+    Any,
+    Ref(String),
+    Object(BTreeMap<String, RawTy>),
+    Map(Box<RawTy>),
+    List(Box<RawTy>, ListMeta),
+}
+
+impl<'de> serde::Deserialize<'de> for RawTy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RawTy, D::Error> {
+        d.deserialize_any(RawTyVisitor)
+    }
+}
+
+struct RawTyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RawTyVisitor {
+    type Value = RawTy;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a patch-metadata node")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<RawTy, E> {
+        Ok(if n == 0 { RawTy::Primitive } else { RawTy::Any })
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<RawTy, E> {
+        Ok(if n == 0 { RawTy::Primitive } else { RawTy::Any })
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RawTy, E> {
+        Ok(RawTy::Ref(s.to_string()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<RawTy, A::Error> {
+        let (mut fields, mut map, mut list) = (None, None, None);
+        let mut meta = ListMeta::default();
+        while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "f" => fields = Some(m.next_value::<BTreeMap<String, RawTy>>()?),
+                "m" => map = Some(m.next_value::<RawTy>()?),
+                "l" => list = Some(m.next_value::<RawTy>()?),
+                "s" => meta.strategy = Some(m.next_value()?),
+                "k" => meta.merge_key = Some(m.next_value()?),
+                "mk" => meta.list_map_keys = m.next_value()?,
+                _ => {
+                    m.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        match (fields, map, list) {
+            (Some(f), _, _) => Ok(RawTy::Object(f)),
+            (_, Some(t), _) => Ok(RawTy::Map(Box::new(t))),
+            (_, _, Some(t)) => Ok(RawTy::List(Box::new(t), meta)),
+            _ => Err(serde::de::Error::custom("a node needs f, m or l")),
+        }
+    }
+}
+
+fn resolve(t: &RawTy, index: &BTreeMap<&str, usize>) -> Result<Ty, String> {
+    Ok(match t {
+        RawTy::Primitive => Ty::Primitive,
+        RawTy::Any => Ty::Any,
+        RawTy::Ref(name) => Ty::Ref(
             *index
                 .get(name.as_str())
                 .ok_or_else(|| format!("unknown type {name}"))?,
         ),
-        Value::Object(o) => {
-            if let Some(f) = o.get("f").and_then(Value::as_object) {
-                let mut fields = BTreeMap::new();
-                for (k, v) in f {
-                    fields.insert(k.clone(), to_ty(v, index)?);
-                }
-                Ty::Object(fields)
-            } else if let Some(m) = o.get("m") {
-                Ty::Map(Box::new(to_ty(m, index)?))
-            } else if let Some(l) = o.get("l") {
-                let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
-                let meta = ListMeta {
-                    strategy: s("s"),
-                    merge_key: s("k"),
-                    list_map_keys: o
-                        .get("mk")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                };
-                Ty::List(Box::new(to_ty(l, index)?), meta)
-            } else {
-                return Err(format!("bad node {v}"));
-            }
-        }
-        _ => return Err(format!("bad node {v}")),
+        RawTy::Object(f) => Ty::Object(
+            f.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, index)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        RawTy::Map(t) => Ty::Map(Box::new(resolve(t, index)?)),
+        RawTy::List(t, meta) => Ty::List(Box::new(resolve(t, index)?), meta.clone()),
     })
 }
 
