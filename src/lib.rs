@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod error;
+pub mod validate;
 pub mod yaml;
 
 pub use error::{Error, ErrorKind, Result};
