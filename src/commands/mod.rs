@@ -6,6 +6,7 @@ pub mod init;
 pub mod ls;
 pub mod render;
 pub mod tree;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Render(args) => render::run(&args),
         Command::Ls(args) => ls::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Validate(args) => validate::run(&args),
     }
 }

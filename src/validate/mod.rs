@@ -407,22 +407,19 @@ fn describe(
     value: Option<&Value>,
     sensitive: bool,
 ) -> (&'static str, String) {
-    let here = if path.is_empty() {
-        "the object".to_string()
-    } else {
-        format!("`{}`", dotted(path))
-    };
+    // The path is printed beside the message; the message says what is wrong there.
     let shown = |v: &Value| -> String {
         if sensitive {
             return String::new();
         }
         let s = v.to_string();
         if s.chars().count() > 40 {
-            format!(" ({}…)", s.chars().take(40).collect::<String>())
+            format!(" {}…", s.chars().take(40).collect::<String>())
         } else {
-            format!(" ({s})")
+            format!(" {s}")
         }
     };
+    let value = value.map(shown).unwrap_or_default();
     match kind {
         ProblemKind::UnknownField { suggestion } => {
             let field = match path.last() {
@@ -440,14 +437,11 @@ fn describe(
         }
         ProblemKind::Type { expected, got } => (
             "schema/type",
-            format!(
-                "{here} is {got}{}, expected {expected}",
-                value.map(shown).unwrap_or_default()
-            ),
+            format!("{got}{value} where the schema wants {expected}"),
         ),
         ProblemKind::Required { field } => (
             "schema/required",
-            format!("{here} needs the field `{field}`"),
+            format!("missing the required field `{field}`"),
         ),
         ProblemKind::Enum { allowed } => {
             let list: Vec<String> = allowed
@@ -460,17 +454,12 @@ fn describe(
                 .collect();
             (
                 "schema/enum",
-                format!(
-                    "{here}{} is not one of: {}",
-                    value.map(shown).unwrap_or_default(),
-                    list.join(", ")
-                ),
+                format!("the value{value} is not one of: {}", list.join(", ")),
             )
         }
-        ProblemKind::Constraint { message } => (
-            "schema/constraint",
-            format!("{here}{} {message}", value.map(shown).unwrap_or_default()),
-        ),
+        ProblemKind::Constraint { message } => {
+            ("schema/constraint", format!("the value{value} {message}"))
+        }
     }
 }
 
