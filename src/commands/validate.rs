@@ -547,7 +547,41 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
         }
         unit_dirs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
     }
-    let mut units: Vec<UnitInfo> = vec![UnitInfo::default()];
+    // Files outside the fleet's unit folders belong to `--cluster NAME` when given
+    // (kustomize output for one cluster), else to no cluster (defaults only).
+    let mut fallback = UnitInfo::default();
+    if let Some(pattern) = &args.selection.cluster {
+        let Some(f) = fleet_ref else {
+            return Err(format!("--cluster {pattern}: no {PROJECT_FILE} found, so no clusters to choose from; pass --root DIR").into());
+        };
+        let glob = globset::Glob::new(pattern)
+            .map_err(|e| format!("--cluster '{pattern}': not a valid glob ({e})"))?
+            .compile_matcher();
+        let hits: Vec<_> = f
+            .clusters
+            .iter()
+            .filter(|c| glob.is_match(&c.name))
+            .collect();
+        match hits.as_slice() {
+            [c] => {
+                fallback = UnitInfo {
+                    cluster: Some((*c).clone()),
+                    cluster_name: c.name.clone(),
+                    app: String::new(),
+                }
+            }
+            _ => {
+                let names: Vec<&str> = f.clusters.iter().map(|c| c.name.as_str()).collect();
+                return Err(format!(
+                    "--cluster {pattern}: matches {} clusters; with a PATH, name exactly one cluster to check the files as its own (clusters: {})",
+                    hits.len(),
+                    names.join(", ")
+                )
+                .into());
+            }
+        }
+    }
+    let mut units: Vec<UnitInfo> = vec![fallback];
     let mut unit_index: BTreeMap<String, usize> = BTreeMap::new();
 
     // Read and parse in parallel; a file that does not parse is a finding.
