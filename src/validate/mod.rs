@@ -130,7 +130,7 @@ impl Finding {
         match (self.kind.is_empty(), self.namespace.is_empty()) {
             (true, _) => String::new(),
             (false, true) => format!("{}/{}", self.kind, self.name),
-            (false, false) => format!("{}/{}/{}", self.kind, self.namespace, self.name),
+            (false, false) => format!("{}/{} -n {}", self.kind, self.name, self.namespace),
         }
     }
 }
@@ -658,12 +658,12 @@ fn ingress_hosts(
                         .and_then(Value::as_str)
                         .unwrap_or("");
                     let u = &units[od.unit];
-                    let at = if u.cluster_name.is_empty() {
-                        u.app.clone()
-                    } else {
-                        format!("{}/{}", u.cluster_name, u.app)
+                    let at = match (u.cluster_name.is_empty(), u.app.is_empty()) {
+                        (true, true) => String::new(),
+                        (true, false) => format!("{}, ", u.app),
+                        (false, _) => format!("{}/{}, ", u.cluster_name, u.app),
                     };
-                    format!("Ingress {name} ({at}, {})", od.file)
+                    format!("Ingress {name} ({at}{})", od.file)
                 })
                 .collect();
             let sev = settings[d.unit]["ingress-host-unique"]

@@ -25,7 +25,7 @@ impl Checked {
         if self.namespace.is_empty() {
             format!("{}/{}", self.kind, self.name)
         } else {
-            format!("{}/{}/{}", self.kind, self.namespace, self.name)
+            format!("{}/{} -n {}", self.kind, self.name, self.namespace)
         }
     }
 }
