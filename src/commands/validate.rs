@@ -522,33 +522,21 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     }
     let base = report_base(root);
     let files = yaml_files(path)?;
+    // Names relative to the report base: canonicalize the PATH once, not every file.
+    let abs_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let rel = |p: &Path| -> String {
-        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let abs = match p.strip_prefix(path) {
+            Ok(r) if r.as_os_str().is_empty() => abs_path.clone(),
+            Ok(r) => abs_path.join(r),
+            Err(_) => p.to_path_buf(),
+        };
         abs.strip_prefix(&base)
             .map(|r| r.to_string_lossy().into_owned())
             .unwrap_or_else(|_| p.to_string_lossy().into_owned())
     };
 
-    // Units: the fleet's (cluster, app) folders under its output, by relative dir.
-    let mut unit_dirs: Vec<(String, UnitInfo)> = Vec::new();
-    if let Some(f) = fleet_ref {
-        let out = f.project.output.trim_end_matches('/');
-        for (c, a) in f.pairs() {
-            if let Ok(dir) = crate::engine::layout::unit_dir(&f.project.layout, c, &a.name) {
-                unit_dirs.push((
-                    format!("{out}/{dir}/"),
-                    UnitInfo {
-                        cluster: Some(c.clone()),
-                        cluster_name: c.name.clone(),
-                        app: a.name.clone(),
-                    },
-                ));
-            }
-        }
-        unit_dirs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
-    }
-    // Files outside the fleet's unit folders belong to `--cluster NAME` when given
-    // (kustomize output for one cluster), else to no cluster (defaults only).
+    // Units: files outside the fleet's unit folders (or with no fleet) go to the
+    // fallback unit 0; each (cluster, app) folder under the output is a unit.
     let mut fallback = UnitInfo::default();
     if let Some(pattern) = &args.selection.cluster {
         let Some(f) = fleet_ref else {
@@ -557,11 +545,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
         let glob = globset::Glob::new(pattern)
             .map_err(|e| format!("--cluster '{pattern}': not a valid glob ({e})"))?
             .compile_matcher();
-        let hits: Vec<_> = f
-            .clusters
-            .iter()
-            .filter(|c| glob.is_match(&c.name))
-            .collect();
+        let hits: Vec<_> = f.clusters.iter().filter(|c| glob.is_match(&c.name)).collect();
         match hits.as_slice() {
             [c] => {
                 fallback = UnitInfo {
@@ -582,84 +566,136 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
         }
     }
     let mut units: Vec<UnitInfo> = vec![fallback];
-    let mut unit_index: BTreeMap<String, usize> = BTreeMap::new();
+    // (folder prefix, unit index), longest prefix first.
+    let mut unit_dirs: Vec<(String, usize)> = Vec::new();
+    if let Some(f) = fleet_ref {
+        let out = f.project.output.trim_end_matches('/');
+        for (c, a) in f.pairs() {
+            if let Ok(dir) = crate::engine::layout::unit_dir(&f.project.layout, c, &a.name) {
+                unit_dirs.push((format!("{out}/{dir}/"), units.len()));
+                units.push(UnitInfo {
+                    cluster: Some(c.clone()),
+                    cluster_name: c.name.clone(),
+                    app: a.name.clone(),
+                });
+            }
+        }
+        unit_dirs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    }
+    let unit_of = |name: &str| {
+        unit_dirs
+            .iter()
+            .find(|(d, _)| name.starts_with(d.as_str()))
+            .map_or(0, |(_, u)| *u)
+    };
 
-    // Read and parse in parallel; a file that does not parse is a finding.
-    let parsed: Vec<(String, Result<(String, Vec<yaml::Doc>), Finding>)> = files
+    // Read every file (in parallel); CRDs first, so that custom resources anywhere in
+    // the folder are checked against them.
+    let texts: Vec<(String, Result<String, Finding>)> = files
         .par_iter()
         .map(|p| {
             let name = rel(p);
-            let bad = |line: u32, message: String| Finding {
-                rule: "yaml/syntax".into(),
-                severity: Severity::Error,
-                message,
-                cluster: String::new(),
-                app: String::new(),
-                api_version: String::new(),
-                kind: String::new(),
-                namespace: String::new(),
-                name: String::new(),
-                path: Vec::new(),
-                file: name.clone(),
-                line: line.max(1),
-                doc_index: 0,
-                source: None,
+            let text = match std::fs::read(p) {
+                Err(e) => Err(input_finding(&name, 1, format!("cannot read the file: {e}"))),
+                Ok(b) => String::from_utf8(b).map_err(|_| input_finding(&name, 1, "not UTF-8 text".into())),
             };
-            let r = match std::fs::read(p) {
-                Err(e) => Err(bad(1, format!("cannot read the file: {e}"))),
-                Ok(b) => match String::from_utf8(b) {
-                    Err(_) => Err(bad(1, "not UTF-8 text".into())),
-                    Ok(text) => match yaml::parse_stream(&text) {
-                        Ok(docs) => Ok((text, docs)),
-                        Err(e) => Err(bad(e.line, format!("not valid YAML: {}", e.message))),
-                    },
-                },
-            };
-            (name, r)
+            (name, text)
         })
         .collect();
-    let mut findings = Vec::new();
-    let mut texts: BTreeMap<String, String> = BTreeMap::new();
-    let mut objects: Vec<(usize, String, usize, Map<String, Value>)> = Vec::new();
-    for (name, r) in parsed {
-        match r {
-            Err(f) => findings.push(f),
-            Ok((text, docs)) => {
-                let unit = match unit_dirs.iter().find(|(d, _)| name.starts_with(d.as_str())) {
-                    Some((d, u)) => *unit_index.entry(d.clone()).or_insert_with(|| {
-                        units.push(u.clone());
-                        units.len() - 1
-                    }),
-                    None => 0,
-                };
-                for (i, d) in docs.into_iter().enumerate() {
-                    match d.value {
-                        Value::Object(m) => objects.push((unit, name.clone(), i, m)),
-                        Value::Null => {}
-                        _ => findings.push(Finding {
-                            rule: "schema/type".into(),
-                            severity: Severity::Error,
-                            message: "a Kubernetes object is a mapping, not a list or a scalar"
-                                .into(),
-                            cluster: units[unit].cluster_name.clone(),
-                            app: units[unit].app.clone(),
-                            api_version: String::new(),
-                            kind: String::new(),
-                            namespace: String::new(),
-                            name: String::new(),
-                            path: Vec::new(),
-                            file: name.clone(),
-                            line: d.line.max(1),
-                            doc_index: i,
-                            source: None,
-                        }),
-                    }
+    for (name, text) in &texts {
+        let Ok(text) = text else { continue };
+        if !text.contains("CustomResourceDefinition") {
+            continue;
+        }
+        for d in yaml::parse_stream(text).unwrap_or_default() {
+            if let Value::Object(m) = d.value {
+                if v::is_crd(&m) {
+                    let _ = crds.add(&m, name, kube);
                 }
-                texts.insert(name, text);
             }
         }
     }
-    let docs: Vec<Doc> = objects
+    let ctx = v::Context {
+        kube,
+        crds: &crds,
+        policies: &policies,
+        strict: args.strict,
+    };
+    let settings = v::unit_settings(&ctx, &units);
+
+    // Parse and check file by file, in parallel, keeping only the findings, a row per
+    // resource, and the documents that fleet-wide checks need.
+    type Kept = (usize, String, usize, Map<String, Value>);
+    let results: Vec<(Vec<Finding>, Vec<Checked>, Vec<Kept>)> = texts
+        .par_iter()
+        .map(|(name, text)| {
+            let text = match text {
+                Ok(t) => t,
+                Err(f) => return (vec![f.clone()], Vec::new(), Vec::new()),
+            };
+            let parsed = match yaml::parse_stream(text) {
+                Ok(d) => d,
+                Err(e) => {
+                    let f = input_finding(name, e.line, format!("not valid YAML: {}", e.message));
+                    return (vec![f], Vec::new(), Vec::new());
+                }
+            };
+            let unit = unit_of(name);
+            let mut findings = Vec::new();
+            let mut objects = Vec::new();
+            for (i, d) in parsed.into_iter().enumerate() {
+                match d.value {
+                    Value::Object(m) => objects.push((i, m)),
+                    Value::Null => {}
+                    _ => {
+                        let mut f = input_finding(name, d.line, "a Kubernetes object is a mapping, not a list or a scalar".into());
+                        f.rule = "schema/type".into();
+                        f.cluster = units[unit].cluster_name.clone();
+                        f.app = units[unit].app.clone();
+                        f.doc_index = i;
+                        findings.push(f);
+                    }
+                }
+            }
+            let docs: Vec<Doc> = objects
+                .iter()
+                .map(|(i, m)| Doc {
+                    unit,
+                    file: name.clone(),
+                    doc_index: *i,
+                    doc: m,
+                    resource: None,
+                })
+                .collect();
+            let mut found = v::check_each(&ctx, &units, &settings, &docs);
+            v::locate(&mut found, |_| Some(text.as_str()));
+            findings.extend(found);
+            let checked = checked_of(&units, &docs);
+            let keep: Vec<usize> = docs
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| v::needs_across(&settings, d))
+                .map(|(k, _)| k)
+                .collect();
+            drop(docs);
+            let mut kept = Vec::new();
+            for (k, (i, m)) in objects.into_iter().enumerate() {
+                if keep.contains(&k) {
+                    kept.push((unit, name.clone(), i, m));
+                }
+            }
+            (findings, checked, kept)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut checked = Vec::new();
+    let mut kept = Vec::new();
+    for (f, c, k) in results {
+        findings.extend(f);
+        checked.extend(c);
+        kept.extend(k);
+    }
+    let across: Vec<Doc> = kept
         .iter()
         .map(|(unit, file, i, m)| Doc {
             unit: *unit,
@@ -669,21 +705,33 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
             resource: None,
         })
         .collect();
-    for d in &docs {
-        if v::is_crd(d.doc) {
-            let _ = crds.add(d.doc, &d.file, kube);
-        }
-    }
-    let ctx = v::Context {
-        kube,
-        crds: &crds,
-        policies: &policies,
-        strict: args.strict,
-    };
-    let mut found = v::check(&ctx, &units, &docs);
-    v::locate(&mut found, |f| texts.get(f).map(String::as_str));
+    let mut found = v::check_across(&units, &settings, &across);
+    let by_name: BTreeMap<&str, &str> = texts
+        .iter()
+        .filter_map(|(n, t)| t.as_ref().ok().map(|t| (n.as_str(), t.as_str())))
+        .collect();
+    v::locate(&mut found, |f| by_name.get(f).copied());
     findings.extend(found);
-    findings.sort_by(|a, b| (&a.file, a.line, &a.rule).cmp(&(&b.file, b.line, &b.rule)));
-    let checked = checked_of(&units, &docs);
+    v::sort(&mut findings);
     finish(args, kube, &findings, &checked)
+}
+
+/// A finding about an input file rather than a resource (it cannot be read or parsed).
+fn input_finding(file: &str, line: u32, message: String) -> Finding {
+    Finding {
+        rule: "yaml/syntax".into(),
+        severity: Severity::Error,
+        message,
+        cluster: String::new(),
+        app: String::new(),
+        api_version: String::new(),
+        kind: String::new(),
+        namespace: String::new(),
+        name: String::new(),
+        path: Vec::new(),
+        file: file.to_string(),
+        line: line.max(1),
+        doc_index: 0,
+        source: None,
+    }
 }

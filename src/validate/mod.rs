@@ -301,18 +301,64 @@ pub fn waiver_name(rule: &str) -> String {
 /// Checks every document. Findings come back sorted (file, document, path, rule),
 /// without lines: [`locate`] adds them.
 pub fn check(ctx: &Context, units: &[UnitInfo], docs: &[Doc]) -> Vec<Finding> {
-    let settings: Vec<_> = units
-        .iter()
-        .map(|u| ctx.policies.resolve(u.cluster.as_ref()))
-        .collect();
+    let settings = unit_settings(ctx, units);
     let per_doc: Vec<Vec<Finding>> = docs
-        .par_iter()
-        .map(|d| check_doc(ctx, &units[d.unit], &settings[d.unit], d))
+        .par_chunks(64)
+        .map(|chunk| check_each(ctx, units, &settings, chunk))
         .collect();
     let mut findings: Vec<Finding> = per_doc.into_iter().flatten().collect();
-    ingress_hosts(units, &settings, docs, &mut findings);
-    let waived = apply_waivers(docs, units, &mut findings);
-    findings.extend(waived);
+    findings.extend(check_across(units, &settings, docs));
+    sort(&mut findings);
+    findings
+}
+
+/// The policies in force for each unit.
+pub fn unit_settings(ctx: &Context, units: &[UnitInfo]) -> Vec<Settings> {
+    units
+        .iter()
+        .map(|u| ctx.policies.resolve(u.cluster.as_ref()))
+        .collect()
+}
+
+/// Policies in force: policy id → setting.
+pub type Settings = BTreeMap<String, policy::Setting>;
+
+/// The per-document checks (schemas, APIs, per-resource policies) of `docs`, with
+/// their waivers applied and waiver problems reported. Callers may split the
+/// documents any way (per file, in parallel) and call [`check_across`] once on the
+/// documents [`needs_across`] picks.
+pub fn check_each(
+    ctx: &Context,
+    units: &[UnitInfo],
+    settings: &[Settings],
+    docs: &[Doc],
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = docs
+        .iter()
+        .flat_map(|d| check_doc(ctx, &units[d.unit], &settings[d.unit], d))
+        .collect();
+    let waiver_problems = apply_waivers(docs, units, &mut findings, true);
+    findings.extend(waiver_problems);
+    findings
+}
+
+/// Whether a document takes part in the fleet-wide checks.
+pub fn needs_across(settings: &[Settings], d: &Doc) -> bool {
+    settings[d.unit].contains_key("ingress-host-unique")
+        && d.doc.get("kind").and_then(Value::as_str) == Some("Ingress")
+}
+
+/// The fleet-wide checks (unique ingress hosts) over every document at once, with
+/// waivers applied.
+pub fn check_across(units: &[UnitInfo], settings: &[Settings], docs: &[Doc]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    ingress_hosts(units, settings, docs, &mut findings);
+    apply_waivers(docs, units, &mut findings, false);
+    findings
+}
+
+/// Sorts findings by file, document, path and rule, and drops duplicates.
+pub fn sort(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
         (&a.file, a.doc_index, pointer(&a.path), &a.rule, &a.message).cmp(&(
             &b.file,
@@ -323,7 +369,6 @@ pub fn check(ctx: &Context, units: &[UnitInfo], docs: &[Doc]) -> Vec<Finding> {
         ))
     });
     findings.dedup();
-    findings
 }
 
 fn base_finding(
@@ -692,9 +737,14 @@ fn ingress_hosts(
 
 /// Drops findings waived by an annotation on their resource; returns the findings
 /// about waivers themselves (no reason, unknown rule).
-fn apply_waivers(docs: &[Doc], units: &[UnitInfo], findings: &mut Vec<Finding>) -> Vec<Finding> {
-    let known: Vec<String> = rules().iter().map(|(r, _)| waiver_name(r)).collect();
+fn apply_waivers(
+    docs: &[Doc],
+    units: &[UnitInfo],
+    findings: &mut Vec<Finding>,
+    report: bool,
+) -> Vec<Finding> {
     let mut extra = Vec::new();
+    let mut known: Vec<String> = Vec::new();
     // (file, doc index) → waived names
     let mut waived: HashMap<(String, usize), Vec<String>> = HashMap::new();
     for d in docs {
@@ -715,16 +765,23 @@ fn apply_waivers(docs: &[Doc], units: &[UnitInfo], findings: &mut Vec<Finding>) 
                 Seg::Key("annotations".into()),
                 Seg::Key(k.clone()),
             ];
+            if known.is_empty() {
+                known = rules().iter().map(|(r, _)| waiver_name(r)).collect();
+            }
             if !known.iter().any(|n| n == name) {
-                extra.push(base_finding(&units[d.unit], d, "waiver/unknown-rule", Severity::Warning, path, format!(
+                if report {
+                    extra.push(base_finding(&units[d.unit], d, "waiver/unknown-rule", Severity::Warning, path, format!(
                     "the waiver `{k}` names no rule strata knows; use strata.dev/waive.<policy id> (e.g. image-tag-pinned) or the rule id with `.` for `/` (e.g. api.deprecated)"
                 )));
+                }
                 continue;
             }
             if v.as_str().is_none_or(|s| s.trim().is_empty()) {
-                extra.push(base_finding(&units[d.unit], d, "waiver/no-reason", Severity::Error, path, format!(
-                    "the waiver `{k}` gives no reason; write why the rule does not apply here as its value"
-                )));
+                if report {
+                    extra.push(base_finding(&units[d.unit], d, "waiver/no-reason", Severity::Error, path, format!(
+                        "the waiver `{k}` gives no reason; write why the rule does not apply here as its value"
+                    )));
+                }
                 continue;
             }
             waived

@@ -317,12 +317,18 @@ pub fn check(
     }
     if on("tenant-namespace") {
         if let Some(t) = tenant {
-            if cluster_scoped {
+            // A Namespace is cluster-scoped, but creating one of the tenant's own is fine.
+            if cluster_scoped && kind != "Namespace" {
                 out.push(("tenant-namespace", vec![key("kind")], format!("{kind} is cluster-scoped; tenant {t}'s apps may only create namespaced objects")));
             } else {
+                let field = if kind == "Namespace" {
+                    "name"
+                } else {
+                    "namespace"
+                };
                 let ns = doc
                     .get("metadata")
-                    .and_then(|m| m.get("namespace"))
+                    .and_then(|m| m.get(field))
                     .and_then(Value::as_str)
                     .unwrap_or("default");
                 let patterns: Vec<String> = match settings["tenant-namespace"]
@@ -494,6 +500,21 @@ mod tests {
         assert_eq!(image_parts("reg:5000/nginx"), (None, None));
         assert_eq!(image_parts("reg:5000/nginx:1.2"), (Some("1.2"), None));
         assert_eq!(image_parts("nginx@sha256:ab"), (None, Some("sha256:ab")));
+    }
+
+    #[test]
+    fn a_tenant_may_create_its_own_namespaces() {
+        let v = serde_json::json!({"defaults": {"tenant-namespace": "error"}});
+        let s = PolicyConfig::parse(Some(&v)).unwrap().resolve(None);
+        let ns = |name: &str| {
+            let v = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+            v.as_object().unwrap().clone()
+        };
+        assert!(check(&ns("acme-web"), &s, Some("acme"), true).is_empty());
+        let v = check(&ns("globex"), &s, Some("acme"), true);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].1, vec![key("metadata"), key("name")]);
+        assert!(check(&ns("globex"), &s, None, true).is_empty());
     }
 
     #[test]
