@@ -46,30 +46,36 @@ echo "corpus: --apps $apps --clusters $clusters: $files files, $resources resour
 
 now() { date +%s.%N; }
 echo "== strata validate (release, $cores threads), $repeat runs"
-times=()
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share these cores)"
+: > "$tmp/strata-times.txt"
 for _ in $(seq "$repeat"); do
-  t0=$(now)
-  set +e; (cd "$tmp/fleet" && "$strata" validate rendered > "$tmp/strata.txt"); rc=$?; set -e
-  t1=$(now)
-  times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+  set +e
+  (cd "$tmp/fleet" && /usr/bin/time -f "%e %U %S" -a -o "$tmp/strata-times.txt" "$strata" validate rendered > "$tmp/strata.txt")
+  rc=$?
+  set -e
 done
-s=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+s=$(awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { print $1 }' "$tmp/strata-times.txt" | median)
+cpu=$(awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { print $2 + $3 }' "$tmp/strata-times.txt" | median)
 tail -n 1 "$tmp/strata.txt"
 echo "exit code: $rc"
-awk -v s="$s" -v n="$resources" 'BEGIN { printf "strata validate: median %.3f s, %.0f resources/s\n", s, n / s }'
+awk -v s="$s" -v c="$cpu" -v n="$resources" -v k="$cores" 'BEGIN {
+  printf "strata validate: median wall %.3f s -> %.0f resources/s\n", s, n / s
+  printf "strata validate: median CPU (user+sys) %.3f s -> %.0f resources per CPU-second, %.0f resources/s on %d idle cores\n", c, n / c, k * n / c
+}'
 
 echo "== strata validate, fleet rendered in memory (render + validate), once"
 t0=$(now); set +e; (cd "$tmp/fleet" && "$strata" validate > /dev/null); set -e; t1=$(now)
 awk -v a="$t0" -v b="$t1" -v n="$resources" 'BEGIN { printf "strata validate (no PATH): %.3f s, %.0f resources/s including the render\n", b - a, n / (b - a) }'
 
 echo "== kubernetes-validate -k $version --strict ($cores processes), once"
-t0=$(now)
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 set +e
-(cd "$tree" && xargs -P "$cores" -n $(( (files + cores - 1) / cores )) "$kv" -k "$version" --strict --quiet < "$tmp/files.txt" > "$tmp/kv.txt" 2>&1)
+(cd "$tree" && /usr/bin/time -f "%e %U %S" -o "$tmp/kv-time.txt" xargs -P "$cores" -n $(( (files + cores - 1) / cores )) "$kv" -k "$version" --strict --quiet < "$tmp/files.txt" > "$tmp/kv.txt" 2>&1)
 krc=$?
 set -e
-t1=$(now)
-k=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+k=$(awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { print $1 }' "$tmp/kv-time.txt")
+kcpu=$(awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { print $2 + $3 }' "$tmp/kv-time.txt")
 echo "exit code: $krc; $(grep -c . "$tmp/kv.txt" || true) lines of output"
-awk -v k="$k" -v n="$resources" 'BEGIN { printf "kubernetes-validate: %.3f s, %.0f resources/s\n", k, n / k }'
-awk -v k="$k" -v s="$s" 'BEGIN { printf "ratio (kubernetes-validate / strata): %.0fx\n", k / s }'
+awk -v k="$k" -v c="$kcpu" -v n="$resources" 'BEGIN { printf "kubernetes-validate: wall %.3f s -> %.0f resources/s; CPU %.3f s -> %.0f resources per CPU-second\n", k, n / k, c, n / c }'
+awk -v k="$k" -v s="$s" -v kc="$kcpu" -v c="$cpu" 'BEGIN { printf "ratio (kubernetes-validate / strata): %.0fx wall, %.0fx CPU\n", k / s, kc / c }'
