@@ -61,7 +61,7 @@ tail -n 1 "$tmp/strata.txt"
 echo "exit code: $rc"
 awk -v s="$s" -v c="$cpu" -v n="$resources" -v k="$cores" 'BEGIN {
   printf "strata validate: median wall %.3f s -> %.0f resources/s\n", s, n / s
-  printf "strata validate: median CPU (user+sys) %.3f s -> %.0f resources per CPU-second, %.0f resources/s on %d idle cores\n", c, n / c, k * n / c
+  printf "strata validate: median CPU (user+sys) %.3f s -> %.0f resources per CPU-second, %.0f resources/s on %d idle cores\n", c, n / c, k * n / c, k
 }'
 
 echo "== strata validate, fleet rendered in memory (render + validate), once"
