@@ -545,7 +545,11 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
         let glob = globset::Glob::new(pattern)
             .map_err(|e| format!("--cluster '{pattern}': not a valid glob ({e})"))?
             .compile_matcher();
-        let hits: Vec<_> = f.clusters.iter().filter(|c| glob.is_match(&c.name)).collect();
+        let hits: Vec<_> = f
+            .clusters
+            .iter()
+            .filter(|c| glob.is_match(&c.name))
+            .collect();
         match hits.as_slice() {
             [c] => {
                 fallback = UnitInfo {
@@ -580,7 +584,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
                 });
             }
         }
-        unit_dirs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        unit_dirs.sort_by_key(|d| std::cmp::Reverse(d.0.len()));
     }
     let unit_of = |name: &str| {
         unit_dirs
@@ -596,8 +600,13 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
         .map(|p| {
             let name = rel(p);
             let text = match std::fs::read(p) {
-                Err(e) => Err(input_finding(&name, 1, format!("cannot read the file: {e}"))),
-                Ok(b) => String::from_utf8(b).map_err(|_| input_finding(&name, 1, "not UTF-8 text".into())),
+                Err(e) => Err(input_finding(
+                    &name,
+                    1,
+                    format!("cannot read the file: {e}"),
+                )),
+                Ok(b) => String::from_utf8(b)
+                    .map_err(|_| input_finding(&name, 1, "not UTF-8 text".into())),
             };
             (name, text)
         })
@@ -648,7 +657,11 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
                     Value::Object(m) => objects.push((i, m)),
                     Value::Null => {}
                     _ => {
-                        let mut f = input_finding(name, d.line, "a Kubernetes object is a mapping, not a list or a scalar".into());
+                        let mut f = input_finding(
+                            name,
+                            d.line,
+                            "a Kubernetes object is a mapping, not a list or a scalar".into(),
+                        );
                         f.rule = "schema/type".into();
                         f.cluster = units[unit].cluster_name.clone();
                         f.app = units[unit].app.clone();
