@@ -270,11 +270,16 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
             let _ = crds.add(d.doc, &d.file, kube);
         }
     }
+    let scaled: std::collections::HashSet<v::Scaled> = docs
+        .iter()
+        .filter_map(|d| v::hpa_target(d.unit, d.doc))
+        .collect();
     let ctx = v::Context {
         kube,
         crds: &crds,
         policies: &policies,
         strict: args.strict,
+        scaled: &scaled,
     };
     let mut found = v::check(&ctx, &units, &docs);
     let prefix = format!("{out_dir}/");
@@ -624,13 +629,29 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
             }
         }
     }
+    // Workloads scaled by an HPA, when a min-replicas policy will look at them.
+    let settings = v::unit_settings(&policies, &units);
+    let mut scaled = std::collections::HashSet::new();
+    if settings.iter().any(|s| s.contains_key("min-replicas")) {
+        for (name, text) in &texts {
+            let Ok(text) = text else { continue };
+            if !text.contains("HorizontalPodAutoscaler") {
+                continue;
+            }
+            for d in yaml::parse_stream(text).unwrap_or_default() {
+                if let Value::Object(m) = d.value {
+                    scaled.extend(v::hpa_target(unit_of(name), &m));
+                }
+            }
+        }
+    }
     let ctx = v::Context {
         kube,
         crds: &crds,
         policies: &policies,
         strict: args.strict,
+        scaled: &scaled,
     };
-    let settings = v::unit_settings(&ctx, &units);
 
     // Parse and check file by file, in parallel, keeping only the findings, a row per
     // resource, and the documents that fleet-wide checks need.

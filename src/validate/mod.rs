@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use schema::{CrdSchema, KubeSchemas, ProblemKind, Seg};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How bad a finding is. `error` fails the run (exit code 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -283,6 +283,45 @@ pub struct Context<'a> {
     pub policies: &'a policy::PolicyConfig,
     /// A kind with no schema is an error, not a warning.
     pub strict: bool,
+    /// Workloads an HorizontalPodAutoscaler scales (see [`hpa_target`]): their own
+    /// replica count is not the floor, the HPA's `minReplicas` is.
+    pub scaled: &'a HashSet<Scaled>,
+}
+
+/// A workload an HPA scales: (unit, namespace, kind, name).
+pub type Scaled = (usize, String, String, String);
+
+/// The workload an HorizontalPodAutoscaler document scales, if it is one.
+pub fn hpa_target(unit: usize, doc: &Map<String, Value>) -> Option<Scaled> {
+    if doc.get("kind").and_then(Value::as_str) != Some("HorizontalPodAutoscaler") {
+        return None;
+    }
+    let target = doc.get("spec")?.get("scaleTargetRef")?;
+    let ns = doc
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Some((
+        unit,
+        ns.to_string(),
+        target.get("kind")?.as_str()?.to_string(),
+        target.get("name")?.as_str()?.to_string(),
+    ))
+}
+
+fn is_scaled(ctx: &Context, unit: usize, doc: &Map<String, Value>) -> bool {
+    if ctx.scaled.is_empty() {
+        return false;
+    }
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+    let meta = doc.get("metadata");
+    ctx.scaled.contains(&(
+        unit,
+        s(meta.and_then(|m| m.get("namespace"))),
+        s(doc.get("kind")),
+        s(meta.and_then(|m| m.get("name"))),
+    ))
 }
 
 /// The annotation prefix of waivers: `strata.dev/waive.<rule>: "<reason>"`.
@@ -301,7 +340,7 @@ pub fn waiver_name(rule: &str) -> String {
 /// Checks every document. Findings come back sorted (file, document, path, rule),
 /// without lines: [`locate`] adds them.
 pub fn check(ctx: &Context, units: &[UnitInfo], docs: &[Doc]) -> Vec<Finding> {
-    let settings = unit_settings(ctx, units);
+    let settings = unit_settings(ctx.policies, units);
     let per_doc: Vec<Vec<Finding>> = docs
         .par_chunks(64)
         .map(|chunk| check_each(ctx, units, &settings, chunk))
@@ -313,10 +352,10 @@ pub fn check(ctx: &Context, units: &[UnitInfo], docs: &[Doc]) -> Vec<Finding> {
 }
 
 /// The policies in force for each unit.
-pub fn unit_settings(ctx: &Context, units: &[UnitInfo]) -> Vec<Settings> {
+pub fn unit_settings(policies: &policy::PolicyConfig, units: &[UnitInfo]) -> Vec<Settings> {
     units
         .iter()
-        .map(|u| ctx.policies.resolve(u.cluster.as_ref()))
+        .map(|u| policies.resolve(u.cluster.as_ref()))
         .collect()
 }
 
@@ -629,7 +668,13 @@ fn check_doc(
     }
     if !settings.is_empty() {
         let tenant = unit.cluster.as_ref().and_then(|c| c.tenant.as_deref());
-        for (id, path, msg) in policy::check(d.doc, settings, tenant, cluster_scoped) {
+        for (id, path, msg) in policy::check(
+            d.doc,
+            settings,
+            tenant,
+            cluster_scoped,
+            is_scaled(ctx, d.unit, d.doc),
+        ) {
             let sev = settings[id].severity.unwrap_or(Severity::Error);
             out.push(base_finding(
                 unit,

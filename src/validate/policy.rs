@@ -264,6 +264,7 @@ pub fn check(
     settings: &Settings,
     tenant: Option<&str>,
     cluster_scoped: bool,
+    scaled_by_hpa: bool,
 ) -> Vec<Violation> {
     let mut out: Vec<Violation> = Vec::new();
     let on = |id: &str| settings.contains_key(id);
@@ -281,12 +282,11 @@ pub fn check(
             .and_then(Value::as_u64)
             .unwrap_or(2);
         let field = match kind {
-            "Deployment" | "StatefulSet" | "ReplicaSet" => Some("replicas"),
+            "Deployment" | "StatefulSet" | "ReplicaSet" if !scaled_by_hpa => Some("replicas"),
             "HorizontalPodAutoscaler" => Some("minReplicas"),
             _ => None,
         };
         if let Some(f) = field {
-            // An HPA scales a Deployment: its own replicas field is then not the floor.
             let n = doc
                 .get("spec")
                 .and_then(|s| s.get(f))
@@ -510,11 +510,11 @@ mod tests {
             let v = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
             v.as_object().unwrap().clone()
         };
-        assert!(check(&ns("acme-web"), &s, Some("acme"), true).is_empty());
-        let v = check(&ns("globex"), &s, Some("acme"), true);
+        assert!(check(&ns("acme-web"), &s, Some("acme"), true, false).is_empty());
+        let v = check(&ns("globex"), &s, Some("acme"), true, false);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].1, vec![key("metadata"), key("name")]);
-        assert!(check(&ns("globex"), &s, None, true).is_empty());
+        assert!(check(&ns("globex"), &s, None, true, false).is_empty());
     }
 
     #[test]
