@@ -125,17 +125,37 @@ fn load_crds(
     Ok(())
 }
 
+/// Where `base` (the folder report paths are relative to) sits in its git work tree:
+/// `infra/fleet/`, or empty at the top or outside git.
+fn repo_prefix(base: &Path) -> String {
+    let abs = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let Some(top) = abs.ancestors().find(|d| d.join(".git").exists()) else {
+        return String::new();
+    };
+    match abs.strip_prefix(top) {
+        Ok(rel) if !rel.as_os_str().is_empty() => format!("{}/", rel.to_string_lossy()),
+        _ => String::new(),
+    }
+}
+
 fn finish(
     args: &ValidateArgs,
     kube: &KubeSchemas,
     findings: &[Finding],
     checked: &[Checked],
+    base: &Path,
 ) -> Result<u8, CommandError> {
+    let prefix = if args.format == "sarif" {
+        repo_prefix(base)
+    } else {
+        String::new()
+    };
     let report = Report {
         findings,
         checked,
         kubernetes_version: &kube.version,
         schema_source: &kube.source,
+        uri_prefix: &prefix,
     };
     let text = match args.format.as_str() {
         "json" => report.json(),
@@ -183,7 +203,7 @@ fn checked_of(units: &[UnitInfo], docs: &[Doc]) -> Vec<Checked> {
 }
 
 fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
-    let (_root, fs, fleet) = fleet::open(&args.selection)?;
+    let (root, fs, fleet) = fleet::open(&args.selection)?;
     let kube = schemas(args, Some(&fleet))?;
     let policies = policies(Some(&fs), Some(&fleet))?;
     let mut crds = Crds::default();
@@ -291,7 +311,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     refine_sources(&fs, &mut found);
     findings.extend(found);
     let checked = checked_of(&units, &docs);
-    finish(args, kube, &findings, &checked)
+    finish(args, kube, &findings, &checked, &root)
 }
 
 /// A source that is the base document (origin): the exact line of the field in it,
@@ -747,7 +767,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     v::locate(&mut found, |f| by_name.get(f).copied());
     findings.extend(found);
     v::sort(&mut findings);
-    finish(args, kube, &findings, &checked)
+    finish(args, kube, &findings, &checked, &base)
 }
 
 /// A finding about an input file rather than a resource (it cannot be read or parsed).

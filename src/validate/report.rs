@@ -49,6 +49,9 @@ pub struct Report<'a> {
     pub checked: &'a [Checked],
     pub kubernetes_version: &'a str,
     pub schema_source: &'a str,
+    /// Prepended to paths in SARIF so that they are relative to the repository root
+    /// when the fleet lives in a sub-folder of it (`infra/fleet/`); usually empty.
+    pub uri_prefix: &'a str,
 }
 
 impl Report<'_> {
@@ -317,11 +320,11 @@ impl Report<'_> {
                     "ruleId": f.rule,
                     "level": level,
                     "message": {"text": format!("{what}{}{at}", f.message)},
-                    "locations": [location(&f.file, f.line)],
+                    "locations": [location(self.uri_prefix, &f.file, f.line)],
                     "partialFingerprints": {"strata/v1": format!("{}|{}|{}|{}", f.rule, f.file, f.resource(), f.dotted_path())},
                 });
                 if let Some(s) = f.source.as_ref().filter(|s| s.file != f.file && !s.file.is_empty()) {
-                    let mut loc = location(&s.file, s.line);
+                    let mut loc = location(self.uri_prefix, &s.file, s.line);
                     loc["id"] = json!(0);
                     loc["message"] = json!({"text": "the value comes from here"});
                     r["relatedLocations"] = json!([loc]);
@@ -349,9 +352,9 @@ impl Report<'_> {
     }
 }
 
-fn location(file: &str, line: u32) -> Value {
+fn location(prefix: &str, file: &str, line: u32) -> Value {
     json!({"physicalLocation": {
-        "artifactLocation": {"uri": uri(file)},
+        "artifactLocation": {"uri": uri(&format!("{prefix}{file}"))},
         "region": {"startLine": line.max(1)},
     }})
 }
