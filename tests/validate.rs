@@ -288,7 +288,7 @@ fn text_junit_and_sarif() {
     let junit = String::from_utf8_lossy(&junit.stdout);
     assert!(junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
     assert!(
-        junit.contains("<testsuite name=\"prod-1/web\" tests=\"1\" failures=\"3\""),
+        junit.contains("<testsuite name=\"prod-1/web\" tests=\"1\" failures=\"1\""),
         "{junit}"
     );
     assert!(

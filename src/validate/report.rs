@@ -183,23 +183,49 @@ impl Report<'_> {
                 loose.push(f);
             }
         }
-        let errors = self.count(Severity::Error);
+        // Failing test cases: resources with an error, and error findings about inputs.
+        let errors = by_doc
+            .values()
+            .filter(|v| v.iter().any(|f| f.severity == Severity::Error))
+            .count()
+            + loose
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             out,
             "<testsuites name=\"strata validate\" tests=\"{}\" failures=\"{errors}\">",
             self.checked.len() + loose.len()
         );
-        let failure = |out: &mut String, f: &Finding| {
+        // One <failure> per test case (Jenkins reads only one): the first error as its
+        // message, every error in its body.
+        let failure = |out: &mut String, errors: &[&Finding]| {
+            let Some(first) = errors.first() else { return };
+            let more = match errors.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            let body: Vec<String> = errors
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}:{}: [{}] {} {}",
+                        f.file,
+                        f.line,
+                        f.rule,
+                        f.dotted_path(),
+                        f.message
+                    )
+                })
+                .collect();
             let _ = writeln!(
                 out,
-                "      <failure type=\"{}\" message=\"{}\">{}:{}: {} {}</failure>",
-                xml(&f.rule),
-                xml(&f.message),
-                xml(&f.file),
-                f.line,
-                xml(&f.dotted_path()),
-                xml(&f.message)
+                "      <failure type=\"{}\" message=\"{}{}\">{}</failure>",
+                xml(&first.rule),
+                xml(&first.message),
+                xml(&more),
+                xml(&body.join("\n"))
             );
         };
         let warnings_out = |out: &mut String, fs: &[&Finding]| {
@@ -224,12 +250,12 @@ impl Report<'_> {
         for (name, cases) in &suites {
             let fails = cases
                 .iter()
-                .map(|c| {
-                    by_doc.get(&(c.file.as_str(), c.doc_index)).map_or(0, |v| {
-                        v.iter().filter(|f| f.severity == Severity::Error).count()
-                    })
+                .filter(|c| {
+                    by_doc
+                        .get(&(c.file.as_str(), c.doc_index))
+                        .is_some_and(|v| v.iter().any(|f| f.severity == Severity::Error))
                 })
-                .sum::<usize>();
+                .count();
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" errors=\"0\">",
@@ -248,9 +274,12 @@ impl Report<'_> {
                     .get(&(c.file.as_str(), c.doc_index))
                     .cloned()
                     .unwrap_or_default();
-                for f in fs.iter().filter(|f| f.severity == Severity::Error) {
-                    failure(&mut out, f);
-                }
+                let errors: Vec<&Finding> = fs
+                    .iter()
+                    .copied()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                failure(&mut out, &errors);
                 warnings_out(&mut out, &fs);
                 out.push_str("    </testcase>\n");
             }
@@ -274,7 +303,7 @@ impl Report<'_> {
                     xml(&f.file)
                 );
                 if f.severity == Severity::Error {
-                    failure(&mut out, f);
+                    failure(&mut out, &[f]);
                 }
                 warnings_out(&mut out, &[f]);
                 out.push_str("    </testcase>\n");
