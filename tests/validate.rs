@@ -356,6 +356,10 @@ fn bad_input_exits_2() {
         "{err}"
     );
 
+    let out = strata(&s.0, &["validate", "apps", "--app", "web"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("with a PATH, pass the folder"));
+
     s.write("strata.yaml", "output: rendered\ncrds: [crds/]\n");
     let out = strata(&s.0, &["validate"]);
     assert_eq!(out.status.code(), Some(2));

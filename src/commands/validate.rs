@@ -529,6 +529,9 @@ fn yaml_files(path: &Path) -> Result<Vec<PathBuf>, CommandError> {
 }
 
 fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
+    if args.selection.app.is_some() || args.selection.shard.is_some() {
+        return Err("--app and --shard select (cluster, app) pairs of the fleet render; with a PATH, pass the folder or file to check instead".into());
+    }
     // A fleet around (or named by --root) gives the version, CRDs, policies and,
     // inside its output folder, the cluster and app of each file.
     let opened = if args.selection.root.is_some() || fleet::find_root(&args.selection).is_ok() {

@@ -883,6 +883,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn key_lines_maps_pointers_to_lines() {
+        let src = "a: 1\n---\n# c\nkind: X\nspec:\n  list:\n  - name: a\n    x: {y: 1, z: [1, 2]}\n  -   b\n  \"k/1\": |\n    text\n    more\n  after: 2\n---\n";
+        let docs = crate::yaml::key_lines(src).unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].get("/a"), Some(&1));
+        let d = &docs[1];
+        let want = [
+            ("", 4),
+            ("/kind", 4),
+            ("/spec", 5),
+            ("/spec/list", 6),
+            ("/spec/list/0", 7),
+            ("/spec/list/0/name", 7),
+            ("/spec/list/0/x", 8),
+            ("/spec/list/0/x/z/1", 8),
+            ("/spec/list/1", 9),
+            ("/spec/k~11", 10),
+            ("/spec/after", 13),
+        ];
+        for (p, l) in want {
+            assert_eq!(d.get(p), Some(&l), "{p}: {d:?}");
+        }
+        // An empty document still counts, as it does for parse_stream.
+        assert!(docs[2].keys().all(|k| k.is_empty()));
+        assert_eq!(crate::yaml::parse_stream(src).unwrap().len(), docs.len());
+    }
+
+    #[test]
     fn paths_print_two_ways() {
         let p = vec![
             Seg::Key("spec".into()),
