@@ -707,10 +707,18 @@ fn ingress_hosts(
             continue;
         }
         let fleet = set.options.get("scope").and_then(Value::as_str) == Some("fleet");
+        // The cluster; in targets mode (no cluster known) the target's parent folder
+        // (`clusters/<cluster>/<app>` → `clusters/<cluster>`); for a plain folder, all of it.
+        let u = &units[d.unit];
         let scope = if fleet {
             String::new()
+        } else if !u.cluster_name.is_empty() {
+            u.cluster_name.clone()
         } else {
-            units[d.unit].cluster_name.clone()
+            u.app
+                .rsplit_once('/')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default()
         };
         let rules = d
             .doc
