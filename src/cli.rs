@@ -23,6 +23,9 @@ pub enum Command {
     Init(InitArgs),
     /// The fields of one app that differ across clusters or envs, as a table.
     Compare(CompareArgs),
+    /// Check the rendered fleet (or a folder of YAML) against Kubernetes and CRD
+    /// schemas, deprecated APIs and the policies of strata.yaml.
+    Validate(ValidateArgs),
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.
@@ -122,4 +125,28 @@ pub struct CompareArgs {
     /// Show Secret `data`/`stringData` values (hidden by default).
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// A folder or file of Kubernetes YAML to check (a committed tree, kustomize
+    /// output); default: the fleet, rendered in memory.
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: Selection,
+    /// `text`, `json`, `junit` or `sarif` (SARIF 2.1.0, for GitHub code scanning).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "junit", "sarif"])]
+    pub format: String,
+    /// Kubernetes version of the schemas (default: `kubernetesVersion` in strata.yaml, else 1.33).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// A kind with no schema (no built-in kind, no CRD) is an error, not a warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Threads (default: all cores). The output is the same for any number.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
 }

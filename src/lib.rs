@@ -9,6 +9,7 @@ pub mod commands;
 pub mod compare;
 pub mod engine;
 pub mod error;
+pub mod validate;
 pub mod yaml;
 
 pub use error::{Error, ErrorKind, Result};

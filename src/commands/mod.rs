@@ -7,6 +7,7 @@ pub mod init;
 pub mod ls;
 pub mod render;
 pub mod tree;
+pub mod validate;
 
 use crate::cli::{Cli, Command};
 
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Ls(args) => ls::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Validate(args) => validate::run(&args),
     }
 }

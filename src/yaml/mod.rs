@@ -164,5 +164,112 @@ pub fn line_of_key(src: &str, key: &str) -> Option<u32> {
     parse::line_of_key(src, key)
 }
 
+/// Where each node of each document of `src` starts: per document, a map from a JSON
+/// pointer (`/spec/template/spec/containers/0/image`; `""` is the document itself) to
+/// the 1-based line of its mapping key, or of its first token for a sequence item or
+/// the root. One map per document, in the order [`parse_stream`] returns them. For
+/// `validate`, which asks only for files that have findings.
+pub fn key_lines(src: &str) -> Result<Vec<std::collections::BTreeMap<String, u32>>, YamlError> {
+    use yaml_rust2::parser::{Event, Parser};
+    enum Frame {
+        Map { expect_key: bool },
+        Seq { next: usize },
+    }
+    fn escape(s: &str) -> String {
+        s.replace('~', "~0").replace('/', "~1")
+    }
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let mut parser = Parser::new_from_str(src);
+    let mut docs = Vec::new();
+    let mut lines = std::collections::BTreeMap::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    // The pointer of the current node, and the length of each segment pushed.
+    let mut path = String::new();
+    let mut marks: Vec<usize> = Vec::new();
+    loop {
+        let (ev, mark) = parser.next_token().map_err(|e| YamlError {
+            line: u32::try_from(e.marker().line()).unwrap_or(0),
+            message: e.info().to_string(),
+        })?;
+        let line = u32::try_from(mark.line()).unwrap_or(u32::MAX);
+        let node_start = matches!(
+            ev,
+            Event::Scalar(..)
+                | Event::Alias(_)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+        );
+        if node_start {
+            // A key of a mapping: the next node is its value.
+            if let (Some(Frame::Map { expect_key }), Event::Scalar(text, ..)) =
+                (frames.last_mut(), &ev)
+            {
+                if *expect_key {
+                    *expect_key = false;
+                    marks.push(path.len());
+                    path.push('/');
+                    path.push_str(&escape(text));
+                    lines.entry(path.clone()).or_insert(line);
+                    continue;
+                }
+            }
+            match frames.last_mut() {
+                Some(Frame::Seq { next }) => {
+                    marks.push(path.len());
+                    path.push_str(&format!("/{next}"));
+                    *next += 1;
+                    lines.entry(path.clone()).or_insert(line);
+                }
+                None => {
+                    lines.entry(String::new()).or_insert(line);
+                }
+                Some(Frame::Map { .. }) => {}
+            }
+        }
+        let value_done = match ev {
+            Event::StreamEnd => break,
+            Event::DocumentEnd => {
+                docs.push(std::mem::take(&mut lines));
+                frames.clear();
+                path.clear();
+                marks.clear();
+                false
+            }
+            Event::MappingStart(..) => {
+                frames.push(Frame::Map { expect_key: true });
+                false
+            }
+            Event::SequenceStart(..) => {
+                frames.push(Frame::Seq { next: 0 });
+                false
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                frames.pop();
+                true
+            }
+            Event::Scalar(..) | Event::Alias(_) => true,
+            _ => false,
+        };
+        if value_done {
+            // The value of a key or an item is complete: back to the parent's pointer.
+            match frames.last_mut() {
+                Some(Frame::Map { expect_key }) => {
+                    *expect_key = true;
+                    if let Some(m) = marks.pop() {
+                        path.truncate(m);
+                    }
+                }
+                Some(Frame::Seq { .. }) => {
+                    if let Some(m) = marks.pop() {
+                        path.truncate(m);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(docs)
+}
+
 #[cfg(test)]
 mod tests;
