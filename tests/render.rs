@@ -475,3 +475,20 @@ fn controllers_need_a_repository_and_known_names() {
     );
     assert!(!s.0.join("rendered").exists());
 }
+
+#[test]
+fn every_example_fleet_passes_validation() {
+    for name in ["env-clusters", "regions", "tenants", "edge-fleet"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
+        let out = strata(&root, &["validate"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+}
