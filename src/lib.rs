@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod yaml;

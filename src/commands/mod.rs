@@ -1,6 +1,7 @@
 //! One module per subcommand; each does its I/O and returns the exit code.
 
 pub mod build;
+pub mod diff;
 pub mod fleet;
 pub mod init;
 pub mod ls;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Render(args) => render::run(&args),
         Command::Ls(args) => ls::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

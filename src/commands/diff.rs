@@ -1,0 +1,375 @@
+//! `strata diff OLD NEW` and `strata diff --base REF`: read or render two trees,
+//! diff them with the engine (`crate::diff`), print the report.
+
+use crate::cli::DiffArgs;
+use crate::commands::{fleet, CommandError};
+use crate::diff::{self, format, DiffOptions, IgnoreRule, Tree};
+use crate::engine::fleet::{Project, PROJECT_FILE};
+use crate::engine::fs::FileSystem;
+use crate::engine::{render, DiskFs};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
+    let mut opts = DiffOptions {
+        context: args.context,
+        show_secrets: args.show_secrets,
+        ..Default::default()
+    };
+    for rule in &args.ignore {
+        opts.ignore.push(IgnoreRule::parse(rule)?);
+    }
+    let (old, new) = match (&args.base, &args.old, &args.new) {
+        (Some(base), None, None) => {
+            let (old, new, layout) = at_base(args, base)?;
+            opts.layout = layout;
+            (old, new)
+        }
+        (None, Some(old), Some(new)) => {
+            opts.layout = layout_of(new);
+            (read_tree(old)?, read_tree(new)?)
+        }
+        (Some(_), ..) => {
+            return Err("give either two folders (strata diff OLD NEW) or --base REF, not both".into())
+        }
+        _ => {
+            return Err(
+                "give two folders to compare (strata diff OLD NEW), or --base REF to compare the fleet at a git ref with the working tree"
+                    .into(),
+            )
+        }
+    };
+    let report = diff::diff_trees(&old, &new, &opts)?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let bodies = match args.format.as_str() {
+        "json" => vec![format::json::render(&report)],
+        "markdown" => match args.split_bytes {
+            Some(n) => format::markdown::render_split(&report, n),
+            None => vec![format::markdown::render(
+                &report,
+                args.max_bytes
+                    .unwrap_or(format::markdown::DEFAULT_MAX_BYTES),
+            )],
+        },
+        _ => vec![format::text::render(&report, to_terminal && !no_color)],
+    };
+    write_out(args.output.as_deref(), &bodies, args.split_bytes.is_some())?;
+    Ok(if args.exit_code && report.has_changes() {
+        1
+    } else {
+        0
+    })
+}
+
+/// Prints the bodies, or writes them: one file, or with `--split-bytes` a folder of
+/// `comment-1.md`, `comment-2.md`, ...
+fn write_out(output: Option<&Path>, bodies: &[String], split: bool) -> Result<(), CommandError> {
+    match output {
+        Some(dir) if split => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            // Bodies of an earlier run would be posted again: remove them.
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    if n.starts_with("comment-") && n.ends_with(".md") {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+            for (i, b) in bodies.iter().enumerate() {
+                let p = dir.join(format!("comment-{}.md", i + 1));
+                std::fs::write(&p, b).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
+        Some(file) => {
+            std::fs::write(file, bodies.concat()).map_err(|e| format!("{}: {e}", file.display()))?
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            for b in bodies {
+                if let Err(e) = out.write_all(b.as_bytes()) {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        return Ok(());
+                    }
+                    return Err(e.into());
+                }
+            }
+            let _ = out.flush();
+        }
+    }
+    Ok(())
+}
+
+/// Every `*.yaml`/`*.yml` file below `dir` (not in `.strata/` or `.git/`), read in
+/// parallel. Symbolic links are not followed: the tree is what is in the folder.
+fn read_tree(dir: &Path) -> Result<Tree, CommandError> {
+    let meta = std::fs::metadata(dir).map_err(|_| {
+        format!(
+            "{}: no such folder; give two folders of Kubernetes YAML, e.g. two hydrated trees (strata diff OLD NEW)",
+            dir.display()
+        )
+    })?;
+    if !meta.is_dir() {
+        return Err(format!(
+            "{}: not a folder; give two folders of Kubernetes YAML, e.g. two hydrated trees (strata diff OLD NEW)",
+            dir.display()
+        )
+        .into());
+    }
+    let mut paths = Vec::new();
+    let walk = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.file_type().is_dir() && matches!(e.file_name().to_str(), Some(".strata" | ".git")))
+        });
+    for e in walk {
+        let e = e.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = e.file_name().to_string_lossy();
+        if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+            continue;
+        }
+        if e.file_type().is_symlink() {
+            eprintln!(
+                "warning: {}: a symbolic link, not compared",
+                e.path().display()
+            );
+            continue;
+        }
+        if e.file_type().is_file() {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/");
+            paths.push((rel, e.path().to_path_buf()));
+        }
+    }
+    let files: Vec<(String, Vec<u8>)> = paths
+        .into_par_iter()
+        .map(|(rel, full)| {
+            std::fs::read(&full)
+                .map(|b| (rel, b))
+                .map_err(|e| format!("{}: {e}", full.display()))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Tree {
+        root: dir.display().to_string(),
+        files: files.into_iter().collect(),
+    })
+}
+
+/// The layout of the fleet whose output `tree` is: read from the `strata.yaml`
+/// beside it, when there is one and its `output` is that folder.
+fn layout_of(tree: &Path) -> Option<String> {
+    let real = tree.canonicalize().ok()?;
+    let parent = real.parent()?;
+    let text = std::fs::read_to_string(parent.join(PROJECT_FILE)).ok()?;
+    let project: Project = crate::engine::fleet::parse_strict(
+        PROJECT_FILE,
+        &text,
+        "strata.yaml",
+        crate::engine::fleet::schemas::PROJECT,
+    )
+    .ok()?;
+    let out = parent.join(&project.output).canonicalize().ok()?;
+    (out == real && project.targets.is_empty()).then_some(project.layout)
+}
+
+/// Removes a temporary folder when dropped: on success, on error and on panic.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir, CommandError> {
+        let base = std::env::temp_dir();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        for i in 0..100u32 {
+            let p = base.join(format!("strata-diff-{}-{nanos}-{i}", std::process::id()));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(
+                        format!("{}: cannot create a temporary folder: {e}", p.display()).into(),
+                    )
+                }
+            }
+        }
+        Err(format!("{}: cannot create a temporary folder", base.display()).into())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs git in `dir`; its stdout, or an error with its stderr.
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git ({e}); --base needs git on the PATH"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The fleet rendered at `base` (from a `git archive` of that commit in a temporary
+/// folder) and in the working tree, both in memory; and the layout for labels.
+/// Never touches the checkout or the index: git only reads objects.
+fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), CommandError> {
+    let root = fleet::find_root(&args.selection)?;
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let top = git(&root, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        format!(
+            "{}: not in a git repository ({e}); --base renders the fleet at a git commit, so it needs one; to compare two folders, run strata diff OLD NEW",
+            root.display()
+        )
+    })?;
+    if base.starts_with('-') || base.is_empty() {
+        return Err(format!(
+            "--base '{base}': not a git ref; give a branch, tag or commit (e.g. origin/main)"
+        )
+        .into());
+    }
+    let commit = git(&root, &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
+        .ok()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "--base '{base}': no such commit in {top}; check the name (git branch -a, git log), and in CI fetch it first (e.g. actions/checkout with fetch-depth: 0)"
+            )
+        })?;
+    let prefix = git(&root, &["rev-parse", "--show-prefix"]).unwrap_or_default();
+    let sel_opts = fleet::options(&args.selection)?;
+    let (_, work_fs, work_fleet) = fleet::open(&args.selection)?;
+
+    let tmp = TempDir::new()?;
+    extract(
+        Path::new(&top),
+        &commit,
+        &prefix,
+        &work_fleet.project.output,
+        &tmp.0,
+    )?;
+    let base_fs = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+    let shown_base = |e: crate::Error| format!("at {base}: {e}");
+    let (base_tree, work_tree) = rayon::join(
+        || -> Result<Option<render::HydratedTree>, String> {
+            if !base_fs.is_file(PROJECT_FILE) {
+                return Ok(None);
+            }
+            let f = crate::engine::fleet::load(&base_fs).map_err(shown_base)?;
+            Ok(Some(
+                render::render(&base_fs, &f, &sel_opts).map_err(shown_base)?,
+            ))
+        },
+        || render::render(&work_fs, &work_fleet, &sel_opts),
+    );
+    let base_tree = base_tree?;
+    // The fleet at the base is read; the temporary copy goes now.
+    let work_tree = work_tree?;
+    drop(tmp);
+    if base_tree.is_none() {
+        eprintln!(
+            "warning: {base} has no {PROJECT_FILE} at {}; everything in the fleet shows as added",
+            if prefix.is_empty() {
+                "the repository root"
+            } else {
+                prefix.as_str()
+            }
+        );
+    }
+    for w in &work_tree.warnings {
+        eprintln!("{w}");
+    }
+    let out = work_fleet.project.output.trim_end_matches('/');
+    let tree = |t: Option<render::HydratedTree>, root: String| Tree {
+        root,
+        files: t
+            .map(|t| {
+                t.files
+                    .into_iter()
+                    .map(|(p, c)| (p, c.into_bytes()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let layout = work_fleet
+        .project
+        .targets
+        .is_empty()
+        .then(|| work_fleet.project.layout.clone());
+    Ok((
+        tree(base_tree, format!("{base}:{out}")),
+        tree(Some(work_tree), out.to_string()),
+        layout,
+    ))
+}
+
+/// `git archive COMMIT[:PREFIX] | tar -x -C DEST`, leaving out the hydrated tree
+/// (it is rendered again, not read).
+fn extract(
+    top: &Path,
+    commit: &str,
+    prefix: &str,
+    output: &str,
+    dest: &Path,
+) -> Result<(), CommandError> {
+    let treeish = if prefix.is_empty() {
+        commit.to_string()
+    } else {
+        format!("{commit}:{}", prefix.trim_end_matches('/'))
+    };
+    let exclude = format!(":(exclude){}", output.trim_end_matches('/'));
+    let mut archive = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["archive", "--format=tar", &treeish, "--", ".", &exclude])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run git ({e}); --base needs git on the PATH"))?;
+    let stdout = archive.stdout.take().ok_or("git archive: no output")?;
+    let tar = Command::new("tar")
+        .args(["-x", "-f", "-", "-C"])
+        .arg(dest)
+        .stdin(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run tar ({e}); --base needs tar on the PATH"))?;
+    let git_out = archive.wait_with_output()?;
+    if !git_out.status.success() {
+        return Err(format!(
+            "git archive {treeish}: {}",
+            String::from_utf8_lossy(&git_out.stderr).trim()
+        )
+        .into());
+    }
+    if !tar.status.success() {
+        return Err(format!(
+            "tar: cannot extract {treeish}: {}",
+            String::from_utf8_lossy(&tar.stderr).trim()
+        )
+        .into());
+    }
+    Ok(())
+}
