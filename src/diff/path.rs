@@ -88,7 +88,12 @@ pub fn parse_pattern(s: &str) -> Result<Vec<PatSeg>, String> {
     };
     while i < b.len() {
         match b[i] {
-            b'.' if i > 0 => i += 1,
+            b'.' if i > 0 => {
+                i += 1;
+                if matches!(b.get(i), None | Some(b'.' | b'[')) {
+                    return Err(bad("an empty step"));
+                }
+            }
             b'[' => {
                 // `end` is the index of the closing `]`.
                 let end = if b.get(i + 1) == Some(&b'"') {
