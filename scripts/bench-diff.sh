@@ -14,6 +14,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bench="${SHARED_BENCH:-$here/../shared/bench}"
+[ -f "$bench/gen_fleet.py" ] || bench="$here/../../shared/bench"   # from a worktree under wt/
 apps="${1:-20}" clusters="${2:-30}" repeat="${3:-11}"
 tmp="${BENCH_TMP:-/tmp/strata-bench-diff}"
 [ -f "$bench/gen_fleet.py" ] || { echo "bench-diff: $bench/gen_fleet.py not found (set SHARED_BENCH)" >&2; exit 2; }
