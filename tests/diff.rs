@@ -25,7 +25,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("strata-diff-test-{name}-{}", std::process::id()));
+        let p =
+            std::env::temp_dir().join(format!("strata-diff-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         Scratch(p)
@@ -65,7 +66,11 @@ fn crafted(s: &Scratch) {
     let deploy = |replicas: u32, tag: &str, order_web_first: bool| {
         let web = format!("      - name: web\n        image: ghcr.io/acme/web:{tag}\n");
         let log = "      - name: log\n        image: ghcr.io/acme/log:1\n";
-        let containers = if order_web_first { format!("{web}{log}") } else { format!("{log}{web}") };
+        let containers = if order_web_first {
+            format!("{web}{log}")
+        } else {
+            format!("{log}{web}")
+        };
         format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: web\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n{containers}")
     };
     f("old", "deployment-web.yaml", &deploy(2, "1.0", true));
@@ -80,7 +85,10 @@ fn crafted(s: &Scratch) {
     f("old", "ingress-web.yaml", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: web\n");
     // Unchanged, in both trees.
     for side in ["old", "new"] {
-        s.write(&format!("{side}/apps/dev/dev-eu-1/web/service-web.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n");
+        s.write(
+            &format!("{side}/apps/dev/dev-eu-1/web/service-web.yaml"),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+        );
     }
 }
 
@@ -143,8 +151,19 @@ fn hash_suffixes_pair_and_api_versions_change_one_resource() {
     assert_eq!(pdb["oldApiVersion"], "policy/v1beta1");
     assert_eq!(pdb["apiVersion"], "policy/v1");
     let d = find(&v, "Deployment");
-    let paths: Vec<&str> = d["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["spec.replicas", "spec.template.spec.containers[name=web].image"]);
+    let paths: Vec<&str> = d["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "spec.replicas",
+            "spec.template.spec.containers[name=web].image"
+        ]
+    );
 }
 
 #[test]
@@ -152,10 +171,22 @@ fn reordering_documents_keys_named_items_and_files_is_no_change() {
     let s = Scratch::new("reorder");
     s.write("old/u/all.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"1\"\n  y: \"2\"\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: a\n      - name: b\n        image: b\n");
     s.write("new/u/one.yaml", "kind: Deployment\napiVersion: apps/v1\nspec:\n  template:\n    spec:\n      containers:\n      - image: b\n        name: b\n      - name: a\n        image: a\nmetadata:\n  name: d\n");
-    s.write("new/u/two.yml", "data:\n  y: \"2\"\n  x: \"1\"\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\n");
+    s.write(
+        "new/u/two.yml",
+        "data:\n  y: \"2\"\n  x: \"1\"\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\n",
+    );
     let out = strata(&s.0, &["diff", "old", "new", "--exit-code"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
-    assert_eq!(text(&out.stdout), "strata diff: no differences (1 unit compared)\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "strata diff: no differences (1 unit compared)\n"
+    );
 }
 
 #[test]
@@ -163,8 +194,18 @@ fn exit_code_is_1_only_when_asked_and_different() {
     let s = Scratch::new("exit");
     crafted(&s);
     assert_eq!(strata(&s.0, &["diff", "old", "new"]).status.code(), Some(0));
-    assert_eq!(strata(&s.0, &["diff", "old", "new", "--exit-code"]).status.code(), Some(1));
-    assert_eq!(strata(&s.0, &["diff", "old", "old", "--exit-code"]).status.code(), Some(0));
+    assert_eq!(
+        strata(&s.0, &["diff", "old", "new", "--exit-code"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        strata(&s.0, &["diff", "old", "old", "--exit-code"])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -178,15 +219,42 @@ fn ignore_rules_by_kind_and_field_path() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let v = json(&["--ignore", "Deployment:spec.replicas", "--ignore", "Secret:*", "--ignore", "Ingress:*"]);
+    let v = json(&[
+        "--ignore",
+        "Deployment:spec.replicas",
+        "--ignore",
+        "Secret:*",
+        "--ignore",
+        "Ingress:*",
+    ]);
     let d = find(&v, "Deployment");
     assert_eq!(d["fields"].as_array().unwrap().len(), 1, "{d}");
-    assert!(v["units"][0]["resources"].as_array().unwrap().iter().all(|r| r["kind"] != "Secret" && r["kind"] != "Ingress"));
-    let v = json(&["--ignore", "spec.template.spec.containers[*].image", "--ignore", "spec.replicas"]);
-    assert!(v["units"][0]["resources"].as_array().unwrap().iter().all(|r| r["kind"] != "Deployment"), "{v}");
+    assert!(v["units"][0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["kind"] != "Secret" && r["kind"] != "Ingress"));
+    let v = json(&[
+        "--ignore",
+        "spec.template.spec.containers[*].image",
+        "--ignore",
+        "spec.replicas",
+    ]);
+    assert!(
+        v["units"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["kind"] != "Deployment"),
+        "{v}"
+    );
     let out = strata(&s.0, &["diff", "old", "new", "--ignore", "spec[x"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--ignore"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--ignore"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Secret values that must never be printed: raw and base64, in `data`,
@@ -205,7 +273,10 @@ fn secret_trees(s: &Scratch) {
     s.write("new/u/secret-db.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"token\":\"last-applied-secret-token-2\"}}'\ndata:\n  password: c3dvcmRmaXNoLW5ldy1wYXNzd29yZA==\n  added: c3dvcmRmaXNoLW5ldy1wYXNzd29yZA==\nstringData:\n  multi: |\n    line one\n    plain-string-data-value new\n  token: plain-string-data-value\n");
     // A Secret whose data appears whole (the map was absent before), and an added
     // and a removed Secret.
-    s.write("old/u/secret-b.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n");
+    s.write(
+        "old/u/secret-b.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n",
+    );
     s.write("new/u/secret-b.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: last-applied-secret-token\ndata:\n  k: c3dvcmRmaXNoLW5ldy1wYXNzd29yZA==\n");
     s.write("new/u/secret-new.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: new\nstringData:\n  k: swordfish-new-password\n");
     s.write("old/u/secret-gone.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: gone\nstringData:\n  k: hunter2-old-password\n");
@@ -219,14 +290,24 @@ fn secret_values_never_appear_in_any_format() {
     let s = Scratch::new("secrets");
     secret_trees(&s);
     for format in ["text", "markdown", "json"] {
-        let out = strata(&s.0, &["diff", "old", "new", "--format", format, "--context", "5"]);
+        let out = strata(
+            &s.0,
+            &["diff", "old", "new", "--format", format, "--context", "5"],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         for secret in SECRETS {
             assert!(!all.contains(secret), "{format} leaks {secret}:\n{all}");
         }
         // The changed keys are named.
-        for key in ["data.password", "data.added", "data.removed", "stringData.multi", "stringData.token", "last-applied-configuration"] {
+        for key in [
+            "data.password",
+            "data.added",
+            "data.removed",
+            "stringData.multi",
+            "stringData.token",
+            "last-applied-configuration",
+        ] {
             assert!(all.contains(key), "{format} does not name {key}:\n{all}");
         }
     }
@@ -239,10 +320,21 @@ fn show_secrets_shows_them() {
     let s = Scratch::new("show-secrets");
     secret_trees(&s);
     for format in ["text", "markdown", "json"] {
-        let out = strata(&s.0, &["diff", "old", "new", "--format", format, "--show-secrets"]);
+        let out = strata(
+            &s.0,
+            &["diff", "old", "new", "--format", format, "--show-secrets"],
+        );
         let all = text(&out.stdout);
-        for secret in ["aHVudGVyMi1vbGQtcGFzc3dvcmQ=", "c3dvcmRmaXNoLW5ldy1wYXNzd29yZA==", "plain-string-data-value", "last-applied-secret-token"] {
-            assert!(all.contains(secret), "{format} hides {secret} with --show-secrets:\n{all}");
+        for secret in [
+            "aHVudGVyMi1vbGQtcGFzc3dvcmQ=",
+            "c3dvcmRmaXNoLW5ldy1wYXNzd29yZA==",
+            "plain-string-data-value",
+            "last-applied-secret-token",
+        ] {
+            assert!(
+                all.contains(secret),
+                "{format} hides {secret} with --show-secrets:\n{all}"
+            );
         }
     }
 }
@@ -250,7 +342,10 @@ fn show_secrets_shows_them() {
 #[test]
 fn a_secret_that_is_not_valid_yaml_is_not_quoted_in_the_error() {
     let s = Scratch::new("secret-error");
-    s.write("old/u/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n");
+    s.write(
+        "old/u/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n",
+    );
     s.write("new/u/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: !!int hunter2-old-password\n");
     let out = strata(&s.0, &["diff", "old", "new"]);
     assert_eq!(out.status.code(), Some(2));
@@ -263,50 +358,97 @@ fn a_secret_that_is_not_valid_yaml_is_not_quoted_in_the_error() {
 #[test]
 fn bad_input_exits_2_with_a_clear_message() {
     let s = Scratch::new("bad");
-    s.write("a/x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
-    s.write("b/x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n");
+    s.write(
+        "a/x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    s.write(
+        "b/x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x\n",
+    );
     s.write("c/x.yaml", "just a string\n");
     let out = strata(&s.0, &["diff", "a", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("nope: no such folder"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nope: no such folder"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = strata(&s.0, &["diff", "a", "b"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("b/x.yaml:") && err.contains("not valid YAML"), "{err}");
+    assert!(
+        err.contains("b/x.yaml:") && err.contains("not valid YAML"),
+        "{err}"
+    );
     let out = strata(&s.0, &["diff", "a", "c"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("c/x.yaml:1: a document that is not a mapping"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("c/x.yaml:1: a document that is not a mapping"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = strata(&s.0, &["diff", "a"]);
     assert_eq!(out.status.code(), Some(2));
     let out = strata(&s.0, &["diff"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--base"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--base"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A fleet in a git repository, one commit, then a working-tree change.
 fn fleet_repo(s: &Scratch, sub: &str) -> PathBuf {
     let root = s.0.join("repo");
-    let p = |rel: &str| if sub.is_empty() { format!("repo/{rel}") } else { format!("repo/{sub}/{rel}") };
-    s.write(&p("strata.yaml"), "output: rendered\nlayout: \"apps/{env}/{cluster}/{app}\"\nlayers: [env]\n");
+    let p = |rel: &str| {
+        if sub.is_empty() {
+            format!("repo/{rel}")
+        } else {
+            format!("repo/{sub}/{rel}")
+        }
+    };
+    s.write(
+        &p("strata.yaml"),
+        "output: rendered\nlayout: \"apps/{env}/{cluster}/{app}\"\nlayers: [env]\n",
+    );
     s.write(&p("clusters/prod-1.yaml"), "name: prod-1\nenv: prod\n");
     s.write(&p("clusters/dev-1.yaml"), "name: dev-1\nenv: dev\n");
-    s.write(&p("apps/web/app.yaml"), "name: web\nnamespace: web\nsource: manifests\n");
+    s.write(
+        &p("apps/web/app.yaml"),
+        "name: web\nnamespace: web\nsource: manifests\n",
+    );
     s.write(&p("apps/web/base/deployment.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n");
     s.write(&p("apps/web/base/secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-old-password\n");
-    s.write(&p("apps/web/env/prod.yaml"), "replicas:\n- name: web\n  count: 3\n");
+    s.write(
+        &p("apps/web/env/prod.yaml"),
+        "replicas:\n- name: web\n  count: 3\n",
+    );
     let r = Scratch(root.clone());
     r.git(&["init", "-q"]);
     r.git(&["add", "-A"]);
     r.git(&["commit", "-qm", "one"]);
     std::mem::forget(r);
-    s.write(&p("apps/web/env/prod.yaml"), "replicas:\n- name: web\n  count: 4\n");
+    s.write(
+        &p("apps/web/env/prod.yaml"),
+        "replicas:\n- name: web\n  count: 4\n",
+    );
     s.write(&p("apps/web/base/secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: swordfish-new-password\n");
-    if sub.is_empty() { root } else { root.join(sub) }
+    if sub.is_empty() {
+        root
+    } else {
+        root.join(sub)
+    }
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -323,11 +465,29 @@ fn base_renders_the_fleet_at_a_ref_without_touching_the_checkout() {
     let t = text(&out.stdout);
     assert!(!t.contains("hunter2") && !t.contains("swordfish"), "{t}");
     insta::assert_snapshot!("diff-base-text", t);
-    assert_eq!(std::fs::read(root.join(".git/index")).unwrap(), index, "the index changed");
-    assert!(leftovers(&tmp).is_empty(), "left behind: {:?}", leftovers(&tmp));
-    assert!(!root.join("rendered").exists(), "diff --base wrote the tree");
-    let status = Command::new("git").current_dir(&root).args(["status", "--porcelain"]).output().unwrap();
-    assert_eq!(text(&status.stdout), " M apps/web/base/secret.yaml\n M apps/web/env/prod.yaml\n");
+    assert_eq!(
+        std::fs::read(root.join(".git/index")).unwrap(),
+        index,
+        "the index changed"
+    );
+    assert!(
+        leftovers(&tmp).is_empty(),
+        "left behind: {:?}",
+        leftovers(&tmp)
+    );
+    assert!(
+        !root.join("rendered").exists(),
+        "diff --base wrote the tree"
+    );
+    let status = Command::new("git")
+        .current_dir(&root)
+        .args(["status", "--porcelain"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&status.stdout),
+        " M apps/web/base/secret.yaml\n M apps/web/env/prod.yaml\n"
+    );
 }
 
 #[test]
@@ -350,10 +510,17 @@ fn base_errors_exit_2_and_leave_no_temporary_folder() {
     let env = [("TMPDIR", tmp.to_str().unwrap())];
     let out = strata_env(&root, &["diff", "--base", "no-such-branch"], &env);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--base 'no-such-branch': no such commit"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--base 'no-such-branch': no such commit"),
+        "{}",
+        text(&out.stderr)
+    );
     // A base whose fleet does not load: the error names the ref; the copy is gone.
     let r = Scratch(root.clone());
-    r.write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\nbogus: 1\n");
+    r.write(
+        "clusters/prod-1.yaml",
+        "name: prod-1\nenv: prod\nbogus: 1\n",
+    );
     r.git(&["commit", "-qam", "broken"]);
     r.write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\n");
     std::mem::forget(r);
@@ -361,13 +528,28 @@ fn base_errors_exit_2_and_leave_no_temporary_folder() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     let err = text(&out.stderr);
     assert!(err.contains("at HEAD: clusters/prod-1.yaml"), "{err}");
-    assert!(leftovers(&tmp).is_empty(), "left behind: {:?}", leftovers(&tmp));
+    assert!(
+        leftovers(&tmp).is_empty(),
+        "left behind: {:?}",
+        leftovers(&tmp)
+    );
     // Not a git repository.
     let plain = Scratch::new("base-nogit");
     plain.write("strata.yaml", "output: rendered\n");
-    let out = strata_env(&plain.0, &["diff", "--base", "HEAD"], &[("GIT_CEILING_DIRECTORIES", plain.0.parent().unwrap().to_str().unwrap())]);
+    let out = strata_env(
+        &plain.0,
+        &["diff", "--base", "HEAD"],
+        &[(
+            "GIT_CEILING_DIRECTORIES",
+            plain.0.parent().unwrap().to_str().unwrap(),
+        )],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not in a git repository"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not in a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -383,14 +565,41 @@ fn markdown_is_capped_with_a_note_or_split_into_bodies() {
             );
         }
     }
-    let out = strata(&s.0, &["diff", "old", "new", "--format", "markdown", "--max-bytes", "8000"]);
+    let out = strata(
+        &s.0,
+        &[
+            "diff",
+            "old",
+            "new",
+            "--format",
+            "markdown",
+            "--max-bytes",
+            "8000",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let body = text(&out.stdout);
     assert!(body.len() <= 8000, "{}", body.len());
     assert!(body.contains("**Cut to fit 8000 bytes:**"), "{body}");
-    assert_eq!(body.matches("<details>").count(), body.matches("</details>").count());
+    assert_eq!(
+        body.matches("<details>").count(),
+        body.matches("</details>").count()
+    );
 
-    let out = strata(&s.0, &["diff", "old", "new", "--format", "markdown", "--split-bytes", "6000", "-o", "comments"]);
+    let out = strata(
+        &s.0,
+        &[
+            "diff",
+            "old",
+            "new",
+            "--format",
+            "markdown",
+            "--split-bytes",
+            "6000",
+            "-o",
+            "comments",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let mut files = leftovers(&s.0.join("comments"));
     files.sort();
@@ -399,12 +608,23 @@ fn markdown_is_capped_with_a_note_or_split_into_bodies() {
     for (i, f) in files.iter().enumerate() {
         let b = std::fs::read_to_string(s.0.join("comments").join(f)).unwrap();
         assert!(b.len() <= 6000, "{f}: {}", b.len());
-        assert!(b.starts_with(&format!("<!-- strata-diff part {}/{} -->", i + 1, files.len())) || files.len() >= 10, "{b}");
+        assert!(
+            b.starts_with(&format!(
+                "<!-- strata-diff part {}/{} -->",
+                i + 1,
+                files.len()
+            )) || files.len() >= 10,
+            "{b}"
+        );
         all.push_str(&b);
     }
     // Nothing is cut when split: every cluster is there.
     for i in 0..40 {
-        assert!(all.contains(&format!("<b>prod-{i:02}</b>")) || all.contains(&format!("apps/prod/prod-{i:02}/web")), "prod-{i:02} missing");
+        assert!(
+            all.contains(&format!("<b>prod-{i:02}</b>"))
+                || all.contains(&format!("apps/prod/prod-{i:02}/web")),
+            "prod-{i:02} missing"
+        );
     }
     assert!(!all.contains("Cut to fit"));
 }

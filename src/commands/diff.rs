@@ -3,14 +3,17 @@
 
 use crate::cli::DiffArgs;
 use crate::commands::{fleet, CommandError};
+use crate::diff::observe::{self, Logs, ObservingFs, Question};
 use crate::diff::{self, format, DiffOptions, IgnoreRule, Tree};
 use crate::engine::fleet::{Project, PROJECT_FILE};
 use crate::engine::fs::FileSystem;
 use crate::engine::{render, DiskFs};
 use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     let mut opts = DiffOptions {
@@ -232,6 +235,13 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 /// The fleet rendered at `base` (from a `git archive` of that commit in a temporary
 /// folder) and in the working tree, both in memory; and the layout for labels.
 /// Never touches the checkout or the index: git only reads objects.
+///
+/// Only what a change can affect is rendered twice: the working tree is rendered
+/// whole, logging what each unit asked of the files (`diff::observe`); a unit whose
+/// every question gets the same answer at the base renders the same there, so the
+/// base render covers only the other units. Anything unexpected (the fleet's own
+/// files differ, a selection was given, a log that matches no unit) falls back to
+/// rendering the base whole.
 fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), CommandError> {
     let root = fleet::find_root(&args.selection)?;
     let root = root
@@ -259,35 +269,60 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         })?;
     let prefix = git(&root, &["rev-parse", "--show-prefix"]).unwrap_or_default();
     let sel_opts = fleet::options(&args.selection)?;
-    let (_, work_fs, work_fleet) = fleet::open(&args.selection)?;
+    let (_, work_disk, work_fleet) = fleet::open(&args.selection)?;
+    let out = work_fleet.project.output.trim_end_matches('/').to_string();
 
     let tmp = TempDir::new()?;
-    extract(
-        Path::new(&top),
-        &commit,
-        &prefix,
-        &work_fleet.project.output,
-        &tmp.0,
-    )?;
-    let base_fs = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+    extract(Path::new(&top), &commit, &prefix, &out, &tmp.0)?;
+    let base_disk = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+    let base_view = ObservingFs::new(&base_disk, &out, None);
     let shown_base = |e: crate::Error| format!("at {base}: {e}");
-    let (base_tree, work_tree) = rayon::join(
-        || -> Result<Option<render::HydratedTree>, String> {
-            if !base_fs.is_file(PROJECT_FILE) {
-                return Ok(None);
-            }
-            let f = crate::engine::fleet::load(&base_fs).map_err(shown_base)?;
-            Ok(Some(
-                render::render(&base_fs, &f, &sel_opts).map_err(shown_base)?,
-            ))
-        },
-        || render::render(&work_fs, &work_fleet, &sel_opts),
-    );
-    let base_tree = base_tree?;
-    // The fleet at the base is read; the temporary copy goes now.
-    let work_tree = work_tree?;
+
+    // Is the fleet itself (strata.yaml, clusters, apps) the same at the base?
+    let fleet_logs = Arc::new(Logs::default());
+    crate::engine::fleet::load(&ObservingFs::new(
+        &work_disk,
+        &out,
+        Some(fleet_logs.clone()),
+    ))?;
+    let (_, fleet_questions) = fleet_logs.take();
+    let selected = args.selection.cluster.is_some()
+        || args.selection.app.is_some()
+        || args.selection.shard.is_some();
+    let incremental = !selected && fleet_questions.par_iter().all(|q| q.same_in(&base_view));
+
+    let logs = Arc::new(Logs::default());
+    let work_view = ObservingFs::new(&work_disk, &out, incremental.then(|| logs.clone()));
+    let mut work_opts = sel_opts.clone();
+    if incremental {
+        let l = logs.clone();
+        work_opts.progress = Some(Arc::new(move |_, _| l.job_done()));
+    }
+    let work_tree = render::render(&work_view, &work_fleet, &work_opts)?;
+    for w in &work_tree.warnings {
+        eprintln!("{w}");
+    }
+
+    let base_files: Option<BTreeMap<String, String>> = match incremental
+        .then(|| affected_units(&logs, &work_tree, &base_view))
+        .flatten()
+    {
+        Some(affected) => Some(
+            render_affected(&base_view, &work_fleet, &work_tree, &affected).map_err(shown_base)?,
+        ),
+        None if !base_disk.is_file(PROJECT_FILE) => None,
+        None => {
+            let f = crate::engine::fleet::load(&base_view).map_err(shown_base)?;
+            Some(
+                render::render(&base_view, &f, &sel_opts)
+                    .map_err(shown_base)?
+                    .files,
+            )
+        }
+    };
+    // Everything at the base is read: the temporary copy goes now.
     drop(tmp);
-    if base_tree.is_none() {
+    if base_files.is_none() {
         eprintln!(
             "warning: {base} has no {PROJECT_FILE} at {}; everything in the fleet shows as added",
             if prefix.is_empty() {
@@ -297,20 +332,12 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
             }
         );
     }
-    for w in &work_tree.warnings {
-        eprintln!("{w}");
-    }
-    let out = work_fleet.project.output.trim_end_matches('/');
-    let tree = |t: Option<render::HydratedTree>, root: String| Tree {
+    let tree = |files: BTreeMap<String, String>, root: String| Tree {
         root,
-        files: t
-            .map(|t| {
-                t.files
-                    .into_iter()
-                    .map(|(p, c)| (p, c.into_bytes()))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        files: files
+            .into_iter()
+            .map(|(p, c)| (p, c.into_bytes()))
+            .collect(),
     };
     let layout = work_fleet
         .project
@@ -318,10 +345,104 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         .is_empty()
         .then(|| work_fleet.project.layout.clone());
     Ok((
-        tree(base_tree, format!("{base}:{out}")),
-        tree(Some(work_tree), out.to_string()),
+        tree(base_files.unwrap_or_default(), format!("{base}:{out}")),
+        tree(work_tree.files, out.clone()),
         layout,
     ))
+}
+
+/// The folders of the units whose questions get another answer at the base; `None`
+/// when that cannot be told (then the base is rendered whole).
+fn affected_units(
+    logs: &Logs,
+    work: &render::HydratedTree,
+    base: &dyn FileSystem,
+) -> Option<BTreeSet<String>> {
+    let (jobs, outside) = logs.take();
+    if jobs.len() != work.units.len() {
+        return None;
+    }
+    // Each question once, answered in parallel.
+    let unique: HashSet<&Question> = jobs.iter().flatten().chain(outside.iter()).collect();
+    let unique: Vec<&Question> = unique.into_iter().collect();
+    let differs: HashSet<&Question> = unique
+        .par_iter()
+        .filter(|q| !q.same_in(base))
+        .copied()
+        .collect();
+    if outside.iter().any(|q| differs.contains(q)) {
+        return None;
+    }
+    let mut by_hash: HashMap<String, bool> = HashMap::new();
+    for log in &jobs {
+        let hit = log.iter().any(|q| differs.contains(q));
+        *by_hash.entry(observe::inputs_hash(log)).or_default() |= hit;
+    }
+    let mut affected = BTreeSet::new();
+    for u in &work.units {
+        match by_hash.get(&u.inputs_hash) {
+            Some(true) => {
+                affected.insert(u.dir.clone());
+            }
+            Some(false) => {}
+            None => return None,
+        }
+    }
+    Some(affected)
+}
+
+/// The base's files: the affected units rendered at the base, the others as they
+/// are in the working tree (they render the same).
+fn render_affected(
+    base: &dyn FileSystem,
+    fleet: &crate::engine::fleet::Fleet,
+    work: &render::HydratedTree,
+    affected: &BTreeSet<String>,
+) -> Result<BTreeMap<String, String>, crate::Error> {
+    let mut files = BTreeMap::new();
+    let mut apps = BTreeSet::new();
+    let mut clusters = BTreeSet::new();
+    for u in work.units.iter().filter(|u| affected.contains(&u.dir)) {
+        apps.insert(globset::escape(&u.app));
+        // A target is selected by its path through both globs.
+        clusters.insert(globset::escape(if u.cluster.is_empty() {
+            &u.app
+        } else {
+            &u.cluster
+        }));
+    }
+    let base_tree = if affected.is_empty() {
+        render::HydratedTree::default()
+    } else {
+        let glob = |set: &BTreeSet<String>| {
+            globset::Glob::new(&format!(
+                "{{{}}}",
+                set.iter().cloned().collect::<Vec<_>>().join(",")
+            ))
+            .map(|g| g.compile_matcher())
+            .ok()
+        };
+        let opts = render::RenderOptions {
+            apps: glob(&apps),
+            clusters: glob(&clusters),
+            ..Default::default()
+        };
+        render::render(base, fleet, &opts)?
+    };
+    let rendered: BTreeSet<&str> = base_tree.units.iter().map(|u| u.dir.as_str()).collect();
+    for u in work
+        .units
+        .iter()
+        .filter(|u| !rendered.contains(u.dir.as_str()))
+    {
+        for f in &u.files {
+            if let Some(c) = work.files.get(f) {
+                files.insert(f.clone(), c.clone());
+            }
+        }
+    }
+    files.extend(base_tree.files);
+    Ok(files)
 }
 
 /// `git archive COMMIT[:PREFIX] | tar -x -C DEST`, leaving out the hydrated tree

@@ -10,6 +10,7 @@
 
 pub mod fields;
 pub mod format;
+pub mod observe;
 pub mod path;
 pub mod redact;
 pub mod report;

@@ -45,7 +45,10 @@ fn hash_pairs_stay_within_a_unit_and_kind() {
         ("c/cm.yaml", &cm("cfg-b5m2g8h4kt", "1")),
     ]);
     let r = diff_trees(&old, &new, &DiffOptions::default()).unwrap();
-    assert_eq!((r.summary.changed, r.summary.added, r.summary.removed), (1, 1, 1));
+    assert_eq!(
+        (r.summary.changed, r.summary.added, r.summary.removed),
+        (1, 1, 1)
+    );
     let a = &r.units[0];
     assert_eq!(a.unit, "a");
     assert_eq!(a.resources[0].old_name.as_deref(), Some("cfg-7h2k9fm8tc"));
