@@ -628,3 +628,46 @@ fn markdown_is_capped_with_a_note_or_split_into_bodies() {
     }
     assert!(!all.contains("Cut to fit"));
 }
+
+#[test]
+fn base_renders_only_affected_units_and_agrees_with_a_full_render() {
+    let s = Scratch::new("base-incremental");
+    let root = fleet_repo(&s, "");
+    // A new file in a `manifests` base: seen only through the folder's listing.
+    let r = Scratch(root.clone());
+    r.write(
+        "apps/web/base/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+    );
+    // A second app that does not change at all.
+    r.write(
+        "apps/api/app.yaml",
+        "name: api\nnamespace: api\nsource: manifests\n",
+    );
+    r.write(
+        "apps/api/base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+    );
+    r.git(&["add", "apps/api"]);
+    r.git(&["commit", "-qm", "api"]);
+    std::mem::forget(r);
+    // `--cluster '*'` selects everything, which renders the base whole.
+    let fast = strata(&root, &["diff", "--base", "HEAD", "--format", "json"]);
+    let full = strata(
+        &root,
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "--format",
+            "json",
+            "--cluster",
+            "*",
+        ],
+    );
+    assert_eq!(fast.status.code(), Some(0), "{}", text(&fast.stderr));
+    assert_eq!(text(&fast.stdout), text(&full.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&fast.stdout).unwrap();
+    assert_eq!(v["summary"]["added"], 2, "{v}");
+    assert_eq!(v["summary"]["unitsTotal"], 4, "{v}");
+}

@@ -273,12 +273,10 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
     let out = work_fleet.project.output.trim_end_matches('/').to_string();
 
     let tmp = TempDir::new()?;
-    extract(Path::new(&top), &commit, &prefix, &out, &tmp.0)?;
-    let base_disk = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
-    let base_view = ObservingFs::new(&base_disk, &out, None);
-    let shown_base = |e: crate::Error| format!("at {base}: {e}");
-
-    // Is the fleet itself (strata.yaml, clusters, apps) the same at the base?
+    let selected = args.selection.cluster.is_some()
+        || args.selection.app.is_some()
+        || args.selection.shard.is_some();
+    // What the fleet's own files (strata.yaml, clusters, apps) asked, to check at the base.
     let fleet_logs = Arc::new(Logs::default());
     crate::engine::fleet::load(&ObservingFs::new(
         &work_disk,
@@ -286,22 +284,36 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         Some(fleet_logs.clone()),
     ))?;
     let (_, fleet_questions) = fleet_logs.take();
-    let selected = args.selection.cluster.is_some()
-        || args.selection.app.is_some()
-        || args.selection.shard.is_some();
-    let incremental = !selected && fleet_questions.par_iter().all(|q| q.same_in(&base_view));
 
+    // The base is extracted (git and tar, other processes) while this one renders
+    // the working tree; the scope joins the extraction on every path, so the
+    // temporary folder is never removed under tar's feet.
     let logs = Arc::new(Logs::default());
-    let work_view = ObservingFs::new(&work_disk, &out, incremental.then(|| logs.clone()));
-    let mut work_opts = sel_opts.clone();
-    if incremental {
-        let l = logs.clone();
-        work_opts.progress = Some(Arc::new(move |_, _| l.job_done()));
-    }
-    let work_tree = render::render(&work_view, &work_fleet, &work_opts)?;
+    let (extracted, work_tree) = std::thread::scope(|scope| {
+        let extraction = scope.spawn(|| {
+            extract(Path::new(&top), &commit, &prefix, &out, &tmp.0).map_err(|e| e.to_string())
+        });
+        let work_view = ObservingFs::new(&work_disk, &out, (!selected).then(|| logs.clone()));
+        let mut work_opts = sel_opts.clone();
+        if !selected {
+            let l = logs.clone();
+            work_opts.progress = Some(Arc::new(move |_, _| l.job_done()));
+        }
+        let work_tree = render::render(&work_view, &work_fleet, &work_opts);
+        let extracted = extraction
+            .join()
+            .unwrap_or_else(|_| Err("extracting the base failed".to_string()));
+        (extracted, work_tree)
+    });
+    extracted?;
+    let work_tree = work_tree?;
     for w in &work_tree.warnings {
         eprintln!("{w}");
     }
+    let base_disk = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
+    let base_view = ObservingFs::new(&base_disk, &out, None);
+    let shown_base = |e: crate::Error| format!("at {base}: {e}");
+    let incremental = !selected && fleet_questions.par_iter().all(|q| q.same_in(&base_view));
 
     let base_files: Option<BTreeMap<String, String>> = match incremental
         .then(|| affected_units(&logs, &work_tree, &base_view))

@@ -102,7 +102,7 @@ pub fn inputs_hash(log: &[Question]) -> String {
 }
 
 /// A view of `inner` without the folder `hidden` (the hydrated tree: an output,
-/// never an input), logging questions when `logs` is set.
+/// never an input) and `.git`, logging questions when `logs` is set.
 pub struct ObservingFs<'a> {
     inner: &'a dyn FileSystem,
     hidden: String,
@@ -123,6 +123,10 @@ impl<'a> ObservingFs<'a> {
     }
 
     fn is_hidden(&self, path: &str) -> bool {
+        // Git's own folder is never an input, and is not in a `git archive`.
+        if path == ".git" || path.starts_with(".git/") {
+            return true;
+        }
         !self.hidden.is_empty()
             && (path == self.hidden
                 || path
