@@ -36,9 +36,6 @@ impl Scratch {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    fn remove(&self, rel: &str) {
-        std::fs::remove_file(self.0.join(rel)).unwrap();
-    }
     fn git(&self, args: &[&str]) {
         let out = Command::new("git")
             .current_dir(&self.0)
