@@ -85,15 +85,10 @@ fn walk(path: &FieldPath, old: &Value, new: &Value, context: usize, out: &mut Ve
                 names.dedup();
                 for n in names {
                     let p = path.child(Seg::Named(n.to_string()));
-                    let find = |l: &[Value]| {
-                        l.iter()
-                            .find(|v| v.get("name").and_then(Value::as_str) == Some(n))
-                            .cloned()
-                    };
-                    match (find(a), find(b)) {
-                        (Some(x), Some(y)) => walk(&p, &x, &y, context, out),
-                        (Some(x), None) => out.push(change(&p, Op::Removed, Some(&x), None)),
-                        (None, Some(y)) => out.push(change(&p, Op::Added, None, Some(&y))),
+                    match (by_name(a, n), by_name(b, n)) {
+                        (Some(x), Some(y)) => walk(&p, x, y, context, out),
+                        (Some(x), None) => out.push(change(&p, Op::Removed, Some(x), None)),
+                        (None, Some(y)) => out.push(change(&p, Op::Added, None, Some(y))),
                         (None, None) => {}
                     }
                 }
@@ -131,6 +126,11 @@ fn named(list: &[Value]) -> Option<Vec<&str>> {
     sorted.sort();
     sorted.dedup();
     (sorted.len() == names.len()).then_some(names)
+}
+
+fn by_name<'v>(list: &'v [Value], name: &str) -> Option<&'v Value> {
+    list.iter()
+        .find(|v| v.get("name").and_then(Value::as_str) == Some(name))
 }
 
 /// A unified diff of two texts, hunk headers and lines only (no file header).
