@@ -31,6 +31,10 @@ pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
             (old, new)
         }
         (None, Some(old), Some(new)) => {
+            let sel = &args.selection;
+            if sel.root.is_some() || sel.cluster.is_some() || sel.app.is_some() || sel.shard.is_some() {
+                return Err("--root, --cluster, --app and --shard select what --base renders; to compare two folders, give just OLD and NEW".into());
+            }
             opts.layout = layout_of(new);
             (read_tree(old)?, read_tree(new)?)
         }

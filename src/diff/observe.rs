@@ -101,12 +101,51 @@ pub fn inputs_hash(log: &[Question]) -> String {
     crate::engine::render::hex(&h.finalize())
 }
 
+type Cached = Result<(Arc<[u8]>, [u8; 32]), FsError>;
+
+/// `FsError` is not `Clone`; its variants are plain strings.
+fn copy<T: Clone>(r: &Result<T, FsError>) -> Result<T, FsError> {
+    match r {
+        Ok(v) => Ok(v.clone()),
+        Err(FsError::NotFound(p)) => Err(FsError::NotFound(p.clone())),
+        Err(FsError::OutsideRoot { path, root }) => Err(FsError::OutsideRoot {
+            path: path.clone(),
+            root: root.clone(),
+        }),
+        Err(FsError::Io(a, b)) => Err(FsError::Io(a.clone(), b.clone())),
+    }
+}
+
+/// The cached answer for `key`, or `ask()`'s, remembered.
+fn cached<T: Clone>(
+    cache: &Mutex<HashMap<String, Result<T, FsError>>>,
+    key: &str,
+    ask: impl FnOnce() -> Result<T, FsError>,
+) -> Result<T, FsError> {
+    if let Some(r) = cache.lock().ok().and_then(|m| m.get(key).map(copy)) {
+        return r;
+    }
+    let r = ask();
+    if let Ok(mut m) = cache.lock() {
+        m.insert(key.to_string(), copy(&r));
+    }
+    r
+}
+
 /// A view of `inner` without the folder `hidden` (the hydrated tree: an output,
 /// never an input) and `.git`, logging questions when `logs` is set.
+///
+/// Answers are cached: renders of many units ask the same questions (every
+/// cluster's target reads the same base), and each on-disk answer costs system
+/// calls. The files do not change during one diff.
 pub struct ObservingFs<'a> {
     inner: &'a dyn FileSystem,
     hidden: String,
     logs: Option<Arc<Logs>>,
+    reads: Mutex<HashMap<String, Cached>>,
+    kinds: Mutex<HashMap<String, (bool, bool)>>,
+    lists: Mutex<HashMap<String, Result<Vec<String>, FsError>>>,
+    canonicals: Mutex<HashMap<String, Result<String, FsError>>>,
 }
 
 impl<'a> ObservingFs<'a> {
@@ -119,6 +158,10 @@ impl<'a> ObservingFs<'a> {
             inner,
             hidden: hidden.trim_matches('/').to_string(),
             logs,
+            reads: Mutex::default(),
+            kinds: Mutex::default(),
+            lists: Mutex::default(),
+            canonicals: Mutex::default(),
         }
     }
 
@@ -134,6 +177,22 @@ impl<'a> ObservingFs<'a> {
                     .is_some_and(|r| r.starts_with('/')))
     }
 
+    /// (is a directory, is a file), asked of the files once.
+    fn kind(&self, path: &str) -> (bool, bool) {
+        if let Some(k) = self.kinds.lock().ok().and_then(|m| m.get(path).copied()) {
+            return k;
+        }
+        let k = if self.is_hidden(path) {
+            (false, false)
+        } else {
+            (self.inner.is_dir(path), self.inner.is_file(path))
+        };
+        if let Ok(mut m) = self.kinds.lock() {
+            m.insert(path.to_string(), k);
+        }
+        k
+    }
+
     fn log(&self, q: Question) {
         if let Some(l) = &self.logs {
             l.push(q);
@@ -143,31 +202,38 @@ impl<'a> ObservingFs<'a> {
 
 impl FileSystem for ObservingFs<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        let r = if self.is_hidden(path) {
-            Err(FsError::NotFound(path.to_string()))
-        } else {
-            self.inner.read(path)
-        };
+        let r = cached(&self.reads, path, || {
+            if self.is_hidden(path) {
+                Err(FsError::NotFound(path.to_string()))
+            } else {
+                self.inner.read(path)
+            }
+            .map(|b| {
+                let d: [u8; 32] = Sha256::digest(&b).into();
+                (Arc::from(b), d)
+            })
+        });
         self.log(Question::Read(
             path.to_string(),
-            r.as_ref().ok().map(|b| Sha256::digest(b).into()),
+            r.as_ref().ok().map(|(_, d)| *d),
         ));
-        r
+        r.map(|(b, _)| b.to_vec())
     }
     fn is_dir(&self, path: &str) -> bool {
-        let a = !self.is_hidden(path) && self.inner.is_dir(path);
+        let a = self.kind(path).0;
         self.log(Question::IsDir(path.to_string(), a));
         a
     }
     fn is_file(&self, path: &str) -> bool {
-        let a = !self.is_hidden(path) && self.inner.is_file(path);
+        let a = self.kind(path).1;
         self.log(Question::IsFile(path.to_string(), a));
         a
     }
     fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
-        let r = if self.is_hidden(path) {
-            Err(FsError::NotFound(path.to_string()))
-        } else {
+        let r = cached(&self.lists, path, || {
+            if self.is_hidden(path) {
+                return Err(FsError::NotFound(path.to_string()));
+            }
             self.inner.list_dir(path).map(|mut names| {
                 names.retain(|n| {
                     let full = if path.is_empty() {
@@ -179,7 +245,7 @@ impl FileSystem for ObservingFs<'_> {
                 });
                 names
             })
-        };
+        });
         self.log(Question::ListDir(
             path.to_string(),
             r.as_ref().ok().cloned(),
@@ -190,7 +256,7 @@ impl FileSystem for ObservingFs<'_> {
         self.inner.root_name()
     }
     fn canonical(&self, path: &str) -> Result<String, FsError> {
-        let r = self.inner.canonical(path);
+        let r = cached(&self.canonicals, path, || self.inner.canonical(path));
         self.log(Question::Canonical(
             path.to_string(),
             r.as_ref().ok().cloned(),
