@@ -668,3 +668,48 @@ fn base_renders_only_affected_units_and_agrees_with_a_full_render() {
     assert_eq!(v["summary"]["added"], 2, "{v}");
     assert_eq!(v["summary"]["unitsTotal"], 4, "{v}");
 }
+
+#[test]
+fn an_interrupted_base_diff_leaves_no_temporary_folder() {
+    let s = Scratch::new("base-interrupt");
+    let root = fleet_repo(&s, "");
+    let r = Scratch(root.clone());
+    for i in 0..300 {
+        r.write(
+            &format!("clusters/prod-{i}.yaml"),
+            &format!("name: prod-{i}\nenv: prod\n"),
+        );
+    }
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-qm", "many clusters"]);
+    std::mem::forget(r);
+    let tmp = s.0.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    for (signal, after_ms) in [("INT", 30), ("TERM", 120), ("INT", 300)] {
+        let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .current_dir(&root)
+            .args(["diff", "--base", "HEAD"])
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(after_ms));
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        // Killed before the copy existed (no code), interrupted while it did
+        // (128 + signal), or, on a fast machine, already done.
+        assert!(
+            matches!(out.status.code(), None | Some(0 | 130 | 143)),
+            "{:?}",
+            out.status
+        );
+        assert!(
+            leftovers(&tmp).is_empty(),
+            "after SIG{signal} at {after_ms} ms: {:?}",
+            leftovers(&tmp)
+        );
+    }
+}

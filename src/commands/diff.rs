@@ -276,7 +276,10 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
     let (_, work_disk, work_fleet) = fleet::open(&args.selection)?;
     let out = work_fleet.project.output.trim_end_matches('/').to_string();
 
+    // From here an interrupt (Ctrl-C, a CI job cancelled) must not leave the copy behind.
+    let guard = interrupt::block();
     let tmp = TempDir::new()?;
+    interrupt::clean_on_signal(guard, &tmp.0);
     let selected = args.selection.cluster.is_some()
         || args.selection.app.is_some()
         || args.selection.shard.is_some();
@@ -476,7 +479,11 @@ fn extract(
         format!("{commit}:{}", prefix.trim_end_matches('/'))
     };
     let exclude = format!(":(exclude){}", output.trim_end_matches('/'));
-    let mut archive = Command::new("git")
+    let mut git = Command::new("git");
+    let mut tar = Command::new("tar");
+    interrupt::unblock_in_child(&mut git);
+    interrupt::unblock_in_child(&mut tar);
+    let mut archive = git
         .arg("-C")
         .arg(top)
         .args(["archive", "--format=tar", &treeish, "--", ".", &exclude])
@@ -485,15 +492,24 @@ fn extract(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run git ({e}); --base needs git on the PATH"))?;
+    interrupt::child_started(archive.id());
     let stdout = archive.stdout.take().ok_or("git archive: no output")?;
-    let tar = Command::new("tar")
+    let tar = tar
         .args(["-x", "-f", "-", "-C"])
         .arg(dest)
         .stdin(stdout)
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| format!("cannot run tar ({e}); --base needs tar on the PATH"))?;
-    let git_out = archive.wait_with_output()?;
+    interrupt::child_started(tar.id());
+    let tar_pid = tar.id();
+    let tar = tar.wait_with_output();
+    interrupt::child_finished(tar_pid);
+    let tar = tar?;
+    let git_pid = archive.id();
+    let git_out = archive.wait_with_output();
+    interrupt::child_finished(git_pid);
+    let git_out = git_out?;
     if !git_out.status.success() {
         return Err(format!(
             "git archive {treeish}: {}",
@@ -509,4 +525,108 @@ fn extract(
         .into());
     }
     Ok(())
+}
+
+/// Removing the temporary copy when the process is interrupted: SIGINT, SIGTERM
+/// and SIGHUP are blocked in this thread and the threads it starts, and one thread
+/// waits for them, removes the copy and exits (128 + the signal, as a shell does).
+#[cfg(target_os = "linux")]
+mod interrupt {
+    use std::os::unix::process::CommandExt;
+    use std::path::Path;
+
+    /// The blocked signals.
+    pub struct Blocked(libc::sigset_t);
+
+    /// Processes writing into the copy, stopped before it is removed.
+    static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+    /// Notes a child process that writes into the copy.
+    pub fn child_started(pid: u32) {
+        if let Ok(mut c) = CHILDREN.lock() {
+            c.push(pid);
+        }
+    }
+
+    fn signals() -> libc::sigset_t {
+        // SAFETY: sigemptyset/sigaddset initialise and fill a set we own.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, s);
+            }
+            set
+        }
+    }
+
+    /// Blocks the signals in the calling thread (threads started later inherit it).
+    pub fn block() -> Blocked {
+        let set = signals();
+        // SAFETY: a valid set; the old mask is not needed.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        }
+        Blocked(set)
+    }
+
+    /// Starts the thread that waits for the signals and removes `dir` on one.
+    pub fn clean_on_signal(blocked: Blocked, dir: &Path) {
+        let dir = dir.to_path_buf();
+        let set = blocked.0;
+        let _ = std::thread::Builder::new()
+            .name("strata-diff-signals".into())
+            .spawn(move || {
+                let mut sig: libc::c_int = 0;
+                // SAFETY: a valid, blocked set; sig is written by sigwait.
+                if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+                    let pids = CHILDREN.lock().map(|c| c.clone()).unwrap_or_default();
+                    for pid in pids {
+                        // SAFETY: kill has no memory effects. The pid is our child's: it
+                        // leaves the list right after the child is reaped.
+                        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                    }
+                    // A killed tar may have been mid-write: try again briefly.
+                    for _ in 0..50 {
+                        if std::fs::remove_dir_all(&dir).is_ok() || !dir.exists() {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                    // SAFETY: ends the process at once, as the signal would have.
+                    unsafe { libc::_exit(128 + sig) };
+                }
+            });
+    }
+
+    /// Notes that a child process was reaped: its pid may be reused now.
+    pub fn child_finished(pid: u32) {
+        if let Ok(mut c) = CHILDREN.lock() {
+            c.retain(|p| *p != pid);
+        }
+    }
+
+    /// Child processes (git, tar) get the signals as usual.
+    pub fn unblock_in_child(cmd: &mut std::process::Command) {
+        // SAFETY: only sigprocmask, async-signal-safe, between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let set = signals();
+                libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+                Ok(())
+            });
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod interrupt {
+    pub struct Blocked;
+    pub fn block() -> Blocked {
+        Blocked
+    }
+    pub fn clean_on_signal(_: Blocked, _: &std::path::Path) {}
+    pub fn child_started(_: u32) {}
+    pub fn child_finished(_: u32) {}
+    pub fn unblock_in_child(_: &mut std::process::Command) {}
 }
