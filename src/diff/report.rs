@@ -54,12 +54,17 @@ pub struct UnitDiff {
 }
 
 impl UnitDiff {
-    /// The cluster the unit belongs to: its `cluster` label, else the unit itself.
+    /// The cluster the unit belongs to: its `cluster` label; without a layout, the
+    /// folder above the unit (`clusters/prod-1` for `clusters/prod-1/web`, as in
+    /// targets mode), or the unit itself at the top.
     pub fn cluster(&self) -> &str {
-        self.labels
-            .get("cluster")
-            .map(String::as_str)
-            .unwrap_or(&self.unit)
+        if let Some(c) = self.labels.get("cluster") {
+            return c;
+        }
+        match self.unit.rfind('/') {
+            Some(i) => &self.unit[..i],
+            None => &self.unit,
+        }
     }
 }
 
