@@ -26,6 +26,8 @@ pub enum Command {
     /// Check the rendered fleet (or a folder of YAML) against Kubernetes and CRD
     /// schemas, deprecated APIs and the policies of strata.yaml.
     Validate(ValidateArgs),
+    /// Per-resource diff of two trees, or of the fleet at a git ref against the working tree.
+    Diff(DiffArgs),
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.
@@ -149,4 +151,44 @@ pub struct ValidateArgs {
     /// Threads (default: all cores). The output is the same for any number.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The tree before: a folder of Kubernetes YAML (e.g. a hydrated tree).
+    #[arg(value_name = "OLD", requires = "new")]
+    pub old: Option<PathBuf>,
+    /// The tree after.
+    #[arg(value_name = "NEW")]
+    pub new: Option<PathBuf>,
+    /// Render the fleet at this git ref and compare it with the working tree.
+    #[arg(long, value_name = "REF", conflicts_with = "old")]
+    pub base: Option<String>,
+    #[command(flatten)]
+    pub selection: Selection,
+    /// `text`, `markdown` (a pull-request comment) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+    pub format: String,
+    /// Unchanged lines shown around each change in a multi-line string.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub context: usize,
+    /// Leave out a field (`metadata.labels`), a field of one kind
+    /// (`Deployment:spec.replicas`) or a whole kind (`ConfigMap:*`). Repeatable.
+    #[arg(long, value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Exit with 1 when the trees differ.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Print the values of Secrets and of the last-applied-configuration annotation.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Markdown: the most bytes in the comment; what does not fit is named in a note.
+    #[arg(long, value_name = "N")]
+    pub max_bytes: Option<usize>,
+    /// Markdown: split into several comment bodies of at most N bytes each.
+    #[arg(long, value_name = "N")]
+    pub split_bytes: Option<usize>,
+    /// Write to this file (with --split-bytes: this folder, comment-1.md, ...).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
 }

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod compare;
+pub mod diff;
 pub mod fleet;
 pub mod init;
 pub mod ls;
@@ -23,5 +24,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Init(args) => init::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }
