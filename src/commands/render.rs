@@ -52,7 +52,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
                 println!(
                     "{out_name}: up to date ({} files, {} renders)",
                     tree.files.len(),
-                    tree.units.len()
+                    renders(&tree)
                 );
             }
             return Ok(0);
@@ -84,7 +84,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     if !args.quiet {
         println!(
             "{out_name}: {} renders, {} files ({} written, {} unchanged, {} removed)",
-            tree.units.len(),
+            renders(&tree),
             tree.files.len(),
             summary.written,
             summary.unchanged,
@@ -92,4 +92,10 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         );
     }
     Ok(0)
+}
+
+/// The (cluster, app) pairs or targets rendered now: not the controller objects, not
+/// the units a partial render kept as they were.
+fn renders(tree: &crate::engine::render::HydratedTree) -> usize {
+    tree.units.iter().filter(|u| !u.app.is_empty()).count()
 }
