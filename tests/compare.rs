@@ -4,61 +4,9 @@
 #[path = "browser/cdp.rs"]
 mod cdp;
 
+mod common;
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn strata(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run strata")
-}
-
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs strata, expects exit 0, returns stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = strata(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "strata {args:?}: {}",
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// A scratch folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let p = std::env::temp_dir().join(format!("strata-compare-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Scratch(p)
-    }
-    fn write(&self, rel: &str, body: &str) {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, body).unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const ENVS: [&str; 5] = ["compare", "--app", "web", "--envs", "dev,staging,prod"];
 

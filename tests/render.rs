@@ -1,84 +1,10 @@
 //! `strata render`, `ls` and `init` as a user runs them on the bundled examples.
 
+mod common;
+use common::*;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn strata(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run strata")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A copy of an example in a scratch folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn example(name: &str, tag: &str) -> Scratch {
-        let dest =
-            std::env::temp_dir().join(format!("strata-render-{name}-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dest);
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples")
-                .join(name),
-            &dest,
-        );
-        let _ = std::fs::remove_dir_all(dest.join("rendered"));
-        Scratch(dest)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-/// Every file below `dir`, relative path → content.
-fn read_tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let rel = e
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
-        }
-    }
-    out
-}
+use std::path::Path;
+use std::process::Command;
 
 fn tree_listing(tree: &BTreeMap<String, String>, only: impl Fn(&str) -> bool) -> String {
     let mut s = String::new();
