@@ -10,15 +10,7 @@ pub fn run(args: &LsArgs) -> Result<u8, CommandError> {
     let pairs: Vec<_> = fleet
         .pairs()
         .into_iter()
-        .filter(|(c, a)| {
-            opts.clusters.as_ref().is_none_or(|g| g.is_match(&c.name))
-                && opts.apps.as_ref().is_none_or(|g| g.is_match(&a.name))
-        })
-        .filter(|(c, a)| {
-            opts.shard.is_none_or(|(i, n)| {
-                crate::engine::render::shard_of(&format!("{}/{}", c.name, a.name), n) == i
-            })
-        })
+        .filter(|(c, a)| opts.selects(&c.name, &a.name))
         .collect();
     if args.format == "json" {
         let mut rows = Vec::new();

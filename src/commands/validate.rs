@@ -216,14 +216,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     let selected: Vec<(String, String)> = fleet
         .pairs()
         .into_iter()
-        .filter(|(c, a)| {
-            opts.clusters.as_ref().is_none_or(|g| g.is_match(&c.name))
-                && opts.apps.as_ref().is_none_or(|g| g.is_match(&a.name))
-        })
-        .filter(|(c, a)| {
-            opts.shard
-                .is_none_or(|(i, n)| render::shard_of(&format!("{}/{}", c.name, a.name), n) == i)
-        })
+        .filter(|(c, a)| opts.selects(&c.name, &a.name))
         .map(|(c, a)| (c.name.clone(), a.name.clone()))
         .collect();
     let mut findings = values_findings(&fs, &fleet, &selected)?;

@@ -63,6 +63,17 @@ pub struct HydratedTree {
     pub warnings: Vec<String>,
 }
 
+impl RenderOptions {
+    /// Whether `--cluster`, `--app` and `--shard` select this (cluster, app) pair.
+    pub fn selects(&self, cluster: &str, app: &str) -> bool {
+        self.clusters.as_ref().is_none_or(|g| g.is_match(cluster))
+            && self.apps.as_ref().is_none_or(|g| g.is_match(app))
+            && self
+                .shard
+                .is_none_or(|(i, n)| shard_of(&format!("{cluster}/{app}"), n) == i)
+    }
+}
+
 /// A rendered unit: its description, the contents of its files, its warnings.
 type Rendered = (Unit, Vec<String>, Vec<String>);
 
@@ -85,9 +96,7 @@ impl Job<'_> {
 fn jobs<'f>(fs: &dyn FileSystem, fleet: &'f Fleet, opts: &RenderOptions) -> Result<Vec<Job<'f>>> {
     let mut jobs = Vec::new();
     for (c, a) in fleet.pairs() {
-        if opts.clusters.as_ref().is_none_or(|g| g.is_match(&c.name))
-            && opts.apps.as_ref().is_none_or(|g| g.is_match(&a.name))
-        {
+        if opts.selects(&c.name, &a.name) {
             jobs.push(Job::Pair(c, a));
         }
     }
