@@ -152,3 +152,35 @@ fn a_cycle_and_a_symlink_out_of_the_root_are_refused() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn kustomize_features_strata_lacks_are_refused_not_ignored() {
+    let s = Scratch::new("unsupported");
+    s.write(
+        "k/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    );
+    for (field, body) in [
+        (
+            "vars",
+            "vars:\n- name: X\n  objref: {kind: ConfigMap, name: a, apiVersion: v1}\n",
+        ),
+        ("helmCharts", "helmCharts:\n- name: redis\n"),
+        ("transformers", "transformers: [t.yaml]\n"),
+        ("buildMetadata", "buildMetadata: [originAnnotations]\n"),
+    ] {
+        s.write(
+            "k/kustomization.yaml",
+            &format!("resources: [cm.yaml]\n{body}"),
+        );
+        let out = strata(&s.0, &["build", "k"]);
+        assert_eq!(out.status.code(), Some(2), "{field}");
+        assert!(out.stdout.is_empty(), "{field}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("`{field}` is not supported"))
+                && err.contains("k/kustomization.yaml"),
+            "{err}"
+        );
+    }
+}

@@ -372,6 +372,76 @@ fn kustomization_field_error(file: &str, text: &str, e: serde_json::Error) -> Er
     Error::new(ErrorKind::Invalid, file.to_string(), hint).at_line(line)
 }
 
+/// Fields kustomize reads that strata does not implement: an error, never a build
+/// that silently differs from kustomize's.
+fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
+    let unsupported: [(&str, bool, &str); 11] = [
+        (
+            "vars",
+            !k.vars.is_empty(),
+            "use `replacements`, which kustomize recommends instead",
+        ),
+        (
+            "helmCharts",
+            !k.helm_charts.is_empty(),
+            "render the chart in strata's fleet (`source: chart`) or vendor its output",
+        ),
+        (
+            "helmChartInflationGenerator",
+            !k.helm_chart_inflation_generator.is_empty(),
+            "vendor the chart's output",
+        ),
+        (
+            "helmGlobals",
+            k.helm_globals.is_some(),
+            "vendor the chart's output",
+        ),
+        (
+            "generators",
+            !k.generators.is_empty(),
+            "plugins run code; vendor what they generate",
+        ),
+        (
+            "transformers",
+            !k.transformers.is_empty(),
+            "plugins run code; express them as patches or replacements",
+        ),
+        (
+            "validators",
+            !k.validators.is_empty(),
+            "use `strata validate`",
+        ),
+        (
+            "configurations",
+            !k.configurations.is_empty(),
+            "custom field specs are not supported yet",
+        ),
+        (
+            "crds",
+            !k.crds.is_empty(),
+            "custom field specs from CRDs are not supported yet",
+        ),
+        (
+            "openapi",
+            k.openapi.is_some(),
+            "a custom OpenAPI schema is not supported yet",
+        ),
+        (
+            "buildMetadata",
+            !k.build_metadata.is_empty(),
+            "origin and managed-by annotations are not supported yet",
+        ),
+    ];
+    match unsupported.iter().find(|(_, used, _)| *used) {
+        Some((field, _, hint)) => Err(Error::new(
+            ErrorKind::Invalid,
+            ctx.file.clone(),
+            format!("`{field}` is not supported by strata; {hint}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Resources, generators, components and transformers of one kustomization,
 /// applied on top of `ra` (the parent's resources, for a component).
 fn accumulate(
@@ -380,6 +450,7 @@ fn accumulate(
     mut ra: ResMap,
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
+    refuse_unsupported(ctx, k)?;
     if stack.contains(&ctx.dir) {
         let mut chain = stack.clone();
         chain.push(ctx.dir.clone());
