@@ -418,3 +418,29 @@ fn every_example_fleet_passes_validation() {
         );
     }
 }
+
+#[test]
+fn two_renders_writing_one_path_is_an_error() {
+    let s = Scratch::example("env-clusters", "clash");
+    // A target at the very folder the layout gives prod-1/web.
+    s.write(
+        "apps/prod/prod-1/web/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
+    s.write(
+        "apps/prod/prod-1/web/cm.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+    );
+    s.write(
+        "strata.yaml",
+        "output: rendered\nlayout: \"apps/{env}/{cluster}/{app}\"\nlayers: [env, cluster]\ntargets: [\"apps/prod/*/web\"]\n",
+    );
+    let out = strata(&s.0, &["render"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("two renders write apps/prod/prod-1/web/deployment-web.yaml"),
+        "{err}"
+    );
+    assert!(!s.0.join("rendered").exists());
+}
