@@ -75,9 +75,14 @@ pub fn relative_to_cwd(mut e: crate::Error, root: &Path) -> crate::Error {
     let cwd = std::env::current_dir()
         .and_then(|c| c.canonicalize())
         .unwrap_or_default();
+    let full: std::path::PathBuf = full
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     e.file = match full.strip_prefix(&cwd) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
-        _ => full.to_string_lossy().into_owned(),
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.to_string_lossy().into_owned(),
+        Err(_) => full.to_string_lossy().into_owned(),
     };
     e
 }
