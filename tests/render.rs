@@ -444,3 +444,16 @@ fn two_renders_writing_one_path_is_an_error() {
     );
     assert!(!s.0.join("rendered").exists());
 }
+
+#[test]
+fn leftovers_of_a_killed_render_are_cleaned_up() {
+    let s = Scratch::example("env-clusters", "leftover");
+    s.write(".rendered.strata-new-99999/apps/x.yaml", "half-written\n");
+    assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
+    assert!(!s.0.join(".rendered.strata-new-99999").exists());
+    let names: Vec<String> = std::fs::read_dir(&s.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("strata-new")), "{names:?}");
+}

@@ -194,8 +194,16 @@ pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rendered".into());
-    let tmp = parent.join(format!(".{name}.strata-new-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
+    // What a render killed before its swap left behind is of no use to anyone.
+    let stale = format!(".{name}.strata-new-");
+    if let Ok(entries) = fs::read_dir(parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&stale) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let tmp = parent.join(format!("{stale}{}", std::process::id()));
     let result =
         assemble(&tmp, out, old.as_ref(), tree, &manifest).and_then(|_| swap_in(&tmp, out));
     if result.is_err() {
