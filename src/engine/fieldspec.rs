@@ -38,30 +38,30 @@ impl FieldSpec {
             && (self.version.is_empty() || self.version == gvk.version)
     }
 
-    /// The path's segments; `/` inside `[...]` does not split.
-    pub fn segments(&self) -> Vec<&str> {
+    /// The path's segments.
+    pub fn segments(&self) -> Vec<String> {
         split_path(&self.path)
     }
 }
 
-/// Splits a field-spec path on `/`, leaving `[...]` groups whole.
-pub fn split_path(path: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut start = 0;
-    for (i, c) in path.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '/' if depth == 0 => {
-                out.push(&path[start..i]);
-                start = i + 1;
+/// Splits a field-spec path on `/` as kustomize does: a leading `/` is allowed
+/// and `\/` keeps a slash inside a segment (`metadata/annotations/app.io\/name`).
+pub fn split_path(path: &str) -> Vec<String> {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    if parts.len() > 1 && parts[0].is_empty() {
+        parts.remove(0);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        match out.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('/');
+                last.push_str(p);
             }
-            _ => {}
+            _ => out.push(p.to_string()),
         }
     }
-    out.push(&path[start..]);
-    out.retain(|s| !s.is_empty());
     out
 }
 
@@ -188,7 +188,7 @@ mod tests {
         let mut seen = Vec::new();
         walk(
             &mut v,
-            &split_path("spec/containers[]/image"),
+            &["spec", "containers[]", "image"],
             None,
             &mut |v, p| {
                 seen.push((p.to_string(), v.clone()));
@@ -210,7 +210,7 @@ mod tests {
         let mut v = json!({"metadata": {"name": "x"}});
         walk(
             &mut v,
-            &split_path("spec/template/metadata/labels"),
+            &["spec", "template", "metadata", "labels"],
             Some(json!({})),
             &mut |v, _| {
                 v.as_object_mut().unwrap().insert("a".into(), json!("b"));
@@ -229,10 +229,11 @@ mod tests {
     }
 
     #[test]
-    fn brackets_keep_slashes() {
+    fn escaped_slashes_stay_in_a_segment() {
         assert_eq!(
-            split_path("metadata/annotations/[a/b]"),
-            vec!["metadata", "annotations", "[a/b]"]
+            split_path("/metadata/labels/app.io\\/name"),
+            vec!["metadata", "labels", "app.io/name"]
         );
+        assert_eq!(split_path("spec/replicas"), vec!["spec", "replicas"]);
     }
 }

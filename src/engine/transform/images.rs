@@ -31,7 +31,7 @@ pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
             let mut result = find_containers(&mut doc, &mut String::new(), &rule, &mut changed);
             if result.is_ok() {
                 for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
-                    let segments = tables::split_path(&fs.path);
+                    let segments = crate::engine::fieldspec::split_path(&fs.path);
                     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
                     let walked = walk(&mut doc, &segs, None, &mut |v, path| {
                         rule.update(v, path, &mut changed).map_err(|()| WalkError {

@@ -166,7 +166,7 @@ fn table() -> &'static Table {
                 specs.push(Spec {
                     target: Selector::parse(kind, api),
                     referrer: Selector::parse(rkind, rapi),
-                    path: split_escaped(path),
+                    path: crate::engine::fieldspec::split_path(path),
                     role_ref: path.ends_with("roleRef/name"),
                     text: path,
                 });
@@ -177,23 +177,6 @@ fn table() -> &'static Table {
             by_referrer_kind,
         }
     })
-}
-
-/// Splits a table path on `/`, where `\/` is a `/` inside a key.
-fn split_escaped(path: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for part in path.split('/') {
-        match out.last_mut() {
-            Some(last) if last.ends_with('\\') => {
-                last.pop();
-                last.push('/');
-                last.push_str(part);
-            }
-            _ => out.push(part.to_string()),
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
 }
 
 /// What the selection needs to know of every object, taken before any field changes.

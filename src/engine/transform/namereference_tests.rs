@@ -363,7 +363,9 @@ fn a_scalar_where_the_path_needs_a_mapping_is_an_error() {
 #[test]
 fn table_paths_split_on_unescaped_slashes() {
     assert_eq!(
-        split_escaped(r"metadata/annotations/nginx.ingress.kubernetes.io\/auth-secret"),
+        crate::engine::fieldspec::split_path(
+            r"metadata/annotations/nginx.ingress.kubernetes.io\/auth-secret"
+        ),
         vec![
             "metadata",
             "annotations",

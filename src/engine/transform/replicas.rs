@@ -17,7 +17,7 @@ pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> 
     for replica in replicas {
         let mut found = false;
         for fs in &specs {
-            let segments = tables::split_path(&fs.path);
+            let segments = crate::engine::fieldspec::split_path(&fs.path);
             let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
             for r in ra.iter_mut() {
                 let selected = r

@@ -1,7 +1,7 @@
 //! kustomize v5.5's built-in FieldSpec tables (where labels, annotations, images
 //! and replicas go), and the walk that sets map entries along them.
 
-use crate::engine::fieldspec::{walk, FieldSpec, WalkError};
+use crate::engine::fieldspec::{split_path, walk, FieldSpec, WalkError};
 use crate::engine::resource::Resource;
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Map, Value};
@@ -202,27 +202,6 @@ pub(crate) fn merge_one(specs: &mut Vec<FieldSpec>, fs: FieldSpec) -> std::resul
     }
 }
 
-/// Splits a field-spec path on `/` as kustomize does: a leading `/` is allowed
-/// and `\/` keeps a slash inside a segment (`metadata/labels/app.io\/name`).
-pub(crate) fn split_path(path: &str) -> Vec<String> {
-    let mut parts: Vec<&str> = path.split('/').collect();
-    if parts.len() > 1 && parts[0].is_empty() {
-        parts.remove(0);
-    }
-    let mut out: Vec<String> = Vec::new();
-    for p in parts {
-        match out.last_mut() {
-            Some(last) if last.ends_with('\\') => {
-                last.pop();
-                last.push('/');
-                last.push_str(p);
-            }
-            _ => out.push(p.to_string()),
-        }
-    }
-    out
-}
-
 /// Sets `entries` (string keys and values) in the map at each place `specs`
 /// name on `r`, creating maps where a spec says `create`. Returns the dotted
 /// paths of the maps it wrote to.
@@ -291,15 +270,6 @@ pub(crate) fn set_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_path_handles_escapes_and_leading_slash() {
-        assert_eq!(
-            split_path("/metadata/labels/app.io\\/name"),
-            vec!["metadata", "labels", "app.io/name"]
-        );
-        assert_eq!(split_path("spec/replicas"), vec!["spec", "replicas"]);
-    }
 
     #[test]
     fn merge_one_drops_specs_covered_by_a_wider_one_and_rejects_conflicts() {
