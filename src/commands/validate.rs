@@ -350,10 +350,6 @@ fn values_findings(
     selected: &[(String, String)],
 ) -> Result<Vec<Finding>, CommandError> {
     use crate::engine::values;
-    let read = |p: &str| -> Result<String, CommandError> {
-        let b = fs.read(p).map_err(|e| Error::from(e).in_file(p))?;
-        Ok(String::from_utf8(b).map_err(|_| Error::new(ErrorKind::Syntax, p, "not UTF-8 text"))?)
-    };
     let mut out = Vec::new();
     for (c, a) in fleet.pairs() {
         if a.source != Source::Chart
@@ -363,65 +359,18 @@ fn values_findings(
         {
             continue;
         }
-        let base = format!("{}/base", a.dir);
-        let schema_file = format!("{base}/values.schema.json");
-        if !fs.is_file(&schema_file) {
+        let chart = render::chart_values(fs, fleet, c, a, &[])?;
+        let Some((schema_file, schema)) = &chart.schema else {
             continue;
-        }
-        let schema: Value = serde_json::from_str(&read(&schema_file)?).map_err(|e| {
-            Error::new(
-                ErrorKind::Syntax,
-                schema_file.clone(),
-                format!("invalid JSON: {e}"),
-            )
-            .at_line(e.line() as u32)
-        })?;
-        // (file, text, pointer prefix of the values in it)
-        let mut sources: Vec<(String, String, &str)> = Vec::new();
-        let mut merged = Value::Object(Map::new());
-        let values_file = format!("{base}/values.yaml");
-        if fs.is_file(&values_file) {
-            let text = read(&values_file)?;
-            let doc = yaml::parse_stream(&text)
-                .map_err(|e| crate::engine::build::yaml_error(&values_file, e))?;
-            if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
-                merged = v;
-            }
-            sources.push((values_file, text, ""));
-        }
-        let context = render::template_context(c, a, &Value::Null);
-        for layer in &fleet.project.layers {
-            let Some(value) = c.attribute(layer) else {
-                continue;
-            };
-            let Some(file) = ["yaml", "yml"]
-                .iter()
-                .map(|e| format!("{}/{layer}/{value}.{e}", a.dir))
-                .find(|p| fs.is_file(p))
-            else {
-                continue;
-            };
-            let raw = read(&file)?;
-            let text = if raw.contains("{{") {
-                crate::engine::template::render_str(&raw, &file, &context)?
-            } else {
-                raw
-            };
-            let doc = yaml::parse_stream(&text)
-                .map_err(|e| crate::engine::build::yaml_error(&file, e))?;
-            if let Some(v) = doc
-                .into_iter()
-                .map(|d| d.value)
-                .find(|v| !v.is_null())
-                .and_then(|v| v.get("values").cloned())
-            {
-                if !v.is_null() {
-                    values::merge_values(&mut merged, &v);
-                }
-            }
-            sources.push((file, text, "/values"));
-        }
-        let Err(problems) = values::check_schema(&merged, &schema, &schema_file) else {
+        };
+        let schema_file = schema_file.clone();
+        let merged = &chart.merged;
+        let sources: Vec<(&String, &String, &str)> = chart
+            .sources
+            .iter()
+            .map(|s| (&s.file, &s.text, s.prefix))
+            .collect();
+        let Err(problems) = values::check_schema(merged, schema, &schema_file) else {
             continue;
         };
         for p in problems {
@@ -440,7 +389,7 @@ fn values_findings(
                     continue;
                 };
                 if let Some(l) = doc.get(&format!("{prefix}{ptr}")) {
-                    at = Some((file.clone(), *l));
+                    at = Some(((*file).clone(), *l));
                     break;
                 }
             }

@@ -379,8 +379,8 @@ pub fn render_pair(
         Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?.0,
         Source::Manifests => load_manifests(fs, &base_dir)?,
         Source::Chart => {
-            let layer_values: Vec<&Value> = layers.iter().map(|l| &l.values).collect();
-            render_chart(fs, &base_dir, cluster, app, &layer_values, &opts.set)?
+            let values = chart_values_of(fs, &base_dir, &layers, &opts.set)?;
+            render_chart(fs, &base_dir, cluster, app, &values)?
         }
     };
     if let Some(ns) = app.namespace.as_deref().filter(|n| !n.is_empty()) {
@@ -424,6 +424,8 @@ pub fn template_context(cluster: &Cluster, app: &App, values: &Value) -> Value {
 /// A layer overlay file present for a cluster.
 struct Layer {
     file: String,
+    /// The file's text after templating.
+    text: String,
     dir: String,
     kustomization: Kustomization,
     values: Value,
@@ -482,6 +484,7 @@ fn load_layers(
         let kustomization = kustomization_from_value(&file, &text, Value::Object(map))?;
         out.push(Layer {
             file,
+            text,
             dir,
             kustomization,
             values,
@@ -507,39 +510,83 @@ fn load_manifests(fs: &dyn FileSystem, dir: &str) -> Result<ResMap> {
     Ok(ra)
 }
 
-/// A chart's templates rendered with its values (values.yaml < layers < --set),
-/// checked against values.schema.json first.
-fn render_chart(
+/// One place a chart's values come from: its values.yaml or a layer's `values`.
+pub struct ValuesSource {
+    pub file: String,
+    /// The file's text (after templating, for layers).
+    pub text: String,
+    /// JSON pointer of the values within the file's document: `""` or `/values`.
+    pub prefix: &'static str,
+}
+
+/// A chart's values as the render merges them (values.yaml < layers < `--set`),
+/// the files they came from, lowest first, and its values.schema.json.
+pub struct ChartValues {
+    pub merged: Value,
+    pub sources: Vec<ValuesSource>,
+    /// `(file, schema)` when the chart has a values.schema.json.
+    pub schema: Option<(String, Value)>,
+}
+
+fn read_text(fs: &dyn FileSystem, path: &str) -> Result<String> {
+    let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))
+}
+
+/// The values of the chart app `app` for `cluster`, as `render` would use them.
+pub fn chart_values(
     fs: &dyn FileSystem,
-    dir: &str,
+    fleet: &Fleet,
     cluster: &Cluster,
     app: &App,
-    layer_values: &[&Value],
     set: &[crate::engine::values::SetAssignment],
-) -> Result<ResMap> {
+) -> Result<ChartValues> {
+    let layers = load_layers(
+        fs,
+        fleet,
+        cluster,
+        app,
+        &template_context(cluster, app, &Value::Null),
+    )?;
+    chart_values_of(fs, &format!("{}/base", app.dir), &layers, set)
+}
+
+fn chart_values_of(
+    fs: &dyn FileSystem,
+    dir: &str,
+    layers: &[Layer],
+    set: &[crate::engine::values::SetAssignment],
+) -> Result<ChartValues> {
     use crate::engine::values;
-    let read = |path: &str| -> Result<String> {
-        let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
-        String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))
-    };
-    let values_file = format!("{dir}/values.yaml");
     let mut merged = Value::Object(Default::default());
+    let mut sources = Vec::new();
+    let values_file = format!("{dir}/values.yaml");
     if fs.is_file(&values_file) {
-        let text = read(&values_file)?;
+        let text = read_text(fs, &values_file)?;
         let doc = yaml::parse_stream(&text).map_err(|e| yaml_error(&values_file, e))?;
         if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
             merged = v;
         }
+        sources.push(ValuesSource {
+            file: values_file,
+            text,
+            prefix: "",
+        });
     }
-    for v in layer_values.iter().filter(|v| !v.is_null()) {
-        values::merge_values(&mut merged, v);
+    for l in layers.iter().filter(|l| !l.values.is_null()) {
+        values::merge_values(&mut merged, &l.values);
+        sources.push(ValuesSource {
+            file: l.file.clone(),
+            text: l.text.clone(),
+            prefix: "/values",
+        });
     }
     for a in set {
         values::apply_set(&mut merged, &a.path, a.value.clone());
     }
     let schema_file = format!("{dir}/values.schema.json");
-    if fs.is_file(&schema_file) {
-        let schema: Value = serde_json::from_str(&read(&schema_file)?).map_err(|e| {
+    let schema = if fs.is_file(&schema_file) {
+        let schema: Value = serde_json::from_str(&read_text(fs, &schema_file)?).map_err(|e| {
             Error::new(
                 ErrorKind::Syntax,
                 schema_file.clone(),
@@ -547,10 +594,33 @@ fn render_chart(
             )
             .at_line(e.line() as u32)
         })?;
-        if let Err(problems) = values::check_schema(&merged, &schema, &schema_file) {
+        Some((schema_file, schema))
+    } else {
+        None
+    };
+    Ok(ChartValues {
+        merged,
+        sources,
+        schema,
+    })
+}
+
+/// A chart's templates rendered with its values, checked against
+/// values.schema.json first.
+fn render_chart(
+    fs: &dyn FileSystem,
+    dir: &str,
+    cluster: &Cluster,
+    app: &App,
+    values: &ChartValues,
+) -> Result<ResMap> {
+    if let Some((schema_file, schema)) = &values.schema {
+        if let Err(problems) =
+            crate::engine::values::check_schema(&values.merged, schema, schema_file)
+        {
             return Err(Error::new(
                 ErrorKind::Invalid,
-                schema_file,
+                schema_file.clone(),
                 format!(
                     "the values for cluster {} do not match the schema: {}; fix values.yaml, the layer values or --set",
                     cluster.name,
@@ -574,13 +644,13 @@ fn render_chart(
     {
         if [".yaml", ".yml", ".tpl"].iter().any(|ext| n.ends_with(ext)) {
             let path = format!("{tdir}/{n}");
-            sources.push((path.clone(), read(&path)?));
+            sources.push((path.clone(), read_text(fs, &path)?));
         }
     }
     let set = crate::engine::template::TemplateSet::new(
         sources.iter().map(|(p, t)| (p.as_str(), t.as_str())),
     )?;
-    let context = template_context(cluster, app, &merged);
+    let context = template_context(cluster, app, &values.merged);
     let mut ra = ResMap::new();
     for name in set.outputs() {
         let text = set.render(name, &context)?;
