@@ -68,9 +68,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<crate::engine::fs::FsError> for Error {
-    fn from(e: crate::engine::fs::FsError) -> Error {
-        use crate::engine::fs::FsError;
+impl From<crate::kustomize::fs::FsError> for Error {
+    fn from(e: crate::kustomize::fs::FsError) -> Error {
+        use crate::kustomize::fs::FsError;
         let kind = match e {
             FsError::NotFound(_) => ErrorKind::Missing,
             FsError::OutsideRoot { .. } => ErrorKind::Forbidden,

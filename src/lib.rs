@@ -1,15 +1,17 @@
 //! strata renders multi-cluster GitOps repositories: kustomize-compatible builds,
 //! hydrated trees per cluster and app, diffs and validation.
 //!
-//! The engine (`engine`) is pure: it reads through a [`engine::FileSystem`] and
-//! returns resources as data. Commands (`commands`) do the I/O.
+//! The engines are pure: `kustomize` (a kustomization in, resources out) and `fleet`
+//! (clusters, apps and layers in, the hydrated tree out, built on `kustomize`) read
+//! through a [`kustomize::FileSystem`] and return data. Commands (`commands`) do the I/O.
 
 pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod diff;
-pub mod engine;
 pub mod error;
+pub mod fleet;
+pub mod kustomize;
 pub mod validate;
 pub mod yaml;
 

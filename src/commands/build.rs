@@ -2,13 +2,13 @@
 
 use crate::cli::BuildArgs;
 use crate::commands::CommandError;
-use crate::engine::{self, DiskFs};
+use crate::kustomize::{self, DiskFs};
 use std::io::Write;
 use std::path::Path;
 
 pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
     let (fs, dir) = open_root(&args.dir)?;
-    let out = engine::build(&fs, &dir).map_err(|e| relative_to_cwd(e, fs.root()))?;
+    let out = kustomize::build(&fs, &dir).map_err(|e| relative_to_cwd(e, fs.root()))?;
     for w in &out.warnings {
         eprintln!("{w}");
     }

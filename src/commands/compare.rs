@@ -4,8 +4,8 @@
 use crate::cli::{CompareArgs, Selection};
 use crate::commands::{fleet, CommandError};
 use crate::compare::{self, Column, Options};
-use crate::engine::fleet::{Cluster, Fleet};
-use crate::engine::render::{render_pair, RenderOptions};
+use crate::fleet::render::{render_pair, RenderOptions};
+use crate::fleet::{Cluster, Fleet};
 use rayon::prelude::*;
 
 pub fn run(args: &CompareArgs) -> Result<u8, CommandError> {

@@ -5,9 +5,10 @@ use crate::cli::DiffArgs;
 use crate::commands::{fleet, CommandError};
 use crate::diff::observe::{self, Logs, ObservingFs, Question};
 use crate::diff::{self, format, DiffOptions, IgnoreRule, Tree};
-use crate::engine::fleet::{Project, PROJECT_FILE};
-use crate::engine::fs::FileSystem;
-use crate::engine::{render, DiskFs};
+use crate::fleet::render;
+use crate::fleet::{Project, PROJECT_FILE};
+use crate::kustomize::fs::FileSystem;
+use crate::kustomize::DiskFs;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -177,11 +178,11 @@ fn layout_of(tree: &Path) -> Option<String> {
     let real = tree.canonicalize().ok()?;
     let parent = real.parent()?;
     let text = std::fs::read_to_string(parent.join(PROJECT_FILE)).ok()?;
-    let project: Project = crate::engine::fleet::parse_strict(
+    let project: Project = crate::fleet::parse_strict(
         PROJECT_FILE,
         &text,
         "strata.yaml",
-        crate::engine::fleet::schemas::PROJECT,
+        crate::fleet::schemas::PROJECT,
     )
     .ok()?;
     let out = parent.join(&project.output).canonicalize().ok()?;
@@ -285,7 +286,7 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         || args.selection.shard.is_some();
     // What the fleet's own files (strata.yaml, clusters, apps) asked, to check at the base.
     let fleet_logs = Arc::new(Logs::default());
-    crate::engine::fleet::load(&ObservingFs::new(
+    crate::fleet::load(&ObservingFs::new(
         &work_disk,
         &out,
         Some(fleet_logs.clone()),
@@ -331,7 +332,7 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         ),
         None if !base_disk.is_file(PROJECT_FILE) => None,
         None => {
-            let f = crate::engine::fleet::load(&base_view).map_err(shown_base)?;
+            let f = crate::fleet::load(&base_view).map_err(shown_base)?;
             Some(
                 render::render(&base_view, &f, &sel_opts)
                     .map_err(shown_base)?
@@ -414,7 +415,7 @@ fn affected_units(
 /// are in the working tree (they render the same).
 fn render_affected(
     base: &dyn FileSystem,
-    fleet: &crate::engine::fleet::Fleet,
+    fleet: &crate::fleet::Fleet,
     work: &render::HydratedTree,
     affected: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, String>, crate::Error> {

@@ -2,9 +2,9 @@
 
 use crate::cli::Selection;
 use crate::commands::CommandError;
-use crate::engine::fleet::{self, Fleet, PROJECT_FILE};
-use crate::engine::render::RenderOptions;
-use crate::engine::DiskFs;
+use crate::fleet::render::RenderOptions;
+use crate::fleet::{self, Fleet, PROJECT_FILE};
+use crate::kustomize::DiskFs;
 use std::path::{Path, PathBuf};
 
 /// The fleet root: `--root`, else the nearest folder upwards with a strata.yaml.

@@ -2,7 +2,7 @@
 
 use crate::cli::LsArgs;
 use crate::commands::{fleet, CommandError};
-use crate::engine::layout;
+use crate::fleet::layout;
 
 pub fn run(args: &LsArgs) -> Result<u8, CommandError> {
     let (_root, _fs, fleet) = fleet::open(&args.selection)?;

@@ -2,7 +2,7 @@
 
 use crate::cli::RenderArgs;
 use crate::commands::{fleet, tree, CommandError};
-use crate::engine::render;
+use crate::fleet::render;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
-            .extend(crate::engine::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+            .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
     }
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     if show_progress {
@@ -96,6 +96,6 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
 
 /// The (cluster, app) pairs or targets rendered now: not the controller objects, not
 /// the units a partial render kept as they were.
-fn renders(tree: &crate::engine::render::HydratedTree) -> usize {
+fn renders(tree: &crate::fleet::render::HydratedTree) -> usize {
     tree.units.iter().filter(|u| !u.app.is_empty()).count()
 }

@@ -1,7 +1,7 @@
 //! Writing the hydrated tree: atomically, deleting only what strata wrote before,
 //! and never into a folder strata does not own.
 
-use crate::engine::render::{hex, HydratedTree};
+use crate::fleet::render::{hex, HydratedTree};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -114,7 +114,7 @@ pub fn keep_unselected(out: &Path, mut tree: HydratedTree) -> Result<HydratedTre
     }
     for (dir, files) in kept_units {
         let inputs_hash = old.inputs.get(&dir).cloned().unwrap_or_default();
-        tree.units.push(crate::engine::render::Unit {
+        tree.units.push(crate::fleet::render::Unit {
             cluster: String::new(),
             app: String::new(),
             dir,

@@ -3,10 +3,11 @@
 
 use crate::cli::ValidateArgs;
 use crate::commands::{fleet, CommandError};
-use crate::engine::fleet::{Expression, Fleet, Operator, Source, PROJECT_FILE};
-use crate::engine::fs::FileSystem;
-use crate::engine::{render, DiskFs};
 use crate::error::{Error, ErrorKind};
+use crate::fleet::render;
+use crate::fleet::{Expression, Fleet, Operator, Source, PROJECT_FILE};
+use crate::kustomize::fs::FileSystem;
+use crate::kustomize::DiskFs;
 use crate::validate::policy::PolicyConfig;
 use crate::validate::report::{Checked, Report};
 use crate::validate::schema::{self, KubeSchemas, Seg};
@@ -105,7 +106,7 @@ fn load_crds(
             let text = String::from_utf8(bytes)
                 .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
             let docs = yaml::parse_stream(&text)
-                .map_err(|e| crate::engine::build::yaml_error(&file, e))?;
+                .map_err(|e| crate::kustomize::loader::yaml_error(&file, e))?;
             for d in docs {
                 if let Value::Object(m) = d.value {
                     if v::is_crd(&m) {
@@ -248,7 +249,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     }
 
     let out_dir = fleet.project.output.trim_end_matches('/').to_string();
-    let clusters: BTreeMap<&str, &crate::engine::fleet::Cluster> = fleet
+    let clusters: BTreeMap<&str, &crate::fleet::Cluster> = fleet
         .clusters
         .iter()
         .map(|c| (c.name.as_str(), c))
@@ -349,7 +350,7 @@ fn values_findings(
     fleet: &Fleet,
     selected: &[(String, String)],
 ) -> Result<Vec<Finding>, CommandError> {
-    use crate::engine::values;
+    use crate::fleet::values;
     let mut out = Vec::new();
     for (c, a) in fleet.pairs() {
         if a.source != Source::Chart
@@ -545,7 +546,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     if let Some(f) = fleet_ref {
         let out = f.project.output.trim_end_matches('/');
         for (c, a) in f.pairs() {
-            if let Ok(dir) = crate::engine::layout::unit_dir(&f.project.layout, c, &a.name) {
+            if let Ok(dir) = crate::fleet::layout::unit_dir(&f.project.layout, c, &a.name) {
                 unit_dirs.push((format!("{out}/{dir}/"), units.len()));
                 units.push(UnitInfo {
                     cluster: Some(c.clone()),

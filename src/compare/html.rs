@@ -211,7 +211,7 @@ mod tests {
         let doc = |v: &str| {
             let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c<x>"},
                    "data": {"k": v}});
-            crate::engine::resource::Resource::new(
+            crate::kustomize::resource::Resource::new(
                 d.as_object().unwrap().clone(),
                 Default::default(),
             )

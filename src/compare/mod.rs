@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use strata::compare::{compare, Column, Options};
-//! use strata::engine::resource::{Origin, Resource};
+//! use strata::kustomize::resource::{Origin, Resource};
 //! let doc = |n: u64| Resource::new(serde_json::json!({"apiVersion": "apps/v1",
 //!     "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": n}})
 //!     .as_object().unwrap().clone(), Origin::default());
@@ -24,7 +24,7 @@ pub mod identity;
 pub mod json;
 pub mod table;
 
-use crate::engine::resource::Resource;
+use crate::kustomize::resource::Resource;
 use identity::Key;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -9,7 +9,7 @@
 //! one job's questions (the first job of a thread may also carry what the render
 //! asked before the jobs: more questions, never fewer, so still sound).
 
-use crate::engine::fs::{FileSystem, FsError};
+use crate::kustomize::fs::{FileSystem, FsError};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -83,7 +83,7 @@ impl Logs {
 }
 
 /// The hash a render gives a unit that read exactly these files (see
-/// `engine::render`: strata's version, then each path read and its SHA-256, by path).
+/// `fleet::render`: strata's version, then each path read and its SHA-256, by path).
 pub fn inputs_hash(log: &[Question]) -> String {
     let reads: BTreeMap<&str, &[u8; 32]> = log
         .iter()
@@ -98,7 +98,7 @@ pub fn inputs_hash(log: &[Question]) -> String {
         h.update(p.as_bytes());
         h.update(d);
     }
-    crate::engine::render::hex(&h.finalize())
+    crate::fleet::render::hex(&h.finalize())
 }
 
 type Cached = Result<(Arc<[u8]>, [u8; 32]), FsError>;
@@ -272,7 +272,7 @@ impl FileSystem for ObservingFs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::fs::MemFs;
+    use crate::kustomize::fs::MemFs;
 
     #[test]
     fn hides_the_output_and_logs_per_job() {

@@ -10,8 +10,8 @@ pub mod policy;
 pub mod report;
 pub mod schema;
 
-use crate::engine::fleet::Cluster;
-use crate::engine::resource::{Gvk, Resource};
+use crate::fleet::Cluster;
+use crate::kustomize::resource::{Gvk, Resource};
 use rayon::prelude::*;
 use schema::{CrdSchema, KubeSchemas, ProblemKind, Seg};
 use serde::Serialize;

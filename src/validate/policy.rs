@@ -4,7 +4,7 @@
 
 use super::schema::Seg;
 use super::Severity;
-use crate::engine::fleet::Cluster;
+use crate::fleet::Cluster;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 

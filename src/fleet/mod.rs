@@ -1,0 +1,604 @@
+//! The fleet: `strata.yaml`, `clusters/*.yaml`, `apps/*/app.yaml`, and which app
+//! goes to which cluster. Every file is checked strictly: unknown fields are errors.
+
+pub mod controllers;
+pub mod layout;
+pub mod render;
+pub mod template;
+pub mod values;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::fs::FileSystem;
+use crate::yaml;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The name of the project file at the repository root.
+pub const PROJECT_FILE: &str = "strata.yaml";
+
+/// `strata.yaml`: where things are and how the hydrated tree is laid out.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Project {
+    /// The hydrated tree's root, relative to the repository.
+    #[serde(default = "default_output")]
+    pub output: String,
+    /// Folder of each (cluster, app), with `{env}`, `{region}`, `{tenant}`, `{cluster}`, `{app}`.
+    #[serde(default = "default_layout")]
+    pub layout: String,
+    /// Overlay layers, lowest first. `env`, `region`, `tenant` and `cluster` name the
+    /// cluster's fields; any other name is a cluster label.
+    #[serde(default = "default_layers")]
+    pub layers: Vec<String>,
+    /// Kubernetes version whose schemas `validate` uses.
+    #[serde(default)]
+    pub kubernetes_version: Option<String>,
+    /// CRD manifests whose schemas validate custom resources.
+    #[serde(default)]
+    pub crds: Vec<String>,
+    /// Controller objects to emit: `argocd`, `flux`, `kapp`.
+    #[serde(default)]
+    pub controllers: Vec<String>,
+    /// The Git repository the controllers read the hydrated tree from.
+    #[serde(default)]
+    pub repository: Option<Repository>,
+    /// Validation policies (see `strata validate`).
+    #[serde(default)]
+    pub policies: Option<Value>,
+    /// Targets mode: glob patterns over kustomization directories, each rendered as
+    /// `strata build` would, into the output at the same relative path.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// How each target's output is written in targets mode: `resources` (one file per
+    /// resource, the default) or `stream` (one `kustomize.yaml`, as `strata build` prints).
+    #[serde(default)]
+    pub target_files: TargetFiles,
+    /// Where clusters and apps live.
+    #[serde(default)]
+    pub paths: Paths,
+}
+
+/// `repository`: where GitOps controllers fetch the hydrated tree from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Repository {
+    /// Clone URL (`https://github.com/acme/fleet.git`); never contacted by strata.
+    pub url: String,
+    /// Branch, tag or commit the controllers track.
+    #[serde(default = "default_revision")]
+    pub revision: String,
+    /// Name of the Flux `GitRepository` object that holds it.
+    #[serde(default = "default_flux_source")]
+    pub flux_source: String,
+}
+
+fn default_revision() -> String {
+    "main".into()
+}
+fn default_flux_source() -> String {
+    "flux-system".into()
+}
+
+/// How a target's output is written in targets mode.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum TargetFiles {
+    #[default]
+    Resources,
+    Stream,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paths {
+    #[serde(default = "default_clusters")]
+    pub clusters: String,
+    #[serde(default = "default_apps")]
+    pub apps: String,
+}
+
+impl Default for Paths {
+    fn default() -> Paths {
+        Paths {
+            clusters: default_clusters(),
+            apps: default_apps(),
+        }
+    }
+}
+
+fn default_output() -> String {
+    "rendered".into()
+}
+fn default_layout() -> String {
+    "apps/{env}/{cluster}/{app}".into()
+}
+fn default_layers() -> Vec<String> {
+    ["env", "region", "tenant", "cluster"]
+        .map(String::from)
+        .to_vec()
+}
+fn default_clusters() -> String {
+    "clusters".into()
+}
+fn default_apps() -> String {
+    "apps".into()
+}
+
+impl Default for Project {
+    fn default() -> Project {
+        Project {
+            output: default_output(),
+            layout: default_layout(),
+            layers: default_layers(),
+            kubernetes_version: None,
+            crds: Vec::new(),
+            controllers: Vec::new(),
+            repository: None,
+            policies: None,
+            targets: Vec::new(),
+            target_files: TargetFiles::default(),
+            paths: Paths::default(),
+        }
+    }
+}
+
+/// The placeholders a layout may use.
+pub const LAYOUT_PLACEHOLDERS: [&str; 5] = ["env", "region", "tenant", "cluster", "app"];
+
+/// `clusters/<name>.yaml`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub name: String,
+    pub env: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub tenant: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// API server, for controller objects; never contacted.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Cluster-wide values, visible to every app.
+    #[serde(default)]
+    pub values: Value,
+    /// The file it was read from.
+    #[serde(skip)]
+    pub file: String,
+}
+
+impl Cluster {
+    /// The value of a selector key or layer name: a field, else a label.
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        match key {
+            "name" | "cluster" => Some(&self.name),
+            "env" => Some(&self.env),
+            "region" => self.region.as_deref(),
+            "tenant" => self.tenant.as_deref(),
+            _ => self
+                .labels
+                .get(key.strip_prefix("labels.").unwrap_or(key))
+                .map(String::as_str),
+        }
+    }
+
+    /// The cluster as templates see it.
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({
+            "name": self.name,
+            "env": self.env,
+            "region": self.region,
+            "tenant": self.tenant,
+            "labels": self.labels,
+            "server": self.server,
+            "values": if self.values.is_null() { Value::Object(Default::default()) } else { self.values.clone() },
+        })
+    }
+}
+
+/// How an app's base is made.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// `base/` is a kustomization.
+    Kustomize,
+    /// `base/` holds plain manifests.
+    Manifests,
+    /// `base/templates/*.yaml` with `base/values.yaml`.
+    Chart,
+}
+
+/// `apps/<app>/app.yaml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub name: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default = "default_source")]
+    pub source: Source,
+    /// Which clusters get it; absent means all.
+    #[serde(default)]
+    pub clusters: Option<ClusterSelector>,
+    #[serde(skip)]
+    pub file: String,
+    /// The app's folder (`apps/<app>`).
+    #[serde(skip)]
+    pub dir: String,
+}
+
+fn default_source() -> Source {
+    Source::Kustomize
+}
+
+/// A label selector over cluster fields (name, env, region, tenant) and labels.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterSelector {
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub match_expressions: Vec<Expression>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expression {
+    pub key: String,
+    pub operator: Operator,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum Operator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl ClusterSelector {
+    pub fn matches(&self, c: &Cluster) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| c.attribute(k) == Some(v.as_str()))
+            && self.match_expressions.iter().all(|e| {
+                let got = c.attribute(&e.key);
+                match e.operator {
+                    Operator::In => got.is_some_and(|g| e.values.iter().any(|v| v == g)),
+                    Operator::NotIn => got.is_none_or(|g| !e.values.iter().any(|v| v == g)),
+                    Operator::Exists => got.is_some(),
+                    Operator::DoesNotExist => got.is_none(),
+                }
+            })
+    }
+}
+
+/// The whole fleet as read from the repository.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub project: Project,
+    /// Sorted by name.
+    pub clusters: Vec<Cluster>,
+    /// Sorted by name.
+    pub apps: Vec<App>,
+    pub warnings: Vec<String>,
+}
+
+impl Fleet {
+    /// Every (cluster, app) pair render would produce, cluster-major, in name order.
+    pub fn pairs(&self) -> Vec<(&Cluster, &App)> {
+        let mut out = Vec::new();
+        for c in &self.clusters {
+            for a in &self.apps {
+                if a.clusters.as_ref().is_none_or(|s| s.matches(c)) {
+                    out.push((c, a));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The JSON Schemas of strata's own files (also for editors: `schemas/strata/`).
+pub mod schemas {
+    pub const PROJECT: &str = include_str!("../../schemas/strata/project.schema.json");
+    pub const CLUSTER: &str = include_str!("../../schemas/strata/cluster.schema.json");
+    pub const APP: &str = include_str!("../../schemas/strata/app.schema.json");
+    pub const LAYER: &str = include_str!("../../schemas/strata/layer.schema.json");
+}
+
+/// Parses one YAML file into `T`: checked against its JSON Schema first (for
+/// precise messages with the line), then read with strict fields.
+pub fn read_strict<T: serde::de::DeserializeOwned>(
+    fs: &dyn FileSystem,
+    path: &str,
+    what: &str,
+    schema: &str,
+) -> Result<T> {
+    let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))?;
+    parse_strict(path, &text, what, schema)
+}
+
+/// Like `read_strict`, from text.
+pub fn parse_strict<T: serde::de::DeserializeOwned>(
+    path: &str,
+    text: &str,
+    what: &str,
+    schema: &str,
+) -> Result<T> {
+    let docs =
+        yaml::parse_stream(text).map_err(|e| crate::kustomize::loader::yaml_error(path, e))?;
+    let value = docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| !v.is_null())
+        .unwrap_or(Value::Object(Default::default()));
+    check_against_schema(path, text, &value, what, schema)?;
+    serde_json::from_value(value).map_err(|e| field_error(path, text, what, e))
+}
+
+/// Checks a parsed file against one of strata's JSON Schemas; the error names the
+/// line of the top-level key at fault.
+pub fn check_against_schema(
+    path: &str,
+    text: &str,
+    value: &Value,
+    what: &str,
+    schema: &str,
+) -> Result<()> {
+    let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
+    if let Err(problems) = crate::fleet::values::check_schema(value, &schema, what) {
+        let line = yaml::line_of_key(text, problem_key(&problems[0])).unwrap_or(0);
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            path,
+            format!("not a valid {what}: {}", problems.join("; ")),
+        )
+        .at_line(line));
+    }
+    Ok(())
+}
+
+/// The top-level key a schema problem is about: the first segment of its path,
+/// or for an unexpected field at the root, the field's name.
+fn problem_key(problem: &str) -> &str {
+    match problem.strip_prefix("(root): ") {
+        Some(rest) => rest.split('\'').nth(1).unwrap_or(""),
+        None => problem
+            .trim_start_matches('/')
+            .split(['/', ':'])
+            .next()
+            .unwrap_or(""),
+    }
+}
+
+fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Error {
+    let msg = e.to_string();
+    let field = msg.split('`').nth(1).unwrap_or("");
+    let line = if field.is_empty() {
+        0
+    } else {
+        yaml::line_of_key(text, field).unwrap_or(0)
+    };
+    let text = if msg.starts_with("unknown field") {
+        format!("unknown field `{field}` in {what}; check the spelling (see schemas/ for the allowed fields)")
+    } else if msg.starts_with("missing field") {
+        format!("{what} needs the field `{field}`; add it")
+    } else {
+        format!("invalid {what}: {msg}")
+    };
+    Error::new(ErrorKind::Invalid, path, text).at_line(line)
+}
+
+/// Reads `strata.yaml` and every cluster and app file.
+pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
+    if !fs.is_file(PROJECT_FILE) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            PROJECT_FILE,
+            "not found at the repository root; run `strata init` to start a fleet, or run strata from the fleet's root",
+        ));
+    }
+    let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml", schemas::PROJECT)?;
+    check_layout(&project)?;
+    let mut warnings = Vec::new();
+    let clusters = load_clusters(fs, &project)?;
+    let apps = load_apps(fs, &project)?;
+    let fleet = Fleet {
+        project,
+        clusters,
+        apps,
+        warnings: Vec::new(),
+    };
+    for a in &fleet.apps {
+        if !fleet
+            .clusters
+            .iter()
+            .any(|c| a.clusters.as_ref().is_none_or(|s| s.matches(c)))
+        {
+            warnings.push(format!(
+                "warning: {}: app {} selects no cluster",
+                a.file, a.name
+            ));
+        }
+    }
+    Ok(Fleet { warnings, ..fleet })
+}
+
+fn check_layout(p: &Project) -> Result<()> {
+    let mut rest = p.layout.as_str();
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Invalid,
+                PROJECT_FILE,
+                format!("layout '{}' has an unclosed `{{`", p.layout),
+            )
+        })?;
+        let name = &rest[start + 1..end];
+        if !LAYOUT_PLACEHOLDERS.contains(&name) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                PROJECT_FILE,
+                format!(
+                    "layout '{}' uses the placeholder {{{name}}}, which does not exist; use {}",
+                    p.layout,
+                    LAYOUT_PLACEHOLDERS.map(|n| format!("{{{n}}}")).join(", ")
+                ),
+            )
+            .at_line(0));
+        }
+        rest = &rest[end + 1..];
+    }
+    if p.targets.is_empty() && !p.layout.contains("{cluster}") {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            PROJECT_FILE,
+            format!("layout '{}' has no {{cluster}}: two clusters would write one folder; add {{cluster}}", p.layout),
+        ));
+    }
+    if p.targets.is_empty() && !p.layout.contains("{app}") {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            PROJECT_FILE,
+            format!(
+                "layout '{}' has no {{app}}: two apps would write one folder; add {{app}}",
+                p.layout
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn yaml_files(fs: &dyn FileSystem, dir: &str) -> Result<Vec<String>> {
+    if !fs.is_dir(dir) {
+        return Ok(Vec::new());
+    }
+    Ok(fs
+        .list_dir(dir)
+        .map_err(|e| Error::from(e).in_file(dir))?
+        .into_iter()
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        .map(|n| format!("{dir}/{n}"))
+        .collect())
+}
+
+fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for path in yaml_files(fs, &p.paths.clusters)? {
+        let mut c: Cluster = read_strict(fs, &path, "cluster file", schemas::CLUSTER)?;
+        c.file = path.clone();
+        if c.name.is_empty() || c.env.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                path,
+                "a cluster needs a non-empty `name` and `env`",
+            ));
+        }
+        if let Some(prev) = clusters.iter().find(|o| o.name == c.name) {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                path,
+                format!(
+                    "cluster name '{}' is already used by {}; cluster names must be unique",
+                    c.name, prev.file
+                ),
+            ));
+        }
+        clusters.push(c);
+    }
+    clusters.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(clusters)
+}
+
+fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
+    let mut apps: Vec<App> = Vec::new();
+    if !fs.is_dir(&p.paths.apps) {
+        return Ok(apps);
+    }
+    for name in fs
+        .list_dir(&p.paths.apps)
+        .map_err(|e| Error::from(e).in_file(&p.paths.apps))?
+    {
+        let dir = format!("{}/{name}", p.paths.apps);
+        let file = format!("{dir}/app.yaml");
+        if !fs.is_file(&file) {
+            continue;
+        }
+        let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
+        a.file = file.clone();
+        a.dir = dir;
+        if let Some(prev) = apps.iter().find(|o| o.name == a.name) {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                file,
+                format!(
+                    "app name '{}' is already used by {}; app names must be unique",
+                    a.name, prev.file
+                ),
+            ));
+        }
+        apps.push(a);
+    }
+    apps.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(apps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+
+    fn fleet(files: &[(&str, &str)]) -> Result<Fleet> {
+        load(&MemFs::from_files(files.iter().copied()))
+    }
+
+    #[test]
+    fn selects_clusters_by_fields_and_labels() {
+        let f = fleet(&[
+            ("strata.yaml", "output: rendered\n"),
+            ("clusters/a.yaml", "name: a\nenv: dev\nregion: eu\n"),
+            ("clusters/b.yaml", "name: b\nenv: prod\nregion: us\nlabels: {tier: gold}\n"),
+            ("apps/web/app.yaml", "name: web\nclusters:\n  matchExpressions:\n  - {key: env, operator: In, values: [prod]}\n"),
+            ("apps/api/app.yaml", "name: api\nclusters:\n  matchLabels: {tier: gold}\n"),
+            ("apps/all/app.yaml", "name: all\n"),
+            ("apps/none/app.yaml", "name: none\nclusters:\n  matchExpressions:\n  - {key: tenant, operator: Exists}\n"),
+        ])
+        .unwrap();
+        let pairs: Vec<String> = f
+            .pairs()
+            .iter()
+            .map(|(c, a)| format!("{}/{}", c.name, a.name))
+            .collect();
+        assert_eq!(pairs, vec!["a/all", "b/all", "b/api", "b/web"]);
+        assert_eq!(
+            f.warnings,
+            vec!["warning: apps/none/app.yaml: app none selects no cluster"]
+        );
+    }
+
+    #[test]
+    fn bad_files_name_file_and_line() {
+        let e = fleet(&[("strata.yaml", "output: x\nlayot: y\n")]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2));
+        assert!(e.message.contains("layot"));
+        let e = fleet(&[("strata.yaml", "{}"), ("clusters/a.yaml", "name: a\n")]).unwrap_err();
+        assert!(e.message.contains("\"env\" is a required property"), "{e}");
+        let e = fleet(&[
+            ("strata.yaml", "{}"),
+            ("clusters/a.yaml", "name: a\nenv: x\n"),
+            ("clusters/b.yaml", "name: a\nenv: y\n"),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("already used by clusters/a.yaml"), "{e}");
+        let e =
+            fleet(&[("strata.yaml", "layout: \"{env}/{zone}/{cluster}/{app}\"\n")]).unwrap_err();
+        assert!(e.message.contains("{zone}"), "{e}");
+    }
+}

@@ -1,0 +1,712 @@
+//! Fleet render: every selected (cluster, app) pair through the same engine as
+//! `build`, in parallel, into a hydrated tree held in memory.
+//!
+//! Per pair: the app's base (kustomization, plain manifests or chart) → the app
+//! namespace → each layer overlay present for the cluster, lowest first → the
+//! root-only steps (hash suffixes, name references, sort) → one file per resource.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::fleet::layout;
+use crate::fleet::{App, Cluster, Fleet, Source, TargetFiles};
+use crate::kustomize::build::{self, apply_overlay, finish};
+use crate::kustomize::fs::{FileSystem, RecordingFs};
+use crate::kustomize::kustomization::Kustomization;
+use crate::kustomize::loader::{self, kustomization_from_value, yaml_error};
+use crate::kustomize::resmap::ResMap;
+use crate::kustomize::resource::Resource;
+use crate::yaml;
+use rayon::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Called after each unit with (done, total), for a progress bar.
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// What to render.
+#[derive(Clone, Default)]
+pub struct RenderOptions {
+    /// Glob over cluster names; `None` selects all.
+    pub clusters: Option<globset::GlobMatcher>,
+    /// Glob over app names (or target paths in targets mode); `None` selects all.
+    pub apps: Option<globset::GlobMatcher>,
+    /// `--set a.b=c` overrides, applied last to chart values.
+    pub set: Vec<crate::fleet::values::SetAssignment>,
+    /// Only the pairs of shard `index` of `count` (0-based), for CI job matrices.
+    pub shard: Option<(usize, usize)>,
+    /// Told about each finished unit.
+    pub progress: Option<Progress>,
+    /// Keep each unit's resources (with provenance) in `Unit::resources`.
+    pub keep_resources: bool,
+}
+
+/// One rendered (cluster, app) pair, or one target in targets mode.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub cluster: String,
+    pub app: String,
+    /// Folder in the hydrated tree, relative to the output root.
+    pub dir: String,
+    /// Files it wrote, relative to the output root, in order.
+    pub files: Vec<String>,
+    /// SHA-256 (hex) over strata's version and every input file it read.
+    pub inputs_hash: String,
+    /// The resources, with their origins and edits, in file order; kept only when
+    /// `RenderOptions::keep_resources` asks (validate, explain).
+    pub resources: Vec<Resource>,
+}
+
+/// The hydrated tree in memory: file path (relative to the output root) → content.
+#[derive(Clone, Debug, Default)]
+pub struct HydratedTree {
+    pub files: BTreeMap<String, String>,
+    pub units: Vec<Unit>,
+    pub warnings: Vec<String>,
+}
+
+impl RenderOptions {
+    /// Whether `--cluster`, `--app` and `--shard` select this (cluster, app) pair.
+    pub fn selects(&self, cluster: &str, app: &str) -> bool {
+        self.clusters.as_ref().is_none_or(|g| g.is_match(cluster))
+            && self.apps.as_ref().is_none_or(|g| g.is_match(app))
+            && self
+                .shard
+                .is_none_or(|(i, n)| shard_of(&format!("{cluster}/{app}"), n) == i)
+    }
+}
+
+/// A rendered unit: its description, the contents of its files, its warnings.
+type Rendered = (Unit, Vec<String>, Vec<String>);
+
+/// A unit of work: a (cluster, app) pair, or a kustomization directory in targets mode.
+enum Job<'f> {
+    Pair(&'f Cluster, &'f App),
+    Target(String),
+}
+
+impl Job<'_> {
+    fn key(&self) -> String {
+        match self {
+            Job::Pair(c, a) => format!("{}/{}", c.name, a.name),
+            Job::Target(t) => t.clone(),
+        }
+    }
+}
+
+/// The (cluster, app) pairs and targets the options select, in render order.
+fn jobs<'f>(fs: &dyn FileSystem, fleet: &'f Fleet, opts: &RenderOptions) -> Result<Vec<Job<'f>>> {
+    let mut jobs = Vec::new();
+    for (c, a) in fleet.pairs() {
+        if opts.selects(&c.name, &a.name) {
+            jobs.push(Job::Pair(c, a));
+        }
+    }
+    for t in expand_targets(fs, &fleet.project.targets)? {
+        if opts.apps.as_ref().is_none_or(|g| g.is_match(&t))
+            && opts.clusters.as_ref().is_none_or(|g| g.is_match(&t))
+        {
+            jobs.push(Job::Target(t));
+        }
+    }
+    if let Some((index, count)) = opts.shard {
+        jobs.retain(|j| shard_of(&j.key(), count) == index);
+    }
+    Ok(jobs)
+}
+
+/// A stable shard for a key: the same key lands in the same shard on every machine.
+pub fn shard_of(key: &str, count: usize) -> usize {
+    let h = Sha256::digest(key.as_bytes());
+    (u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) % count.max(1) as u64)
+        as usize
+}
+
+/// Kustomization directories matching the `targets` globs, sorted.
+pub fn expand_targets(fs: &dyn FileSystem, patterns: &[String]) -> Result<Vec<String>> {
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::GlobBuilder::new(p.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    crate::fleet::PROJECT_FILE,
+                    format!("targets: bad pattern '{p}': {e}"),
+                )
+            })?;
+        set.add(glob);
+    }
+    let set = set.build().map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            crate::fleet::PROJECT_FILE,
+            e.to_string(),
+        )
+    })?;
+    let mut out = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(dir) = stack.pop() {
+        let names = fs
+            .list_dir(&dir)
+            .map_err(|e| Error::from(e).in_file(&dir))?;
+        for n in names {
+            if n.starts_with('.') {
+                continue;
+            }
+            let p = if dir.is_empty() {
+                n.clone()
+            } else {
+                format!("{dir}/{n}")
+            };
+            if fs.is_dir(&p) {
+                if set.is_match(&p)
+                    && crate::kustomize::kustomization::FILE_NAMES
+                        .iter()
+                        .any(|f| fs.is_file(&format!("{p}/{f}")))
+                {
+                    out.push(p.clone());
+                }
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            crate::fleet::PROJECT_FILE,
+            format!("targets {patterns:?} match no directory with a kustomization.yaml; check the patterns"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Renders the selected units in parallel on the current rayon pool. The result
+/// does not depend on the number of threads.
+pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Result<HydratedTree> {
+    let jobs = jobs(fs, fleet, opts)?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let digests = crate::kustomize::fs::DigestCache::default();
+    let results: Vec<Result<Rendered>> = jobs
+        .par_iter()
+        .map(|j| {
+            let r = render_job(fs, fleet, j, opts, &digests);
+            if let Some(p) = &opts.progress {
+                p(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    jobs.len(),
+                );
+            }
+            r
+        })
+        .collect();
+    let mut tree = HydratedTree {
+        warnings: fleet.warnings.clone(),
+        ..Default::default()
+    };
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for r in results {
+        let (unit, contents, warnings) = r?;
+        for w in warnings {
+            if !tree.warnings.contains(&w) {
+                tree.warnings.push(w);
+            }
+        }
+        for (path, content) in unit.files.iter().zip(contents) {
+            if let Some(prev) = owner.insert(path.clone(), format!("{}/{}", unit.cluster, unit.app))
+            {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    crate::fleet::PROJECT_FILE,
+                    format!(
+                        "two renders write {path}: {prev} and {}/{}; make the layout tell them apart (add {{cluster}} and {{app}})",
+                        unit.cluster, unit.app
+                    ),
+                ));
+            }
+            tree.files.insert(path.clone(), content);
+        }
+        tree.units.push(unit);
+    }
+    add_controllers(fleet, &mut tree, &mut owner)?;
+    Ok(tree)
+}
+
+/// Controller objects for every pair of the fleet (not only the selected ones: they
+/// depend on the fleet's files alone, so a partial render keeps them whole).
+fn add_controllers(
+    fleet: &Fleet,
+    tree: &mut HydratedTree,
+    owner: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    if fleet.project.controllers.is_empty() {
+        return Ok(());
+    }
+    let output = fleet.project.output.trim_end_matches('/');
+    let mut deployed = Vec::new();
+    for (c, a) in fleet.pairs() {
+        let dir = layout::unit_dir(&fleet.project.layout, c, &a.name)
+            .map_err(|e| Error::new(ErrorKind::Invalid, crate::fleet::PROJECT_FILE, e))?;
+        deployed.push(crate::fleet::controllers::Deployed {
+            cluster: c,
+            app: a,
+            path: format!("{output}/{dir}"),
+        });
+    }
+    let objects = crate::fleet::controllers::objects(fleet, &deployed)?;
+    let mut files = Vec::new();
+    let mut h = Sha256::new();
+    for (path, obj) in objects {
+        if let Some(prev) = owner.insert(path.clone(), "controllers".into()) {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                crate::fleet::PROJECT_FILE,
+                format!("{path} is written by {prev} and by the controller objects; change `layout` so no app folder is under controllers/"),
+            ));
+        }
+        let text = yaml::to_yaml(&obj);
+        h.update(path.as_bytes());
+        h.update(text.as_bytes());
+        tree.files.insert(path.clone(), text);
+        files.push(path);
+    }
+    tree.units.push(Unit {
+        cluster: String::new(),
+        app: String::new(),
+        dir: "controllers".into(),
+        files,
+        inputs_hash: hex(&h.finalize()),
+        resources: Vec::new(),
+    });
+    Ok(())
+}
+
+fn render_job(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    job: &Job,
+    opts: &RenderOptions,
+    digests: &crate::kustomize::fs::DigestCache,
+) -> Result<Rendered> {
+    let rec = RecordingFs::new(fs, digests);
+    let mut warnings = Vec::new();
+    let (cluster, app, dir, resources, stream) = match job {
+        Job::Pair(c, a) => {
+            let resources = render_pair(&rec, fleet, c, a, opts, &mut warnings)?;
+            let dir = layout::unit_dir(&fleet.project.layout, c, &a.name)
+                .map_err(|e| Error::new(ErrorKind::Invalid, crate::fleet::PROJECT_FILE, e))?;
+            (c.name.clone(), a.name.clone(), dir, resources, false)
+        }
+        Job::Target(t) => {
+            let out = build::build_with(&rec, t, opts.keep_resources)?;
+            warnings.extend(out.warnings);
+            (
+                String::new(),
+                t.clone(),
+                t.clone(),
+                out.resources,
+                fleet.project.target_files == TargetFiles::Stream,
+            )
+        }
+    };
+    let (files, contents) = if stream {
+        let text = yaml::to_yaml_stream(resources.iter().map(|r| &r.doc));
+        (vec![join(&dir, "all.yaml")], vec![text])
+    } else {
+        let names = layout::file_names(&resources);
+        let files = names.iter().map(|n| join(&dir, n)).collect();
+        let contents = resources
+            .iter()
+            .map(|r| yaml::map_to_yaml(&r.doc))
+            .collect();
+        (files, contents)
+    };
+    let mut h = Sha256::new();
+    h.update(concat!("strata ", env!("CARGO_PKG_VERSION")).as_bytes());
+    for (path, digest) in rec.reads() {
+        h.update(path.as_bytes());
+        h.update(digest);
+    }
+    let inputs_hash = hex(&h.finalize());
+    Ok((
+        Unit {
+            cluster,
+            app,
+            dir,
+            files,
+            inputs_hash,
+            resources: if opts.keep_resources {
+                resources
+            } else {
+                Vec::new()
+            },
+        },
+        contents,
+        warnings,
+    ))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One (cluster, app) pair to its resources, in output order.
+pub fn render_pair(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    opts: &RenderOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Resource>> {
+    let context = template_context(cluster, app, &Value::Null);
+    let layers = load_layers(fs, fleet, cluster, app, &context)?;
+    let base_dir = format!("{}/base", app.dir);
+    let mut ra = match app.source {
+        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?.0,
+        Source::Manifests => load_manifests(fs, &base_dir)?,
+        Source::Chart => {
+            let values = chart_values_of(fs, &base_dir, &layers, &opts.set)?;
+            render_chart(fs, &base_dir, cluster, app, &values)?
+        }
+    };
+    if let Some(ns) = app.namespace.as_deref().filter(|n| !n.is_empty()) {
+        let k = Kustomization {
+            namespace: ns.to_string(),
+            ..Default::default()
+        };
+        ra = apply_overlay(
+            fs,
+            &app.dir,
+            &app.file,
+            &k,
+            ra,
+            warnings,
+            opts.keep_resources,
+        )?;
+    }
+    for l in &layers {
+        ra = apply_overlay(
+            fs,
+            &l.dir,
+            &l.file,
+            &l.kustomization,
+            ra,
+            warnings,
+            opts.keep_resources,
+        )?;
+    }
+    finish(ra, None)
+}
+
+/// What templates see: the values, the cluster and the app.
+pub fn template_context(cluster: &Cluster, app: &App, values: &Value) -> Value {
+    serde_json::json!({
+        "values": if values.is_null() { Value::Object(Default::default()) } else { values.clone() },
+        "cluster": cluster.to_value(),
+        "app": {"name": app.name, "namespace": app.namespace, "source": format!("{:?}", app.source).to_lowercase()},
+    })
+}
+
+/// A layer overlay file present for a cluster.
+struct Layer {
+    file: String,
+    /// The file's text after templating.
+    text: String,
+    dir: String,
+    kustomization: Kustomization,
+    values: Value,
+}
+
+fn load_layers(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    context: &Value,
+) -> Result<Vec<Layer>> {
+    let mut out = Vec::new();
+    for layer in &fleet.project.layers {
+        let Some(value) = cluster.attribute(layer) else {
+            continue;
+        };
+        let dir = format!("{}/{layer}", app.dir);
+        let file = ["yaml", "yml"]
+            .iter()
+            .map(|ext| format!("{dir}/{value}.{ext}"))
+            .find(|p| fs.is_file(p));
+        let Some(file) = file else { continue };
+        let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
+        let raw = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
+        let text = if raw.contains("{{") {
+            crate::fleet::template::render_str(&raw, &file, context)?
+        } else {
+            raw
+        };
+        let doc = yaml::parse_stream(&text)
+            .map_err(|e| yaml_error(&file, e))?
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null());
+        let mut map = match doc {
+            None => Default::default(),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorKind::Syntax,
+                    file,
+                    "a layer file is a mapping: kustomization fields plus `values`",
+                ))
+            }
+        };
+        crate::fleet::check_against_schema(
+            &file,
+            &text,
+            &Value::Object(map.clone()),
+            "layer file",
+            crate::fleet::schemas::LAYER,
+        )?;
+        let values = map.remove("values").unwrap_or(Value::Null);
+        let kustomization = kustomization_from_value(&file, &text, Value::Object(map))?;
+        out.push(Layer {
+            file,
+            text,
+            dir,
+            kustomization,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Every `*.yaml`/`*.yml` file of a folder, in name order, as resources.
+fn load_manifests(fs: &dyn FileSystem, dir: &str) -> Result<ResMap> {
+    let names = fs.list_dir(dir).map_err(|e| Error::from(e).in_file(dir))?;
+    let mut ra = ResMap::new();
+    for n in names
+        .iter()
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+    {
+        let path = format!("{dir}/{n}");
+        let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, path.clone(), "not UTF-8 text"))?;
+        ra.append_all(loader::load_resources(fs, &path, &text)?)?;
+    }
+    Ok(ra)
+}
+
+/// One place a chart's values come from: its values.yaml or a layer's `values`.
+pub struct ValuesSource {
+    pub file: String,
+    /// The file's text (after templating, for layers).
+    pub text: String,
+    /// JSON pointer of the values within the file's document: `""` or `/values`.
+    pub prefix: &'static str,
+}
+
+/// A chart's values as the render merges them (values.yaml < layers < `--set`),
+/// the files they came from, lowest first, and its values.schema.json.
+pub struct ChartValues {
+    pub merged: Value,
+    pub sources: Vec<ValuesSource>,
+    /// `(file, schema)` when the chart has a values.schema.json.
+    pub schema: Option<(String, Value)>,
+}
+
+fn read_text(fs: &dyn FileSystem, path: &str) -> Result<String> {
+    let bytes = fs.read(path).map_err(|e| Error::from(e).in_file(path))?;
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::Syntax, path, "not UTF-8 text"))
+}
+
+/// The values of the chart app `app` for `cluster`, as `render` would use them.
+pub fn chart_values(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    set: &[crate::fleet::values::SetAssignment],
+) -> Result<ChartValues> {
+    let layers = load_layers(
+        fs,
+        fleet,
+        cluster,
+        app,
+        &template_context(cluster, app, &Value::Null),
+    )?;
+    chart_values_of(fs, &format!("{}/base", app.dir), &layers, set)
+}
+
+fn chart_values_of(
+    fs: &dyn FileSystem,
+    dir: &str,
+    layers: &[Layer],
+    set: &[crate::fleet::values::SetAssignment],
+) -> Result<ChartValues> {
+    use crate::fleet::values;
+    let mut merged = Value::Object(Default::default());
+    let mut sources = Vec::new();
+    let values_file = format!("{dir}/values.yaml");
+    if fs.is_file(&values_file) {
+        let text = read_text(fs, &values_file)?;
+        let doc = yaml::parse_stream(&text).map_err(|e| yaml_error(&values_file, e))?;
+        if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
+            merged = v;
+        }
+        sources.push(ValuesSource {
+            file: values_file,
+            text,
+            prefix: "",
+        });
+    }
+    for l in layers.iter().filter(|l| !l.values.is_null()) {
+        values::merge_values(&mut merged, &l.values);
+        sources.push(ValuesSource {
+            file: l.file.clone(),
+            text: l.text.clone(),
+            prefix: "/values",
+        });
+    }
+    for a in set {
+        values::apply_set(&mut merged, &a.path, a.value.clone());
+    }
+    let schema_file = format!("{dir}/values.schema.json");
+    let schema = if fs.is_file(&schema_file) {
+        let schema: Value = serde_json::from_str(&read_text(fs, &schema_file)?).map_err(|e| {
+            Error::new(
+                ErrorKind::Syntax,
+                schema_file.clone(),
+                format!("invalid JSON: {e}"),
+            )
+            .at_line(e.line() as u32)
+        })?;
+        Some((schema_file, schema))
+    } else {
+        None
+    };
+    Ok(ChartValues {
+        merged,
+        sources,
+        schema,
+    })
+}
+
+/// A chart's templates rendered with its values, checked against
+/// values.schema.json first.
+fn render_chart(
+    fs: &dyn FileSystem,
+    dir: &str,
+    cluster: &Cluster,
+    app: &App,
+    values: &ChartValues,
+) -> Result<ResMap> {
+    if let Some((schema_file, schema)) = &values.schema {
+        if let Err(problems) =
+            crate::fleet::values::check_schema(&values.merged, schema, schema_file)
+        {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                schema_file.clone(),
+                format!(
+                    "the values for cluster {} do not match the schema: {}; fix values.yaml, the layer values or --set",
+                    cluster.name,
+                    problems.join("; ")
+                ),
+            ));
+        }
+    }
+    let tdir = format!("{dir}/templates");
+    if !fs.is_dir(&tdir) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            app.file.clone(),
+            format!("app {} has source: chart but {tdir}/ does not exist; add templates or change `source`", app.name),
+        ));
+    }
+    let mut sources = Vec::new();
+    for n in fs
+        .list_dir(&tdir)
+        .map_err(|e| Error::from(e).in_file(&tdir))?
+    {
+        if [".yaml", ".yml", ".tpl"].iter().any(|ext| n.ends_with(ext)) {
+            let path = format!("{tdir}/{n}");
+            sources.push((path.clone(), read_text(fs, &path)?));
+        }
+    }
+    let set = crate::fleet::template::TemplateSet::new(
+        sources.iter().map(|(p, t)| (p.as_str(), t.as_str())),
+    )?;
+    let context = template_context(cluster, app, &values.merged);
+    let mut ra = ResMap::new();
+    for name in set.outputs() {
+        let text = set.render(name, &context)?;
+        ra.append_all(loader::load_resources(fs, name, &text)?)?;
+    }
+    Ok(ra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+
+    fn fleet_fs() -> MemFs {
+        MemFs::from_files([
+            ("strata.yaml", "output: rendered\n"),
+            ("clusters/prod-1.yaml", "name: prod-1\nenv: prod\nvalues: {domain: p1.example.com}\n"),
+            ("apps/web/app.yaml", "name: web\nnamespace: web\n"),
+            ("apps/web/base/kustomization.yaml", "resources: [d.yaml]\n"),
+            (
+                "apps/web/base/d.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+            ),
+            (
+                "apps/web/env/prod.yaml",
+                "patches:\n- target: {kind: Deployment}\n  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 3\n",
+            ),
+        ])
+    }
+
+    #[test]
+    fn provenance_names_the_layer_that_set_a_field_only_when_asked() {
+        let fs = fleet_fs();
+        let fleet = crate::fleet::load(&fs).unwrap();
+        let opts = RenderOptions {
+            keep_resources: true,
+            ..Default::default()
+        };
+        let tree = render(&fs, &fleet, &opts).unwrap();
+        let r = &tree.units[0].resources[0];
+        assert_eq!(r.origin.file, "apps/web/base/d.yaml");
+        assert_eq!(r.origin.line, 1);
+        let patch = r
+            .edits
+            .iter()
+            .find(|e| e.by == "patch")
+            .expect("the patch is recorded");
+        assert_eq!(
+            (patch.source.as_str(), patch.paths.clone()),
+            ("apps/web/env/prod.yaml", vec!["spec.replicas".to_string()])
+        );
+        assert!(r.edits.iter().any(|e| e.by == "namespace"), "{:?}", r.edits);
+
+        let tree = render(&fs, &fleet, &RenderOptions::default()).unwrap();
+        assert!(tree.units[0].resources.is_empty());
+        assert_eq!(tree.files.len(), 1);
+        assert!(tree.files["apps/prod/prod-1/web/deployment-web.yaml"].contains("replicas: 3"));
+    }
+}
