@@ -52,16 +52,22 @@ pub struct Selection {
 pub struct RenderArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// Render in memory, write nothing; list stale, missing and extra files (exit 1 if any).
+    /// Write nothing; say per unit what a render would change (exit 1 if anything).
     #[arg(long)]
     pub check: bool,
+    /// Render every unit, even those whose inputs are as recorded.
+    #[arg(long)]
+    pub full: bool,
+    /// `--check` output: `text` or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
     /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Threads (default: all cores). The output is the same for any number.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Print nothing but errors.
+    /// Print nothing but errors (`--check`: the exit code says it all).
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -3,18 +3,17 @@
 
 use crate::cli::DiffArgs;
 use crate::commands::{fleet, CommandError};
-use crate::diff::observe::{self, Logs, ObservingFs, Question};
 use crate::diff::{self, format, DiffOptions, IgnoreRule, Tree};
+use crate::fleet::inputs::{DigestCache, RecordingFs, SourceView};
 use crate::fleet::render;
 use crate::fleet::{Project, PROJECT_FILE};
 use crate::kustomize::fs::FileSystem;
 use crate::kustomize::DiskFs;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     let mut opts = DiffOptions {
@@ -285,29 +284,20 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         || args.selection.app.is_some()
         || args.selection.shard.is_some();
     // What the fleet's own files (strata.yaml, clusters, apps) asked, to check at the base.
-    let fleet_logs = Arc::new(Logs::default());
-    crate::fleet::load(&ObservingFs::new(
-        &work_disk,
-        &out,
-        Some(fleet_logs.clone()),
-    ))?;
-    let (_, fleet_questions) = fleet_logs.take();
+    let work_view = SourceView::new(&work_disk, &out);
+    let digests = DigestCache::default();
+    let fleet_rec = RecordingFs::new(&work_view, &digests);
+    crate::fleet::load(&fleet_rec)?;
+    let fleet_inputs = fleet_rec.inputs();
 
     // The base is extracted (git and tar, other processes) while this one renders
     // the working tree; the scope joins the extraction on every path, so the
     // temporary folder is never removed under tar's feet.
-    let logs = Arc::new(Logs::default());
     let (extracted, work_tree) = std::thread::scope(|scope| {
         let extraction = scope.spawn(|| {
             extract(Path::new(&top), &commit, &prefix, &out, &tmp.0).map_err(|e| e.to_string())
         });
-        let work_view = ObservingFs::new(&work_disk, &out, (!selected).then(|| logs.clone()));
-        let mut work_opts = sel_opts.clone();
-        if !selected {
-            let l = logs.clone();
-            work_opts.progress = Some(Arc::new(move |_, _| l.job_done()));
-        }
-        let work_tree = render::render(&work_view, &work_fleet, &work_opts);
+        let work_tree = render::render(&work_view, &work_fleet, &sel_opts);
         let extracted = extraction
             .join()
             .unwrap_or_else(|_| Err("extracting the base failed".to_string()));
@@ -319,13 +309,16 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         eprintln!("{w}");
     }
     let base_disk = DiskFs::new(&tmp.0).map_err(|e| format!("{}: {e}", tmp.0.display()))?;
-    let base_view = ObservingFs::new(&base_disk, &out, None);
+    let base_view = SourceView::new(&base_disk, &out);
+    let base_digests = DigestCache::default();
     let shown_base = |e: crate::Error| format!("at {base}: {e}");
-    let incremental = !selected && fleet_questions.par_iter().all(|q| q.same_in(&base_view));
+    let incremental = !selected
+        && fleet_inputs
+            .par_iter()
+            .all(|(q, a)| q.answer(&base_view, &base_digests) == *a);
 
     let base_files: Option<BTreeMap<String, String>> = match incremental
-        .then(|| affected_units(&logs, &work_tree, &base_view))
-        .flatten()
+        .then(|| affected_units(&work_tree, &base_view, &base_digests))
     {
         Some(affected) => Some(
             render_affected(&base_view, &work_fleet, &work_tree, &affected).map_err(shown_base)?,
@@ -371,44 +364,18 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
     ))
 }
 
-/// The folders of the units whose questions get another answer at the base; `None`
-/// when that cannot be told (then the base is rendered whole).
+/// The folders of the units whose inputs (`fleet::inputs`) get another answer at the
+/// base.
 fn affected_units(
-    logs: &Logs,
     work: &render::HydratedTree,
     base: &dyn FileSystem,
-) -> Option<BTreeSet<String>> {
-    let (jobs, outside) = logs.take();
-    if jobs.len() != work.units.len() {
-        return None;
-    }
-    // Each question once, answered in parallel.
-    let unique: HashSet<&Question> = jobs.iter().flatten().chain(outside.iter()).collect();
-    let unique: Vec<&Question> = unique.into_iter().collect();
-    let differs: HashSet<&Question> = unique
+    digests: &DigestCache,
+) -> BTreeSet<String> {
+    work.units
         .par_iter()
-        .filter(|q| !q.same_in(base))
-        .copied()
-        .collect();
-    if outside.iter().any(|q| differs.contains(q)) {
-        return None;
-    }
-    let mut by_hash: HashMap<String, bool> = HashMap::new();
-    for log in &jobs {
-        let hit = log.iter().any(|q| differs.contains(q));
-        *by_hash.entry(observe::inputs_hash(log)).or_default() |= hit;
-    }
-    let mut affected = BTreeSet::new();
-    for u in &work.units {
-        match by_hash.get(&u.inputs_hash) {
-            Some(true) => {
-                affected.insert(u.dir.clone());
-            }
-            Some(false) => {}
-            None => return None,
-        }
-    }
-    Some(affected)
+        .filter(|u| u.inputs.iter().any(|(q, a)| q.answer(base, digests) != *a))
+        .map(|u| u.dir.clone())
+        .collect()
 }
 
 /// The base's files: the affected units rendered at the base, the others as they

@@ -70,6 +70,7 @@ pub fn options(sel: &Selection) -> Result<RenderOptions, CommandError> {
         shard: sel.shard.as_deref().map(parse_shard).transpose()?,
         progress: None,
         keep_resources: false,
+        previous: None,
     })
 }
 

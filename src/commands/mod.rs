@@ -1,5 +1,6 @@
 //! One module per subcommand; each does its I/O and returns the exit code.
 
+pub mod bookkeeping;
 pub mod build;
 pub mod compare;
 pub mod diff;

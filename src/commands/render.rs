@@ -1,101 +1,255 @@
-//! `strata render`: the fleet into the hydrated tree, or `--check` against it.
+//! `strata render`: the fleet into the hydrated tree, rendering only the units whose
+//! inputs changed; or `--check`: what a render would change, per unit.
 
 use crate::cli::RenderArgs;
+use crate::commands::bookkeeping::{self, Record};
 use crate::commands::{fleet, tree, CommandError};
-use crate::fleet::render;
+use crate::diff::{self, DiffOptions, DiffReport, Tree};
+use crate::fleet::inputs::SourceView;
+use crate::fleet::render::{self, HydratedTree, Previous};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::Arc;
 
+/// Lines of `--check` text before the rest is only counted: about a screenful.
+const SCREENFUL: usize = 40;
+
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
-    let (root, fs, fleet) = fleet::open(&args.selection)?;
+    let (root, disk, fleet) = fleet::open(&args.selection)?;
     let out = fleet::output_dir(&root, &fleet)?;
+    let out_name = fleet.project.output.trim_end_matches('/').to_string();
+    // The hydrated tree is an output, never an input: a target glob never walks it.
+    let view = SourceView::new(&disk, &out_name);
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
             .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
     }
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    if show_progress {
-        opts.progress = Some(Arc::new(|done, total| {
-            if total >= 50 && (done % 10 == 0 || done == total) {
-                eprint!("\r\x1b[2Krendering {done}/{total}");
-                if done == total {
-                    eprint!("\r\x1b[2K");
-                }
-            }
+    let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
+
+    let mut book = bookkeeping::read(&out)?;
+    let intact = book.intact(&out);
+    if !args.full {
+        let previous: BTreeMap<String, Previous> = intact
+            .iter()
+            .filter_map(|u| Some((u.clone(), book.records.get(u)?.previous()?)))
+            .collect();
+        opts.previous = Some(Arc::new(previous));
+    }
+    let bar = progress_bar(args.quiet);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        opts.progress = Some(Arc::new(move |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
         }));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;
-    let tree = pool.install(|| render::render(&fs, &fleet, &opts))?;
+    let tree = pool.install(|| render::render(&view, &fleet, &opts));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let tree = tree?;
+    let in_scope = |r: &Record| !partial || opts.selects_unit(&r.cluster, &r.app);
+    let mut plan = tree::plan(&out, &mut book, &intact, &tree, in_scope);
+    // A partial render leaves the legacy manifest to name the units it did not render.
+    plan.legacy &= !partial;
     if !args.quiet {
-        for w in &tree.warnings {
+        for w in tree.warnings.iter().chain(&book.warnings) {
             eprintln!("{w}");
         }
     }
-    let out_name = out
-        .strip_prefix(&root)
-        .unwrap_or(&out)
-        .display()
-        .to_string();
     if args.check {
-        let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
-        let tree = if partial {
-            tree::keep_unselected(&out, tree)?
-        } else {
-            tree
-        };
-        let s = tree::check(&out, &tree)?;
-        if s.is_clean() {
-            if !args.quiet {
-                println!(
-                    "{out_name}: up to date ({} files, {} renders)",
-                    tree.files.len(),
-                    renders(&tree)
-                );
-            }
-            return Ok(0);
-        }
-        for (label, list) in [
-            ("stale", &s.stale),
-            ("missing", &s.missing),
-            ("extra", &s.extra),
-        ] {
-            for p in list {
-                println!("{label}: {out_name}/{p}");
-            }
-        }
-        eprintln!(
-            "{out_name} is out of date: {} stale, {} missing, {} extra; run `strata render` and commit the result",
-            s.stale.len(),
-            s.missing.len(),
-            s.extra.len()
-        );
-        return Ok(1);
+        return check(args, &out, &out_name, &plan, &tree, &fleet);
     }
-    let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
-    let tree = if partial {
-        tree::keep_unselected(&out, tree)?
-    } else {
-        tree
-    };
-    let summary = tree::write(&out, &tree)?;
+    tree::write(&out, &plan)?;
     if !args.quiet {
+        let rendered = renders(&tree, false);
+        let reused = renders(&tree, true);
         println!(
-            "{out_name}: {} renders, {} files ({} written, {} unchanged, {} removed)",
-            renders(&tree),
-            tree.files.len(),
-            summary.written,
-            summary.unchanged,
-            summary.removed
+            "{out_name}: {} renders ({rendered} rendered, {reused} unchanged inputs), {} files ({} written, {} removed)",
+            rendered + reused,
+            plan.files,
+            plan.writes.len(),
+            plan.deletes.len()
         );
+        for u in &plan.removed_units {
+            println!("removed unit: {out_name}/{u}");
+        }
     }
     Ok(0)
 }
 
-/// The (cluster, app) pairs or targets rendered now: not the controller objects, not
-/// the units a partial render kept as they were.
-fn renders(tree: &crate::fleet::render::HydratedTree) -> usize {
-    tree.units.iter().filter(|u| !u.app.is_empty()).count()
+/// A progress bar on stderr when it is a terminal; nothing when piped or quiet.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("rendering {bar:30} {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// `--check`: exit 0 when a render would change nothing; else say what it would.
+fn check(
+    args: &RenderArgs,
+    out: &Path,
+    out_name: &str,
+    plan: &tree::Plan,
+    tree: &HydratedTree,
+    fleet: &crate::fleet::Fleet,
+) -> Result<u8, CommandError> {
+    if plan.is_clean() {
+        if !args.quiet {
+            if args.format == "json" {
+                println!("{}", json(plan, &BTreeSet::new(), None));
+            } else {
+                println!(
+                    "{out_name}: up to date ({} files, {} renders, {} rendered now)",
+                    plan.files,
+                    renders(tree, false) + renders(tree, true),
+                    renders(tree, false)
+                );
+            }
+        }
+        return Ok(0);
+    }
+    if args.quiet {
+        return Ok(1);
+    }
+    let changed = plan.changed_units(tree);
+    let layout = fleet
+        .project
+        .targets
+        .is_empty()
+        .then(|| fleet.project.layout.clone());
+    let report = explain(out, out_name, plan, layout);
+    if args.format == "json" {
+        println!("{}", json(plan, &changed, report.as_ref().ok()));
+        return Ok(1);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for u in &plan.added_units {
+        lines.push(format!("new unit: {out_name}/{u}"));
+    }
+    for u in &plan.removed_units {
+        lines.push(format!("removed unit: {out_name}/{u}"));
+    }
+    match &report {
+        Ok(r) if r.has_changes() => {
+            lines.extend(
+                diff::format::text::render(r, false)
+                    .lines()
+                    .map(String::from),
+            );
+        }
+        Ok(_) => {}
+        // Files strata cannot read as YAML (conflict markers): name them.
+        Err(e) => {
+            lines.push(format!("(cannot compare resources: {e})"));
+            for f in plan.writes.keys() {
+                lines.push(format!("rewrite: {out_name}/{f}"));
+            }
+            for f in &plan.deletes {
+                lines.push(format!("delete: {out_name}/{f}"));
+            }
+        }
+    }
+    let records_only: Vec<&String> = plan
+        .records
+        .keys()
+        .filter(|u| !changed.contains(*u) && !plan.added_units.contains(u))
+        .collect();
+    if !records_only.is_empty() {
+        lines.push(format!(
+            "{} unit record{} under {out_name}/{} out of date (no resource changes)",
+            records_only.len(),
+            if records_only.len() == 1 { "" } else { "s" },
+            bookkeeping::UNITS_DIR
+        ));
+    }
+    let shown = lines.len().min(SCREENFUL);
+    for l in &lines[..shown] {
+        println!("{l}");
+    }
+    if lines.len() > shown {
+        println!(
+            "... {} more lines (`strata render --check --format json` has everything)",
+            lines.len() - shown
+        );
+    }
+    eprintln!(
+        "{out_name} is out of date: {} unit{} would change, {} would be added, {} removed; run `strata render` and commit the result",
+        changed.len(),
+        if changed.len() == 1 { "" } else { "s" },
+        plan.added_units.len(),
+        plan.removed_units.len()
+    );
+    Ok(1)
+}
+
+/// The resources and fields a render would change, by the engine of `strata diff`
+/// (identity matching, hash-suffix pairing, secrets redacted).
+fn explain(
+    out: &Path,
+    out_name: &str,
+    plan: &tree::Plan,
+    layout: Option<String>,
+) -> Result<DiffReport, crate::Error> {
+    let mut old = Tree {
+        root: out_name.to_string(),
+        ..Default::default()
+    };
+    for f in plan.writes.keys().chain(&plan.deletes) {
+        if let Ok(bytes) = std::fs::read(out.join(f)) {
+            old.files.insert(f.clone(), bytes);
+        }
+    }
+    let new = Tree {
+        root: out_name.to_string(),
+        files: plan
+            .writes
+            .iter()
+            .map(|(f, c)| (f.clone(), c.as_bytes().to_vec()))
+            .collect(),
+    };
+    let opts = DiffOptions {
+        context: 3,
+        layout,
+        ..Default::default()
+    };
+    diff::diff_trees(&old, &new, &opts)
+}
+
+/// `--check --format json`: the units added, removed and changed, and the diff.
+fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: Option<&DiffReport>) -> String {
+    let v = serde_json::json!({
+        "version": 1,
+        "upToDate": plan.is_clean(),
+        "addedUnits": plan.added_units,
+        "removedUnits": plan.removed_units,
+        "changedUnits": changed,
+        "recordsChanged": plan.records.keys().collect::<Vec<_>>(),
+        "writes": plan.writes.keys().collect::<Vec<_>>(),
+        "deletes": plan.deletes,
+        "diff": report,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The (cluster, app) pairs or targets of the tree, rendered now (`reused` false) or
+/// reused as recorded; not the controller objects.
+fn renders(tree: &HydratedTree, reused: bool) -> usize {
+    tree.units
+        .iter()
+        .filter(|u| !u.app.is_empty() && u.reused == reused)
+        .count()
 }

@@ -1,200 +1,231 @@
-//! Writing the hydrated tree: atomically, deleting only what strata wrote before,
-//! and never into a folder strata does not own.
+//! Writing the hydrated tree: only the files that changed, deleting only what strata
+//! wrote before (its per-unit records, `bookkeeping.rs`), and never into a folder
+//! strata does not own.
+//!
+//! A first render is assembled in a sibling folder and renamed into place, so a
+//! failure leaves nothing. Later renders write in place, each file through a
+//! temporary name and a rename, files before records: a render killed half-way
+//! leaves files whose records no longer match, and the next render or check finds
+//! and redoes those units. Bad input never gets this far: every unit is rendered
+//! before anything is written.
 
-use crate::fleet::render::{hex, HydratedTree};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use crate::commands::bookkeeping::{self, Book, FileHash, Record};
+use crate::fleet::render::HydratedTree;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Where the manifest lives, relative to the output root.
-pub const MANIFEST: &str = ".strata/manifest.json";
-
-/// `.strata/manifest.json`: every file strata wrote, and what it was made from.
-#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Manifest {
-    pub version: u32,
-    pub generator: String,
-    /// File (relative to the output root) → SHA-256 of its content.
-    pub files: BTreeMap<String, String>,
-    /// Unit folder → SHA-256 over strata's version and every input it read.
-    pub inputs: BTreeMap<String, String>,
+/// What writing the tree would change on disk.
+#[derive(Debug, Default)]
+pub struct Plan<'t> {
+    /// Files to write (new or with other content) → their content.
+    pub writes: BTreeMap<String, &'t str>,
+    /// Files strata wrote before that the render no longer produces, on disk now.
+    pub deletes: BTreeSet<String>,
+    /// Units whose record is to be written.
+    pub records: BTreeMap<String, Record>,
+    /// Units whose record is to be removed.
+    pub drop_records: BTreeSet<String>,
+    /// Units the tree gains, and loses.
+    pub added_units: Vec<String>,
+    pub removed_units: Vec<String>,
+    /// Files of the tree as it is now.
+    pub files: usize,
+    /// The legacy whole-tree manifest is still there.
+    pub legacy: bool,
 }
 
-impl Manifest {
-    pub fn of(tree: &HydratedTree) -> Manifest {
-        Manifest {
-            version: 1,
-            generator: concat!("strata ", env!("CARGO_PKG_VERSION")).to_string(),
-            files: tree
-                .files
-                .iter()
-                .map(|(p, c)| (p.clone(), hex(&Sha256::digest(c.as_bytes()))))
-                .collect(),
-            inputs: tree
-                .units
-                .iter()
-                .map(|u| (u.dir.clone(), u.inputs_hash.clone()))
-                .collect(),
+impl Plan<'_> {
+    pub fn is_clean(&self) -> bool {
+        self.writes.is_empty()
+            && self.deletes.is_empty()
+            && self.records.is_empty()
+            && self.drop_records.is_empty()
+            && !self.legacy
+    }
+
+    /// Units kept whose files change (not only their record).
+    pub fn changed_units(&self, tree: &HydratedTree) -> BTreeSet<String> {
+        let mut owner = BTreeMap::new();
+        for u in &tree.units {
+            for f in &u.files {
+                owner.insert(f.as_str(), u.dir.as_str());
+            }
+        }
+        self.writes
+            .keys()
+            .filter_map(|f| owner.get(f.as_str()).map(|u| u.to_string()))
+            .chain(
+                self.records
+                    .keys()
+                    .filter(|u| {
+                        self.deletes.iter().any(|f| {
+                            f.strip_prefix(u.as_str())
+                                .is_some_and(|r| r.starts_with('/'))
+                        })
+                    })
+                    .cloned(),
+            )
+            .filter(|u| !self.added_units.contains(u))
+            .collect()
+    }
+}
+
+/// Compares the tree rendered now with the output and its records. `in_scope` says
+/// whether a recorded unit that was not rendered now was selected (a partial render
+/// keeps the others as they are). Reads a file only when its record cannot vouch
+/// for it.
+pub fn plan<'t>(
+    out: &Path,
+    book: &mut Book,
+    intact: &BTreeSet<String>,
+    tree: &'t HydratedTree,
+    in_scope: impl Fn(&Record) -> bool,
+) -> Plan<'t> {
+    let mut plan = Plan {
+        legacy: book.legacy,
+        ..Default::default()
+    };
+    let current: BTreeSet<&str> = tree.units.iter().map(|u| u.dir.as_str()).collect();
+    for u in &tree.units {
+        plan.files += u.files.len();
+        if u.reused {
+            continue;
+        }
+        if !book.records.contains_key(&u.dir) {
+            if out.join(&u.dir).is_dir() {
+                book.warnings.push(format!(
+                    "warning: {}: missing; rebuilt from the files under {}/",
+                    out.join(bookkeeping::record_path(&u.dir)).display(),
+                    u.dir
+                ));
+                book.adopt(out, &u.dir);
+            } else {
+                plan.added_units.push(u.dir.clone());
+            }
+        }
+        let old = book.records.get(&u.dir);
+        let vouched = intact.contains(&u.dir);
+        let mut hashes = BTreeMap::new();
+        for f in &u.files {
+            let Some(content) = tree.files.get(f) else {
+                continue;
+            };
+            let h = FileHash::of(content.as_bytes());
+            let same = match old.and_then(|r| r.files.get(f)) {
+                Some(prev) if vouched => *prev == h,
+                _ => fs::read(out.join(f)).is_ok_and(|b| b == content.as_bytes()),
+            };
+            if !same {
+                plan.writes.insert(f.clone(), content.as_str());
+            }
+            hashes.insert(f.as_str(), h);
+        }
+        let record = Record::of(u, |f| hashes.get(f).cloned());
+        if let Some(old) = old {
+            for f in old.files.keys() {
+                if !record.files.contains_key(f) && out.join(f).is_file() {
+                    plan.deletes.insert(f.clone());
+                }
+            }
+        }
+        if old != Some(&record) {
+            plan.records.insert(u.dir.clone(), record);
         }
     }
-
-    fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+    for (unit, r) in &book.records {
+        if current.contains(unit.as_str()) || !in_scope(r) {
+            continue;
+        }
+        plan.removed_units.push(unit.clone());
+        plan.drop_records.insert(unit.clone());
+        for f in r.files.keys() {
+            if out.join(f).is_file() {
+                plan.deletes.insert(f.clone());
+            }
+        }
     }
+    plan
 }
 
-/// Reads the manifest of an existing output folder. `Ok(None)`: the folder does not
-/// exist or is empty. An error: it has files but no manifest (not strata's), or a
-/// manifest that cannot be read.
-pub fn read_manifest(out: &Path) -> Result<Option<Manifest>, String> {
+fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+/// Carries out `plan` in `out`.
+pub fn write(out: &Path, plan: &Plan) -> Result<(), String> {
     if !out.exists() {
-        return Ok(None);
+        return write_new(out, plan);
     }
-    let mpath = out.join(MANIFEST);
-    if !mpath.exists() {
-        let non_empty = fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false);
-        if non_empty {
-            return Err(format!(
-                "{}: the folder is not empty and has no {MANIFEST}, so strata did not write it; \
-                 strata will not overwrite it. Empty it, or set `output` in strata.yaml to another folder",
-                out.display()
-            ));
+    for (path, content) in &plan.writes {
+        put(&out.join(path), content.as_bytes())?;
+    }
+    for path in &plan.deletes {
+        let p = out.join(path);
+        fs::remove_file(&p).map_err(io(&p))?;
+        prune(out, &p);
+    }
+    for (unit, record) in &plan.records {
+        put(
+            &out.join(bookkeeping::record_path(unit)),
+            record.to_json().as_bytes(),
+        )?;
+    }
+    for unit in &plan.drop_records {
+        let p = out.join(bookkeeping::record_path(unit));
+        if p.exists() {
+            fs::remove_file(&p).map_err(io(&p))?;
+            prune(out, &p);
         }
-        return Ok(None);
     }
-    let text = fs::read_to_string(&mpath).map_err(|e| format!("{}: {e}", mpath.display()))?;
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        format!(
-            "{}: cannot read the manifest ({e}); delete the output folder and render again",
-            mpath.display()
-        )
+    if plan.legacy {
+        let p = out.join(bookkeeping::LEGACY_MANIFEST);
+        fs::remove_file(&p).map_err(io(&p))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary name and a rename, so the file is
+/// either as it was or as it is now.
+fn put(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.strata-tmp"));
+    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        format!("{}: {e}", path.display())
     })
 }
 
-/// For a partial render (`--cluster`, `--app`, `--shard`): adds to `tree` the units
-/// of the previous render that were not rendered now, as they are on disk, so that
-/// writing or checking it touches only the selected units.
-pub fn keep_unselected(out: &Path, mut tree: HydratedTree) -> Result<HydratedTree, String> {
-    let Some(old) = read_manifest(out)? else {
-        return Ok(tree);
-    };
-    let rendered: std::collections::BTreeSet<&str> =
-        tree.units.iter().map(|u| u.dir.as_str()).collect();
-    let unit_of = |file: &str| -> Option<String> {
-        old.inputs
-            .keys()
-            .filter(|d| file.starts_with(&format!("{d}/")))
-            .max_by_key(|d| d.len())
-            .cloned()
-    };
-    let mut kept = Vec::new();
-    for file in old.files.keys() {
-        if tree.files.contains_key(file) {
-            continue;
+/// Removes the folders above `removed` that are empty now, up to `out`.
+fn prune(out: &Path, removed: &Path) {
+    let mut dir = removed.parent();
+    while let Some(d) = dir {
+        if d == out || !d.starts_with(out) || fs::remove_dir(d).is_err() {
+            break;
         }
-        match unit_of(file) {
-            Some(dir) if !rendered.contains(dir.as_str()) => kept.push((file.clone(), dir)),
-            _ => {}
-        }
-    }
-    let mut kept_units = std::collections::BTreeMap::new();
-    for (file, dir) in kept {
-        let path = out.join(&file);
-        let Ok(content) = fs::read_to_string(&path) else {
-            continue;
-        };
-        tree.files.insert(file.clone(), content);
-        kept_units.entry(dir).or_insert_with(Vec::new).push(file);
-    }
-    for (dir, files) in kept_units {
-        let inputs_hash = old.inputs.get(&dir).cloned().unwrap_or_default();
-        tree.units.push(crate::fleet::render::Unit {
-            cluster: String::new(),
-            app: String::new(),
-            dir,
-            files,
-            inputs_hash,
-            resources: Vec::new(),
-        });
-    }
-    Ok(tree)
-}
-
-/// The differences between the tree on disk and the tree rendered now.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Staleness {
-    /// On disk with other content.
-    pub stale: Vec<String>,
-    /// Rendered now, not on disk.
-    pub missing: Vec<String>,
-    /// Written by strata before (in the manifest), not rendered now.
-    pub extra: Vec<String>,
-}
-
-impl Staleness {
-    pub fn is_clean(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+        dir = d.parent();
     }
 }
 
-/// Compares the rendered tree with what is on disk, reading only what it must.
-pub fn check(out: &Path, tree: &HydratedTree) -> Result<Staleness, String> {
-    let manifest = read_manifest(out)?.unwrap_or_default();
-    let mut s = Staleness::default();
-    for (path, content) in &tree.files {
-        match fs::read(out.join(path)) {
-            Ok(bytes) if bytes == content.as_bytes() => {}
-            Ok(_) => s.stale.push(path.clone()),
-            Err(_) => s.missing.push(path.clone()),
-        }
-    }
-    for path in manifest.files.keys() {
-        if !tree.files.contains_key(path) && out.join(path).exists() {
-            s.extra.push(path.clone());
-        }
-    }
-    Ok(s)
-}
-
-/// What a write did.
-#[derive(Debug, Default)]
-pub struct WriteSummary {
-    pub written: usize,
-    pub unchanged: usize,
-    pub removed: usize,
-}
-
-/// Writes the tree to `out` atomically: the new tree is assembled in a sibling
-/// folder (with any files strata does not own carried over) and swapped in with
-/// one rename, so a failure or a kill leaves the previous tree as it was.
-pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
-    let old = read_manifest(out)?;
-    let staleness = check(out, tree)?;
-    let mut summary = WriteSummary {
-        written: staleness.stale.len() + staleness.missing.len(),
-        unchanged: tree.files.len() - staleness.stale.len() - staleness.missing.len(),
-        removed: staleness.extra.len(),
-    };
-    let manifest = Manifest::of(tree);
-    if staleness.is_clean() && old.as_ref() == Some(&manifest) {
-        return Ok(summary);
-    }
+/// A first render: assembled in a sibling folder and renamed into place, so a
+/// failure or a kill leaves no half-written tree.
+fn write_new(out: &Path, plan: &Plan) -> Result<(), String> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    fs::create_dir_all(parent).map_err(io(parent))?;
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rendered".into());
-    // What a render killed before its swap left behind is of no use to anyone.
+    // What a render killed before its rename left behind is of no use to anyone.
     let stale = format!(".{name}.strata-new-");
     if let Ok(entries) = fs::read_dir(parent) {
         for e in entries.flatten() {
@@ -203,109 +234,33 @@ pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
             }
         }
     }
-    let tmp = parent.join(format!("{stale}{}", std::process::id()));
-    let result =
-        assemble(&tmp, out, old.as_ref(), tree, &manifest).and_then(|_| swap_in(&tmp, out));
+    let tmp: PathBuf = parent.join(format!("{stale}{}", std::process::id()));
+    let result = assemble(&tmp, plan).and_then(|_| fs::rename(&tmp, out).map_err(io(out)));
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
     }
-    result?;
-    if old.is_none() {
-        summary.written = tree.files.len();
-        summary.unchanged = 0;
-    }
-    Ok(summary)
+    result
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("{}: {e}", path.display())
-}
-
-fn assemble(
-    tmp: &Path,
-    out: &Path,
-    old: Option<&Manifest>,
-    tree: &HydratedTree,
-    manifest: &Manifest,
-) -> Result<(), String> {
-    fs::create_dir_all(tmp).map_err(io(tmp))?;
-    if let Some(old) = old {
-        // Carry over what strata does not own, so the swap cannot lose it.
-        for entry in walkdir::WalkDir::new(out).min_depth(1).sort_by_file_name() {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let rel = entry.path().strip_prefix(out).map_err(|e| e.to_string())?;
-            let rel_s = rel.to_string_lossy().replace('\\', "/");
-            if rel_s == ".strata" || rel_s.starts_with(".strata/") || old.files.contains_key(&rel_s)
-            {
-                continue;
-            }
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let dest = tmp.join(rel);
-            if let Some(dir) = dest.parent() {
+fn assemble(tmp: &Path, plan: &Plan) -> Result<(), String> {
+    let mut made = BTreeSet::new();
+    let mut create = |p: &Path, bytes: &[u8]| -> Result<(), String> {
+        if let Some(dir) = p.parent() {
+            if made.insert(dir.to_path_buf()) {
                 fs::create_dir_all(dir).map_err(io(dir))?;
             }
-            if fs::hard_link(entry.path(), &dest).is_err() {
-                fs::copy(entry.path(), &dest).map_err(io(&dest))?;
-            }
         }
-    }
-    for (path, content) in &tree.files {
-        let dest = tmp.join(path);
-        if let Some(dir) = dest.parent() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        fs::write(&dest, content).map_err(io(&dest))?;
-    }
-    let mpath = tmp.join(MANIFEST);
-    if let Some(dir) = mpath.parent() {
-        fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    fs::write(&mpath, manifest.to_json()).map_err(io(&mpath))
-}
-
-/// Puts `tmp` in place of `out`; afterwards `tmp` is gone.
-fn swap_in(tmp: &Path, out: &Path) -> Result<(), String> {
-    if !out.exists() {
-        return fs::rename(tmp, out).map_err(io(out));
-    }
-    if exchange(tmp, out) {
-        return fs::remove_dir_all(tmp).map_err(io(tmp));
-    }
-    let aside: PathBuf = tmp.with_extension("old");
-    fs::rename(out, &aside).map_err(io(out))?;
-    if let Err(e) = fs::rename(tmp, out) {
-        let _ = fs::rename(&aside, out);
-        return Err(format!("{}: {e}", out.display()));
-    }
-    fs::remove_dir_all(&aside).map_err(io(&aside))
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> bool {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let (Ok(ca), Ok(cb)) = (
-        CString::new(a.as_os_str().as_bytes()),
-        CString::new(b.as_os_str().as_bytes()),
-    ) else {
-        return false;
+        fs::write(p, bytes).map_err(io(p))
     };
-    // SAFETY: both are valid NUL-terminated paths; renameat2 only reads them.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            ca.as_ptr(),
-            libc::AT_FDCWD,
-            cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    rc == 0
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Path, _b: &Path) -> bool {
-    false
+    fs::create_dir_all(tmp).map_err(io(tmp))?;
+    for (path, content) in &plan.writes {
+        create(&tmp.join(path), content.as_bytes())?;
+    }
+    for (unit, record) in &plan.records {
+        create(
+            &tmp.join(bookkeeping::record_path(unit)),
+            record.to_json().as_bytes(),
+        )?;
+    }
+    Ok(())
 }

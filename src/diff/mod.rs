@@ -10,7 +10,6 @@
 
 pub mod fields;
 pub mod format;
-pub mod observe;
 pub mod path;
 pub mod redact;
 pub mod report;

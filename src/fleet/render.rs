@@ -6,10 +6,11 @@
 //! root-only steps (hash suffixes, name references, sort) → one file per resource.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::fleet::inputs::{self, DigestCache, Inputs, Question, RecordingFs};
 use crate::fleet::layout;
 use crate::fleet::{App, Cluster, Fleet, Source, TargetFiles};
 use crate::kustomize::build::{self, apply_overlay, finish};
-use crate::kustomize::fs::{FileSystem, RecordingFs};
+use crate::kustomize::fs::FileSystem;
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{self, kustomization_from_value, yaml_error};
 use crate::kustomize::resmap::ResMap;
@@ -38,6 +39,18 @@ pub struct RenderOptions {
     pub progress: Option<Progress>,
     /// Keep each unit's resources (with provenance) in `Unit::resources`.
     pub keep_resources: bool,
+    /// What an earlier render recorded per unit folder: a unit whose inputs still get
+    /// the same answers is not rendered again (`Unit::reused`).
+    pub previous: Option<std::sync::Arc<BTreeMap<String, Previous>>>,
+}
+
+/// What an earlier render recorded of one unit.
+#[derive(Clone, Debug, Default)]
+pub struct Previous {
+    pub inputs: Vec<Question>,
+    pub inputs_hash: String,
+    /// Its files, relative to the output root.
+    pub files: Vec<String>,
 }
 
 /// One rendered (cluster, app) pair, or one target in targets mode.
@@ -49,14 +62,20 @@ pub struct Unit {
     pub dir: String,
     /// Files it wrote, relative to the output root, in order.
     pub files: Vec<String>,
-    /// SHA-256 (hex) over strata's version and every input file it read.
+    /// Every question its render asked of the files, with the answer.
+    pub inputs: Inputs,
+    /// SHA-256 (hex) over its definition (`unit_key`) and `inputs`.
     pub inputs_hash: String,
+    /// Not rendered now: its inputs are as `RenderOptions::previous` recorded, so its
+    /// files are too, and `HydratedTree::files` does not hold them.
+    pub reused: bool,
     /// The resources, with their origins and edits, in file order; kept only when
     /// `RenderOptions::keep_resources` asks (validate, explain).
     pub resources: Vec<Resource>,
 }
 
-/// The hydrated tree in memory: file path (relative to the output root) → content.
+/// The hydrated tree in memory: file path (relative to the output root) → content
+/// (of the units rendered now; a reused unit's files are only named).
 #[derive(Clone, Debug, Default)]
 pub struct HydratedTree {
     pub files: BTreeMap<String, String>,
@@ -65,6 +84,20 @@ pub struct HydratedTree {
 }
 
 impl RenderOptions {
+    /// Whether `--cluster`, `--app` and `--shard` select a unit an earlier render
+    /// recorded: a pair, or a target (no cluster, its path as the app).
+    pub fn selects_unit(&self, cluster: &str, app: &str) -> bool {
+        match (cluster.is_empty(), app.is_empty()) {
+            (false, _) => self.selects(cluster, app),
+            (true, false) => {
+                self.apps.as_ref().is_none_or(|g| g.is_match(app))
+                    && self.clusters.as_ref().is_none_or(|g| g.is_match(app))
+                    && self.shard.is_none_or(|(i, n)| shard_of(app, n) == i)
+            }
+            (true, true) => false,
+        }
+    }
+
     /// Whether `--cluster`, `--app` and `--shard` select this (cluster, app) pair.
     pub fn selects(&self, cluster: &str, app: &str) -> bool {
         self.clusters.as_ref().is_none_or(|g| g.is_match(cluster))
@@ -80,16 +113,53 @@ type Rendered = (Unit, Vec<String>, Vec<String>);
 
 /// A unit of work: a (cluster, app) pair, or a kustomization directory in targets mode.
 enum Job<'f> {
-    Pair(&'f Cluster, &'f App),
+    /// A pair and its folder.
+    Pair(&'f Cluster, &'f App, String),
     Target(String),
 }
 
 impl Job<'_> {
     fn key(&self) -> String {
         match self {
-            Job::Pair(c, a) => format!("{}/{}", c.name, a.name),
+            Job::Pair(c, a, _) => format!("{}/{}", c.name, a.name),
             Job::Target(t) => t.clone(),
         }
+    }
+
+    fn dir(&self) -> &str {
+        match self {
+            Job::Pair(_, _, d) | Job::Target(d) => d,
+        }
+    }
+
+    /// Everything besides the files that shapes the unit: strata's version, the
+    /// cluster and app definitions, the strata.yaml settings a render reads, the
+    /// `--set` values.
+    fn definition(&self, fleet: &Fleet, opts: &RenderOptions) -> String {
+        let p = &fleet.project;
+        let settings = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            p.layout, p.layers, p.target_files, p.paths, opts.set
+        );
+        let what = match self {
+            Job::Pair(c, a, d) => format!(
+                "pair|{}|{}|{:?}|{:?}|{}|{}|{d}",
+                c.name,
+                c.to_value(),
+                a.namespace,
+                a.source,
+                a.dir,
+                a.file
+            ),
+            Job::Target(t) => format!("target|{t}"),
+        };
+        let mut h = Sha256::new();
+        h.update(concat!("strata ", env!("CARGO_PKG_VERSION")).as_bytes());
+        h.update([0]);
+        h.update(settings.as_bytes());
+        h.update([0]);
+        h.update(what.as_bytes());
+        hex(&h.finalize())
     }
 }
 
@@ -98,7 +168,9 @@ fn jobs<'f>(fs: &dyn FileSystem, fleet: &'f Fleet, opts: &RenderOptions) -> Resu
     let mut jobs = Vec::new();
     for (c, a) in fleet.pairs() {
         if opts.selects(&c.name, &a.name) {
-            jobs.push(Job::Pair(c, a));
+            let dir = layout::unit_dir(&fleet.project.layout, c, &a.name)
+                .map_err(|e| Error::new(ErrorKind::Invalid, crate::fleet::PROJECT_FILE, e))?;
+            jobs.push(Job::Pair(c, a, dir));
         }
     }
     for t in expand_targets(fs, &fleet.project.targets)? {
@@ -190,11 +262,15 @@ pub fn expand_targets(fs: &dyn FileSystem, patterns: &[String]) -> Result<Vec<St
 pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Result<HydratedTree> {
     let jobs = jobs(fs, fleet, opts)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let digests = crate::kustomize::fs::DigestCache::default();
+    let digests = DigestCache::default();
     let results: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|j| {
-            let r = render_job(fs, fleet, j, opts, &digests);
+            let key = j.definition(fleet, opts);
+            let r = match reuse(fs, j, &key, opts, &digests) {
+                Some(unit) => Ok((unit, Vec::new(), Vec::new())),
+                None => render_job(fs, fleet, j, &key, opts, &digests),
+            };
             if let Some(p) = &opts.progress {
                 p(
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
@@ -216,7 +292,7 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
                 tree.warnings.push(w);
             }
         }
-        for (path, content) in unit.files.iter().zip(contents) {
+        for (i, path) in unit.files.iter().enumerate() {
             if let Some(prev) = owner.insert(path.clone(), format!("{}/{}", unit.cluster, unit.app))
             {
                 return Err(Error::new(
@@ -228,7 +304,9 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
                     ),
                 ));
             }
-            tree.files.insert(path.clone(), content);
+            if let Some(content) = contents.get(i) {
+                tree.files.insert(path.clone(), content.clone());
+            }
         }
         tree.units.push(unit);
     }
@@ -279,27 +357,69 @@ fn add_controllers(
         app: String::new(),
         dir: "controllers".into(),
         files,
+        inputs: Inputs::new(),
         inputs_hash: hex(&h.finalize()),
+        reused: false,
         resources: Vec::new(),
     });
     Ok(())
+}
+
+/// The unit as an earlier render left it, when every question it asked gets the
+/// same answer now and its definition is the same.
+fn reuse(
+    fs: &dyn FileSystem,
+    job: &Job,
+    key: &str,
+    opts: &RenderOptions,
+    digests: &DigestCache,
+) -> Option<Unit> {
+    let prev = opts.previous.as_ref()?.get(job.dir())?;
+    let answers: Inputs = prev
+        .inputs
+        .iter()
+        .map(|q| (q.clone(), q.answer(fs, digests)))
+        .collect();
+    if answers.len() != prev.inputs.len() || inputs::inputs_hash(key, &answers) != prev.inputs_hash
+    {
+        return None;
+    }
+    let (cluster, app) = match job {
+        Job::Pair(c, a, _) => (c.name.clone(), a.name.clone()),
+        Job::Target(t) => (String::new(), t.clone()),
+    };
+    Some(Unit {
+        cluster,
+        app,
+        dir: job.dir().to_string(),
+        files: prev.files.clone(),
+        inputs: answers,
+        inputs_hash: prev.inputs_hash.clone(),
+        reused: true,
+        resources: Vec::new(),
+    })
 }
 
 fn render_job(
     fs: &dyn FileSystem,
     fleet: &Fleet,
     job: &Job,
+    key: &str,
     opts: &RenderOptions,
-    digests: &crate::kustomize::fs::DigestCache,
+    digests: &DigestCache,
 ) -> Result<Rendered> {
     let rec = RecordingFs::new(fs, digests);
     let mut warnings = Vec::new();
     let (cluster, app, dir, resources, stream) = match job {
-        Job::Pair(c, a) => {
+        Job::Pair(c, a, dir) => {
             let resources = render_pair(&rec, fleet, c, a, opts, &mut warnings)?;
-            let dir = layout::unit_dir(&fleet.project.layout, c, &a.name)
-                .map_err(|e| Error::new(ErrorKind::Invalid, crate::fleet::PROJECT_FILE, e))?;
-            (c.name.clone(), a.name.clone(), dir, resources, false)
+            (
+                c.name.clone(),
+                a.name.clone(),
+                dir.clone(),
+                resources,
+                false,
+            )
         }
         Job::Target(t) => {
             let out = build::build_with(&rec, t, opts.keep_resources)?;
@@ -325,20 +445,17 @@ fn render_job(
             .collect();
         (files, contents)
     };
-    let mut h = Sha256::new();
-    h.update(concat!("strata ", env!("CARGO_PKG_VERSION")).as_bytes());
-    for (path, digest) in rec.reads() {
-        h.update(path.as_bytes());
-        h.update(digest);
-    }
-    let inputs_hash = hex(&h.finalize());
+    let inputs = rec.inputs();
+    let inputs_hash = inputs::inputs_hash(key, &inputs);
     Ok((
         Unit {
             cluster,
             app,
             dir,
             files,
+            inputs,
             inputs_hash,
+            reused: false,
             resources: if opts.keep_resources {
                 resources
             } else {
