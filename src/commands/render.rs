@@ -110,7 +110,11 @@ fn check(
     if plan.is_clean() {
         if !args.quiet {
             if args.format == "json" {
-                println!("{}", json(plan, &BTreeSet::new(), None));
+                let nothing = Explained {
+                    unreadable: Vec::new(),
+                    diff: Ok(DiffReport::default()),
+                };
+                println!("{}", json(plan, &BTreeSet::new(), &nothing));
             } else {
                 println!(
                     "{out_name}: up to date ({} files, {} renders, {} rendered now)",
@@ -133,7 +137,7 @@ fn check(
         .then(|| fleet.project.layout.clone());
     let report = explain(out, out_name, plan, layout);
     if args.format == "json" {
-        println!("{}", json(plan, &changed, report.as_ref().ok()));
+        println!("{}", json(plan, &changed, &report));
         return Ok(1);
     }
     let mut lines: Vec<String> = Vec::new();
@@ -143,7 +147,12 @@ fn check(
     for u in &plan.removed_units {
         lines.push(format!("removed unit: {out_name}/{u}"));
     }
-    match &report {
+    for f in &report.unreadable {
+        lines.push(format!(
+            "not a Kubernetes object (edited by hand? conflict markers?), rewritten by a render: {out_name}/{f}"
+        ));
+    }
+    match &report.diff {
         Ok(r) if r.has_changes() => {
             lines.extend(
                 diff::format::text::render(r, false)
@@ -152,7 +161,6 @@ fn check(
             );
         }
         Ok(_) => {}
-        // Files strata cannot read as YAML (conflict markers): name them.
         Err(e) => {
             lines.push(format!("(cannot compare resources: {e})"));
             for f in plan.writes.keys() {
@@ -196,22 +204,39 @@ fn check(
     Ok(1)
 }
 
+/// What a render would change, resource by resource.
+struct Explained {
+    /// Files on disk the diff engine cannot read (edited by hand, conflict markers).
+    unreadable: Vec<String>,
+    diff: Result<DiffReport, crate::Error>,
+}
+
 /// The resources and fields a render would change, by the engine of `strata diff`
 /// (identity matching, hash-suffix pairing, secrets redacted).
-fn explain(
-    out: &Path,
-    out_name: &str,
-    plan: &tree::Plan,
-    layout: Option<String>,
-) -> Result<DiffReport, crate::Error> {
+fn explain(out: &Path, out_name: &str, plan: &tree::Plan, layout: Option<String>) -> Explained {
+    let opts = DiffOptions {
+        context: 3,
+        layout,
+        ..Default::default()
+    };
     let mut old = Tree {
         root: out_name.to_string(),
         ..Default::default()
     };
+    let mut unreadable = Vec::new();
     for f in plan.writes.keys().chain(&plan.deletes) {
-        if let Ok(bytes) = std::fs::read(out.join(f)) {
-            old.files.insert(f.clone(), bytes);
+        let Ok(bytes) = std::fs::read(out.join(f)) else {
+            continue;
+        };
+        let alone = Tree {
+            root: out_name.to_string(),
+            files: [(f.clone(), bytes)].into(),
+        };
+        if diff::diff_trees(&alone, &Tree::default(), &opts).is_err() {
+            unreadable.push(f.clone());
+            continue;
         }
+        old.files.extend(alone.files);
     }
     let new = Tree {
         root: out_name.to_string(),
@@ -221,16 +246,14 @@ fn explain(
             .map(|(f, c)| (f.clone(), c.as_bytes().to_vec()))
             .collect(),
     };
-    let opts = DiffOptions {
-        context: 3,
-        layout,
-        ..Default::default()
-    };
-    diff::diff_trees(&old, &new, &opts)
+    Explained {
+        unreadable,
+        diff: diff::diff_trees(&old, &new, &opts),
+    }
 }
 
 /// `--check --format json`: the units added, removed and changed, and the diff.
-fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: Option<&DiffReport>) -> String {
+fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: &Explained) -> String {
     let v = serde_json::json!({
         "version": 1,
         "upToDate": plan.is_clean(),
@@ -240,7 +263,8 @@ fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: Option<&DiffRepor
         "recordsChanged": plan.records.keys().collect::<Vec<_>>(),
         "writes": plan.writes.keys().collect::<Vec<_>>(),
         "deletes": plan.deletes,
-        "diff": report,
+        "unreadable": report.unreadable,
+        "diff": report.diff.as_ref().ok(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
