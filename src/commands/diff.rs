@@ -241,11 +241,10 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 /// Never touches the checkout or the index: git only reads objects.
 ///
 /// Only what a change can affect is rendered twice: the working tree is rendered
-/// whole, logging what each unit asked of the files (`diff::observe`); a unit whose
+/// whole, recording what each unit asked of the files (`fleet::inputs`); a unit whose
 /// every question gets the same answer at the base renders the same there, so the
-/// base render covers only the other units. Anything unexpected (the fleet's own
-/// files differ, a selection was given, a log that matches no unit) falls back to
-/// rendering the base whole.
+/// base render covers only the other units. When the fleet's own files differ or a
+/// selection was given, the base is rendered whole.
 fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), CommandError> {
     let root = fleet::find_root(&args.selection)?;
     let root = root
