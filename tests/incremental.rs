@@ -381,3 +381,48 @@ fn branches_rendering_different_units_merge_and_a_conflict_recovers_by_render() 
     s.git(&["add", "-A"]);
     s.git(&["commit", "-qm", "merge c"]);
 }
+
+#[test]
+fn a_tree_with_the_old_single_manifest_is_adopted_and_the_manifest_removed() {
+    let s = fleet("legacy");
+    ok(&s.0, &["render", "--quiet"]);
+    let out = s.0.join("rendered");
+    let rendered = read_tree(&out);
+    // What an earlier strata wrote: one manifest for the whole tree.
+    let units: Vec<String> = rendered
+        .keys()
+        .filter_map(|k| k.strip_prefix(".strata/units/")?.strip_suffix(".json"))
+        .map(String::from)
+        .collect();
+    let files: BTreeMap<&String, &str> = rendered
+        .keys()
+        .filter(|k| !k.starts_with(".strata/"))
+        .map(|k| (k, "0"))
+        .collect();
+    let inputs: BTreeMap<&String, &str> = units.iter().map(|u| (u, "0")).collect();
+    std::fs::remove_dir_all(out.join(".strata")).unwrap();
+    s.write(
+        "rendered/.strata/manifest.json",
+        &serde_json::json!({"version": 1, "generator": "strata 0.0.9", "files": files, "inputs": inputs})
+            .to_string(),
+    );
+    // A file of a cluster removed since: the old manifest names it, so it goes.
+    std::fs::remove_file(s.0.join("clusters/prod-2.yaml")).unwrap();
+    let summary = ok(&s.0, &["render"]);
+    assert!(
+        summary.contains("removed unit: rendered/apps/prod/prod-2/web"),
+        "{summary}"
+    );
+    let after = read_tree(&out);
+    assert!(!after.contains_key(".strata/manifest.json"));
+    assert!(
+        !after.keys().any(|k| k.contains("prod-2")),
+        "{:?}",
+        after.keys()
+    );
+    assert_eq!(
+        after.len(),
+        rendered.len() - rendered.keys().filter(|k| k.contains("prod-2")).count()
+    );
+    ok(&s.0, &["render", "--check", "--quiet"]);
+}
