@@ -59,7 +59,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub full: bool,
     /// `--check` output: `text` or `json`.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, default_value = "text", value_parser = ["text", "json"], requires = "check")]
     pub format: String,
     /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
     #[arg(long, value_name = "PATH=VALUE")]

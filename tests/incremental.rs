@@ -290,9 +290,20 @@ fn an_edit_renders_only_the_units_that_read_it_and_writes_only_changed_files() {
         "{}",
         text(&check.stdout)
     );
+    let json = strata(&s.0, &["render", "--check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["upToDate"], false);
+    assert_eq!(v["changedUnits"], serde_json::json!(["apps/dev/dev-1/web"]));
+    assert_eq!(v["diff"]["units"][0]["resources"][0]["kind"], "Service");
     assert_eq!(
-        strata(&s.0, &["render", "--check", "--quiet"]).stdout.len(),
-        0,
+        v["diff"]["units"][0]["resources"][0]["fields"][0]["path"], "spec.ports[0].port",
+        "{v}"
+    );
+    let quiet = strata(&s.0, &["render", "--check", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
         "--quiet prints nothing"
     );
     ok(&s.0, &["render", "--quiet"]);

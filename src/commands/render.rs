@@ -41,6 +41,10 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     if let Some(bar) = &bar {
         let bar = bar.clone();
         opts.progress = Some(Arc::new(move |done, total| {
+            // A render this small is over before a bar could say anything.
+            if total < 50 {
+                return;
+            }
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         }));
