@@ -7,10 +7,12 @@
 #   - a full render into an empty folder, and `tar x` of the same tree,
 # and the peak memory (max RSS) of a check and of an incremental render.
 #
-#   scripts/bench-pr-loop.sh [-a APPS] [-c CLUSTERS] [-r RUNS] [-s STRATA] [-g GEN_FLEET]
+#   scripts/bench-pr-loop.sh [-a APPS] [-c CLUSTERS] [-r RUNS] [-n] [-s STRATA] [-g GEN_FLEET]
 #
 #   -a, -c  fleet size for gen_fleet.py (default 20 apps x 30 clusters = 600 targets)
 #   -r      runs of each measurement (default 11; interleaved, the median is printed)
+#   -n      leave out the full render and `tar x` (for the 10,000-target fleet:
+#           `-a 50 -c 200 -r 5 -n`)
 #   -s      the strata binary (default target/release/strata; build it with
 #           `cargo build --release` first)
 #   -g      the generator (default /work/shared/bench/gen_fleet.py)
@@ -21,13 +23,15 @@ CLUSTERS=30
 RUNS=11
 STRATA="$(pwd)/target/release/strata"
 GEN=/work/shared/bench/gen_fleet.py
-while getopts ":a:c:r:s:g:h" opt; do
+FULL=1
+while getopts ":a:c:r:s:g:nh" opt; do
   case "$opt" in
     a) APPS="$OPTARG" ;;
     c) CLUSTERS="$OPTARG" ;;
     r) RUNS="$OPTARG" ;;
     s) STRATA="$(cd "$(dirname "$OPTARG")" && pwd)/$(basename "$OPTARG")" ;;
     g) GEN="$OPTARG" ;;
+    n) FULL=0 ;;
     *) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
@@ -48,7 +52,7 @@ git -c user.email=b@example.com -c user.name=bench commit -qm rendered
 TARGETS=$(wc -l < fleet-index.txt)
 FILES=$(find rendered -type f | wc -l)
 TARGET="$(head -n 1 fleet-index.txt)/kustomization.yaml"
-tar -cf "$WORK/tree.tar" -C rendered .
+[ "$FULL" = 1 ] && tar -cf "$WORK/tree.tar" -C rendered .
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 declare -A T
@@ -77,28 +81,34 @@ for i in $(seq "$RUNS"); do
   timed render_one "$STRATA" render --quiet
   timed git_status_after git status --porcelain
   # The file-creation floor: a full render into an empty folder against `tar x`.
-  rm -rf rendered "$WORK/x"
-  timed full "$STRATA" render --quiet
-  mkdir "$WORK/x"
-  timed tar_x tar -xf "$WORK/tree.tar" -C "$WORK/x"
+  if [ "$FULL" = 1 ]; then
+    rm -rf rendered "$WORK/x"
+    timed full "$STRATA" render --quiet
+    mkdir "$WORK/x"
+    timed tar_x tar -xf "$WORK/tree.tar" -C "$WORK/x"
+  fi
 done
 
 # Peak memory (max RSS, kB) of a check with nothing changed and of a one-edit render.
+rss() { /usr/bin/time -f %M -o "$WORK/rss" "$@" > /dev/null 2>&1 || true; tail -n 1 "$WORK/rss"; }
 "$STRATA" render --quiet
-RSS_CHECK=$( { /usr/bin/time -f %M "$STRATA" render --check --quiet > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+RSS_CHECK=$(rss "$STRATA" render --check --quiet)
 sed -i 's/safe-to-evict: "true"/safe-to-evict: "maybe"/; s/safe-to-evict: "false"/safe-to-evict: "maybe"/' "$TARGET"
-RSS_RENDER=$( { /usr/bin/time -f %M "$STRATA" render --quiet > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-RSS_FULL=$( { rm -rf rendered; /usr/bin/time -f %M "$STRATA" render --quiet > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+RSS_RENDER=$(rss "$STRATA" render --quiet)
+RSS_FULL=0
+if [ "$FULL" = 1 ]; then rm -rf rendered; RSS_FULL=$(rss "$STRATA" render --quiet); fi
 
 G=$(median "${T[git_status]}")
 C=$(median "${T[check]}")
 R=$(median "${T[render_one]}")
-F=$(median "${T[full]}")
-X=$(median "${T[tar_x]}")
+F=$(median "${T[full]:-0}")
+X=$(median "${T[tar_x]:-1}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
 echo "fleet: --apps $APPS --clusters $CLUSTERS: $TARGETS targets, $FILES files in rendered/ (with records); $RUNS interleaved runs, medians"
 echo "git status --porcelain          $(ms "$G") ms"
 echo "render --check, nothing changed $(ms "$C") ms  ($(ratio "$C" "$G") x git status)  peak $((RSS_CHECK / 1024)) MB"
 echo "render after one edit           $(ms "$R") ms  ($(ratio "$R" "$G") x git status)  peak $((RSS_RENDER / 1024)) MB"
-echo "full render into an empty dir   $(ms "$F") ms  ($(ratio "$F" "$X") x tar x)  peak $((RSS_FULL / 1024)) MB"
-echo "tar x of the same tree          $(ms "$X") ms"
+if [ "$FULL" = 1 ]; then
+  echo "full render into an empty dir   $(ms "$F") ms  ($(ratio "$F" "$X") x tar x)  peak $((RSS_FULL / 1024)) MB"
+  echo "tar x of the same tree          $(ms "$X") ms"
+fi
