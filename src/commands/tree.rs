@@ -145,6 +145,13 @@ pub fn plan<'t>(
             }
         }
     }
+    // A file a removed unit wrote may be another unit's now (the layout changed).
+    let produced: BTreeSet<&str> = tree
+        .units
+        .iter()
+        .flat_map(|u| u.files.iter().map(String::as_str))
+        .collect();
+    plan.deletes.retain(|f| !produced.contains(f.as_str()));
     plan
 }
 
