@@ -314,15 +314,47 @@ impl Book {
             .par_iter()
             .filter(|(unit, r)| {
                 !self.rebuilt.contains(*unit)
-                    && r.files.par_iter().all(|(f, h)| {
-                        let p = out.join(f);
-                        fs::symlink_metadata(&p).is_ok_and(|m| m.is_file() && m.len() == h.size)
-                            && fs::read(&p).is_ok_and(|b| hex(&Sha256::digest(&b)) == h.sha256)
-                    })
+                    && r.files.par_iter().all(|(f, h)| holds(&out.join(f), h))
             })
             .map(|(u, _)| u.clone())
             .collect()
     }
+}
+
+/// Whether the file at `path` holds the recorded bytes. A check reads every file of
+/// the tree, so this costs three system calls: an open that refuses a link and never
+/// waits on a FIFO, one read of one byte more than the recorded size (a regular
+/// file's read returns all it has up to that, so a longer file shows), a close.
+fn holds(path: &Path, h: &FileHash) -> bool {
+    use std::io::Read;
+    let Ok(size) = usize::try_from(h.size) else {
+        return false;
+    };
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let Ok(mut file) = opts.open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; size.saturating_add(1)];
+    let mut got = 0;
+    // More than one read only when the first is cut short (a signal, a huge file).
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+        if got == size {
+            break;
+        }
+    }
+    got == size && hex(&Sha256::digest(&buf[..size])) == h.sha256
 }
 
 #[cfg(test)]
@@ -337,6 +369,34 @@ mod tests {
         assert!(!safe("/etc/passwd", None));
         assert!(!safe(".strata/units/x.json", None));
         assert!(!safe("", None));
+    }
+
+    #[test]
+    fn a_file_holds_its_record_only_with_the_same_bytes() {
+        let dir = std::env::temp_dir().join(format!("strata-holds-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("f.yaml");
+        fs::write(&p, "a: 1\n").unwrap();
+        let h = FileHash::of(b"a: 1\n");
+        assert!(holds(&p, &h));
+        fs::write(&p, "a: 2\n").unwrap();
+        assert!(!holds(&p, &h), "same size, other bytes");
+        fs::write(&p, "a: 1\nb: 2\n").unwrap();
+        assert!(!holds(&p, &h), "longer");
+        fs::write(&p, "a:").unwrap();
+        assert!(!holds(&p, &h), "shorter");
+        assert!(!holds(&dir, &h), "a folder");
+        assert!(!holds(&dir.join("none.yaml"), &h), "absent");
+        #[cfg(unix)]
+        {
+            fs::write(dir.join("real.yaml"), "a: 1\n").unwrap();
+            std::os::unix::fs::symlink(dir.join("real.yaml"), dir.join("link.yaml")).unwrap();
+            assert!(
+                !holds(&dir.join("link.yaml"), &h),
+                "a link is never strata's file"
+            );
+        }
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
