@@ -1,0 +1,3 @@
+//! Helm charts in process: Go templates with sprig's and Helm's functions.
+
+pub mod gotmpl;
