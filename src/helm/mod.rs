@@ -1,3 +1,11 @@
-//! Helm charts in process: Go templates with sprig's and Helm's functions.
+//! Helm charts in process: Go templates with sprig's and Helm's functions, chart
+//! loading, values coalescing, and the stream `helm template` prints.
 
+pub mod chart;
+pub mod funcs;
 pub mod gotmpl;
+pub mod nondeterministic;
+pub mod render;
+pub mod semver;
+pub mod sprig;
+pub mod values;

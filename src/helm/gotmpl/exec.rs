@@ -28,6 +28,29 @@ pub struct TemplateSet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecError {
     pub message: String,
+    /// The error this one wraps (an `include`d template's failure), as Go's
+    /// `errors.Unwrap` would give it; `message` already ends with its text.
+    pub cause: Option<Box<ExecError>>,
+}
+
+impl ExecError {
+    pub fn new(message: impl Into<String>) -> ExecError {
+        ExecError {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The chain from this error to the innermost cause.
+    pub fn chain(&self) -> Vec<&ExecError> {
+        let mut out = vec![self];
+        let mut cur = self;
+        while let Some(c) = &cur.cause {
+            out.push(c);
+            cur = c;
+        }
+        out
+    }
 }
 
 impl std::fmt::Display for ExecError {
@@ -38,9 +61,7 @@ impl std::fmt::Display for ExecError {
 
 impl From<ParseError> for ExecError {
     fn from(e: ParseError) -> ExecError {
-        ExecError {
-            message: e.to_string(),
-        }
+        ExecError::new(e.to_string())
     }
 }
 
@@ -110,6 +131,12 @@ pub struct Exec<'a> {
     file: Rc<str>,
     name: String,
     depth: usize,
+    /// Where the function being called was written (file, line), for functions that warn.
+    pub call_site: (Rc<str>, u32),
+    /// Warnings functions raised (non-reproducible output), for the caller to print.
+    pub warnings: Vec<String>,
+    /// Calls so far of seeded functions, so each call gets its own stream.
+    pub seeded_calls: u64,
 }
 
 impl<'a> Exec<'a> {
@@ -120,6 +147,9 @@ impl<'a> Exec<'a> {
             file: Rc::from(name),
             name: name.to_string(),
             depth: 0,
+            call_site: (Rc::from(name), 0),
+            warnings: Vec::new(),
+            seeded_calls: 0,
         }
     }
 
@@ -133,18 +163,19 @@ impl<'a> Exec<'a> {
         at: Option<(Pos, &str)>,
     ) -> Result<(), ExecError> {
         let Some(def) = self.set.defs.get(name).cloned() else {
-            let msg = format!(
-                "template: no template {name:?} associated with template {:?}",
-                self.name
-            );
             return Err(match at {
-                Some((pos, text)) => self.error_at(pos, text, &msg),
-                None => ExecError { message: msg },
+                Some((pos, text)) => {
+                    self.error_at(pos, text, &format!("template {name:?} not defined"))
+                }
+                None => ExecError::new(format!(
+                    "template: no template {name:?} associated with template \"gotpl\""
+                )),
             });
         };
         if self.depth >= MAX_DEPTH {
-            let msg = format!("rendering template has a nested reference name: {name}: unable to execute template");
-            return Err(ExecError { message: msg });
+            return Err(ExecError::new(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            )));
         }
         let saved_vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), data.clone())]);
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
@@ -165,12 +196,10 @@ impl<'a> Exec<'a> {
 
     /// A Go-worded error at a node of the running template.
     pub fn error_at(&self, pos: Pos, node: &str, msg: &str) -> ExecError {
-        ExecError {
-            message: format!(
-                "template: {}:{}:{}: executing {:?} at <{}>: {}",
-                self.file, pos.line, pos.col, self.name, node, msg
-            ),
-        }
+        ExecError::new(format!(
+            "template: {}:{}:{}: executing {:?} at <{}>: {}",
+            self.file, pos.line, pos.col, self.name, node, msg
+        ))
     }
 
     fn walk_list(&mut self, nodes: &[Node], dot: &Value, out: &mut String) -> Walk<()> {
@@ -292,12 +321,10 @@ impl<'a> Exec<'a> {
     fn var(&self, name: &str, pos: Pos) -> Result<Value, ExecError> {
         match self.vars.iter().rev().find(|(n, _)| n == name) {
             Some((_, v)) => Ok(v.clone()),
-            None => Err(ExecError {
-                message: format!(
-                    "template: {}:{}: undefined variable: {}",
-                    self.file, pos.line, name
-                ),
-            }),
+            None => Err(ExecError::new(format!(
+                "template: {}:{}: undefined variable: {}",
+                self.file, pos.line, name
+            ))),
         }
     }
 
@@ -311,12 +338,10 @@ impl<'a> Exec<'a> {
         for name in &pipe.decl {
             if pipe.is_assign {
                 if !self.vars.iter().any(|(n, _)| n == name) {
-                    return Err(ExecError {
-                        message: format!(
-                            "template: {}:{}: undefined variable: {}",
-                            self.file, pipe.pos.line, name
-                        ),
-                    });
+                    return Err(ExecError::new(format!(
+                        "template: {}:{}: undefined variable: {}",
+                        self.file, pipe.pos.line, name
+                    )));
                 }
                 self.set_var(name, value.clone());
             } else {
@@ -541,13 +566,12 @@ impl<'a> Exec<'a> {
             return Ok(v);
         }
         let Some(f) = self.set.funcs.get(name).copied() else {
-            return Err(ExecError {
-                message: format!(
-                    "template: {}:{}: function {name:?} not defined",
-                    self.file, pos.line
-                ),
-            });
+            return Err(ExecError::new(format!(
+                "template: {}:{}: function {name:?} not defined",
+                self.file, pos.line
+            )));
         };
+        self.call_site = (self.file.clone(), pos.line);
         let mut values = Vec::with_capacity(args.len() + 1);
         for (p, a) in args {
             values.push(self.eval_arg(dot, *p, a)?);
@@ -659,7 +683,7 @@ mod tests {
         );
         assert_eq!(
             run("{{ eq 1 .f }}", serde_json::json!({"f": 1})).unwrap_err().message,
-            "template: t:1:3: executing \"t\" at <eq>: error calling eq: incompatible types for comparison"
+            "template: t:1:3: executing \"t\" at <eq 1 .f>: error calling eq: incompatible types for comparison"
         );
     }
 }

@@ -59,6 +59,7 @@ pub fn builtins() -> Funcs {
             Value::List(l) => l.len() as i64,
             Value::Map(m) => m.len() as i64,
             Value::Nil => return fail("len of nil pointer"),
+            Value::Object(o) if o.len().is_some() => o.len().unwrap_or(0) as i64,
             other => return fail(format!("len of type {}", other.type_name())),
         }))
     });

@@ -37,6 +37,10 @@ pub trait Object: std::fmt::Debug {
     fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
         None
     }
+    /// `len` of it, for objects that are Go maps or slices underneath.
+    fn len(&self) -> Option<usize> {
+        None
+    }
     /// How `%v` prints it.
     fn print(&self) -> String {
         format!("{{{}}}", self.type_name())

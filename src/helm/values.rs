@@ -1,0 +1,345 @@
+//! Helm's values: the user's values coalesced over each chart's `values.yaml`, scoped
+//! to subcharts by name, `global` passed down, subcharts switched off by `condition`
+//! and `tags`, and `import-values` pulled up (chartutil's coalesce and dependencies).
+
+use super::chart::Chart;
+use serde_json::{Map, Value as Json};
+
+/// Helm's `CoalesceValues`: `user` over the chart's defaults, recursively into subcharts.
+pub fn coalesce(chart: &Chart, user: &Map<String, Json>) -> Map<String, Json> {
+    let mut dest = user.clone();
+    coalesce_chart(chart, &mut dest);
+    dest
+}
+
+fn coalesce_chart(chart: &Chart, dest: &mut Map<String, Json>) {
+    coalesce_values(chart, dest);
+    for sub in &chart.dependencies {
+        let name = sub.name().to_string();
+        let entry = dest
+            .entry(name.clone())
+            .or_insert_with(|| Json::Object(Map::new()));
+        let Json::Object(_) = entry else {
+            continue;
+        };
+        let globals = dest.get("global").cloned();
+        let Some(Json::Object(sub_dest)) = dest.get_mut(&name) else {
+            continue;
+        };
+        coalesce_globals(sub_dest, globals.as_ref());
+        coalesce_chart(sub, sub_dest);
+    }
+}
+
+/// Copies the parent's `global` into the subchart's, the parent's keys winning.
+fn coalesce_globals(dest: &mut Map<String, Json>, parent_global: Option<&Json>) {
+    let mut dg = match dest.get("global") {
+        Some(Json::Object(m)) => m.clone(),
+        Some(_) => return,
+        None => Map::new(),
+    };
+    let sg = match parent_global {
+        Some(Json::Object(m)) => m.clone(),
+        Some(_) => return,
+        None => Map::new(),
+    };
+    for (k, v) in sg {
+        match (&v, dg.get(&k)) {
+            (Json::Object(vm), Some(Json::Object(dm))) => {
+                let mut merged = vm.clone();
+                coalesce_tables(&mut merged, dm, true);
+                dg.insert(k, Json::Object(merged));
+            }
+            (Json::Object(_), None) | (_, None) => {
+                dg.insert(k, v);
+            }
+            (_, Some(Json::Object(_))) => {}
+            _ => {
+                dg.insert(k, v);
+            }
+        }
+    }
+    dest.insert("global".into(), Json::Object(dg));
+}
+
+/// The chart's defaults under `v`: a user `null` removes the key.
+fn coalesce_values(chart: &Chart, v: &mut Map<String, Json>) {
+    let sub_names: Vec<&str> = chart.dependencies.iter().map(|c| c.name()).collect();
+    for (key, val) in &chart.values {
+        match v.get_mut(key) {
+            Some(Json::Null) => {
+                v.remove(key);
+            }
+            Some(Json::Object(dest)) => {
+                if let Json::Object(src) = val {
+                    // Values for a subchart merge rather than coalesce (nulls kept).
+                    let merge = sub_names.contains(&key.as_str());
+                    coalesce_tables(dest, src, merge);
+                }
+            }
+            Some(_) => {}
+            None => {
+                v.insert(key.clone(), val.clone());
+            }
+        }
+    }
+}
+
+/// `src` under `dst`, `dst` winning; without `merge`, a `null` in `dst` removes the key.
+fn coalesce_tables(dst: &mut Map<String, Json>, src: &Map<String, Json>, merge: bool) {
+    if !merge {
+        let nulls: Vec<String> = dst
+            .iter()
+            .filter(|(_, v)| v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in nulls {
+            if !src.contains_key(&k) {
+                dst.remove(&k);
+            }
+        }
+    }
+    for (key, val) in src {
+        match dst.get_mut(key) {
+            Some(Json::Null) if !merge => {
+                dst.remove(key);
+            }
+            None => {
+                dst.insert(key.clone(), val.clone());
+            }
+            Some(Json::Object(d)) => {
+                if let Json::Object(s) = val {
+                    coalesce_tables(d, s, merge);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Removes the subcharts whose `condition` or `tags` switch them off, and renames
+/// aliased ones (Helm's `processDependencyEnabled`), for the coalesced `values`.
+pub fn enabled_dependencies(chart: &mut Chart, user: &Map<String, Json>) {
+    let values = coalesce(chart, user);
+    prune(chart, &values);
+}
+
+fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
+    let deps: Vec<Map<String, Json>> = chart
+        .metadata
+        .get("dependencies")
+        .and_then(Json::as_array)
+        .map(|a| a.iter().filter_map(|d| d.as_object().cloned()).collect())
+        .unwrap_or_default();
+    let mut kept = Vec::new();
+    let loaded = std::mem::take(&mut chart.dependencies);
+    // Charts under charts/ that Chart.yaml does not list are always on.
+    for sub in &loaded {
+        if !deps
+            .iter()
+            .any(|d| d.get("name").and_then(Json::as_str) == Some(sub.name()))
+        {
+            kept.push(sub.clone());
+        }
+    }
+    for dep in &deps {
+        let name = dep.get("name").and_then(Json::as_str).unwrap_or("");
+        let Some(sub) = loaded.iter().find(|c| c.name() == name) else {
+            continue;
+        };
+        let mut sub = sub.clone();
+        if let Some(alias) = dep
+            .get("alias")
+            .and_then(Json::as_str)
+            .filter(|a| !a.is_empty())
+        {
+            sub.metadata
+                .insert("name".into(), Json::String(alias.to_string()));
+        }
+        if is_enabled(dep, scoped) {
+            kept.push(sub);
+        }
+    }
+    kept.sort_by(|a, b| a.name().cmp(b.name()));
+    for sub in &mut kept {
+        let sub_scope = scoped
+            .get(sub.name())
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
+        prune(sub, &sub_scope);
+    }
+    chart.dependencies = kept;
+}
+
+/// Tags first (any true tag switches on, all false switch off), then the first
+/// condition path that holds a bool decides.
+fn is_enabled(dep: &Map<String, Json>, values: &Map<String, Json>) -> bool {
+    let mut enabled = true;
+    if let Some(tags) = dep.get("tags").and_then(Json::as_array) {
+        let tag_values = values.get("tags").and_then(Json::as_object);
+        let mut any_true = false;
+        let mut any_false = false;
+        for t in tags.iter().filter_map(Json::as_str) {
+            match tag_values.and_then(|tv| tv.get(t)).and_then(Json::as_bool) {
+                Some(true) => any_true = true,
+                Some(false) => any_false = true,
+                None => {}
+            }
+        }
+        if any_false && !any_true {
+            enabled = false;
+        }
+    }
+    if let Some(cond) = dep.get("condition").and_then(Json::as_str) {
+        let root = Json::Object(values.clone());
+        for path in cond.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut node = Some(&root);
+            for seg in path.split('.') {
+                node = node.and_then(|n| n.get(seg));
+            }
+            if let Some(Json::Bool(b)) = node {
+                enabled = *b;
+                break;
+            }
+        }
+    }
+    enabled
+}
+
+/// `import-values`: child values copied into the parent's (Helm's
+/// `processDependencyImportValues`), applied to the coalesced values.
+pub fn import_values(chart: &Chart, values: &mut Map<String, Json>) {
+    for sub in &chart.dependencies {
+        if let Some(Json::Object(sub_vals)) = values.get_mut(sub.name()) {
+            let mut sv = sub_vals.clone();
+            import_values(sub, &mut sv);
+            *sub_vals = sv;
+        }
+    }
+    let deps = chart
+        .metadata
+        .get("dependencies")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for dep in deps {
+        let Some(imports) = dep.get("import-values").and_then(Json::as_array) else {
+            continue;
+        };
+        let name = dep
+            .get("alias")
+            .and_then(Json::as_str)
+            .filter(|a| !a.is_empty())
+            .or_else(|| dep.get("name").and_then(Json::as_str))
+            .unwrap_or("");
+        let Some(Json::Object(child)) = values.get(name).cloned() else {
+            continue;
+        };
+        for imp in imports {
+            let (child_path, parent_path) = match &imp {
+                Json::String(s) => (format!("exports.{s}"), String::new()),
+                Json::Object(m) => (
+                    m.get("child")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    m.get("parent")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                _ => continue,
+            };
+            let mut node = Some(Json::Object(child.clone()));
+            for seg in child_path.split('.').filter(|s| !s.is_empty()) {
+                node = node.and_then(|n| n.get(seg).cloned());
+            }
+            let Some(Json::Object(found)) = node else {
+                continue;
+            };
+            // The parent's own values win over imported ones.
+            let target = if parent_path.is_empty() {
+                &mut *values
+            } else {
+                let mut cur = &mut *values;
+                for seg in parent_path.split('.').filter(|s| !s.is_empty()) {
+                    let e = cur
+                        .entry(seg.to_string())
+                        .or_insert_with(|| Json::Object(Map::new()));
+                    if !e.is_object() {
+                        *e = Json::Object(Map::new());
+                    }
+                    let Json::Object(m) = e else {
+                        unreachable!("made an object above")
+                    };
+                    cur = m;
+                }
+                cur
+            };
+            let mut merged = found.clone();
+            coalesce_tables(&mut merged, &Map::new(), true);
+            let existing = std::mem::take(target);
+            let mut result = existing.clone();
+            coalesce_tables(&mut result, &merged, true);
+            *target = result;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn chart(values: Json, deps: Vec<Chart>, name: &str) -> Chart {
+        Chart {
+            metadata: json!({"name": name})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            values: values.as_object().cloned().unwrap_or_default(),
+            schema: None,
+            templates: Vec::new(),
+            files: Vec::new(),
+            dependencies: deps,
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn user_values_win_nulls_delete_and_globals_flow_down() {
+        let sub = chart(
+            json!({"port": 80, "global": {"region": "sub"}}),
+            vec![],
+            "sub",
+        );
+        let top = chart(
+            json!({"a": {"b": 1, "c": 2}, "global": {"region": "eu"}, "sub": {"port": 81}}),
+            vec![sub],
+            "top",
+        );
+        let user = json!({"a": {"c": null}, "sub": {"extra": true}})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let v = coalesce(&top, &user);
+        assert_eq!(Json::Object(v.clone())["a"], json!({"b": 1}));
+        assert_eq!(v["sub"]["port"], json!(81));
+        assert_eq!(v["sub"]["extra"], json!(true));
+        assert_eq!(v["sub"]["global"]["region"], json!("eu"));
+    }
+}
+
+/// Helm's `mergeMaps` for `-f` files: later files win, maps merge deeply, nulls are
+/// kept (so that coalescing removes the chart's default for that key).
+pub fn merge_user_values(base: &mut Map<String, Json>, over: &Map<String, Json>) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(Json::Object(b)), Json::Object(o)) => merge_user_values(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
