@@ -18,6 +18,7 @@ pub const USER_ERROR_END: &str = "HELM_ERR_END";
 pub fn all() -> Funcs {
     let mut f = super::gotmpl::funcs::builtins();
     super::sprig::register(&mut f);
+    super::sprig::register_more(&mut f);
     super::nondeterministic::register(&mut f);
     f.insert("include", |exec, a| {
         arity("include", a, 2)?;
@@ -152,6 +153,7 @@ pub fn all() -> Funcs {
         arity("lookup", a, 4)?;
         Ok(Value::map(BTreeMap::new()))
     });
+    super::sprig::register_aliases(&mut f);
     f
 }
 

@@ -747,6 +747,178 @@ pub fn register(f: &mut Funcs) {
     });
 }
 
+/// Registers the sprig functions defined by others (`mustX` variants, aliases).
+pub fn register_aliases(f: &mut Funcs) {
+    // sprig's `must` forms return an error where the plain form returns a zero
+    // value; on the inputs where both succeed they agree.
+    let aliases: &[(&'static str, &'static str)] = &[
+        ("mustUniq", "uniq"),
+        ("mustFirst", "first"),
+        ("mustLast", "last"),
+        ("mustRest", "rest"),
+        ("mustInitial", "initial"),
+        ("mustAppend", "append"),
+        ("mustPush", "append"),
+        ("mustPrepend", "prepend"),
+        ("mustReverse", "reverse"),
+        ("mustCompact", "compact"),
+        ("mustWithout", "without"),
+        ("mustHas", "has"),
+        ("mustMerge", "merge"),
+        ("mustMergeOverwrite", "mergeOverwrite"),
+        ("mustRegexMatch", "regexMatch"),
+        ("mustRegexFind", "regexFind"),
+        ("mustRegexFindAll", "regexFindAll"),
+        ("mustRegexReplaceAll", "regexReplaceAll"),
+        ("mustRegexReplaceAllLiteral", "regexReplaceAllLiteral"),
+        ("mustRegexSplit", "regexSplit"),
+        ("mustDeepCopy", "deepCopy"),
+        ("mustSlice", "slice"),
+        ("mustChunk", "chunk"),
+        ("trimall", "trimAll"),
+        ("biggest", "max"),
+        ("mustToRawJson", "toRawJson"),
+        ("mustToPrettyJson", "toPrettyJson"),
+        ("mustFromJson", "fromJson"),
+    ];
+    for (alias, name) in aliases {
+        if let Some(func) = f.get(name).copied() {
+            f.insert(alias, func);
+        }
+    }
+}
+
+/// Registers sprig's path, hashing and dict-editing functions.
+pub fn register_more(f: &mut Funcs) {
+    f.insert("set", |_, a| {
+        arity("set", a, 3)?;
+        let mut d = dict_of(&a[0]);
+        d.insert(s(&a[1]), a[2].clone());
+        Ok(Value::map(d))
+    });
+    f.insert("unset", |_, a| {
+        arity("unset", a, 2)?;
+        let mut d = dict_of(&a[0]);
+        d.remove(&s(&a[1]));
+        Ok(Value::map(d))
+    });
+    f.insert("chunk", |_, a| {
+        arity("chunk", a, 2)?;
+        let size = to_i64(&a[0]).max(1) as usize;
+        let l = list_of(&a[1])?;
+        Ok(Value::list(
+            l.chunks(size).map(|c| Value::list(c.to_vec())).collect(),
+        ))
+    });
+    f.insert("base", |_, a| {
+        arity("base", a, 1)?;
+        let p = s(&a[0]);
+        let t = p.trim_end_matches('/');
+        Ok(Value::str(if p.is_empty() {
+            "."
+        } else if t.is_empty() {
+            "/"
+        } else {
+            t.rsplit('/').next().unwrap_or(t)
+        }))
+    });
+    f.insert("dir", |_, a| {
+        arity("dir", a, 1)?;
+        let p = s(&a[0]);
+        Ok(Value::str(match p.rfind('/') {
+            Some(0) => "/".to_string(),
+            Some(i) => p[..i].to_string(),
+            None => ".".to_string(),
+        }))
+    });
+    f.insert("ext", |_, a| {
+        arity("ext", a, 1)?;
+        let p = s(&a[0]);
+        let base = p.rsplit('/').next().unwrap_or(&p);
+        Ok(Value::str(
+            base.rfind('.').map(|i| &base[i..]).unwrap_or(""),
+        ))
+    });
+    f.insert("isAbs", |_, a| {
+        arity("isAbs", a, 1)?;
+        Ok(Value::Bool(s(&a[0]).starts_with('/')))
+    });
+    f.insert("sha1sum", |_, a| {
+        arity("sha1sum", a, 1)?;
+        Ok(Value::str(hex(&sha1(s(&a[0]).as_bytes()))))
+    });
+    f.insert("sha512sum", |_, a| {
+        arity("sha512sum", a, 1)?;
+        Ok(Value::str(hex(&sha2::Sha512::digest(s(&a[0]).as_bytes()))))
+    });
+    f.insert("regexQuoteMeta", |_, a| {
+        arity("regexQuoteMeta", a, 1)?;
+        Ok(Value::str(regex::escape(&s(&a[0]))))
+    });
+    f.insert("getHostByName", |_, a| {
+        arity("getHostByName", a, 1)?;
+        Ok(Value::str(""))
+    });
+    f.insert("toDecimal", |_, a| {
+        arity("toDecimal", a, 1)?;
+        Ok(Value::Int(i64::from_str_radix(&s(&a[0]), 8).unwrap_or(0)))
+    });
+}
+
+/// SHA-1 for `sha1sum` (the one place sprig asks for it; not worth a crate).
+fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for chunk in msg.chunks(64) {
+        let mut w = [0u32; 80];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes([
+                chunk[4 * i],
+                chunk[4 * i + 1],
+                chunk[4 * i + 2],
+                chunk[4 * i + 3],
+            ]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let (mut a, mut b, mut c, mut d, mut e) = (h[0], h[1], h[2], h[3], h[4]);
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (i, v) in h.iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    out
+}
+
 fn append(_: &mut super::gotmpl::exec::Exec, a: &[Value]) -> R {
     arity("append", a, 2)?;
     let mut l = match &a[0] {

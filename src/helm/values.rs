@@ -8,30 +8,32 @@ use serde_json::{Map, Value as Json};
 /// Helm's `CoalesceValues`: `user` over the chart's defaults, recursively into subcharts.
 pub fn coalesce(chart: &Chart, user: &Map<String, Json>) -> Map<String, Json> {
     let mut dest = user.clone();
-    coalesce_chart(chart, &mut dest);
+    coalesce_chart(chart, &mut dest, false);
     dest
 }
 
-fn coalesce_chart(chart: &Chart, dest: &mut Map<String, Json>) {
-    coalesce_values(chart, dest);
+fn coalesce_chart(chart: &Chart, dest: &mut Map<String, Json>, merge: bool) {
+    coalesce_values(chart, dest, merge);
     for sub in &chart.dependencies {
         let name = sub.name().to_string();
-        let entry = dest
-            .entry(name.clone())
-            .or_insert_with(|| Json::Object(Map::new()));
-        let Json::Object(_) = entry else {
-            continue;
-        };
-        let globals = dest.get("global").cloned();
+        match dest.get(&name) {
+            None => {
+                dest.insert(name.clone(), Json::Object(Map::new()));
+            }
+            Some(Json::Object(_)) => {}
+            // Helm fails with "type mismatch"; the subchart then sees no values of its own.
+            Some(_) => continue,
+        }
+        let parent_global = dest.get("global").cloned();
         let Some(Json::Object(sub_dest)) = dest.get_mut(&name) else {
             continue;
         };
-        coalesce_globals(sub_dest, globals.as_ref());
-        coalesce_chart(sub, sub_dest);
+        coalesce_globals(sub_dest, parent_global.as_ref());
+        coalesce_chart(sub, sub_dest, merge);
     }
 }
 
-/// Copies the parent's `global` into the subchart's, the parent's keys winning.
+/// The parent's `global` merged into the subchart's, the parent's keys winning.
 fn coalesce_globals(dest: &mut Map<String, Json>, parent_global: Option<&Json>) {
     let mut dg = match dest.get("global") {
         Some(Json::Object(m)) => m.clone(),
@@ -43,73 +45,95 @@ fn coalesce_globals(dest: &mut Map<String, Json>, parent_global: Option<&Json>) 
         Some(_) => return,
         None => Map::new(),
     };
-    for (k, v) in sg {
-        match (&v, dg.get(&k)) {
-            (Json::Object(vm), Some(Json::Object(dm))) => {
-                let mut merged = vm.clone();
-                coalesce_tables(&mut merged, dm, true);
-                dg.insert(k, Json::Object(merged));
+    for (key, val) in sg {
+        match (&val, dg.get(&key)) {
+            (Json::Object(vv), None) => {
+                dg.insert(key, Json::Object(vv.clone()));
             }
-            (Json::Object(_), None) | (_, None) => {
-                dg.insert(k, v);
+            (Json::Object(vv), Some(Json::Object(dv))) => {
+                let mut merged = vv.clone();
+                coalesce_tables(&mut merged, dv.clone(), true);
+                dg.insert(key, Json::Object(merged));
             }
+            (Json::Object(_), Some(_)) => {}
             (_, Some(Json::Object(_))) => {}
             _ => {
-                dg.insert(k, v);
+                dg.insert(key, val);
             }
         }
     }
     dest.insert("global".into(), Json::Object(dg));
 }
 
-/// The chart's defaults under `v`: a user `null` removes the key.
-fn coalesce_values(chart: &Chart, v: &mut Map<String, Json>) {
-    let sub_names: Vec<&str> = chart.dependencies.iter().map(|c| c.name()).collect();
+/// The chart's defaults under the user's `v`: a user `null` removes the key, and
+/// (when coalescing) the chart's own nulls are dropped.
+fn coalesce_values(chart: &Chart, v: &mut Map<String, Json>, merge: bool) {
     for (key, val) in &chart.values {
         match v.get_mut(key) {
-            Some(Json::Null) => {
+            Some(Json::Null) if !merge => {
                 v.remove(key);
             }
             Some(Json::Object(dest)) => {
                 if let Json::Object(src) = val {
                     // Values for a subchart merge rather than coalesce (nulls kept).
-                    let merge = sub_names.contains(&key.as_str());
+                    let merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
+                    let mut src = src.clone();
+                    if !merge {
+                        clean_nil_values(&mut src);
+                    }
                     coalesce_tables(dest, src, merge);
                 }
             }
             Some(_) => {}
             None => {
-                v.insert(key.clone(), val.clone());
+                let mut val = val.clone();
+                if !merge {
+                    if val.is_null() {
+                        continue;
+                    }
+                    if let Json::Object(sub) = &mut val {
+                        clean_nil_values(sub);
+                    }
+                }
+                v.insert(key.clone(), val);
             }
         }
     }
 }
 
-/// `src` under `dst`, `dst` winning; without `merge`, a `null` in `dst` removes the key.
-fn coalesce_tables(dst: &mut Map<String, Json>, src: &Map<String, Json>, merge: bool) {
-    if !merge {
-        let nulls: Vec<String> = dst
-            .iter()
-            .filter(|(_, v)| v.is_null())
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in nulls {
-            if !src.contains_key(&k) {
-                dst.remove(&k);
-            }
+fn clean_nil_values(m: &mut Map<String, Json>) {
+    m.retain(|_, v| !v.is_null());
+    for v in m.values_mut() {
+        if let Json::Object(sub) = v {
+            clean_nil_values(sub);
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: `src` under `dst`, `dst` winning; without `merge`,
+/// a `null` in `dst` removes a key `src` sets.
+fn coalesce_tables(dst: &mut Map<String, Json>, mut src: Map<String, Json>, merge: bool) {
+    let src_non_nil: Vec<String> = src
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (k, v) in dst.iter() {
+        if v.is_null() {
+            src.insert(k.clone(), Json::Null);
         }
     }
     for (key, val) in src {
-        match dst.get_mut(key) {
-            Some(Json::Null) if !merge => {
-                dst.remove(key);
+        match dst.get_mut(&key) {
+            Some(Json::Null) if !merge && src_non_nil.contains(&key) => {
+                dst.remove(&key);
             }
             None => {
-                dst.insert(key.clone(), val.clone());
+                dst.insert(key, val);
             }
-            Some(Json::Object(d)) => {
-                if let Json::Object(s) = val {
-                    coalesce_tables(d, s, merge);
+            Some(Json::Object(dv)) => {
+                if let Json::Object(sv) = val {
+                    coalesce_tables(dv, sv, merge);
                 }
             }
             Some(_) => {}
@@ -277,12 +301,7 @@ pub fn import_values(chart: &Chart, values: &mut Map<String, Json>) {
                 }
                 cur
             };
-            let mut merged = found.clone();
-            coalesce_tables(&mut merged, &Map::new(), true);
-            let existing = std::mem::take(target);
-            let mut result = existing.clone();
-            coalesce_tables(&mut result, &merged, true);
-            *target = result;
+            coalesce_tables(target, found, true);
         }
     }
 }
