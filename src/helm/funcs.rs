@@ -167,10 +167,10 @@ fn str_of(v: &Value) -> String {
 
 fn template_name(data: &Value) -> Option<String> {
     match data {
-        Value::Map(m) => match m.get("Template") {
-            Some(Value::Map(t)) => t.get("Name").and_then(|n| n.as_str().map(str::to_string)),
-            _ => None,
-        },
+        Value::Map(_) => data
+            .get("Template")
+            .and_then(|t| t.get("Name"))
+            .and_then(|n| n.as_str().map(str::to_string)),
         _ => None,
     }
 }
@@ -253,13 +253,13 @@ fn to_toml(v: &Value) -> String {
                     format!("{prefix}.{k}")
                 };
                 out.push_str(&format!("\n[{name}]\n"));
-                table(sub, &name, out);
+                table(&sub.borrow(), &name, out);
             }
         }
     }
     let mut out = String::new();
     if let Value::Map(m) = v {
-        table(m, "", &mut out);
+        table(&m.borrow(), "", &mut out);
     }
     out
 }

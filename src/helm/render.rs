@@ -186,8 +186,8 @@ fn collect(
         values.clone()
     } else {
         match values {
-            Value::Map(m) => match m.get(chart.name()) {
-                Some(v @ Value::Map(_)) => v.clone(),
+            Value::Map(_) => match values.get(chart.name()) {
+                Some(v @ Value::Map(_)) => v,
                 _ => Value::map(BTreeMap::new()),
             },
             _ => Value::map(BTreeMap::new()),

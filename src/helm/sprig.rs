@@ -65,7 +65,7 @@ fn list_of(v: &Value) -> Result<Vec<Value>, FuncError> {
 
 fn dict_of(v: &Value) -> BTreeMap<String, Value> {
     match v {
-        Value::Map(m) => (**m).clone(),
+        Value::Map(m) => m.borrow().clone(),
         _ => BTreeMap::new(),
     }
 }
@@ -591,10 +591,13 @@ pub fn register(f: &mut Funcs) {
         let mut cur = a[n - 1].clone();
         for k in &a[..n - 2] {
             match cur {
-                Value::Map(m) => match m.get(&s(k)) {
-                    Some(v) => cur = v.clone(),
-                    None => return Ok(default),
-                },
+                Value::Map(ref m) => {
+                    let next = m.borrow().get(&s(k)).cloned();
+                    match next {
+                        Some(v) => cur = v,
+                        None => return Ok(default),
+                    }
+                }
                 _ => return Ok(default),
             }
         }
@@ -604,7 +607,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("mergeOverwrite", |_, a| merge(a, true));
     f.insert("deepCopy", |_, a| {
         arity("deepCopy", a, 1)?;
-        Ok(a[0].clone())
+        Ok(a[0].deep_copy())
     });
     // --- math (sprig converts to int64 and returns int64)
     f.insert("add", |_, a| Ok(Value::Int(a.iter().map(to_i64).sum())));
@@ -792,15 +795,25 @@ pub fn register_aliases(f: &mut Funcs) {
 pub fn register_more(f: &mut Funcs) {
     f.insert("set", |_, a| {
         arity("set", a, 3)?;
-        let mut d = dict_of(&a[0]);
-        d.insert(s(&a[1]), a[2].clone());
-        Ok(Value::map(d))
+        let Value::Map(d) = &a[0] else {
+            return fail(format!(
+                "wrong type for value; expected map[string]interface {{}}; got {}",
+                a[0].type_name()
+            ));
+        };
+        d.borrow_mut().insert(s(&a[1]), a[2].clone());
+        Ok(a[0].clone())
     });
     f.insert("unset", |_, a| {
         arity("unset", a, 2)?;
-        let mut d = dict_of(&a[0]);
-        d.remove(&s(&a[1]));
-        Ok(Value::map(d))
+        let Value::Map(d) = &a[0] else {
+            return fail(format!(
+                "wrong type for value; expected map[string]interface {{}}; got {}",
+                a[0].type_name()
+            ));
+        };
+        d.borrow_mut().remove(&s(&a[1]));
+        Ok(a[0].clone())
     });
     f.insert("chunk", |_, a| {
         arity("chunk", a, 2)?;
@@ -930,13 +943,21 @@ fn append(_: &mut super::gotmpl::exec::Exec, a: &[Value]) -> R {
     Ok(Value::list(l))
 }
 
+/// mergo as sprig calls it: the first dict is changed in place and returned.
 fn merge(a: &[Value], overwrite: bool) -> R {
     at_least("merge", a, 1)?;
-    let mut dst = dict_of(&a[0]);
+    let Value::Map(dst) = &a[0] else {
+        return fail(format!(
+            "wrong type for value; expected map[string]interface {{}}; got {}",
+            a[0].type_name()
+        ));
+    };
+    let mut merged = dst.borrow().clone();
     for src in &a[1..] {
-        merge_into(&mut dst, &dict_of(src), overwrite);
+        merge_into(&mut merged, &dict_of(src), overwrite);
     }
-    Ok(Value::map(dst))
+    *dst.borrow_mut() = merged;
+    Ok(a[0].clone())
 }
 
 /// mergo's merge: maps merge deeply; a key already set in `dst` stays unless `overwrite`
@@ -945,9 +966,9 @@ fn merge_into(dst: &mut BTreeMap<String, Value>, src: &BTreeMap<String, Value>, 
     for (k, v) in src {
         match (dst.get_mut(k), v) {
             (Some(Value::Map(d)), Value::Map(sm)) => {
-                let mut inner = (**d).clone();
-                merge_into(&mut inner, sm, overwrite);
-                *d = std::rc::Rc::new(inner);
+                let mut inner = d.borrow().clone();
+                merge_into(&mut inner, &sm.borrow(), overwrite);
+                *d.borrow_mut() = inner;
             }
             (Some(existing), v) => {
                 if (overwrite && !empty(v))
@@ -1001,6 +1022,7 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
         }
         (Value::Map(x), Value::Map(y)) => {
+            let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len()
                 && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))

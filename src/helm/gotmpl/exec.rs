@@ -262,7 +262,11 @@ impl<'a> Exec<'a> {
                 .enumerate()
                 .map(|(i, e)| (Value::Int(i as i64), e.clone()))
                 .collect(),
-            Value::Map(m) => m.iter().map(|(k, e)| (Value::str(k), e.clone())).collect(),
+            Value::Map(m) => m
+                .borrow()
+                .iter()
+                .map(|(k, e)| (Value::str(k), e.clone()))
+                .collect(),
             Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
             Value::Nil => Vec::new(),
             other => {
@@ -421,6 +425,12 @@ impl<'a> Exec<'a> {
         args: &[(Pos, Arg)],
         last: Option<Value>,
     ) -> Result<Value, ExecError> {
+        // A pipeline's or variable's nil result is Go's "no value" (the interface is
+        // dug out), and a field of no value is no value; a nil found by a field lookup
+        // along the chain is a nil interface, and a field of that fails.
+        if base.is_nil() {
+            return Ok(Value::Nil);
+        }
         let mut v = base;
         for (i, name) in chain.iter().enumerate() {
             let is_last = i + 1 == chain.len();
@@ -463,7 +473,7 @@ impl<'a> Exec<'a> {
                         &format!("{name} is not a method but has arguments"),
                     ));
                 }
-                Ok(m.get(name).cloned().unwrap_or(Value::Nil))
+                Ok(m.borrow().get(name).cloned().unwrap_or(Value::Nil))
             }
             Value::Object(o) => {
                 if let Some(result) = o.call(name, args) {

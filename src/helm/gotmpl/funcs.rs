@@ -57,7 +57,7 @@ pub fn builtins() -> Funcs {
         Ok(Value::Int(match &a[0] {
             Value::String(s) => s.len() as i64,
             Value::List(l) => l.len() as i64,
-            Value::Map(m) => m.len() as i64,
+            Value::Map(m) => m.borrow().len() as i64,
             Value::Nil => return fail("len of nil pointer"),
             Value::Object(o) if o.len().is_some() => o.len().unwrap_or(0) as i64,
             other => return fail(format!("len of type {}", other.type_name())),
@@ -188,7 +188,7 @@ fn bounds(idx: &[i64], len: usize) -> Result<(usize, usize), FuncError> {
 fn index_one(v: &Value, key: &Value) -> Result<Value, FuncError> {
     match v {
         Value::Map(m) => match key {
-            Value::String(k) => Ok(m.get(&**k).cloned().unwrap_or(Value::Nil)),
+            Value::String(k) => Ok(m.borrow().get(&**k).cloned().unwrap_or(Value::Nil)),
             Value::Nil => Ok(Value::Nil),
             other => fail(format!(
                 "value has type {}; should be string",

@@ -6,6 +6,7 @@
 //! keys in sorted order.
 
 use serde_json::Value as Json;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::rc::Rc;
@@ -22,7 +23,8 @@ pub enum Value {
     Float(f64),
     String(Rc<str>),
     List(Rc<Vec<Value>>),
-    Map(Rc<BTreeMap<String, Value>>),
+    /// Shared and mutable, as Go maps are: `set $d "k" v` changes `$d` in place.
+    Map(Rc<RefCell<BTreeMap<String, Value>>>),
     /// An object with fields and methods (`.Files`, `.Capabilities`, `.Release`).
     Object(Rc<dyn Object>),
 }
@@ -57,7 +59,7 @@ impl Value {
     }
 
     pub fn map(map: BTreeMap<String, Value>) -> Value {
-        Value::Map(Rc::new(map))
+        Value::Map(Rc::new(RefCell::new(map)))
     }
 
     /// Go's truth: the zero value of its type is false.
@@ -69,13 +71,43 @@ impl Value {
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
-            Value::Map(m) => !m.is_empty(),
+            Value::Map(m) => !m.borrow().is_empty(),
             Value::Object(_) => true,
         }
     }
 
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
+    }
+
+    /// A copy that shares no map with `self` (sprig's `deepCopy`).
+    pub fn deep_copy(&self) -> Value {
+        match self {
+            Value::Map(m) => Value::map(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.deep_copy()))
+                    .collect(),
+            ),
+            Value::List(l) => Value::list(l.iter().map(Value::deep_copy).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// A map's entry (`None` for a missing key or a value that is not a map).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        match self {
+            Value::Map(m) => m.borrow().get(key).cloned(),
+            _ => None,
+        }
+    }
+
+    /// A copy of a map's entries (empty for anything else).
+    pub fn entries(&self) -> BTreeMap<String, Value> {
+        match self {
+            Value::Map(m) => m.borrow().clone(),
+            _ => BTreeMap::new(),
+        }
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -128,7 +160,7 @@ impl Value {
             }
             Value::Map(m) => {
                 out.push_str("map[");
-                for (i, (k, v)) in m.iter().enumerate() {
+                for (i, (k, v)) in m.borrow().iter().enumerate() {
                     if i > 0 {
                         out.push(' ');
                     }
@@ -152,9 +184,12 @@ impl Value {
             Value::Float(f) => float_json(*f),
             Value::String(s) => Json::String(s.to_string()),
             Value::List(l) => Json::Array(l.iter().map(Value::to_json).collect()),
-            Value::Map(m) => {
-                Json::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
-            }
+            Value::Map(m) => Json::Object(
+                m.borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
             Value::Object(_) => Json::Object(Default::default()),
         }
     }
