@@ -6,6 +6,7 @@ pub mod funcs;
 pub mod gotmpl;
 pub mod nondeterministic;
 pub mod render;
+pub mod schema;
 pub mod semver;
 pub mod sprig;
 pub mod values;

@@ -78,7 +78,7 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
     values::enabled_dependencies(&mut chart, &opts.values);
     let mut vals = values::coalesce(&chart, &opts.values);
     values::import_values(&chart, &mut vals);
-    check_schemas(&chart, &vals, "")?;
+    check_schemas(&chart, &vals)?;
 
     let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
         .iter()
@@ -267,29 +267,35 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
     Value::map(out)
 }
 
-fn check_schemas(chart: &Chart, vals: &Map<String, Json>, prefix: &str) -> Result<(), HelmError> {
+/// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
+/// subchart's over its own, every failure gathered into one message.
+fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmError> {
+    let mut report = String::new();
+    schema_report(chart, vals, &mut report);
+    if report.is_empty() {
+        return Ok(());
+    }
+    Err(err(format!(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{report}"
+    )))
+}
+
+fn schema_report(chart: &Chart, vals: &Map<String, Json>, out: &mut String) {
     if let Some(schema) = &chart.schema {
-        let file = chart.source.replace("Chart.yaml", "values.schema.json");
-        if let Err(problems) =
-            crate::fleet::values::check_schema(&Json::Object(vals.clone()), schema, &file)
-        {
-            return Err(err(format!(
-                "values don't meet the specifications of the schema(s) in the following chart(s):\n{}{}:\n{}",
-                prefix,
-                chart.name(),
-                problems.iter().map(|p| format!("- {p}")).collect::<Vec<_>>().join("\n")
-            )));
+        if let Err(lines) = super::schema::check(&Json::Object(vals.clone()), schema) {
+            out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
         }
     }
     for sub in &chart.dependencies {
-        let sub_vals = vals
-            .get(sub.name())
-            .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
-        check_schemas(sub, &sub_vals, prefix)?;
+        match vals.get(sub.name()) {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(sub_vals)) => schema_report(sub, sub_vals, out),
+            Some(_) => out.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map)\n",
+                sub.name()
+            )),
+        }
     }
-    Ok(())
 }
 
 /// Helm v4's wording of a template failure (`reformatExecErrorMsg`): `execution error

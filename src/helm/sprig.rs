@@ -1032,7 +1032,53 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
 }
 
 fn re(v: &Value) -> Result<regex::Regex, FuncError> {
-    regex::Regex::new(&s(v)).map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))
+    regex::Regex::new(&go_regex(&s(v)))
+        .map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))
+}
+
+/// RE2 (Go) syntax the regex crate reads differently: in a class, Go takes a `-`
+/// after a class escape (`[\w-.]`) as a literal; the regex crate wants it escaped.
+fn go_regex(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut in_class = false;
+    let mut prev_class_escape = false;
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next();
+                out.push('\\');
+                if let Some(n) = next {
+                    out.push(n);
+                }
+                prev_class_escape =
+                    in_class && matches!(next, Some('w' | 'W' | 'd' | 'D' | 's' | 'S'));
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '-' if in_class && (prev_class_escape || chars.peek() == Some(&']')) => {
+                out.push_str("\\-")
+            }
+            _ => out.push(c),
+        }
+        prev_class_escape = false;
+    }
+    out
 }
 
 /// Go's `Regexp.Expand` template syntax (`$1`, `${name}`) in the regex crate's form.
