@@ -181,3 +181,100 @@ fn first_difference(want: &str, got: &str) -> String {
         got.lines().count()
     )
 }
+
+mod common;
+use common::{ok, read_tree, strata, text, Scratch};
+
+#[test]
+fn template_prints_helms_stream() {
+    let chart = fixtures().join("metrics-server/chart");
+    let out = ok(
+        &fixtures(),
+        &[
+            "template",
+            "rel",
+            chart.to_str().unwrap_or_default(),
+            "-n",
+            "ns",
+        ],
+    );
+    insta::assert_snapshot!("template-metrics-server", out);
+    let only = ok(
+        &fixtures(),
+        &[
+            "template",
+            "rel",
+            chart.to_str().unwrap_or_default(),
+            "-s",
+            "templates/service.yaml",
+        ],
+    );
+    assert!(
+        only.starts_with("---\n# Source: metrics-server/templates/service.yaml\n"),
+        "{only}"
+    );
+    assert_eq!(only.matches("# Source:").count(), 1, "{only}");
+}
+
+#[test]
+fn template_errors_name_the_file_and_exit_2() {
+    let s = Scratch::new("helm-missing-dep");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://charts.example.com\n");
+    s.write("c/templates/a.yaml", "a: 1\n");
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("c/Chart.yaml")
+            && err.contains("missing in charts/ directory: redis")
+            && err.contains("helm dependency build"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).is_empty());
+
+    s.write("d/Chart.yaml", "apiVersion: v2\nname: d\nversion: 0.1.0\n");
+    s.write(
+        "d/templates/a.yaml",
+        "password: {{ required \"set .Values.password\" .Values.password }}\n",
+    );
+    let out = strata(&s.0, &["template", "r", "d"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: execution error at (d/templates/a.yaml:1:13): set .Values.password"
+    );
+}
+
+#[test]
+fn platform_example_renders_upstream_charts_per_env() {
+    let s = Scratch::example("platform", "helm");
+    ok(&s.0, &["render"]);
+    let tree = read_tree(&s.0.join("rendered"));
+    let files = |prefix: &str| tree.keys().filter(|k| k.starts_with(prefix)).count();
+    assert!(files("apps/prod/prod-1/ingress-nginx/") > 10);
+    assert!(tree.contains_key(
+        "apps/prod/prod-1/ingress-nginx/horizontalpodautoscaler-ingress-nginx-controller.yaml"
+    ));
+    assert!(!tree.contains_key(
+        "apps/dev/dev-1/ingress-nginx/horizontalpodautoscaler-ingress-nginx-controller.yaml"
+    ));
+    assert_eq!(
+        files("apps/dev/dev-1/external-dns/"),
+        0,
+        "external-dns is for staging and prod only"
+    );
+    let dns = &tree["apps/prod/prod-2/external-dns/deployment-external-dns.yaml"];
+    assert!(
+        dns.contains("--txt-owner-id=prod-2") && dns.contains("--domain-filter=prod-2.example.com"),
+        "{dns}"
+    );
+    // The release is the app and the namespace the app's.
+    let cm = &tree["apps/staging/staging-1/cert-manager/deployment-cert-manager.yaml"];
+    assert!(
+        cm.contains("namespace: cert-manager")
+            && cm.contains("app.kubernetes.io/instance: cert-manager"),
+        "{cm}"
+    );
+    // Unchanged inputs: a check finds nothing stale.
+    ok(&s.0, &["render", "--check"]);
+}

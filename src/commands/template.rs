@@ -42,8 +42,7 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         println!("{}", serde_json::to_string_pretty(&rendered.files)?);
         return Ok(0);
     }
-    let text =
-        render::template_stream(chart.name(), &rendered, args.include_crds, &args.show_only)?;
+    let text = render::template_stream(&rendered, args.include_crds, &args.show_only)?;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())

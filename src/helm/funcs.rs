@@ -451,7 +451,7 @@ impl Object for ApiVersions {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         (name == "Has").then(|| {
             let want = args.first().map(str_of).unwrap_or_default();
-            Ok(Value::Bool(self.0.iter().any(|v| *v == want)))
+            Ok(Value::Bool(self.0.contains(&want)))
         })
     }
 

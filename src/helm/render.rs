@@ -74,6 +74,7 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
             )));
         }
     }
+    check_dependencies(chart)?;
     let mut chart = chart.clone();
     values::enabled_dependencies(&mut chart, &opts.values);
     let mut vals = values::coalesce(&chart, &opts.values);
@@ -156,6 +157,28 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// Helm's `CheckDependencies`: every dependency Chart.yaml lists must be vendored
+/// under `charts/` (nothing is ever downloaded).
+fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
+    let missing: Vec<&str> = chart
+        .metadata
+        .get("dependencies")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("name").and_then(Json::as_str))
+        .filter(|name| !chart.dependencies.iter().any(|c| c.name() == *name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(err(format!(
+        "{}: found in Chart.yaml, but missing in charts/ directory: {}; vendor them with `helm dependency build` and commit charts/ (strata never downloads charts)",
+        chart.source,
+        missing.join(", ")
+    )))
 }
 
 struct Renderable {
@@ -370,17 +393,31 @@ fn parse_go_error(s: &str) -> Option<(String, String, String)> {
     ))
 }
 
-/// The stream `helm template` prints: CRDs when asked, manifests in install order,
-/// then hooks; `show_only` keeps the documents of the named templates.
-pub fn template_stream(
-    chart_name: &str,
+/// Each document `helm template` prints, as (template path, text), in its order:
+/// CRDs when asked, manifests in install order, then hooks.
+pub fn manifests(
     rendered: &Rendered,
     include_crds: bool,
-    show_only: &[String],
-) -> Result<String, HelmError> {
+) -> Result<Vec<(String, String)>, HelmError> {
+    let (manifests, hooks) = sorted_manifests(rendered)?;
+    let mut out = Vec::new();
+    if include_crds {
+        out.extend(rendered.crds.iter().cloned());
+    }
+    out.extend(
+        manifests
+            .into_iter()
+            .chain(hooks)
+            .map(|m| (m.path, m.content)),
+    );
+    Ok(out)
+}
+
+/// Helm's `SortManifests`: documents split out of each template, hooks apart, both
+/// sorted by kind in install order.
+fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>), HelmError> {
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut hooks: Vec<Manifest> = Vec::new();
-    let _ = chart_name;
     for (path, content) in &rendered.files {
         if path.ends_with("NOTES.txt") {
             continue;
@@ -427,6 +464,17 @@ pub fn template_stream(
     }
     sort_by_kind(&mut manifests);
     sort_by_kind(&mut hooks);
+    Ok((manifests, hooks))
+}
+
+/// The stream `helm template` prints: CRDs when asked, manifests in install order,
+/// then hooks; `show_only` keeps the documents of the named templates.
+pub fn template_stream(
+    rendered: &Rendered,
+    include_crds: bool,
+    show_only: &[String],
+) -> Result<String, HelmError> {
+    let (manifests, hooks) = sorted_manifests(rendered)?;
     let mut body = String::new();
     if include_crds {
         for (path, text) in &rendered.crds {

@@ -306,6 +306,19 @@ pub fn import_values(chart: &Chart, values: &mut Map<String, Json>) {
     }
 }
 
+/// Helm's `mergeMaps` for `-f` files: later files win, maps merge deeply, nulls are
+/// kept (so that coalescing removes the chart's default for that key).
+pub fn merge_user_values(base: &mut Map<String, Json>, over: &Map<String, Json>) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(Json::Object(b)), Json::Object(o)) => merge_user_values(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,18 +360,5 @@ mod tests {
         assert_eq!(v["sub"]["port"], json!(81));
         assert_eq!(v["sub"]["extra"], json!(true));
         assert_eq!(v["sub"]["global"]["region"], json!("eu"));
-    }
-}
-
-/// Helm's `mergeMaps` for `-f` files: later files win, maps merge deeply, nulls are
-/// kept (so that coalescing removes the chart's default for that key).
-pub fn merge_user_values(base: &mut Map<String, Json>, over: &Map<String, Json>) {
-    for (k, v) in over {
-        match (base.get_mut(k), v) {
-            (Some(Json::Object(b)), Json::Object(o)) => merge_user_values(b, o),
-            _ => {
-                base.insert(k.clone(), v.clone());
-            }
-        }
     }
 }

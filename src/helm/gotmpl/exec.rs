@@ -589,12 +589,28 @@ impl<'a> Exec<'a> {
         if let Some(l) = last {
             values.push(l);
         }
+        // Go names the whole command when a call fails, the function when its
+        // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
+        let command = || {
+            std::iter::once(name.to_string())
+                .chain(args.iter().map(|(_, a)| arg_text(a)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         f(self, &values).map_err(|e| match e {
             funcs::FuncError::Call(msg) => {
-                self.error_at(pos, name, &format!("error calling {name}: {msg}"))
+                self.error_at(pos, &command(), &format!("error calling {name}: {msg}"))
             }
             funcs::FuncError::Args(msg) => self.error_at(pos, name, &msg),
-            funcs::FuncError::Exec(e) => e,
+            funcs::FuncError::Exec(inner) => {
+                let mut e = self.error_at(
+                    pos,
+                    &command(),
+                    &format!("error calling {name}: {}", inner.message),
+                );
+                e.cause = Some(Box::new(inner));
+                e
+            }
         })
     }
 }

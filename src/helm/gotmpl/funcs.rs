@@ -571,7 +571,7 @@ mod tests {
             sprintf("%05d|%-4s|", &[Value::Int(42), s("x")]),
             "00042|x   |"
         );
-        assert_eq!(sprintf("%.2f", &[Value::Float(3.14159)]), "3.14");
+        assert_eq!(sprintf("%.2f", &[Value::Float(1.23456)]), "1.23");
         assert_eq!(sprintf("%v", &[Value::Float(1e6)]), "1e+06");
         assert_eq!(sprintf("%d", &[s("x")]), "%!d(string=x)");
         assert_eq!(sprintf("%s %s", &[s("x")]), "x %!s(MISSING)");

@@ -908,7 +908,7 @@ impl Parser {
                         format!("unexpected {} in {ctx}", describe(&it.tok)),
                     ))
                 }
-                None => return Err(self.err(self.line(), format!("unclosed action"))),
+                None => return Err(self.err(self.line(), "unclosed action".to_string())),
             }
         }
         Ok(Pipe {
@@ -953,74 +953,90 @@ impl Parser {
         let Some(item) = self.next() else {
             return Err(self.err(self.line(), "unexpected EOF".into()));
         };
-        let at = item.pos;
-        Ok((
-            at,
-            match item.tok {
-                Tok::Dot => Arg::Dot,
-                Tok::Field(f) => {
-                    let mut chain = vec![f];
-                    chain.extend(self.fields());
-                    Arg::Field(chain)
-                }
-                Tok::Var(v) => {
-                    let chain = self.fields();
-                    Arg::Variable(v, chain)
-                }
-                Tok::Str(s) => Arg::String(s),
-                Tok::Int(i) | Tok::Char(i) => Arg::Int(i),
-                Tok::Float(f) => Arg::Float(f),
-                Tok::Word(w) => match w.as_str() {
-                    "true" => Arg::Bool(true),
-                    "false" => Arg::Bool(false),
-                    "nil" => Arg::Nil,
-                    _ => Arg::Ident(w),
-                },
-                Tok::LParen => {
-                    let start = self.at;
-                    let mut cmds = Vec::new();
-                    loop {
-                        let cmd = self.command(pos)?;
-                        if cmd.args.is_empty() {
-                            return Err(self.err(
-                                item.pos.line,
-                                "missing value for parenthesized pipeline".into(),
-                            ));
-                        }
-                        cmds.push(cmd);
-                        match self.next() {
-                            Some(Item { tok: Tok::Pipe, .. }) => continue,
-                            Some(Item {
-                                tok: Tok::RParen, ..
-                            }) => break,
-                            _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
-                        }
-                    }
-                    let text = self.items[start..self.at - 1]
-                        .iter()
-                        .map(|i| token_text(&i.tok))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let chain = self.fields();
-                    Arg::Pipe(
-                        Box::new(Pipe {
-                            pos,
-                            text,
-                            decl: Vec::new(),
-                            is_assign: false,
-                            cmds,
-                        }),
-                        chain,
-                    )
-                }
-                other => {
-                    return Err(self.err(
-                        item.pos.line,
-                        format!("unexpected {} in operand", describe(&other)),
-                    ))
-                }
+        // Go places a chained operand (`.A.B`, `$x.A`, `(p).A`) at its second element.
+        let at = match (&item.tok, self.items.get(self.at)) {
+            (
+                Tok::Field(_) | Tok::Var(_),
+                Some(Item {
+                    tok: Tok::Chained(_),
+                    pos,
+                }),
+            ) => *pos,
+            _ => item.pos,
+        };
+        let mut at = at;
+        let arg = match item.tok {
+            Tok::Dot => Arg::Dot,
+            Tok::Field(f) => {
+                let mut chain = vec![f];
+                chain.extend(self.fields());
+                Arg::Field(chain)
+            }
+            Tok::Var(v) => {
+                let chain = self.fields();
+                Arg::Variable(v, chain)
+            }
+            Tok::Str(s) => Arg::String(s),
+            Tok::Int(i) | Tok::Char(i) => Arg::Int(i),
+            Tok::Float(f) => Arg::Float(f),
+            Tok::Word(w) => match w.as_str() {
+                "true" => Arg::Bool(true),
+                "false" => Arg::Bool(false),
+                "nil" => Arg::Nil,
+                _ => Arg::Ident(w),
             },
-        ))
+            Tok::LParen => {
+                let start = self.at;
+                let mut cmds = Vec::new();
+                loop {
+                    let cmd = self.command(pos)?;
+                    if cmd.args.is_empty() {
+                        return Err(self.err(
+                            item.pos.line,
+                            "missing value for parenthesized pipeline".into(),
+                        ));
+                    }
+                    cmds.push(cmd);
+                    match self.next() {
+                        Some(Item { tok: Tok::Pipe, .. }) => continue,
+                        Some(Item {
+                            tok: Tok::RParen, ..
+                        }) => break,
+                        _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
+                    }
+                }
+                let text = self.items[start..self.at - 1]
+                    .iter()
+                    .map(|i| token_text(&i.tok))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if let Some(Item {
+                    tok: Tok::Chained(_),
+                    pos,
+                }) = self.items.get(self.at)
+                {
+                    at = *pos;
+                }
+                let chain = self.fields();
+                Arg::Pipe(
+                    Box::new(Pipe {
+                        pos,
+                        text,
+                        decl: Vec::new(),
+                        is_assign: false,
+                        cmds,
+                    }),
+                    chain,
+                )
+            }
+            other => {
+                return Err(self.err(
+                    item.pos.line,
+                    format!("unexpected {} in operand", describe(&other)),
+                ))
+            }
+        };
+        Ok((at, arg))
     }
 }
 
