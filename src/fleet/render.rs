@@ -137,9 +137,10 @@ impl Job<'_> {
     /// `--set` values.
     fn definition(&self, fleet: &Fleet, opts: &RenderOptions) -> String {
         let p = &fleet.project;
+        // `kubernetesVersion` is what a Helm chart's `.Capabilities` says.
         let settings = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            p.layout, p.layers, p.target_files, p.paths, opts.set
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            p.layout, p.layers, p.target_files, p.paths, p.kubernetes_version, opts.set
         );
         let what = match self {
             Job::Pair(c, a, d) => format!(
