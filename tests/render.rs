@@ -33,9 +33,14 @@ fn edge_fleet_renders_every_shop_and_the_same_with_any_thread_count() {
     let one = Scratch::example("edge-fleet", "j1");
     let two = Scratch::example("edge-fleet", "j2");
     let a = strata(&one.0, &["render", "-j", "1", "--quiet"]);
-    let b = strata(&two.0, &["render", "-j", "2", "--quiet"]);
+    let b = strata(&two.0, &["render", "-j", "2"]);
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
     assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    assert_eq!(
+        text(&b.stderr),
+        "",
+        "no progress bar when stderr is not a terminal"
+    );
     let ta = read_tree(&one.0.join("rendered"));
     let tb = read_tree(&two.0.join("rendered"));
     assert_eq!(ta, tb, "output differs between -j 1 and -j 2");
