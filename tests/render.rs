@@ -71,6 +71,13 @@ fn check_explains_what_a_render_would_change_and_render_fixes_it() {
         "{}",
         text(&out.stdout)
     );
+    let first = text(&out.stdout);
+    assert!(
+        first.lines().count() == 41
+            && first
+                .ends_with(" more lines (`strata render --check --format json` has everything)\n"),
+        "capped to a screenful, the rest counted: {first}"
+    );
     assert!(!s.0.join("rendered").exists(), "--check must write nothing");
 
     assert_eq!(strata(&s.0, &["render", "--quiet"]).status.code(), Some(0));
