@@ -55,6 +55,10 @@ pub struct RenderArgs {
     /// Render in memory, write nothing; list stale, missing and extra files (exit 1 if any).
     #[arg(long)]
     pub check: bool,
+    /// Print the one unit (or target) that --cluster and --app select as one YAML
+    /// stream on stdout, and write nothing.
+    #[arg(long, conflicts_with = "check")]
+    pub stdout: bool,
     /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,

@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod init;
 pub mod ls;
 pub mod render;
+pub mod stdout;
 pub mod tree;
 pub mod validate;
 
