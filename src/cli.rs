@@ -28,6 +28,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Per-resource diff of two trees, or of the fleet at a git ref against the working tree.
     Diff(DiffArgs),
+    /// Which file and line set a field of a rendered resource (or every field a layer
+    /// touched), and the chain of files before it.
+    Explain(ExplainArgs),
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.
@@ -195,4 +198,26 @@ pub struct DiffArgs {
     /// Write to this file (with --split-bytes: this folder, comment-1.md, ...).
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// `CLUSTER APP KIND/NAME [FIELD]`, or in targets mode `TARGET KIND/NAME [FIELD]`.
+    /// FIELD is a path as `compare` prints it: `spec.replicas`,
+    /// `spec.template.spec.containers[name=web].image`, `metadata.labels["a.b/c"]`.
+    #[arg(value_name = "ARGS", num_args = 2..=4, required = true)]
+    pub args: Vec<String>,
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The resource's namespace, when its kind and name are not enough.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// `text` or `json` (stable: fields are only ever added).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// A chart value, as for render: `--set image.tag=1.2.3` (repeatable).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
 }

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod compare;
 pub mod diff;
+pub mod explain;
 pub mod fleet;
 pub mod init;
 pub mod ls;
@@ -26,5 +27,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Compare(args) => compare::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Explain(args) => explain::run(&args),
     }
 }

@@ -2,6 +2,7 @@
 //! goes to which cluster. Every file is checked strictly: unknown fields are errors.
 
 pub mod controllers;
+pub mod explain;
 pub mod layout;
 pub mod render;
 pub mod template;
