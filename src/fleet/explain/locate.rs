@@ -138,7 +138,6 @@ impl<'a> Files<'a> {
                     n == name
                         || n.ends_with(&format!("-{name}"))
                         || n.starts_with(&format!("{name}-"))
-                        || n.contains(name)
                 }) {
                     continue;
                 }
@@ -426,7 +425,7 @@ fn data_source_line(entry: &Value, key: &str, at: &dyn Fn(&str) -> Option<u32>) 
     if let Some(l) = entry.get("files").and_then(Value::as_array) {
         if let Some(j) = l.iter().rposition(|v| {
             v.as_str().is_some_and(|s| {
-                s.split_once('=').map_or(false, |(k, _)| k == key)
+                s.split_once('=').is_some_and(|(k, _)| k == key)
                     || s == key
                     || s.ends_with(&format!("/{key}"))
             })
