@@ -31,6 +31,9 @@ pub enum Command {
     /// Which file and line set a field of a rendered resource (or every field a layer
     /// touched), and the chain of files before it.
     Explain(ExplainArgs),
+    /// Make an env or cluster run another's image versions (and chosen chart values)
+    /// by a minimal edit of its own layer file.
+    Promote(PromoteArgs),
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.
@@ -220,4 +223,33 @@ pub struct ExplainArgs {
     /// A chart value, as for render: `--set image.tag=1.2.3` (repeatable).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The app to promote.
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// The env or cluster whose versions to copy (an env: its first cluster by name).
+    #[arg(long, value_name = "ENV|CLUSTER")]
+    pub from: String,
+    /// The env or cluster to change: its layer file (`env/<env>.yaml`, `cluster/<name>.yaml`) is edited.
+    #[arg(long, value_name = "ENV|CLUSTER")]
+    pub to: String,
+    /// A chart value to promote too (`image.tag`, `resources.memory`). Repeatable.
+    #[arg(long = "values", value_name = "KEY")]
+    pub values: Vec<String>,
+    /// Print the edit and the rendered diff; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Re-render the target's units into the hydrated tree after the edit.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub render: bool,
+    /// Exit with 1 when there is nothing to promote.
+    #[arg(long)]
+    pub exit_code: bool,
 }

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod fleet;
 pub mod init;
 pub mod ls;
+pub mod promote;
 pub mod render;
 pub mod stdout;
 pub mod tree;
@@ -28,5 +29,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Validate(args) => validate::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Promote(args) => promote::run(&args),
     }
 }

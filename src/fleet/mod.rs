@@ -4,6 +4,7 @@
 pub mod controllers;
 pub mod explain;
 pub mod layout;
+pub mod promote;
 pub mod render;
 pub mod template;
 pub mod values;
