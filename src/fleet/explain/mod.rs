@@ -7,6 +7,7 @@
 //! finds the line in each file, `chart.rs` the values key and template line).
 
 mod chart;
+pub mod diff;
 mod locate;
 
 use crate::compare::flatten::{self, Leaf};
@@ -225,17 +226,7 @@ pub fn explain(
     query: &Query,
     set: &[SetAssignment],
 ) -> Result<Explanation> {
-    let resources = match unit {
-        Unit::Pair(c, a) => {
-            let opts = RenderOptions {
-                keep_resources: true,
-                set: set.to_vec(),
-                ..Default::default()
-            };
-            render::render_pair(fs, fleet, c, a, &opts, &mut Vec::new())?
-        }
-        Unit::Target(t) => build::build_with(fs, t, true)?.resources,
-    };
+    let resources = render_unit(fs, fleet, unit, set)?;
     let r = find_resource(&resources, query, unit)?;
     let ctx = Ctx {
         fs,
@@ -246,19 +237,7 @@ pub fn explain(
     };
     let flat = flatten::flatten(&r.doc);
     let doc = Value::Object(r.doc.clone());
-    let fields: Vec<Field> = flat
-        .iter()
-        .filter_map(|(display, leaf)| {
-            let segs = parse_pattern(display).ok()?;
-            let ptr = resolve(&doc, &segs)?;
-            Some(Field {
-                display: display.clone(),
-                leaf,
-                segs,
-                ptr,
-            })
-        })
-        .collect();
+    let fields = fields_of(&flat, &doc);
     let chart = match unit {
         Unit::Pair(c, a) if a.source == Source::Chart && r.origin.generated_by.is_none() => {
             Some(chart::Chart::load(&ctx, c, a, r)?)
@@ -321,6 +300,115 @@ pub fn explain(
         origin: origin_step(&ctx, r, chart.as_ref()),
         fields: out,
     })
+}
+
+/// The one unit, rendered with edit tracking on.
+fn render_unit(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    unit: &Unit,
+    set: &[SetAssignment],
+) -> Result<Vec<Resource>> {
+    Ok(match unit {
+        Unit::Pair(c, a) => {
+            let opts = RenderOptions {
+                keep_resources: true,
+                set: set.to_vec(),
+                ..Default::default()
+            };
+            render::render_pair(fs, fleet, c, a, &opts, &mut Vec::new())?
+        }
+        Unit::Target(t) => build::build_with(fs, t, true)?.resources,
+    })
+}
+
+/// The leaves of a document with their parsed and concrete paths.
+fn fields_of<'a>(
+    flat: &'a std::collections::BTreeMap<String, Leaf>,
+    doc: &Value,
+) -> Vec<Field<'a>> {
+    flat.iter()
+        .filter_map(|(display, leaf)| {
+            let segs = parse_pattern(display).ok()?;
+            let ptr = resolve(doc, &segs)?;
+            Some(Field {
+                display: display.clone(),
+                leaf,
+                segs,
+                ptr,
+            })
+        })
+        .collect()
+}
+
+/// Fields of one resource to blame, for `diff`: paths as the diff spells them.
+#[derive(Clone, Debug)]
+pub struct Ask {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub paths: Vec<Vec<Seg>>,
+}
+
+/// The step that set each asked field's value now (`None` where it cannot be told:
+/// a removed field, a resource not found). Renders the unit once.
+pub fn blame_paths(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    unit: &Unit,
+    asks: &[Ask],
+) -> Result<Vec<Vec<Option<Step>>>> {
+    let resources = render_unit(fs, fleet, unit, &[])?;
+    let ctx = Ctx {
+        fs,
+        fleet,
+        unit,
+        set: &[],
+        files: locate::Files::new(fs, unit),
+    };
+    let mut out = Vec::new();
+    for ask in asks {
+        let query = Query {
+            kind: ask.kind.clone(),
+            name: ask.name.clone(),
+            namespace: ask.namespace.clone(),
+            field: None,
+        };
+        let Ok(r) = find_resource(&resources, &query, unit) else {
+            out.push(vec![None; ask.paths.len()]);
+            continue;
+        };
+        let flat = flatten::flatten(&r.doc);
+        let doc = Value::Object(r.doc.clone());
+        let fields = fields_of(&flat, &doc);
+        let chart = match unit {
+            Unit::Pair(c, a) if a.source == Source::Chart && r.origin.generated_by.is_none() => {
+                chart::Chart::load(&ctx, c, a, r).ok()
+            }
+            _ => None,
+        };
+        let steps = ask
+            .paths
+            .iter()
+            .map(|path| {
+                let segs: Vec<PatSeg> = path
+                    .iter()
+                    .map(|s| match s {
+                        Seg::Key(k) => PatSeg::Key(k.clone()),
+                        Seg::Index(i) => PatSeg::Index(*i),
+                        Seg::Named(n) => PatSeg::Named(n.clone()),
+                    })
+                    .collect();
+                let ptr = resolve(&doc, &segs)?;
+                let f = fields
+                    .iter()
+                    .find(|f| f.ptr.starts_with(&ptr) || ptr.starts_with(&f.ptr))?;
+                Some(set_by(&chain_of(&ctx, r, f, chart.as_ref())))
+            })
+            .collect();
+        out.push(steps);
+    }
+    Ok(out)
 }
 
 /// The step that gave the final value: the last transformer or patch; for a chart
