@@ -9,6 +9,17 @@ fn explain(dir: &std::path::Path, args: &[&str]) -> String {
     ok(dir, &a)
 }
 
+/// The words of the chain row for `loc` (`file:line`): location, layer, mechanism, what
+/// the line says, and `<- set it` on the step that set the final value.
+fn row(out: &str, loc: &str) -> String {
+    out.lines()
+        .find(|l| l.trim_start().starts_with(&format!("{loc} ")))
+        .unwrap_or_else(|| panic!("no row {loc} in:\n{out}"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs explain, expects exit 2 with nothing on stdout, returns stderr.
 fn explain_fails(dir: &std::path::Path, args: &[&str]) -> String {
     let mut a = vec!["explain"];
@@ -35,8 +46,8 @@ fn a_layers_replicas_entry_is_named_with_its_line_after_the_base() {
         "Deployment/web -n web (cluster prod-1, app web)\n  \
          from apps/web/base/deployment.yaml:1 (base, resource)\n\n\
          spec.replicas = 4\n  \
-         apps/web/base/deployment.yaml:6  base      resource\n  \
-         apps/web/env/prod.yaml:3         env prod  replicas  <- set it\n"
+         apps/web/base/deployment.yaml:6  base      resource  replicas: 1\n  \
+         apps/web/env/prod.yaml:3         env prod  replicas  count: 4    <- set it\n"
     );
 }
 
@@ -52,9 +63,13 @@ fn images_entries_patches_and_generators_point_at_their_lines() {
             "spec.template.spec.containers[name=web].image",
         ],
     );
-    assert!(
-        image.contains("apps/web/env/dev.yaml:3           env dev  images  <- set it"),
-        "{image}"
+    assert_eq!(
+        row(&image, "apps/web/env/dev.yaml:3"),
+        "apps/web/env/dev.yaml:3 env dev images newTag: 1.5.0-rc.1 <- set it"
+    );
+    assert_eq!(
+        row(&image, "apps/web/base/deployment.yaml:11"),
+        "apps/web/base/deployment.yaml:11 base resource image: ghcr.io/acme/web:1.4.0"
     );
     let patch = explain(
         &dir,
@@ -66,13 +81,14 @@ fn images_entries_patches_and_generators_point_at_their_lines() {
         ],
     );
     assert!(patch.contains("= 1Gi\n"), "{patch}");
-    assert!(
-        patch.contains("apps/web/base/deployment.yaml:16"),
-        "{patch}"
+    assert_eq!(
+        row(&patch, "apps/web/base/deployment.yaml:16"),
+        "apps/web/base/deployment.yaml:16 base resource limits: {memory: 256Mi}"
     );
-    assert!(
-        patch.contains("apps/web/env/prod.yaml:9          env prod  patch  <- set it"),
-        "the patch's value line: {patch}"
+    assert_eq!(
+        row(&patch, "apps/web/env/prod.yaml:9"),
+        "apps/web/env/prod.yaml:9 env prod patch value: 1Gi <- set it",
+        "the patch's value line"
     );
     // A hash-suffixed name by its stem; the dev layer's merge literal.
     let config = explain(
@@ -83,14 +99,13 @@ fn images_entries_patches_and_generators_point_at_their_lines() {
         config.starts_with("ConfigMap/web-config-bk8dk6k2k4 -n web"),
         "{config}"
     );
-    assert!(
-        config.contains("apps/web/base/kustomization.yaml:9  base     generator\n"),
-        "{config}"
+    assert_eq!(
+        row(&config, "apps/web/base/kustomization.yaml:9"),
+        "apps/web/base/kustomization.yaml:9 base generator literals: [LOG_LEVEL=info, CACHE_TTL=60]"
     );
-    assert!(
-        config
-            .contains("apps/web/env/dev.yaml:7             env dev  configMapGenerator  <- set it"),
-        "{config}"
+    assert_eq!(
+        row(&config, "apps/web/env/dev.yaml:7"),
+        "apps/web/env/dev.yaml:7 env dev configMapGenerator literals: [LOG_LEVEL=debug] <- set it"
     );
 }
 
@@ -103,9 +118,9 @@ fn a_chart_value_names_the_values_key_that_won_and_the_template_line() {
         "Deployment/signage -n signage (cluster shop-0010, app signage)\n  \
          from apps/signage/base/templates/deployment.yaml:1 (base, template)\n\n\
          {field} = \"8\"\n  \
-         apps/signage/base/values.yaml:4                 base             values screens\n  \
-         apps/signage/format/flagship.yaml:3             format flagship  values screens  <- set it\n  \
-         apps/signage/base/templates/deployment.yaml:24  base             template\n"
+         apps/signage/base/values.yaml:4                 base             values screens  screens: 2\n  \
+         apps/signage/format/flagship.yaml:3             format flagship  values screens  screens: 8                      <- set it\n  \
+         apps/signage/base/templates/deployment.yaml:24  base             template        value: {{{{quote values.screens}}}}\n"
     );
     assert_eq!(out, want);
     let set = explain(
@@ -120,10 +135,7 @@ fn a_chart_value_names_the_values_key_that_won_and_the_template_line() {
         ],
     );
     assert!(set.contains("= \"9\"\n"), "{set}");
-    assert!(
-        set.contains("--set            set screens  <- set it"),
-        "{set}"
-    );
+    assert_eq!(row(&set, "--set"), "--set --set set screens <- set it");
     // A value from the cluster file.
     let store = explain(
         &dir,
@@ -134,9 +146,9 @@ fn a_chart_value_names_the_values_key_that_won_and_the_template_line() {
             "spec.template.spec.containers[name=player].env[name=STORE_ID].value",
         ],
     );
-    assert!(
-        store.contains("clusters/shop-0001.yaml:6                       cluster  cluster values values.storeId  <- set it"),
-        "{store}"
+    assert_eq!(
+        row(&store, "clusters/shop-0001.yaml:6"),
+        "clusters/shop-0001.yaml:6 cluster cluster values values.storeId storeId: \"0001\" <- set it"
     );
 }
 
@@ -179,7 +191,7 @@ fn json_is_the_documented_shape() {
     assert_eq!(f["value"], 4);
     assert_eq!(
         f["set_by"],
-        serde_json::json!({"file": "apps/web/env/prod.yaml", "line": 3, "layer": "env prod", "mechanism": "replicas"})
+        serde_json::json!({"file": "apps/web/env/prod.yaml", "line": 3, "layer": "env prod", "mechanism": "replicas", "text": "count: 4"})
     );
     assert_eq!(f["chain"].as_array().unwrap().len(), 2);
     assert_eq!(f["chain"][0]["file"], "apps/web/base/deployment.yaml");
@@ -202,9 +214,10 @@ fn targets_mode_explains_a_kustomize_overlay() {
         ],
     );
     assert!(out.contains("(target overlays/prod)"), "{out}");
-    assert!(
-        out.contains("overlays/prod/kustomization.yaml:14  overlays/prod  images  <- set it"),
-        "the digest line: {out}"
+    assert_eq!(
+        row(&out, "overlays/prod/kustomization.yaml:14"),
+        "overlays/prod/kustomization.yaml:14 overlays/prod images digest: sha256:4b7f1e5c0b6a8d3f2e9c1a7b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e <- set it",
+        "the digest line"
     );
     // A component's inline JSON patch: the line of its value.
     let out = explain(
@@ -215,11 +228,9 @@ fn targets_mode_explains_a_kustomize_overlay() {
             "spec.template.spec.containers[name=web].env[name=REGION_ENDPOINT].value",
         ],
     );
-    assert!(
-        out.contains(
-            "components/region-eu/kustomization.yaml:11  components/region-eu  patch  <- set it"
-        ),
-        "{out}"
+    assert_eq!(
+        row(&out, "components/region-eu/kustomization.yaml:11"),
+        "components/region-eu/kustomization.yaml:11 components/region-eu patch value: https://api.eu.example.com <- set it"
     );
     assert!(!s.0.join("rendered").exists(), "explain writes nothing");
 }
@@ -253,6 +264,19 @@ fn secret_values_are_never_printed() {
     }
     let out = explain(&s.0, &["a", "db", "Secret/creds", "data.PASSWORD"]);
     assert!(out.contains("data.PASSWORD = (hidden)"), "{out}");
+    // A flow-style generator entry holds the literal on the name's line: a
+    // Deployment's name reference to it does not quote that line.
+    s.write(
+        "apps/db/base/kustomization.yaml",
+        "resources: [d.yaml]\nsecretGenerator:\n  - {name: creds, literals: [PASSWORD=hunter2-flow]}\n",
+    )
+    .write(
+        "apps/db/base/d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  template:\n    spec:\n      volumes:\n        - name: c\n          secret: {secretName: creds}\n",
+    );
+    let out = explain(&s.0, &["a", "db", "Deployment/db"]);
+    assert!(out.contains("apps/db/base/kustomization.yaml:3"), "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
 }
 
 #[test]

@@ -142,33 +142,36 @@ pub fn to_text(e: &Explanation, one_field: bool) -> String {
             display(&f.value)
         };
         out.push_str(&format!("\n{} = {value}\n", f.path));
-        let width = f
+        let cols: Vec<[String; 4]> = f
             .chain
             .iter()
-            .map(|s| s.to_string().chars().count())
-            .max()
-            .unwrap_or(0);
-        let lwidth = f
-            .chain
-            .iter()
-            .map(|s| s.layer.chars().count())
-            .max()
-            .unwrap_or(0);
-        for s in &f.chain {
-            let mark = if *s == f.set_by { "  <- set it" } else { "" };
-            let key = s
-                .key
-                .as_deref()
-                .map(|k| format!(" {k}"))
-                .unwrap_or_default();
-            let loc = s.to_string();
-            out.push_str(&format!(
-                "  {loc}{}  {}{}  {}{key}{mark}\n",
-                " ".repeat(width - loc.chars().count()),
-                s.layer,
-                " ".repeat(lwidth - s.layer.chars().count()),
-                s.mechanism,
-            ));
+            .map(|s| {
+                let mech = match &s.key {
+                    Some(k) => format!("{} {k}", s.mechanism),
+                    None => s.mechanism.clone(),
+                };
+                [
+                    s.to_string(),
+                    s.layer.clone(),
+                    mech,
+                    s.text.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let width = |i: usize| cols.iter().map(|c| c[i].chars().count()).max().unwrap_or(0);
+        let widths = [width(0), width(1), width(2), width(3)];
+        for (s, c) in f.chain.iter().zip(&cols) {
+            let mut line = String::from(" ");
+            for (i, cell) in c.iter().enumerate() {
+                line.push(' ');
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 1));
+            }
+            if *s == f.set_by {
+                line.push_str("<- set it");
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
     }
     let _ = one_field;

@@ -100,6 +100,7 @@ impl<'a> Chart<'a> {
             layer: ctx.layer_of(&self.template),
             mechanism: "template".into(),
             key: None,
+            text: None,
         }
     }
 
@@ -177,6 +178,7 @@ impl<'a> Chart<'a> {
                             layer: "cluster".into(),
                             mechanism: "cluster values".into(),
                             key: Some(r[1..].join(".")),
+                            text: None,
                         });
                     }
                 }
@@ -196,6 +198,7 @@ impl<'a> Chart<'a> {
                             layer: "app".into(),
                             mechanism: "app".into(),
                             key: Some(r[1..].join(".")),
+                            text: None,
                         });
                     }
                 }
@@ -212,6 +215,7 @@ impl<'a> Chart<'a> {
             layer: ctx.layer_of(&self.template),
             mechanism: "template".into(),
             key: None,
+            text: None,
         });
         out
     }
@@ -238,6 +242,7 @@ impl<'a> Chart<'a> {
                     layer: ctx.layer_of(&s.file),
                     mechanism: "values".into(),
                     key: Some(keys.join(".")),
+                    text: None,
                 },
             ));
         }
@@ -257,6 +262,7 @@ impl<'a> Chart<'a> {
                     layer: "--set".into(),
                     mechanism: "set".into(),
                     key: Some(keys.join(".")),
+                    text: None,
                 },
             ));
         }

@@ -83,6 +83,30 @@ impl<'a> Files<'a> {
         }
     }
 
+    /// Line `line` of a file as it is on disk, trimmed and cut to 100 characters.
+    pub fn line_text(&self, file: &str, line: u32) -> Option<String> {
+        if line == 0 {
+            return None;
+        }
+        // A secret generator's lines may hold its literals: never quoted.
+        if self.get(file).is_some_and(|p| {
+            p.lines.iter().any(|d| {
+                d.iter()
+                    .any(|(k, l)| *l == line && k.starts_with("/secretGenerator"))
+            })
+        }) {
+            return None;
+        }
+        let text = String::from_utf8(self.fs.read(file).ok()?).ok()?;
+        let l = text.lines().nth(line as usize - 1)?.trim();
+        let l = l.strip_prefix("- ").unwrap_or(l).trim();
+        if l.chars().count() > 100 {
+            Some(l.chars().take(99).collect::<String>() + "…")
+        } else {
+            Some(l.to_string())
+        }
+    }
+
     pub fn get(&self, file: &str) -> Option<std::rc::Rc<Parsed>> {
         if let Some(p) = self.cache.borrow().get(file) {
             return p.clone();

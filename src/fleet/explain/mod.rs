@@ -96,6 +96,10 @@ pub struct Step {
     /// For `values` and `cluster values`: the key (`image.tag`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// What the file says there: its line, trimmed (absent for hidden values and
+    /// where there is no line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl std::fmt::Display for Step {
@@ -269,6 +273,13 @@ pub fn explain(
             })
             .collect();
         let hidden = crate::diff::redact::is_secret_path(secret, &segs);
+        let (mut chain, mut set_by) = (chain, set_by);
+        // A Secret's lines are never quoted, whichever field is asked about.
+        if !hidden && !secret {
+            for step in chain.iter_mut().chain(std::iter::once(&mut set_by)) {
+                step.text = ctx.files.line_text(&step.file, step.line);
+            }
+        }
         out.push(FieldBlame {
             path: f.display.clone(),
             value: if hidden {
@@ -420,6 +431,7 @@ fn set_by(chain: &[Step]) -> Step {
         layer: String::new(),
         mechanism: String::new(),
         key: None,
+        text: None,
     });
     if last.mechanism == "template" {
         if let Some(v) = chain.iter().rev().find(|s| s.mechanism != "template") {
@@ -437,6 +449,7 @@ fn origin_step(ctx: &Ctx, r: &Resource, chart: Option<&chart::Chart>) -> Step {
             layer: ctx.layer_of(k),
             mechanism: "generator".into(),
             key: None,
+            text: None,
         };
     }
     if let Some(c) = chart {
@@ -448,6 +461,7 @@ fn origin_step(ctx: &Ctx, r: &Resource, chart: Option<&chart::Chart>) -> Step {
         layer: ctx.layer_of(&r.origin.file),
         mechanism: "resource".into(),
         key: None,
+        text: None,
     }
 }
 
@@ -475,6 +489,7 @@ fn chain_of(ctx: &Ctx, r: &Resource, f: &Field, chart: Option<&chart::Chart>) ->
             layer: ctx.layer_of(k),
             mechanism: "generator".into(),
             key: None,
+            text: None,
         });
     } else if let Some(c) = chart {
         chain.extend(c.steps(ctx, f));
@@ -487,6 +502,7 @@ fn chain_of(ctx: &Ctx, r: &Resource, f: &Field, chart: Option<&chart::Chart>) ->
                 layer: ctx.layer_of(&r.origin.file),
                 mechanism: "resource".into(),
                 key: None,
+                text: None,
             });
         }
     }
@@ -497,6 +513,7 @@ fn chain_of(ctx: &Ctx, r: &Resource, f: &Field, chart: Option<&chart::Chart>) ->
             layer: ctx.layer_of(&e.source),
             mechanism: e.by.to_string(),
             key: None,
+            text: None,
         });
     }
     if chain.is_empty() {
