@@ -649,3 +649,81 @@ pub(crate) fn value_at<'v>(doc: &'v Value, ptr: &[Ptr]) -> Option<&'v Value> {
 pub(crate) fn str_field<'v>(m: &'v Map<String, Value>, k: &str) -> Option<&'v str> {
     m.get(k).and_then(Value::as_str)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+    use serde_json::json;
+
+    #[test]
+    fn an_edit_covers_its_field_the_maps_above_and_the_items_below() {
+        assert!(covers("spec.replicas", "spec.replicas"));
+        assert!(covers(
+            "spec.template",
+            "spec.template.spec.containers[0].image"
+        ));
+        assert!(
+            covers("spec.args[1]", "spec.args"),
+            "an item of a list kept whole"
+        );
+        assert!(!covers("spec.rep", "spec.replicas"));
+        assert!(!covers("spec.replicas", "spec.template"));
+    }
+
+    #[test]
+    fn paths_resolve_items_by_name_or_position() {
+        let doc = json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "image": "x"}]}});
+        let segs = parse_pattern("spec.containers[name=b].image").unwrap();
+        let ptr = resolve(&doc, &segs).unwrap();
+        assert_eq!(pointer(&ptr), "/spec/containers/1/image");
+        assert_eq!(value_at(&doc, &ptr), Some(&json!("x")));
+        assert!(resolve(&doc, &parse_pattern("spec.containers[name=c]").unwrap()).is_none());
+        let labels = json!({"metadata": {"labels": {"a.b/c": "v"}}});
+        let ptr = resolve(
+            &labels,
+            &parse_pattern("metadata.labels[\"a.b/c\"]").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(pointer(&ptr), "/metadata/labels/a.b~1c");
+    }
+
+    #[test]
+    fn a_layer_replicas_entry_and_the_base_line_in_memory() {
+        let fs = MemFs::from_files([
+            ("strata.yaml", "output: rendered\nlayers: [env]\n"),
+            ("clusters/p.yaml", "name: p\nenv: prod\n"),
+            ("apps/web/app.yaml", "name: web\n"),
+            ("apps/web/base/kustomization.yaml", "resources: [d.yaml]\n"),
+            (
+                "apps/web/base/d.yaml",
+                "# web\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+            ),
+            ("apps/web/env/prod.yaml", "# prod\n\nreplicas:\n  - name: web\n    count: 5\n"),
+        ]);
+        let fleet = crate::fleet::load(&fs).unwrap();
+        let unit = Unit::Pair(&fleet.clusters[0], &fleet.apps[0]);
+        let q = Query {
+            kind: "deployment".into(),
+            name: "web".into(),
+            namespace: None,
+            field: Some("spec.replicas".into()),
+        };
+        let e = explain(&fs, &fleet, &unit, &q, &[]).unwrap();
+        let f = &e.fields[0];
+        assert_eq!(f.value, json!(5));
+        let steps: Vec<(String, u32, &str)> = f
+            .chain
+            .iter()
+            .map(|s| (s.file.clone(), s.line, s.mechanism.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                ("apps/web/base/d.yaml".to_string(), 7, "resource"),
+                ("apps/web/env/prod.yaml".to_string(), 5, "replicas"),
+            ]
+        );
+        assert_eq!(f.set_by.to_string(), "apps/web/env/prod.yaml:5");
+    }
+}
