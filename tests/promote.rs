@@ -179,6 +179,40 @@ fn a_chart_gets_the_values_key_its_template_printed_and_named_values() {
         ],
     );
     assert!(unit.contains("image: ghcr.io/acme/signage:2.5.0"), "{unit}");
+    let err = refused(
+        &s,
+        &[
+            "--app",
+            "signage",
+            "--from",
+            "shop-0010",
+            "--to",
+            "shop-0001",
+            "--values",
+            "resources",
+        ],
+    );
+    assert!(
+        err.contains("--values resources: it is a map; promote copies single values"),
+        "{err}"
+    );
+    let err = refused(
+        &s,
+        &[
+            "--app",
+            "signage",
+            "--from",
+            "shop-0010",
+            "--to",
+            "shop-0001",
+            "--values",
+            "nope.x",
+        ],
+    );
+    assert!(
+        err.contains("--values nope.x: cluster shop-0010 has no chart value nope.x"),
+        "{err}"
+    );
 }
 
 #[test]
