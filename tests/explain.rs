@@ -329,3 +329,28 @@ fn unknown_cluster_app_resource_or_field_exits_2_listing_what_exists() {
     let err = explain_fails(&dir, &["prod-1", "web", "web"]);
     assert!(err.contains("name the resource as KIND/NAME"), "{err}");
 }
+
+#[test]
+fn a_helm_chart_value_names_the_values_key_and_the_go_template_line() {
+    let out = explain(
+        &example("platform"),
+        &[
+            "prod-1",
+            "cert-manager",
+            "Deployment/cert-manager",
+            "spec.replicas",
+        ],
+    );
+    assert_eq!(
+        row(&out, "apps/cert-manager/base/values.yaml:129"),
+        "apps/cert-manager/base/values.yaml:129 base values replicaCount replicaCount: 1"
+    );
+    assert_eq!(
+        row(&out, "apps/cert-manager/env/prod.yaml:5"),
+        "apps/cert-manager/env/prod.yaml:5 env prod values replicaCount replicaCount: 2 <- set it"
+    );
+    assert_eq!(
+        row(&out, "apps/cert-manager/base/templates/deployment.yaml:17"),
+        "apps/cert-manager/base/templates/deployment.yaml:17 base template replicas: {{ .Values.replicaCount }}"
+    );
+}

@@ -314,3 +314,34 @@ fn an_image_set_by_a_template_constant_is_refused_naming_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_helm_chart_gets_the_image_values_its_template_printed() {
+    let s = Scratch::example("platform", "promote-helm");
+    let dev = read(&s, "apps/cert-manager/env/dev.yaml");
+    s.write(
+        "apps/cert-manager/env/dev.yaml",
+        &format!("{dev}  image:\n    tag: v1.15.1\n"),
+    );
+    let prod = read(&s, "apps/cert-manager/env/prod.yaml");
+    let out = ok(
+        &s.0,
+        &[
+            "promote",
+            "--app",
+            "cert-manager",
+            "--from",
+            "dev",
+            "--to",
+            "prod",
+        ],
+    );
+    assert!(
+        out.contains("values image.tag: (unset) -> v1.15.1"),
+        "{out}"
+    );
+    assert_eq!(
+        read(&s, "apps/cert-manager/env/prod.yaml"),
+        format!("{prod}  image:\n    tag: v1.15.1\n")
+    );
+}

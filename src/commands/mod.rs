@@ -10,6 +10,7 @@ pub mod ls;
 pub mod promote;
 pub mod render;
 pub mod stdout;
+pub mod template;
 pub mod tree;
 pub mod validate;
 
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Promote(args) => promote::run(&args),
+        Command::Template(args) => template::run(&args),
     }
 }

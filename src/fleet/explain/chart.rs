@@ -28,14 +28,10 @@ fn skeleton(text: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let t = line.trim();
-        let block_only = t.starts_with("{{")
-            && t.ends_with("}}")
-            && t.matches("{{").count() == 1
-            && [
-                "{{#", "{{/", "{{else", "{{^", "{{!", "{{~#", "{{~/", "{{~else",
-            ]
-            .iter()
-            .any(|p| t.starts_with(p));
+        // A line that is only template tags (block helpers, comments, an `include`
+        // piped to `nindent`) prints nothing on that line itself, or whole lines of
+        // its own: it is left out.
+        let block_only = t.starts_with("{{") && t.ends_with("}}");
         if !block_only {
             let mut rest = line;
             while let Some(s) = rest.find("{{") {
@@ -57,6 +53,31 @@ fn skeleton(text: &str, with: &str) -> String {
     out
 }
 
+/// Parses a skeleton. Both branches of an `if`/`else` are in it, so a key may come
+/// twice: the later one (and what is under it) is blanked, keeping line numbers.
+fn parse_skeleton(text: String) -> Option<Parsed> {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for _ in 0..256 {
+        let joined = lines.join("\n") + "\n";
+        match crate::yaml::parse_stream(&joined) {
+            Ok(_) => return Parsed::from_text(&joined),
+            Err(e) if e.message.contains("already defined") && e.line > 0 => {
+                let at = e.line as usize - 1;
+                let indent = |l: &str| l.len() - l.trim_start().len();
+                let own = indent(lines.get(at)?);
+                lines[at].clear();
+                let mut j = at + 1;
+                while j < lines.len() && (lines[j].trim().is_empty() || indent(&lines[j]) > own) {
+                    lines[j].clear();
+                    j += 1;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 impl<'a> Chart<'a> {
     pub fn load(ctx: &Ctx, cluster: &'a Cluster, app: &'a App, r: &Resource) -> Result<Chart<'a>> {
         let values = chart_values(ctx.fs, ctx.fleet, cluster, app, ctx.set)?;
@@ -69,7 +90,7 @@ impl<'a> Chart<'a> {
             .unwrap_or_default();
         let skeleton = ["x", ""]
             .iter()
-            .find_map(|with| Parsed::from_text(&skeleton(&text, with)))
+            .find_map(|with| parse_skeleton(skeleton(&text, with)))
             .map(|p| {
                 let d = p
                     .docs
@@ -279,8 +300,14 @@ fn references(line: &str) -> Vec<Vec<String>> {
         let Some(e) = rest[s..].find("}}") else { break };
         let expr = &rest[s + 2..s + e];
         for word in expr.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
-            let word = word.trim_start_matches('~').trim_start_matches("@root.");
+            let word = word
+                .trim_start_matches(['~', '-'])
+                .trim_start_matches("@root.");
             let word = word.strip_prefix("this.").unwrap_or(word);
+            // Helm: `.Values.x` and `$.Values.x` are the values.
+            let word = word.trim_start_matches('$');
+            let helm = word.strip_prefix(".Values.").map(|r| format!("values.{r}"));
+            let word = helm.as_deref().unwrap_or(word);
             let parts: Vec<String> = word.split('.').map(str::to_string).collect();
             if matches!(parts[0].as_str(), "values" | "cluster" | "app")
                 && parts.iter().all(|p| {
@@ -323,5 +350,11 @@ mod tests {
     fn a_skeleton_keeps_line_numbers_and_drops_block_lines() {
         let t = "a:\n  {{#if x}}\n  b: {{y}}\n  {{/if}}\nc: |{{nindent 2 z}}\n";
         assert_eq!(skeleton(t, "x"), "a:\n\n  b: x\n\nc: |x\n");
+        let go = "{{- if .Values.on }}\na: {{ .Values.a }}\n{{- end }}\n";
+        assert_eq!(skeleton(go, "x"), "\na: x\n\n");
+        assert_eq!(
+            references("a: {{ .Values.a.b | quote }}"),
+            vec![vec!["values", "a", "b"]]
+        );
     }
 }

@@ -243,7 +243,10 @@ pub fn explain(
     let doc = Value::Object(r.doc.clone());
     let fields = fields_of(&flat, &doc);
     let chart = match unit {
-        Unit::Pair(c, a) if a.source == Source::Chart && r.origin.generated_by.is_none() => {
+        Unit::Pair(c, a)
+            if matches!(a.source, Source::Chart | Source::Helm)
+                && r.origin.generated_by.is_none() =>
+        {
             Some(chart::Chart::load(&ctx, c, a, r)?)
         }
         _ => None,
@@ -393,7 +396,10 @@ pub fn blame_paths(
         let doc = Value::Object(r.doc.clone());
         let fields = fields_of(&flat, &doc);
         let chart = match unit {
-            Unit::Pair(c, a) if a.source == Source::Chart && r.origin.generated_by.is_none() => {
+            Unit::Pair(c, a)
+                if matches!(a.source, Source::Chart | Source::Helm)
+                    && r.origin.generated_by.is_none() =>
+            {
                 chart::Chart::load(&ctx, c, a, r).ok()
             }
             _ => None,

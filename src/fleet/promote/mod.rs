@@ -217,6 +217,25 @@ fn value_at<'v>(v: &'v Value, keys: &[String]) -> Option<&'v Value> {
     keys.iter().try_fold(v, |v, k| v.get(k))
 }
 
+/// The paths of the scalar leaves of a value (maps walked; a list is left alone).
+fn scalar_leaves(v: &Value, at: &[String], out: &mut Vec<Vec<String>>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let mut p = at.to_vec();
+                p.push(k.clone());
+                scalar_leaves(x, &p, out);
+            }
+        }
+        Value::Array(_) => {}
+        _ => {
+            if !out.iter().any(|p| p == at) {
+                out.push(at.to_vec());
+            }
+        }
+    }
+}
+
 fn shown(v: &Value) -> String {
     flatten::display(v)
 }
@@ -265,7 +284,8 @@ pub fn plan(fs: &dyn FileSystem, fleet: &Fleet, req: &Request) -> Result<Plan> {
             req.from, req.to, src.name
         )));
     }
-    if !req.values.is_empty() && app.source != Source::Chart {
+    let charted = matches!(app.source, Source::Chart | Source::Helm);
+    if !req.values.is_empty() && !charted {
         return Err(bad(format!(
             "--values: app {} is not a chart (source: {:?}); --values promotes chart values",
             app.name, app.source
@@ -305,7 +325,9 @@ pub fn plan(fs: &dyn FileSystem, fleet: &Fleet, req: &Request) -> Result<Plan> {
     };
     let mut changes = Vec::new();
     let mut done: Vec<String> = Vec::new();
-    let mut values_keys: Vec<Vec<String>> = Vec::new();
+    // (key, named by --values): keys found through the image are expanded to their
+    // scalar leaves; a key named by --values must be one.
+    let mut values_keys: Vec<(Vec<String>, bool)> = Vec::new();
     for (key, t_img) in &tgt_images {
         let Some(s_img) = src_images.get(key) else {
             continue;
@@ -316,7 +338,7 @@ pub fn plan(fs: &dyn FileSystem, fleet: &Fleet, req: &Request) -> Result<Plan> {
         let (s_repo, s_tag, s_digest) = split_image(s_img);
         let (t_repo, ..) = split_image(t_img);
         match app.source {
-            Source::Chart => {
+            Source::Chart | Source::Helm => {
                 let (kind, name) = key.0.split_once('/').unwrap_or_default();
                 let e = explain::explain(
                     fs,
@@ -355,8 +377,8 @@ pub fn plan(fs: &dyn FileSystem, fleet: &Fleet, req: &Request) -> Result<Plan> {
                     .at_line(line));
                 }
                 for k in keys {
-                    if !values_keys.contains(&k) {
-                        values_keys.push(k);
+                    if !values_keys.iter().any(|(x, _)| *x == k) {
+                        values_keys.push((k, false));
                     }
                 }
             }
@@ -387,31 +409,44 @@ pub fn plan(fs: &dyn FileSystem, fleet: &Fleet, req: &Request) -> Result<Plan> {
                 "--values '{k}': write a dotted key like image.tag"
             )));
         }
-        if !values_keys.contains(&keys) {
-            values_keys.push(keys);
+        values_keys.retain(|(x, _)| *x != keys);
+        {
+            values_keys.push((keys, true));
         }
     }
     if !values_keys.is_empty() {
         let s_vals = chart_values(fs, fleet, src, app, &[])?.merged;
         let t_vals = chart_values(fs, fleet, tgt, app, &[])?.merged;
-        for keys in &values_keys {
+        let mut leaves: Vec<Vec<String>> = Vec::new();
+        for (keys, explicit) in &values_keys {
+            let name = keys.join(".");
+            let sv = value_at(&s_vals, keys);
+            match sv {
+                None if *explicit => {
+                    return Err(Error::new(
+                        ErrorKind::Missing,
+                        "",
+                        format!(
+                            "--values {name}: cluster {} has no chart value {name}",
+                            src.name
+                        ),
+                    ))
+                }
+                Some(v) if *explicit && (v.is_object() || v.is_array()) => {
+                    return Err(bad(format!(
+                        "--values {name}: it is a {}; promote copies single values (name a key inside it)",
+                        if v.is_object() { "map" } else { "list" }
+                    )));
+                }
+                Some(v) => scalar_leaves(v, keys, &mut leaves),
+                None => {}
+            }
+        }
+        for keys in &leaves {
             let name = keys.join(".");
             let Some(sv) = value_at(&s_vals, keys) else {
-                return Err(Error::new(
-                    ErrorKind::Missing,
-                    "",
-                    format!(
-                        "--values {name}: cluster {} has no chart value {name}",
-                        src.name
-                    ),
-                ));
+                continue;
             };
-            if sv.is_object() || sv.is_array() {
-                return Err(bad(format!(
-                    "--values {name}: it is a {}; promote copies single values (name a key inside it)",
-                    if sv.is_object() { "map" } else { "list" }
-                )));
-            }
             let tv = value_at(&t_vals, keys);
             if tv == Some(sv) {
                 continue;
