@@ -30,6 +30,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Which file and line set a field of a rendered resource (or every field a layer
     /// touched), and the chain of files before it.
+    #[command(
+        override_usage = "strata explain [OPTIONS] CLUSTER APP KIND/NAME [FIELD]\n       strata explain [OPTIONS] TARGET KIND/NAME [FIELD]"
+    )]
     Explain(ExplainArgs),
     /// Make an env or cluster run another's image versions (and chosen chart values)
     /// by a minimal edit of its own layer file.
@@ -243,7 +246,7 @@ pub struct ExplainArgs {
     /// `CLUSTER APP KIND/NAME [FIELD]`, or in targets mode `TARGET KIND/NAME [FIELD]`.
     /// FIELD is a path as `compare` prints it: `spec.replicas`,
     /// `spec.template.spec.containers[name=web].image`, `metadata.labels["a.b/c"]`.
-    #[arg(value_name = "ARGS", num_args = 2..=4, required = true)]
+    #[arg(value_name = "ARG", num_args = 2..=4, required = true)]
     pub args: Vec<String>,
     /// The fleet's root (holding strata.yaml); default: the current directory or the
     /// nearest parent with a strata.yaml.

@@ -326,6 +326,11 @@ fn unknown_cluster_app_resource_or_field_exits_2_listing_what_exists() {
         err.contains("explain takes one field, not a pattern"),
         "{err}"
     );
+    let err = explain_fails(&dir, &["prod-1", "web"]);
+    assert!(
+        err.contains("usage: strata explain CLUSTER APP KIND/NAME [FIELD]"),
+        "{err}"
+    );
     let err = explain_fails(&dir, &["prod-1", "web", "web"]);
     assert!(err.contains("name the resource as KIND/NAME"), "{err}");
 }
