@@ -1,9 +1,10 @@
 //! `build`: one kustomization to a list of resources, in kustomize's fixed phase order.
 //!
-//! Per kustomization: resources → generators → components → transformers
-//! (patchesStrategicMerge and patches → namespace → namePrefix → nameSuffix →
-//! labels → annotations → patchesJson6902 → replicas → images → replacements).
-//! Once at the root: hash suffixes → name back-references → sort.
+//! Per kustomization: resources → its `configurations` and `crds` field specs →
+//! generators → components → transformers (patchesStrategicMerge and patches →
+//! namespace → namePrefix → nameSuffix → labels → annotations → patchesJson6902 →
+//! replicas → images → replacements) → its `vars` declared.
+//! Once at the root: hash suffixes → name back-references → vars → sort.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::ctx::{is_remote, remote_error, Ctx};
@@ -12,7 +13,7 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::{generate, patch, sort, transform};
+use crate::kustomize::{config, generate, patch, sort, transform};
 use crate::yaml;
 use serde_json::Value;
 
@@ -39,7 +40,7 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
 pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
     let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
-    let resources = finish(resmap, k.sort_options.as_ref())?;
+    let resources = finish(resmap, k.sort_options.as_ref(), &mut warnings)?;
     Ok(BuildOutput {
         resources,
         warnings,
@@ -100,13 +101,15 @@ pub fn apply_overlay(
 }
 
 /// The steps kustomize runs once at the root: hash suffixes, name
-/// back-references, then the output order.
+/// back-references, vars, then the output order.
 pub fn finish(
     mut ra: ResMap,
     sort_options: Option<&crate::kustomize::kustomization::SortOptions>,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<Resource>> {
     transform::hash::add_hash_suffixes(&mut ra)?;
     transform::namereference::fix_back_references(&mut ra)?;
+    warnings.extend(transform::vars::resolve(&mut ra)?);
     ra.resources.retain(|r| !is_local_config(r));
     for r in ra.iter_mut() {
         clean_annotations(r);
@@ -175,12 +178,7 @@ fn clean_annotations(r: &mut Resource) {
 /// Fields kustomize reads that strata does not implement: an error, never a build
 /// that silently differs from kustomize's.
 fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 11] = [
-        (
-            "vars",
-            !k.vars.is_empty(),
-            "use `replacements`, which kustomize recommends instead",
-        ),
+    let unsupported: [(&str, bool, &str); 8] = [
         (
             "helmCharts",
             !k.helm_charts.is_empty(),
@@ -210,16 +208,6 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
             "validators",
             !k.validators.is_empty(),
             "use `strata validate`",
-        ),
-        (
-            "configurations",
-            !k.configurations.is_empty(),
-            "custom field specs are not supported yet",
-        ),
-        (
-            "crds",
-            !k.crds.is_empty(),
-            "custom field specs from CRDs are not supported yet",
         ),
         (
             "openapi",
@@ -266,13 +254,18 @@ fn accumulate(
     stack.push(ctx.dir.clone());
     for entry in k.resources.iter().chain(&k.bases) {
         let sub = accumulate_resource(ctx, entry, stack)?;
-        ra.append_all(sub)?;
+        ra.absorb(sub, &ctx.file)?;
     }
+    let mut own = config::load_configurations(ctx, &k.configurations)?;
+    let crds = config::load_crds(ctx, &k.crds)?;
+    let merged = own.merge(&crds).and_then(|()| ra.config.merge(&own));
+    merged.map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
     }
     run_transformers(ctx, k, &mut ra)?;
+    transform::vars::declare(&mut ra, &k.vars, &ctx.file)?;
     stack.pop();
     Ok(ra)
 }

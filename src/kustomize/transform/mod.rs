@@ -10,4 +10,5 @@ pub mod namespace;
 pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
-mod tables;
+pub(crate) mod tables;
+pub mod vars;
