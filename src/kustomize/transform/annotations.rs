@@ -2,16 +2,18 @@
 //! templates of workloads, along kustomize's FieldSpec table.
 
 use crate::error::Result;
+use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::transform::tables::{self, ANNOTATIONS};
 use std::collections::BTreeMap;
 
-/// Sets every annotation on every resource (and its pod templates).
+/// Sets every annotation on every resource (and its pod templates, and the fields
+/// `configurations` and `crds` add: `ra.config`).
 pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &str) -> Result<()> {
     if annotations.is_empty() {
         return Ok(());
     }
-    let specs = tables::specs(ANNOTATIONS);
+    let specs = TransformerConfig::with_defaults(ANNOTATIONS, &ra.config.common_annotations);
     let entries: Vec<(&str, &str)> = annotations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

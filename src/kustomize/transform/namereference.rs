@@ -21,6 +21,7 @@
 //! never candidates, so a reference to something outside the build is left alone.
 
 use super::namereference_table::NAME_REFERENCES;
+use crate::kustomize::config::NameBackReference;
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
@@ -50,13 +51,28 @@ pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
         // Nothing was renamed or moved: every reference is already right.
         return Ok(());
     }
-    let table = table();
+    let extended;
+    let table = if ra.config.name_reference.is_empty() {
+        table()
+    } else {
+        extended = build_table(&ra.config.name_reference);
+        &extended
+    };
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
     for i in 0..ra.resources.len() {
         let org = &known[i].org_gvk;
-        let Some(spec_ids) = table.by_referrer_kind.get(org.kind.as_str()) else {
+        let mut spec_ids: Vec<usize> = table
+            .by_referrer_kind
+            .get(org.kind.as_str())
+            .into_iter()
+            .flatten()
+            .chain(&table.any_kind)
+            .copied()
+            .collect();
+        if table.any_kind.is_empty() && spec_ids.is_empty() {
             continue;
-        };
+        }
+        spec_ids.sort_unstable();
         let specs: Vec<&Spec> = spec_ids
             .iter()
             .map(|&s| &table.specs[s])
@@ -108,21 +124,40 @@ pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
 }
 
 /// A group/version/kind filter; empty parts match anything.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Selector {
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
+    group: String,
+    version: String,
+    kind: String,
 }
 
 impl Selector {
     /// `kind` with an apiVersion selector: `group/version`, or a version alone.
-    fn parse(kind: &'static str, api: &'static str) -> Selector {
+    fn parse(kind: &str, api: &str) -> Selector {
         let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
         Selector {
-            group,
-            version,
-            kind,
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+        }
+    }
+
+    /// kustomize's `Gvk.IsLessThan`: the kinds it puts first (or last), then
+    /// group, version and kind, empty parts after every name.
+    fn is_less_than(&self, other: &Selector) -> bool {
+        let rank = |k: &str| crate::kustomize::sort::kind_rank(k);
+        let key = |s: &Selector| {
+            let or = |v: &str, d: &str| if v.is_empty() { d.to_string() } else { v.to_string() };
+            format!(
+                "{}_{}_{}",
+                or(&s.group, "~G"),
+                or(&s.version, "~V"),
+                or(&s.kind, "~K")
+            )
+        };
+        match rank(&self.kind).cmp(&rank(&other.kind)) {
+            std::cmp::Ordering::Equal => key(self) < key(other),
+            o => o.is_lt(),
         }
     }
 
@@ -146,37 +181,113 @@ struct Spec {
     /// The path ends in `roleRef/name`: the `roleRef`'s kind and group must match too.
     role_ref: bool,
     /// The path as written, for messages.
-    text: &'static str,
+    text: String,
 }
 
 struct Table {
     specs: Vec<Spec>,
     /// Spec indices by referrer kind, in table order.
-    by_referrer_kind: HashMap<&'static str, Vec<usize>>,
+    by_referrer_kind: HashMap<String, Vec<usize>>,
+    /// Spec indices of referrers of any kind (only from `configurations`).
+    any_kind: Vec<usize>,
+}
+
+/// The built-in table as (target, referrers) entries, in kustomize's order.
+fn default_entries() -> Vec<(Selector, Vec<(Selector, String)>)> {
+    NAME_REFERENCES
+        .iter()
+        .map(|((kind, api), referrers)| {
+            let refs = referrers
+                .iter()
+                .map(|(rkind, rapi, path)| (Selector::parse(rkind, rapi), path.to_string()))
+                .collect();
+            (Selector::parse(kind, api), refs)
+        })
+        .collect()
 }
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut specs = Vec::new();
-        let mut by_referrer_kind: HashMap<&'static str, Vec<usize>> = HashMap::new();
-        for ((kind, api), referrers) in NAME_REFERENCES {
-            for (rkind, rapi, path) in *referrers {
-                by_referrer_kind.entry(rkind).or_default().push(specs.len());
-                specs.push(Spec {
-                    target: Selector::parse(kind, api),
-                    referrer: Selector::parse(rkind, rapi),
-                    path: crate::kustomize::fieldspec::split_path(path),
-                    role_ref: path.ends_with("roleRef/name"),
-                    text: path,
-                });
+    TABLE.get_or_init(|| table_of(default_entries()))
+}
+
+/// The built-in table with the `nameReference` rows of `configurations` and `crds`
+/// merged in as kustomize merges them: a target already listed (same group, version
+/// and kind) gets the new referrers after its own, unless one it has selects them
+/// with the same path; a new target takes its place in kustomize's kind order.
+fn build_table(extra: &[NameBackReference]) -> Table {
+    let mut entries = default_entries();
+    for nbr in extra {
+        let target = Selector {
+            group: nbr.group.clone(),
+            version: nbr.version.clone(),
+            kind: nbr.kind.clone(),
+        };
+        let refs: Vec<(Selector, String)> = nbr
+            .referrers
+            .iter()
+            .map(|fs| {
+                (
+                    Selector {
+                        group: fs.group.clone(),
+                        version: fs.version.clone(),
+                        kind: fs.kind.clone(),
+                    },
+                    fs.path.clone(),
+                )
+            })
+            .collect();
+        match entries.iter_mut().find(|(t, _)| *t == target) {
+            Some((_, have)) => {
+                for (sel, path) in refs {
+                    let covered = have.iter().any(|(h, p)| {
+                        *p == path && sel.selects_parts(&h.group, &h.version, &h.kind)
+                    });
+                    if !covered {
+                        have.push((sel, path));
+                    }
+                }
+            }
+            None => {
+                let at = entries
+                    .iter()
+                    .position(|(t, _)| target.is_less_than(t))
+                    .unwrap_or(entries.len());
+                entries.insert(at, (target, refs));
             }
         }
-        Table {
-            specs,
-            by_referrer_kind,
+    }
+    table_of(entries)
+}
+
+fn table_of(entries: Vec<(Selector, Vec<(Selector, String)>)>) -> Table {
+    let mut specs = Vec::new();
+    let mut by_referrer_kind: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut any_kind = Vec::new();
+    for (target, referrers) in entries {
+        for (referrer, path) in referrers {
+            if referrer.kind.is_empty() {
+                any_kind.push(specs.len());
+            } else {
+                by_referrer_kind
+                    .entry(referrer.kind.clone())
+                    .or_default()
+                    .push(specs.len());
+            }
+            specs.push(Spec {
+                target: target.clone(),
+                referrer,
+                path: crate::kustomize::fieldspec::split_path(&path),
+                role_ref: path.ends_with("roleRef/name"),
+                text: path,
+            });
         }
-    })
+    }
+    Table {
+        specs,
+        by_referrer_kind,
+        any_kind,
+    }
 }
 
 /// What the selection needs to know of every object, taken before any field changes.
