@@ -157,6 +157,9 @@ pub struct Var {
     pub objref: VarTarget,
     #[serde(default, alias = "fieldRef")]
     pub fieldref: VarField,
+    /// The kustomization file that declares it, for messages (set when declared).
+    #[serde(skip)]
+    pub declared_in: String,
 }
 
 /// `vars[].objref`: an object by apiVersion (or group and version), kind and name

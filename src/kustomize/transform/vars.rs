@@ -66,6 +66,7 @@ pub fn declare(ra: &mut ResMap, vars: &[Var], file: &str) -> Result<()> {
             ra.resources[i].meta.ref_vars.push(v.name.clone());
         }
         let mut v = v.clone();
+        v.declared_in = file.to_string();
         if v.fieldref.field_path.is_empty() {
             v.fieldref.field_path = DEFAULT_FIELD_PATH.to_string();
         }
@@ -88,30 +89,35 @@ pub fn resolve(ra: &mut ResMap) -> Result<Option<String>> {
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Missing,
-                    "kustomization",
+                    v.declared_in.clone(),
                     format!(
                         "var '{}' cannot be mapped to a field in the set of known resources: no \
                          object of the build is {}; fix its objref (apiVersion, kind and the name \
-                         as written, before prefixes)",
+                         as written, before prefixes){}",
                         v.name,
-                        describe(v)
+                        describe(v),
+                        if v.objref.group_version().1.is_empty() {
+                            "; it has no apiVersion, and kustomize matches the apiVersion exactly"
+                        } else {
+                            ""
+                        }
                     ),
                 )
             })?;
         let value = field_value(&owner.doc, &v.fieldref.field_path).ok_or_else(|| {
             Error::new(
                 ErrorKind::Missing,
-                owner.origin.file.clone(),
+                v.declared_in.clone(),
                 format!(
-                    "field specified in var '{}' not found in corresponding resource: {} {} has \
-                     no '{}'; fix the var's fieldref",
+                    "field specified in var '{}' not found in corresponding resource: {} {} \
+                     (from {}) has no '{}'; fix the var's fieldref",
                     v.name,
                     owner.kind(),
                     owner.name(),
+                    owner.origin.file,
                     v.fieldref.field_path
                 ),
             )
-            .at_line(owner.origin.line)
         })?;
         values.insert(v.name.clone(), value);
     }
