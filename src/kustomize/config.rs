@@ -111,7 +111,11 @@ impl TransformerConfig {
                 &other.common_annotations,
                 "CommonAnnotations",
             ),
-            (&mut self.common_labels, &other.common_labels, "CommonLabels"),
+            (
+                &mut self.common_labels,
+                &other.common_labels,
+                "CommonLabels",
+            ),
             (&mut self.labels, &other.labels, "Labels"),
             (
                 &mut self.template_labels,
@@ -123,7 +127,11 @@ impl TransformerConfig {
                 &other.volume_claim_template_labels,
                 "VolumeClaimTemplateLabels",
             ),
-            (&mut self.var_reference, &other.var_reference, "VarReference"),
+            (
+                &mut self.var_reference,
+                &other.var_reference,
+                "VarReference",
+            ),
             (&mut self.images, &other.images, "Images"),
             (&mut self.replicas, &other.replicas, "Replicas"),
         ];
@@ -170,14 +178,22 @@ impl TransformerConfig {
         let tables: [(&[Row], &Vec<FieldSpec>, &str); 10] = [
             (tables::SELECTOR_LABELS, &self.common_labels, "CommonLabels"),
             (tables::METADATA_LABELS, &self.common_labels, "CommonLabels"),
-            (tables::ANNOTATIONS, &self.common_annotations, "CommonAnnotations"),
+            (
+                tables::ANNOTATIONS,
+                &self.common_annotations,
+                "CommonAnnotations",
+            ),
             (tables::IMAGES, &self.images, "Images"),
             (tables::REPLICAS, &self.replicas, "Replicas"),
             (tables::VAR_REFERENCE, &self.var_reference, "VarReference"),
             (tables::NAMESPACE, &self.namespace, "NameSpace"),
             (tables::NAME, &self.name_prefix, "NamePrefix"),
             (tables::NAME, &self.name_suffix, "NameSuffix"),
-            (tables::METADATA_LABELS, &self.template_labels, "TemplateLabels"),
+            (
+                tables::METADATA_LABELS,
+                &self.template_labels,
+                "TemplateLabels",
+            ),
         ];
         for (rows, extra, what) in tables {
             let mut all = tables::specs(rows);
@@ -197,7 +213,7 @@ fn conflict(what: &str) -> String {
 pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
     let mut config = TransformerConfig::default();
     for rel in paths {
-        let (path, text) = ctx.read_text(rel)?;
+        let (path, text) = read(ctx, rel, "configurations")?;
         let docs = crate::yaml::parse_stream(&text).map_err(|e| yaml_error(&path, e))?;
         let value = docs
             .into_iter()
@@ -257,14 +273,15 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
 pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
     let mut config = TransformerConfig::default();
     for rel in paths {
-        let (path, text) = ctx.read_text(rel)?;
+        let (path, text) = read(ctx, rel, "crds")?;
         let bad = |why: String| {
             Error::new(
                 ErrorKind::Invalid,
                 path.clone(),
                 format!(
                     "unable to parse open API definition from '{rel}': {why}; a `crds` file maps \
-                     type names to {{Schema: ...}} OpenAPI definitions"
+                     type names to {{Schema: ...}} OpenAPI definitions (a CustomResourceDefinition object \
+                     belongs under `resources`)"
                 ),
             )
         };
@@ -282,6 +299,12 @@ pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
         };
         let mut names: Vec<&String> = types.keys().collect();
         names.sort();
+        // Go decodes every entry into an OpenAPI definition: anything else is an error.
+        if let Some(name) = names.iter().find(|n| !is_definition(&types[n.as_str()])) {
+            return Err(bad(format!(
+                "'{name}' is not an OpenAPI definition (a mapping with a `Schema` mapping)"
+            )));
+        }
         for name in names {
             let props = properties(&types, name);
             if !["kind", "apiVersion", "metadata"]
@@ -299,6 +322,38 @@ pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
         }
     }
     Ok(config)
+}
+
+/// A file the kustomization names under `field`, read as text.
+fn read(ctx: &Ctx, rel: &str, field: &str) -> Result<(String, String)> {
+    let path = ctx.file_path(rel)?;
+    if !ctx.fs.is_file(&path) {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            ctx.file.clone(),
+            format!(
+                "{field}: file '{rel}' does not exist (looked for {path}); fix the path or \
+                 create the file"
+            ),
+        ));
+    }
+    ctx.read_text(rel)
+}
+
+/// Whether a `crds` entry decodes as kustomize's `OpenAPIDefinition`.
+fn is_definition(v: &Value) -> bool {
+    let Some(def) = v.as_object() else {
+        return v.is_null();
+    };
+    def.iter().all(|(k, v)| {
+        if k.eq_ignore_ascii_case("schema") {
+            v.is_object() || v.is_null()
+        } else if k.eq_ignore_ascii_case("dependencies") {
+            v.is_null() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+        } else {
+            true
+        }
+    })
 }
 
 /// The `properties` of a type's schema (`Schema` matched without case, as Go's JSON does).
@@ -333,13 +388,22 @@ fn crd_fields(
         let ext = |key: &str| schema.get(key).and_then(Value::as_str);
         path.push(prop.clone());
         let fs = FieldSpec::new(kind, &path.join("/"), false);
-        if schema.get("x-kubernetes-annotation").is_some_and(Value::is_string) {
+        if schema
+            .get("x-kubernetes-annotation")
+            .is_some_and(Value::is_string)
+        {
             let _ = merge_one(&mut config.common_annotations, fs.clone());
         }
-        if schema.get("x-kubernetes-label-selector").is_some_and(Value::is_string) {
+        if schema
+            .get("x-kubernetes-label-selector")
+            .is_some_and(Value::is_string)
+        {
             let _ = merge_one(&mut config.common_labels, fs.clone());
         }
-        if schema.get("x-kubernetes-identity").is_some_and(Value::is_string) {
+        if schema
+            .get("x-kubernetes-identity")
+            .is_some_and(Value::is_string)
+        {
             let _ = merge_one(&mut config.name_prefix, fs.clone());
         }
         if let (Some(version), Some(target)) = (
@@ -351,7 +415,11 @@ fn crd_fields(
                 group: String::new(),
                 version: version.to_string(),
                 kind: target.to_string(),
-                referrers: vec![FieldSpec::new(kind, &format!("{}/{key}", path.join("/")), false)],
+                referrers: vec![FieldSpec::new(
+                    kind,
+                    &format!("{}/{key}", path.join("/")),
+                    false,
+                )],
             });
         }
         if let Some(r) = ext("$ref") {

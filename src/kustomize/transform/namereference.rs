@@ -21,8 +21,8 @@
 //! never candidates, so a reference to something outside the build is left alone.
 
 use super::namereference_table::NAME_REFERENCES;
-use crate::kustomize::config::NameBackReference;
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::NameBackReference;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
 use serde_json::{Map, Value};
@@ -147,7 +147,13 @@ impl Selector {
     fn is_less_than(&self, other: &Selector) -> bool {
         let rank = |k: &str| crate::kustomize::sort::kind_rank(k);
         let key = |s: &Selector| {
-            let or = |v: &str, d: &str| if v.is_empty() { d.to_string() } else { v.to_string() };
+            let or = |v: &str, d: &str| {
+                if v.is_empty() {
+                    d.to_string()
+                } else {
+                    v.to_string()
+                }
+            };
             format!(
                 "{}_{}_{}",
                 or(&s.group, "~G"),

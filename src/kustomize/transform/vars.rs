@@ -473,7 +473,10 @@ mod tests {
 
     #[test]
     fn field_paths_as_kyaml_splits_them() {
-        assert_eq!(path_parts("spec.ports[0].port"), vec!["spec", "ports", "0", "port"]);
+        assert_eq!(
+            path_parts("spec.ports[0].port"),
+            vec!["spec", "ports", "0", "port"]
+        );
         assert_eq!(
             path_parts("metadata.annotations.a\\.b"),
             vec!["metadata", "annotations", "a.b"]
