@@ -428,3 +428,83 @@ fn crd_fields(
         path.pop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fs(kind: &str, path: &str, create: bool) -> FieldSpec {
+        FieldSpec::new(kind, path, create)
+    }
+
+    #[test]
+    fn merge_keeps_one_row_per_path_and_rejects_conflicts() {
+        let mut a = TransformerConfig {
+            images: vec![fs("Widget", "spec/image", false)],
+            ..Default::default()
+        };
+        let b = TransformerConfig {
+            images: vec![
+                fs("Widget", "spec/image", false),
+                fs("", "spec/other", false),
+            ],
+            name_reference: vec![NameBackReference {
+                kind: "ConfigMap".into(),
+                version: "v1".into(),
+                referrers: vec![fs("Widget", "spec/cm", false)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        a.merge(&b).unwrap();
+        a.merge(&b).unwrap();
+        assert_eq!(a.images.len(), 2);
+        assert_eq!(a.name_reference.len(), 1);
+        assert_eq!(a.name_reference[0].referrers.len(), 1);
+        let c = TransformerConfig {
+            images: vec![fs("Widget", "spec/image", true)],
+            ..Default::default()
+        };
+        assert_eq!(
+            a.merge(&c).unwrap_err(),
+            "failed to merge Images fieldSpec: conflicting fieldspecs"
+        );
+    }
+
+    #[test]
+    fn a_row_conflicting_with_a_builtin_one_is_an_error() {
+        let c = TransformerConfig {
+            common_annotations: vec![fs("", "metadata/annotations", false)],
+            ..Default::default()
+        };
+        assert!(c.check_against_defaults().is_err());
+        let ok = TransformerConfig {
+            common_annotations: vec![fs("", "metadata/annotations", true)],
+            ..Default::default()
+        };
+        assert!(ok.check_against_defaults().is_ok());
+    }
+
+    #[test]
+    fn crd_marks_follow_refs() {
+        let types: serde_json::Map<String, Value> = serde_json::from_str(
+            r#"{
+              "x.Bee": {"Schema": {"properties": {"kind": {}, "apiVersion": {}, "metadata": {},
+                 "spec": {"$ref": "x.BeeSpec"}}}},
+              "x.BeeSpec": {"Schema": {"properties": {
+                 "cm": {"x-kubernetes-object-ref-api-version": "v1",
+                        "x-kubernetes-object-ref-kind": "ConfigMap"},
+                 "sel": {"x-kubernetes-label-selector": ""},
+                 "self": {"$ref": "x.BeeSpec"}}}}
+            }"#,
+        )
+        .unwrap();
+        let mut c = TransformerConfig::default();
+        crd_fields(&mut c, "Bee", &types, "x.Bee", &mut Vec::new(), 0);
+        assert_eq!(c.common_labels[0], fs("Bee", "spec/sel", false));
+        assert_eq!(c.name_reference[0].kind, "ConfigMap");
+        assert_eq!(c.name_reference[0].referrers[0].path, "spec/cm/name");
+        // A type that refers to itself stops at the depth bound.
+        assert!(c.common_labels.len() > 1);
+    }
+}
