@@ -13,9 +13,11 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
+use crate::kustomize::schema::Schema;
 use crate::kustomize::{config, generate, patch, sort, transform};
 use crate::yaml;
 use serde_json::Value;
+use std::cell::Cell;
 
 /// What a build produced: resources in output order, and warnings for stderr.
 #[derive(Debug, Default)]
@@ -66,12 +68,14 @@ pub fn accumulate_dir(
     if let Some(opts) = &k.sort_options {
         sort::check(opts, &file)?;
     }
+    let openapi = Cell::new(None);
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
         file,
         warnings,
         track_edits,
+        openapi: &openapi,
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -90,12 +94,14 @@ pub fn apply_overlay(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<ResMap> {
+    let openapi = Cell::new(None);
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
         file: file.to_string(),
         warnings,
         track_edits,
+        openapi: &openapi,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
@@ -178,7 +184,7 @@ fn clean_annotations(r: &mut Resource) {
 /// Fields kustomize reads that strata does not implement: an error, never a build
 /// that silently differs from kustomize's.
 fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 8] = [
+    let unsupported: [(&str, bool, &str); 7] = [
         (
             "helmCharts",
             !k.helm_charts.is_empty(),
@@ -210,11 +216,6 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
             "use `strata validate`",
         ),
         (
-            "openapi",
-            k.openapi.is_some(),
-            "a custom OpenAPI schema is not supported yet",
-        ),
-        (
             "buildMetadata",
             !k.build_metadata.is_empty(),
             "origin and managed-by annotations are not supported yet",
@@ -230,6 +231,60 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
     }
 }
 
+/// The schema `openapi` names, as kustomize v5.5 reads the field: `version` is a
+/// built-in schema (only `v1.21.2`, the default), `path` a custom OpenAPI document
+/// that replaces the built-in schema for every kind; not both. `None` when it names
+/// neither, which leaves the choice to a kustomization entered later.
+fn load_openapi(ctx: &Ctx, openapi: &Value) -> Result<Option<Schema>> {
+    let err = |msg: String| Err(Error::new(ErrorKind::Invalid, ctx.file.clone(), msg));
+    let Some(fields) = openapi.as_object() else {
+        return err("`openapi` must be a mapping with `path` (a schema file) or `version`".into());
+    };
+    let text_of = |k: &str| fields.get(k).and_then(Value::as_str);
+    if let Some((k, _)) = fields.iter().find(|(_, v)| !v.is_string()) {
+        return err(format!("`openapi.{k}` must be a string"));
+    }
+    match (text_of("path"), text_of("version")) {
+        (Some(_), Some(_)) => err(
+            "openapi: builtin version and custom schema provided, cannot use both; keep `path` \
+             or `version`"
+                .into(),
+        ),
+        (None, Some(v)) if v != "v1.21.2" => err(format!(
+            "openapi: the specified OpenAPI version '{v}' is not built in; kustomize v5.5 has \
+             only v1.21.2 (or give a schema file as `path`)"
+        )),
+        (None, Some(_)) => Ok(Some(Schema::default())),
+        (None, None) => Ok(None),
+        (Some(path), None) => {
+            let (file, text) = ctx.read_field_file(path, "openapi.path")?;
+            let doc = if text.trim_start().starts_with('{') {
+                serde_json::from_str(&text).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Syntax,
+                        file.clone(),
+                        format!("invalid JSON: {e}"),
+                    )
+                })?
+            } else {
+                let docs = yaml::parse_stream(&text)
+                    .map_err(|e| crate::kustomize::loader::yaml_error(&file, e))?;
+                docs.into_iter()
+                    .map(|d| d.value)
+                    .find(|v| !v.is_null())
+                    .unwrap_or(Value::Null)
+            };
+            Schema::custom(&doc).map(Some).map_err(|m| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    file,
+                    format!("invalid schema file: {m}; `openapi.path` names an OpenAPI (Swagger 2) document with `definitions`"),
+                )
+            })
+        }
+    }
+}
+
 /// Resources, generators, components and transformers of one kustomization,
 /// applied on top of `ra` (the parent's resources, for a component).
 fn accumulate(
@@ -239,6 +294,11 @@ fn accumulate(
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
     refuse_unsupported(ctx, k)?;
+    if ctx.openapi.get().is_none() {
+        if let Some(openapi) = &k.openapi {
+            ctx.openapi.set(load_openapi(ctx, openapi)?);
+        }
+    }
     if stack.contains(&ctx.dir) {
         let mut chain = stack.clone();
         chain.push(ctx.dir.clone());
@@ -308,6 +368,7 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
             file,
             warnings: ctx.warnings,
             track_edits: ctx.track_edits,
+            openapi: ctx.openapi,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -356,6 +417,7 @@ fn accumulate_component(
         file,
         warnings: ctx.warnings,
         track_edits: ctx.track_edits,
+        openapi: ctx.openapi,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

@@ -213,7 +213,7 @@ fn conflict(what: &str) -> String {
 pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
     let mut config = TransformerConfig::default();
     for rel in paths {
-        let (path, text) = read(ctx, rel, "configurations")?;
+        let (path, text) = ctx.read_field_file(rel, "configurations")?;
         let docs = crate::yaml::parse_stream(&text).map_err(|e| yaml_error(&path, e))?;
         let value = docs
             .into_iter()
@@ -273,7 +273,7 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
 pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
     let mut config = TransformerConfig::default();
     for rel in paths {
-        let (path, text) = read(ctx, rel, "crds")?;
+        let (path, text) = ctx.read_field_file(rel, "crds")?;
         let bad = |why: String| {
             Error::new(
                 ErrorKind::Invalid,
@@ -322,22 +322,6 @@ pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
         }
     }
     Ok(config)
-}
-
-/// A file the kustomization names under `field`, read as text.
-fn read(ctx: &Ctx, rel: &str, field: &str) -> Result<(String, String)> {
-    let path = ctx.file_path(rel)?;
-    if !ctx.fs.is_file(&path) {
-        return Err(Error::new(
-            ErrorKind::Missing,
-            ctx.file.clone(),
-            format!(
-                "{field}: file '{rel}' does not exist (looked for {path}); fix the path or \
-                 create the file"
-            ),
-        ));
-    }
-    ctx.read_text(rel)
 }
 
 /// Whether a `crds` entry decodes as kustomize's `OpenAPIDefinition`.

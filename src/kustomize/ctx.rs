@@ -3,6 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{self, FileSystem};
+use crate::kustomize::schema::Schema;
+use std::cell::Cell;
 
 /// The state of one kustomization being built.
 pub struct Ctx<'a> {
@@ -15,9 +17,17 @@ pub struct Ctx<'a> {
     /// Record which fields each patch changed (`Resource::edits`); costs a diff per
     /// patch, so only commands that report provenance ask for it.
     pub track_edits: bool,
+    /// The schema strategic merge uses, shared by the whole build: the first
+    /// kustomization entered that has `openapi` sets it (`None` until then).
+    pub openapi: &'a Cell<Option<Schema>>,
 }
 
 impl Ctx<'_> {
+    /// The schema strategic-merge patches read in this build.
+    pub fn schema(&self) -> Schema {
+        self.openapi.get().unwrap_or_default()
+    }
+
     /// Resolves a path the kustomization names, refusing anything outside its
     /// directory (kustomize's root-only load restriction for files).
     pub fn file_path(&self, rel: &str) -> Result<String> {
@@ -45,6 +55,23 @@ impl Ctx<'_> {
             ));
         }
         Ok(p)
+    }
+
+    /// Reads a file the kustomization names under `field`, as text; a missing file
+    /// is an error naming it and the field.
+    pub fn read_field_file(&self, rel: &str, field: &str) -> Result<(String, String)> {
+        let path = self.file_path(rel)?;
+        if !self.fs.is_file(&path) {
+            return Err(Error::new(
+                ErrorKind::Missing,
+                self.file.clone(),
+                format!(
+                    "{field}: file '{rel}' does not exist (looked for {path}); fix the path or \
+                     create the file"
+                ),
+            ));
+        }
+        self.read_text(rel)
     }
 
     /// Reads a file named by the kustomization, as text.

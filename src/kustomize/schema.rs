@@ -92,6 +92,140 @@ struct PatchMeta {
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaNode {
     ty: &'static Ty,
+    /// The schema its references resolve in.
+    meta: &'static PatchMeta,
+}
+
+/// Which schema strategic merge reads: the built-in Kubernetes one, or a custom one
+/// a kustomization's `openapi: {path: ...}` names, which replaces it for every kind.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Schema(Option<&'static PatchMeta>);
+
+impl Schema {
+    /// The schema of a kind's top-level object in this schema.
+    pub fn for_kind(self, gvk: &Gvk) -> Option<SchemaNode> {
+        match self.0 {
+            None => SchemaNode::for_kind(gvk),
+            Some(meta) => {
+                let key = (gvk.group.clone(), gvk.version.clone(), gvk.kind.clone());
+                let i = *meta.kinds.get(&key)?;
+                meta.types.get(i).map(|t| SchemaNode::new(t, meta))
+            }
+        }
+    }
+
+    /// A custom schema from the text of an OpenAPI (Swagger 2) document, JSON or
+    /// YAML: its `definitions`, kinds by `x-kubernetes-group-version-kind`, list merge
+    /// rules by `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key` and
+    /// `x-kubernetes-list-map-keys`. Each distinct text is decoded once per process.
+    pub fn custom(doc: &serde_json::Value) -> Result<Schema, String> {
+        use std::sync::Mutex;
+        static CACHE: OnceLock<Mutex<BTreeMap<String, &'static PatchMeta>>> = OnceLock::new();
+        let key = doc.to_string();
+        let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(meta) = cache.get(&key) {
+            return Ok(Schema(Some(meta)));
+        }
+        let meta: &'static PatchMeta = Box::leak(Box::new(custom_meta(doc)?));
+        cache.insert(key, meta);
+        Ok(Schema(Some(meta)))
+    }
+}
+
+/// Decodes an OpenAPI document's definitions into patch metadata.
+fn custom_meta(doc: &serde_json::Value) -> Result<PatchMeta, String> {
+    use serde_json::Value;
+    let defs = match doc.get("definitions") {
+        None | Some(Value::Null) => {
+            return Ok(PatchMeta {
+                types: Vec::new(),
+                kinds: BTreeMap::new(),
+            })
+        }
+        Some(Value::Object(d)) => d,
+        Some(_) => return Err("`definitions` must be a mapping of type names".into()),
+    };
+    let index: BTreeMap<&str, usize> = defs
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let mut types = Vec::with_capacity(defs.len());
+    let mut kinds = BTreeMap::new();
+    for (i, (name, def)) in defs.iter().enumerate() {
+        types.push(custom_ty(def, &index, 0).map_err(|e| format!("definition '{name}': {e}"))?);
+        if let Some(Value::Array(gvks)) = def.get("x-kubernetes-group-version-kind") {
+            for gvk in gvks {
+                let part = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                kinds
+                    .entry((part("group"), part("version"), part("kind")))
+                    .or_insert(i);
+            }
+        }
+    }
+    Ok(PatchMeta { types, kinds })
+}
+
+/// One schema node: a `$ref`, an object with `properties`, a map
+/// (`additionalProperties`), a list (`items`), a primitive, or anything.
+fn custom_ty(
+    v: &serde_json::Value,
+    index: &BTreeMap<&str, usize>,
+    depth: usize,
+) -> Result<Ty, String> {
+    use serde_json::Value;
+    if depth > 64 {
+        return Err("schema nested too deeply".into());
+    }
+    let Some(m) = v.as_object() else {
+        return Ok(Ty::Any);
+    };
+    if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/definitions/").unwrap_or(r);
+        return Ok(match index.get(name) {
+            Some(i) => Ty::Ref(*i),
+            None => Ty::Any,
+        });
+    }
+    let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    if let Some(props) = m.get("properties").and_then(Value::as_object) {
+        let mut fields = BTreeMap::new();
+        for (k, p) in props {
+            fields.insert(k.clone(), custom_ty(p, index, depth + 1)?);
+        }
+        return Ok(Ty::Object(fields));
+    }
+    match text("type").as_deref() {
+        Some("array") => {
+            let item = match m.get("items") {
+                Some(i) => custom_ty(i, index, depth + 1)?,
+                None => Ty::Any,
+            };
+            let list_map_keys = m
+                .get("x-kubernetes-list-map-keys")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let meta = ListMeta {
+                strategy: text("x-kubernetes-patch-strategy"),
+                merge_key: text("x-kubernetes-patch-merge-key"),
+                list_map_keys,
+            };
+            Ok(Ty::List(Box::new(item), meta))
+        }
+        Some("object") => match m.get("additionalProperties") {
+            Some(a) if a.is_object() => Ok(Ty::Map(Box::new(custom_ty(a, index, depth + 1)?))),
+            _ => Ok(Ty::Any),
+        },
+        Some("string" | "integer" | "number" | "boolean") => Ok(Ty::Primitive),
+        _ => Ok(Ty::Any),
+    }
 }
 
 fn data() -> Option<&'static PatchMeta> {
@@ -223,20 +357,20 @@ fn resolve(t: &RawTy, index: &BTreeMap<&str, usize>) -> Result<Ty, String> {
 }
 
 impl SchemaNode {
-    fn new(ty: &'static Ty) -> SchemaNode {
+    fn new(ty: &'static Ty, meta: &'static PatchMeta) -> SchemaNode {
         let mut ty = ty;
         // References only ever point at object/map/list types, never at other references,
         // but bound the loop anyway.
         for _ in 0..8 {
             match ty {
-                Ty::Ref(i) => match data().and_then(|d| d.types.get(*i)) {
+                Ty::Ref(i) => match meta.types.get(*i) {
                     Some(t) => ty = t,
-                    None => return SchemaNode { ty: &ANY },
+                    None => return SchemaNode { ty: &ANY, meta },
                 },
                 _ => break,
             }
         }
-        SchemaNode { ty }
+        SchemaNode { ty, meta }
     }
 
     /// The schema of a kind's top-level object, or `None` when the kind is unknown
@@ -254,14 +388,14 @@ impl SchemaNode {
                     .1
             }
         };
-        d.types.get(i).map(SchemaNode::new)
+        d.types.get(i).map(|t| SchemaNode::new(t, d))
     }
 
     /// The schema of a field of this object (or of any value of this map).
     pub fn field(&self, name: &str) -> Option<SchemaNode> {
         match self.ty {
-            Ty::Object(fields) => fields.get(name).map(SchemaNode::new),
-            Ty::Map(value) => Some(SchemaNode::new(value)),
+            Ty::Object(fields) => fields.get(name).map(|t| SchemaNode::new(t, self.meta)),
+            Ty::Map(value) => Some(SchemaNode::new(value, self.meta)),
             _ => None,
         }
     }
@@ -269,7 +403,7 @@ impl SchemaNode {
     /// The schema of this list's elements.
     pub fn items(&self) -> Option<SchemaNode> {
         match self.ty {
-            Ty::List(item, _) => Some(SchemaNode::new(item)),
+            Ty::List(item, _) => Some(SchemaNode::new(item, self.meta)),
             _ => None,
         }
     }
@@ -385,6 +519,34 @@ mod tests {
         let crd = Gvk::new("example.com", "v1", "Foo");
         assert_eq!(lookup(&crd, &["spec"]), Shape::Unknown);
         assert!(SchemaNode::for_kind(&crd).is_none());
+    }
+
+    #[test]
+    fn a_custom_schema_replaces_the_builtin_one() {
+        let doc: serde_json::Value = serde_json::from_str(
+            r##"{"definitions": {
+              "x.Widget": {
+                "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Widget"}],
+                "properties": {"spec": {"$ref": "#/definitions/x.Spec"}}},
+              "x.Spec": {"properties": {
+                "items": {"type": "array", "items": {"type": "object"},
+                          "x-kubernetes-patch-strategy": "merge",
+                          "x-kubernetes-patch-merge-key": "id"},
+                "tags": {"type": "object", "additionalProperties": {"type": "string"}}}}
+            }}"##,
+        )
+        .unwrap();
+        let schema = Schema::custom(&doc).unwrap();
+        let w = schema
+            .for_kind(&Gvk::new("example.com", "v1", "Widget"))
+            .unwrap();
+        let items = w.field("spec").unwrap().field("items").unwrap();
+        assert_eq!(items.list_meta().unwrap().merge_keys(), vec!["id"]);
+        let tags = w.field("spec").unwrap().field("tags").unwrap();
+        assert_eq!(tags.shape(), Shape::Map);
+        // Built-in kinds are unknown to a custom schema, as in kustomize.
+        assert!(schema.for_kind(&dep()).is_none());
+        assert!(Schema::default().for_kind(&dep()).is_some());
     }
 
     #[test]
