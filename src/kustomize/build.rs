@@ -7,6 +7,7 @@
 //! Once at the root: hash suffixes → name back-references → vars → sort.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::ctx::{is_remote, remote_error, Ctx};
 use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::kustomization::Kustomization;
@@ -316,13 +317,21 @@ fn accumulate(
         let sub = accumulate_resource(ctx, entry, stack)?;
         ra.absorb(sub, &ctx.file)?;
     }
-    let mut own = config::load_configurations(ctx, &k.configurations)?;
+    let own = config::load_configurations(ctx, &k.configurations)?;
     let crds = config::load_crds(ctx, &k.crds)?;
-    let merged = own.merge(&crds).and_then(|()| ra.config.merge(&own));
-    merged.map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
+    ra.config = ra
+        .config
+        .merge(&own)
+        .and_then(|c| c.merge(&crds))
+        .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
+        // kustomize moves a component's result into a fresh accumulator: its tables
+        // are merged once more.
+        ra.config = TransformerConfig::default()
+            .merge(&ra.config)
+            .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     }
     run_transformers(ctx, k, &mut ra)?;
     transform::vars::declare(&mut ra, &k.vars, &ctx.file)?;

@@ -2,22 +2,26 @@
 //! built-in tables (where labels, annotations, images, replicas, prefixes, namespaces,
 //! `$(VAR)`s and name references go).
 //!
-//! As in kustomize v5.5, the rows travel with the resources: a kustomization's
-//! transformers use its own rows, its bases' and its components', and its parent
-//! inherits them all. Only the rows beyond the built-in tables are kept here; each
-//! transformer merges them into its table (`tables::merge_one`, kustomize's
-//! `FsSlice.MergeOne`).
+//! As in kustomize v5.5, the tables travel with the resources (`ResMap::config`): a
+//! kustomization's transformers use its own rows, its bases' and its components', and
+//! its parent inherits them all. The tables are merged exactly as kustomize merges
+//! them (`TransformerConfig.Merge`: each row added unless a row already there is
+//! selected by its kinds with the same path, then sorted by kind), quirk included: a
+//! configured row for one kind, merged again on the way up, drops the built-in row
+//! for every kind with that path.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::ctx::Ctx;
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::kustomization::FieldSpecArg;
 use crate::kustomize::loader::yaml_error;
-use crate::kustomize::transform::tables::{self, merge_one, Row};
+use crate::kustomize::transform::namereference_table::NAME_REFERENCES;
+use crate::kustomize::transform::tables::{self, merge_one};
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::OnceLock;
 
-/// Rows added to the built-in field-spec tables.
+/// kustomize's transformer configuration: every table, built-in rows included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TransformerConfig {
     pub name_prefix: Vec<FieldSpec>,
@@ -94,58 +98,192 @@ fn specs(args: Option<Vec<FieldSpecArg>>) -> Vec<FieldSpec> {
         .collect()
 }
 
+/// kustomize's `Gvk.IsLessThan`: the kinds its default order puts first (or last),
+/// then group, version and kind, an empty part after every name.
+pub fn gvk_less(a: (&str, &str, &str), b: (&str, &str, &str)) -> bool {
+    let rank = crate::kustomize::sort::kind_rank;
+    let key = |(g, v, k): (&str, &str, &str)| {
+        let or = |x: &str, d: &str| {
+            if x.is_empty() {
+                d.to_string()
+            } else {
+                x.to_string()
+            }
+        };
+        format!("{}_{}_{}", or(g, "~G"), or(v, "~V"), or(k, "~K"))
+    };
+    match rank(a.2).cmp(&rank(b.2)) {
+        std::cmp::Ordering::Equal => key(a) < key(b),
+        o => o.is_lt(),
+    }
+}
+
+fn gvk_order(a: (&str, &str, &str), b: (&str, &str, &str)) -> std::cmp::Ordering {
+    if gvk_less(a, b) {
+        std::cmp::Ordering::Less
+    } else if gvk_less(b, a) {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
+}
+
+fn sort_specs(list: &mut [FieldSpec]) {
+    list.sort_by(|a, b| {
+        gvk_order(
+            (&a.group, &a.version, &a.kind),
+            (&b.group, &b.version, &b.kind),
+        )
+    });
+}
+
+/// kustomize's `FsSlice.MergeAll`.
+fn merge_all(
+    mut into: Vec<FieldSpec>,
+    rows: &[FieldSpec],
+) -> std::result::Result<Vec<FieldSpec>, ()> {
+    for fs in rows {
+        merge_one(&mut into, fs.clone())?;
+    }
+    Ok(into)
+}
+
+fn conflict(what: &str) -> String {
+    format!("failed to merge {what} fieldSpec: conflicting fieldspecs")
+}
+
 impl TransformerConfig {
     pub fn is_empty(&self) -> bool {
         *self == TransformerConfig::default()
     }
 
-    /// Adds `other`'s rows (kustomize's `TransformerConfig.Merge`); a row with the
-    /// path of an existing one but a different `create` is an error, named by table.
-    pub fn merge(&mut self, other: &TransformerConfig) -> std::result::Result<(), String> {
-        let lists: [(&mut Vec<FieldSpec>, &Vec<FieldSpec>, &str); 11] = [
-            (&mut self.name_prefix, &other.name_prefix, "NamePrefix"),
-            (&mut self.name_suffix, &other.name_suffix, "NameSuffix"),
-            (&mut self.namespace, &other.namespace, "NameSpace"),
-            (
-                &mut self.common_annotations,
-                &other.common_annotations,
-                "CommonAnnotations",
-            ),
-            (
-                &mut self.common_labels,
-                &other.common_labels,
-                "CommonLabels",
-            ),
-            (&mut self.labels, &other.labels, "Labels"),
-            (
-                &mut self.template_labels,
-                &other.template_labels,
-                "TemplateLabels",
-            ),
-            (
-                &mut self.volume_claim_template_labels,
-                &other.volume_claim_template_labels,
-                "VolumeClaimTemplateLabels",
-            ),
-            (
-                &mut self.var_reference,
-                &other.var_reference,
-                "VarReference",
-            ),
-            (&mut self.images, &other.images, "Images"),
-            (&mut self.replicas, &other.replicas, "Replicas"),
-        ];
-        for (mine, theirs, what) in lists {
-            for fs in theirs {
-                merge_one(mine, fs.clone()).map_err(|()| conflict(what))?;
-            }
-        }
-        for nbr in &other.name_reference {
-            self.add_name_reference(nbr.clone())?;
-        }
-        Ok(())
+    /// kustomize's built-in tables.
+    pub fn defaults() -> &'static TransformerConfig {
+        static DEFAULTS: OnceLock<TransformerConfig> = OnceLock::new();
+        DEFAULTS.get_or_init(|| {
+            let mut common_labels = tables::specs(tables::SELECTOR_LABELS);
+            common_labels.extend(tables::specs(tables::METADATA_LABELS));
+            let name_reference = NAME_REFERENCES
+                .iter()
+                .map(|((kind, api), referrers)| {
+                    let (group, version) = split_api(api);
+                    NameBackReference {
+                        group,
+                        version,
+                        kind: kind.to_string(),
+                        referrers: referrers
+                            .iter()
+                            .map(|(rkind, rapi, path)| {
+                                let (group, version) = split_api(rapi);
+                                FieldSpec {
+                                    group,
+                                    version,
+                                    kind: rkind.to_string(),
+                                    path: path.to_string(),
+                                    create: false,
+                                }
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            let mut config = TransformerConfig {
+                name_prefix: tables::specs(tables::NAME),
+                name_suffix: tables::specs(tables::NAME),
+                namespace: tables::specs(tables::NAMESPACE),
+                common_labels,
+                labels: Vec::new(),
+                template_labels: tables::specs(tables::METADATA_LABELS),
+                volume_claim_template_labels: Vec::new(),
+                common_annotations: tables::specs(tables::ANNOTATIONS),
+                name_reference,
+                var_reference: tables::specs(tables::VAR_REFERENCE),
+                images: tables::specs(tables::IMAGES),
+                replicas: tables::specs(tables::REPLICAS),
+            };
+            config.sort();
+            config
+        })
     }
 
+    /// This configuration, or the built-in tables when it is empty (a `ResMap` that
+    /// no kustomization has accumulated yet).
+    pub fn or_defaults(&self) -> &TransformerConfig {
+        if self.is_empty() {
+            TransformerConfig::defaults()
+        } else {
+            self
+        }
+    }
+
+    /// kustomize's `sortFields`: every table by kind, name references by target.
+    fn sort(&mut self) {
+        for list in self.lists_mut() {
+            sort_specs(list);
+        }
+        self.name_reference.sort_by(|a, b| {
+            gvk_order(
+                (&a.group, &a.version, &a.kind),
+                (&b.group, &b.version, &b.kind),
+            )
+        });
+    }
+
+    fn lists_mut(&mut self) -> [&mut Vec<FieldSpec>; 11] {
+        [
+            &mut self.name_prefix,
+            &mut self.name_suffix,
+            &mut self.namespace,
+            &mut self.common_labels,
+            &mut self.labels,
+            &mut self.template_labels,
+            &mut self.volume_claim_template_labels,
+            &mut self.common_annotations,
+            &mut self.var_reference,
+            &mut self.images,
+            &mut self.replicas,
+        ]
+    }
+
+    /// kustomize's `TransformerConfig.Merge`: `input`'s rows added to a copy of these,
+    /// then sorted. A row with the path of one already there (for kinds it selects)
+    /// but a different `create` is an error, named by table.
+    pub fn merge(
+        &self,
+        input: &TransformerConfig,
+    ) -> std::result::Result<TransformerConfig, String> {
+        const NAMES: [&str; 11] = [
+            "NamePrefix",
+            "NameSuffix",
+            "NameSpace",
+            "CommonLabels",
+            "Labels",
+            "TemplateLabels",
+            "VolumeClaimTemplateLabels",
+            "CommonAnnotations",
+            "VarReference",
+            "Images",
+            "Replicas",
+        ];
+        let mut out = self.clone();
+        let mut theirs = input.clone();
+        for ((mine, theirs), what) in out
+            .lists_mut()
+            .into_iter()
+            .zip(theirs.lists_mut())
+            .zip(NAMES)
+        {
+            *mine = merge_all(std::mem::take(mine), theirs).map_err(|()| conflict(what))?;
+        }
+        for nbr in &input.name_reference {
+            out.add_name_reference(nbr.clone())?;
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// kustomize's `nbrSlice.mergeOne`: referrers of a target already there (same
+    /// group, version and kind) join its list; a new target is added.
     fn add_name_reference(&mut self, nbr: NameBackReference) -> std::result::Result<(), String> {
         let same = self
             .name_reference
@@ -153,63 +291,23 @@ impl TransformerConfig {
             .find(|x| x.group == nbr.group && x.version == nbr.version && x.kind == nbr.kind);
         match same {
             Some(x) => {
-                for fs in nbr.referrers {
-                    merge_one(&mut x.referrers, fs).map_err(|()| conflict("NameReference"))?;
-                }
+                x.referrers = merge_all(std::mem::take(&mut x.referrers), &nbr.referrers)
+                    .map_err(|()| conflict("NameReference"))?;
             }
             None => self.name_reference.push(nbr),
         }
         Ok(())
     }
-
-    /// `rows` (a built-in table) with this configuration's `extra` rows merged in.
-    pub fn with_defaults(rows: &[Row], extra: &[FieldSpec]) -> Vec<FieldSpec> {
-        let mut all = tables::specs(rows);
-        for fs in extra {
-            // Conflicts were refused when the configuration was loaded.
-            let _ = merge_one(&mut all, fs.clone());
-        }
-        all
-    }
-
-    /// Checks the rows against the built-in tables, as kustomize merges every
-    /// configuration into its defaults first.
-    fn check_against_defaults(&self) -> std::result::Result<(), String> {
-        let tables: [(&[Row], &Vec<FieldSpec>, &str); 10] = [
-            (tables::SELECTOR_LABELS, &self.common_labels, "CommonLabels"),
-            (tables::METADATA_LABELS, &self.common_labels, "CommonLabels"),
-            (
-                tables::ANNOTATIONS,
-                &self.common_annotations,
-                "CommonAnnotations",
-            ),
-            (tables::IMAGES, &self.images, "Images"),
-            (tables::REPLICAS, &self.replicas, "Replicas"),
-            (tables::VAR_REFERENCE, &self.var_reference, "VarReference"),
-            (tables::NAMESPACE, &self.namespace, "NameSpace"),
-            (tables::NAME, &self.name_prefix, "NamePrefix"),
-            (tables::NAME, &self.name_suffix, "NameSuffix"),
-            (
-                tables::METADATA_LABELS,
-                &self.template_labels,
-                "TemplateLabels",
-            ),
-        ];
-        for (rows, extra, what) in tables {
-            let mut all = tables::specs(rows);
-            for fs in extra {
-                merge_one(&mut all, fs.clone()).map_err(|()| conflict(what))?;
-            }
-        }
-        Ok(())
-    }
 }
 
-fn conflict(what: &str) -> String {
-    format!("failed to merge {what} fieldSpec: conflicting fieldspecs")
+/// `group/version` (either may be empty) or a version alone.
+fn split_api(api: &str) -> (String, String) {
+    let (g, v) = api.rsplit_once('/').unwrap_or(("", api));
+    (g.to_string(), v.to_string())
 }
 
-/// The rows of the kustomization's `configurations` files.
+/// The kustomization's tables: the built-in ones merged with its `configurations`
+/// files' rows (kustomize's `MakeTransformerConfig`).
 pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
     let mut config = TransformerConfig::default();
     for rel in paths {
@@ -231,7 +329,7 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
                 ),
             )
         })?;
-        let one = TransformerConfig {
+        let mut one = TransformerConfig {
             name_prefix: specs(file.name_prefix),
             name_suffix: specs(file.name_suffix),
             namespace: specs(file.namespace),
@@ -255,12 +353,23 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
             images: specs(file.images),
             replicas: specs(file.replicas),
         };
-        let merged = one
-            .check_against_defaults()
-            .and_then(|()| config.merge(&one));
-        merged.map_err(|m| Error::new(ErrorKind::Invalid, path.clone(), m))?;
+        one.sort();
+        config = config
+            .merge(&one)
+            .and_then(|c| TransformerConfig::defaults().merge(&c).map(|_| c))
+            .map_err(|m| Error::new(ErrorKind::Invalid, path.clone(), m))?;
     }
-    Ok(config)
+    if paths.is_empty() {
+        return Ok(TransformerConfig::defaults().clone());
+    }
+    // kustomize's `MakeTransformerConfig`: the built-in tables, then the files' rows.
+    TransformerConfig::defaults().merge(&config).map_err(|m| {
+        Error::new(
+            ErrorKind::Invalid,
+            ctx.file.clone(),
+            format!("configurations: {m}"),
+        )
+    })
 }
 
 /// The rows the kustomization's `crds` files give (kustomize's `LoadConfigFromCRDs`):
@@ -316,7 +425,7 @@ pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
             let kind = name.rsplit('.').next().unwrap_or(name).to_string();
             let mut one = TransformerConfig::default();
             crd_fields(&mut one, &kind, &types, name, &mut Vec::new(), 0);
-            config
+            config = config
                 .merge(&one)
                 .map_err(|m| Error::new(ErrorKind::Invalid, path.clone(), m))?;
         }
@@ -423,7 +532,7 @@ mod tests {
 
     #[test]
     fn merge_keeps_one_row_per_path_and_rejects_conflicts() {
-        let mut a = TransformerConfig {
+        let a = TransformerConfig {
             images: vec![fs("Widget", "spec/image", false)],
             ..Default::default()
         };
@@ -440,8 +549,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        a.merge(&b).unwrap();
-        a.merge(&b).unwrap();
+        let a = a.merge(&b).unwrap().merge(&b).unwrap();
         assert_eq!(a.images.len(), 2);
         assert_eq!(a.name_reference.len(), 1);
         assert_eq!(a.name_reference[0].referrers.len(), 1);
@@ -455,18 +563,37 @@ mod tests {
         );
     }
 
+    // kubectl kustomize v5.5: a configured `metadata/labels` row for one kind, merged
+    // into the accumulator, drops the built-in row for every kind.
+    #[test]
+    fn a_row_for_one_kind_drops_the_builtin_row_on_the_next_merge() {
+        let custom = TransformerConfig {
+            common_labels: vec![fs("Widget", "metadata/labels", true)],
+            ..Default::default()
+        };
+        let own = TransformerConfig::defaults().merge(&custom).unwrap();
+        assert!(own.common_labels.contains(&fs("", "metadata/labels", true)));
+        let acc = TransformerConfig::default().merge(&own).unwrap();
+        assert!(!acc.common_labels.contains(&fs("", "metadata/labels", true)));
+        assert!(acc
+            .common_labels
+            .contains(&fs("Widget", "metadata/labels", true)));
+    }
+
+    #[test]
+    fn builtin_tables_merge_into_an_empty_one_unchanged() {
+        let d = TransformerConfig::defaults();
+        assert_eq!(TransformerConfig::default().merge(d).unwrap(), *d);
+        assert_eq!(d.merge(d).unwrap(), *d);
+    }
+
     #[test]
     fn a_row_conflicting_with_a_builtin_one_is_an_error() {
         let c = TransformerConfig {
             common_annotations: vec![fs("", "metadata/annotations", false)],
             ..Default::default()
         };
-        assert!(c.check_against_defaults().is_err());
-        let ok = TransformerConfig {
-            common_annotations: vec![fs("", "metadata/annotations", true)],
-            ..Default::default()
-        };
-        assert!(ok.check_against_defaults().is_ok());
+        assert!(TransformerConfig::defaults().merge(&c).is_err());
     }
 
     #[test]

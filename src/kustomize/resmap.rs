@@ -115,7 +115,8 @@ impl ResMap {
             resources: other.resources,
             ..ResMap::default()
         })?;
-        self.config
+        self.config = self
+            .config
             .merge(&other.config)
             .map_err(|m| Error::new(ErrorKind::Invalid, file, m))?;
         for v in other.vars {

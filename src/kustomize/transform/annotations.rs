@@ -2,9 +2,8 @@
 //! templates of workloads, along kustomize's FieldSpec table.
 
 use crate::error::Result;
-use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, ANNOTATIONS};
+use crate::kustomize::transform::tables;
 use std::collections::BTreeMap;
 
 /// Sets every annotation on every resource (and its pod templates, and the fields
@@ -13,7 +12,7 @@ pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &s
     if annotations.is_empty() {
         return Ok(());
     }
-    let specs = TransformerConfig::with_defaults(ANNOTATIONS, &ra.config.common_annotations);
+    let specs = ra.config.or_defaults().common_annotations.clone();
     let entries: Vec<(&str, &str)> = annotations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -8,17 +8,15 @@
 //! kustomize prints it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::{walk, WalkError};
 use crate::kustomize::kustomization::Image;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::IMAGES;
 use regex::Regex;
 use serde_json::Value;
 
 /// Applies each `images` entry in order.
 pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
-    let specs = TransformerConfig::with_defaults(IMAGES, &ra.config.images);
+    let specs = ra.config.or_defaults().images.clone();
     for image in images {
         let rule = Rule::new(image, source)?;
         for r in ra.iter_mut() {

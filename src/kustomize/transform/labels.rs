@@ -10,30 +10,20 @@ use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::kustomization::{Kustomization, Label};
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, merge_one, METADATA_LABELS, SELECTOR_LABELS};
+use crate::kustomize::transform::tables::{self, merge_one};
 use std::collections::BTreeMap;
 
 /// Applies the kustomization's `labels` entries, then its `commonLabels`.
 /// The field specs are the built-in tables plus the rows of `configurations` and
 /// `crds` (`ra.config`).
 pub fn apply(ra: &mut ResMap, k: &Kustomization, source: &str) -> Result<()> {
-    let common = common_specs(&ra.config);
+    let config = ra.config.or_defaults().clone();
+    let common = &config.common_labels;
     for label in &k.labels {
-        let specs = specs_for(label, &ra.config, &common, source)?;
+        let specs = specs_for(label, &config, common, source)?;
         set_labels(ra, &label.pairs, &specs, source)?;
     }
-    set_labels(ra, &k.common_labels, &common, source)
-}
-
-/// kustomize's `commonLabels` table with the configured rows.
-fn common_specs(config: &TransformerConfig) -> Vec<FieldSpec> {
-    let mut common = tables::specs(SELECTOR_LABELS);
-    common.extend(tables::specs(METADATA_LABELS));
-    for fs in &config.common_labels {
-        // Conflicts were refused when the configuration was loaded.
-        let _ = merge_one(&mut common, fs.clone());
-    }
-    common
+    set_labels(ra, &k.common_labels, common, source)
 }
 
 /// The field specs one `labels` entry applies to, merged as kustomize merges them.
@@ -65,9 +55,11 @@ fn specs_for(
         merge_all(&mut specs, common, "failed to merge labels")?;
     } else {
         if label.include_templates {
-            let templates =
-                TransformerConfig::with_defaults(METADATA_LABELS, &config.template_labels);
-            merge_all(&mut specs, &templates, "failed to merge template fieldSpec")?;
+            merge_all(
+                &mut specs,
+                &config.template_labels,
+                "failed to merge template fieldSpec",
+            )?;
         }
         merge_one(&mut specs, FieldSpec::new("", "metadata/labels", true))
             .map_err(|()| conflict("failed to merge labels"))?;

@@ -5,7 +5,7 @@ pub mod hash;
 pub mod images;
 pub mod labels;
 pub mod namereference;
-mod namereference_table;
+pub(crate) mod namereference_table;
 pub mod namespace;
 pub mod prefix_suffix;
 pub mod replacements;

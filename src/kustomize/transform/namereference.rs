@@ -20,9 +20,8 @@
 //! Objects without a previous identity (never renamed nor given a namespace) are
 //! never candidates, so a reference to something outside the build is left alone.
 
-use super::namereference_table::NAME_REFERENCES;
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::config::NameBackReference;
+use crate::kustomize::config::{NameBackReference, TransformerConfig};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
 use serde_json::{Map, Value};
@@ -51,12 +50,13 @@ pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
         // Nothing was renamed or moved: every reference is already right.
         return Ok(());
     }
-    let extended;
-    let table = if ra.config.name_reference.is_empty() {
+    let configured;
+    let refs = &ra.config.or_defaults().name_reference;
+    let table = if *refs == TransformerConfig::defaults().name_reference {
         table()
     } else {
-        extended = build_table(&ra.config.name_reference);
-        &extended
+        configured = build_table(refs);
+        &configured
     };
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
     for i in 0..ra.resources.len() {
@@ -132,41 +132,6 @@ struct Selector {
 }
 
 impl Selector {
-    /// `kind` with an apiVersion selector: `group/version`, or a version alone.
-    fn parse(kind: &str, api: &str) -> Selector {
-        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        Selector {
-            group: group.into(),
-            version: version.into(),
-            kind: kind.into(),
-        }
-    }
-
-    /// kustomize's `Gvk.IsLessThan`: the kinds it puts first (or last), then
-    /// group, version and kind, empty parts after every name.
-    fn is_less_than(&self, other: &Selector) -> bool {
-        let rank = |k: &str| crate::kustomize::sort::kind_rank(k);
-        let key = |s: &Selector| {
-            let or = |v: &str, d: &str| {
-                if v.is_empty() {
-                    d.to_string()
-                } else {
-                    v.to_string()
-                }
-            };
-            format!(
-                "{}_{}_{}",
-                or(&s.group, "~G"),
-                or(&s.version, "~V"),
-                or(&s.kind, "~K")
-            )
-        };
-        match rank(&self.kind).cmp(&rank(&other.kind)) {
-            std::cmp::Ordering::Equal => key(self) < key(other),
-            o => o.is_lt(),
-        }
-    }
-
     fn selects(&self, gvk: &Gvk) -> bool {
         self.selects_parts(&gvk.group, &gvk.version, &gvk.kind)
     }
@@ -198,71 +163,31 @@ struct Table {
     any_kind: Vec<usize>,
 }
 
-/// The built-in table as (target, referrers) entries, in kustomize's order.
-fn default_entries() -> Vec<(Selector, Vec<(Selector, String)>)> {
-    NAME_REFERENCES
-        .iter()
-        .map(|((kind, api), referrers)| {
-            let refs = referrers
-                .iter()
-                .map(|(rkind, rapi, path)| (Selector::parse(rkind, rapi), path.to_string()))
-                .collect();
-            (Selector::parse(kind, api), refs)
-        })
-        .collect()
-}
-
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| table_of(default_entries()))
+    TABLE.get_or_init(|| build_table(&TransformerConfig::defaults().name_reference))
 }
 
-/// The built-in table with the `nameReference` rows of `configurations` and `crds`
-/// merged in as kustomize merges them: a target already listed (same group, version
-/// and kind) gets the new referrers after its own, unless one it has selects them
-/// with the same path; a new target takes its place in kustomize's kind order.
-fn build_table(extra: &[NameBackReference]) -> Table {
-    let mut entries = default_entries();
-    for nbr in extra {
-        let target = Selector {
-            group: nbr.group.clone(),
-            version: nbr.version.clone(),
-            kind: nbr.kind.clone(),
-        };
-        let refs: Vec<(Selector, String)> = nbr
-            .referrers
-            .iter()
-            .map(|fs| {
-                (
-                    Selector {
-                        group: fs.group.clone(),
-                        version: fs.version.clone(),
-                        kind: fs.kind.clone(),
-                    },
-                    fs.path.clone(),
-                )
-            })
-            .collect();
-        match entries.iter_mut().find(|(t, _)| *t == target) {
-            Some((_, have)) => {
-                for (sel, path) in refs {
-                    let covered = have.iter().any(|(h, p)| {
-                        *p == path && sel.selects_parts(&h.group, &h.version, &h.kind)
-                    });
-                    if !covered {
-                        have.push((sel, path));
-                    }
-                }
-            }
-            None => {
-                let at = entries
-                    .iter()
-                    .position(|(t, _)| target.is_less_than(t))
-                    .unwrap_or(entries.len());
-                entries.insert(at, (target, refs));
-            }
-        }
-    }
+/// The table of a build's name references: the built-in ones and those of
+/// `configurations` and `crds`, in kustomize's order (`config.rs` merges them).
+fn build_table(refs: &[NameBackReference]) -> Table {
+    let selector = |group: &str, version: &str, kind: &str| Selector {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+    };
+    let entries = refs
+        .iter()
+        .map(|nbr| {
+            let target = selector(&nbr.group, &nbr.version, &nbr.kind);
+            let referrers = nbr
+                .referrers
+                .iter()
+                .map(|fs| (selector(&fs.group, &fs.version, &fs.kind), fs.path.clone()))
+                .collect();
+            (target, referrers)
+        })
+        .collect();
     table_of(entries)
 }
 

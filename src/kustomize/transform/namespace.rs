@@ -12,6 +12,7 @@
 //! phase moves them when the Service or ServiceAccount they name is part of the build.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::{split_path, walk, FieldSpec, WalkError};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{ResId, Resource};
@@ -52,7 +53,16 @@ pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
     if namespace.is_empty() {
         return Ok(());
     }
-    let extra = ra.config.namespace.clone();
+    // The built-in rows are the special cases below; only configured ones are walked.
+    let builtin = &TransformerConfig::defaults().namespace;
+    let extra: Vec<FieldSpec> = ra
+        .config
+        .or_defaults()
+        .namespace
+        .iter()
+        .filter(|fs| !builtin.contains(fs))
+        .cloned()
+        .collect();
     for r in ra.iter_mut() {
         r.store_previous_id();
         let paths = set_namespace(r, namespace, &extra).map_err(|e| {

@@ -22,10 +22,9 @@ use serde_json::Value;
 /// Rows that `configurations` and `crds` add (`ra.config.name_prefix`, `name_suffix`)
 /// get the affix too, on the kinds they select (by the kind the object was loaded with).
 pub fn apply(ra: &mut ResMap, prefix: &str, suffix: &str, source: &str) -> Result<()> {
-    let mut prefix_specs = vec![FieldSpec::new("", NAME_PATH, false)];
-    prefix_specs.extend(ra.config.name_prefix.iter().cloned());
-    let mut suffix_specs = vec![FieldSpec::new("", NAME_PATH, false)];
-    suffix_specs.extend(ra.config.name_suffix.iter().cloned());
+    let config = ra.config.or_defaults();
+    let prefix_specs = config.name_prefix.clone();
+    let suffix_specs = config.name_suffix.clone();
     if !prefix.is_empty() {
         for r in ra.iter_mut().filter(|r| !skipped(r)) {
             let gvk = org_gvk(r);

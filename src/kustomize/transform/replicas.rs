@@ -5,16 +5,14 @@
 //! or after prefixes and suffixes), and an entry matching no such object is an error.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::walk;
 use crate::kustomize::kustomization::Replica;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::REPLICAS;
 use serde_json::Value;
 
 /// Applies each `replicas` entry in order.
 pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> {
-    let specs = TransformerConfig::with_defaults(REPLICAS, &ra.config.replicas);
+    let specs = ra.config.or_defaults().replicas.clone();
     for replica in replicas {
         let mut found = false;
         for fs in &specs {

@@ -9,12 +9,10 @@
 //! replaced. A `$(NAME)` of no var stays as written; `$$` is a literal `$`.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::{split_path, walk};
 use crate::kustomize::kustomization::Var;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId};
-use crate::kustomize::transform::tables::VAR_REFERENCE;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -121,7 +119,7 @@ pub fn resolve(ra: &mut ResMap) -> Result<Option<String>> {
         })?;
         values.insert(v.name.clone(), value);
     }
-    let specs = TransformerConfig::with_defaults(VAR_REFERENCE, &ra.config.var_reference);
+    let specs = ra.config.or_defaults().var_reference.clone();
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     let mut lookup = |name: &str| -> Option<Value> {
         let (key, value) = values.get_key_value(name)?;
