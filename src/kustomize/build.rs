@@ -319,18 +319,15 @@ fn accumulate(
     }
     let own = config::load_configurations(ctx, &k.configurations)?;
     let crds = config::load_crds(ctx, &k.crds)?;
-    ra.config = ra
-        .config
-        .merge(&own)
-        .and_then(|c| c.merge(&crds))
+    ra.config = TransformerConfig::merge_shared(&ra.config, &own)
+        .and_then(|c| TransformerConfig::merge_shared(&c, &crds))
         .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
         // kustomize moves a component's result into a fresh accumulator: its tables
         // are merged once more.
-        ra.config = TransformerConfig::default()
-            .merge(&ra.config)
+        ra.config = TransformerConfig::merge_shared(&Default::default(), &ra.config)
             .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     }
     run_transformers(ctx, k, &mut ra)?;

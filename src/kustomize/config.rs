@@ -19,7 +19,7 @@ use crate::kustomize::transform::namereference_table::NAME_REFERENCES;
 use crate::kustomize::transform::tables::{self, merge_one};
 use serde::Deserialize;
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// kustomize's transformer configuration: every table, built-in rows included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -206,6 +206,28 @@ impl TransformerConfig {
         })
     }
 
+    /// The built-in tables, shared.
+    pub fn shared_defaults() -> Arc<TransformerConfig> {
+        static SHARED: OnceLock<Arc<TransformerConfig>> = OnceLock::new();
+        Arc::clone(SHARED.get_or_init(|| Arc::new(TransformerConfig::defaults().clone())))
+    }
+
+    /// `a` merged with `b`, without building new tables when the result is one of
+    /// them (most kustomizations have no configurations): `b` empty or equal to `a`
+    /// gives `a`, and the built-in tables merged into an empty set are themselves.
+    pub fn merge_shared(
+        a: &Arc<TransformerConfig>,
+        b: &Arc<TransformerConfig>,
+    ) -> std::result::Result<Arc<TransformerConfig>, String> {
+        if b.is_empty() || Arc::ptr_eq(a, b) || a == b {
+            return Ok(Arc::clone(a));
+        }
+        if a.is_empty() && **b == *TransformerConfig::defaults() {
+            return Ok(Arc::clone(b));
+        }
+        a.merge(b).map(Arc::new)
+    }
+
     /// This configuration, or the built-in tables when it is empty (a `ResMap` that
     /// no kustomization has accumulated yet).
     pub fn or_defaults(&self) -> &TransformerConfig {
@@ -308,7 +330,7 @@ fn split_api(api: &str) -> (String, String) {
 
 /// The kustomization's tables: the built-in ones merged with its `configurations`
 /// files' rows (kustomize's `MakeTransformerConfig`).
-pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
+pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<Arc<TransformerConfig>> {
     let mut config = TransformerConfig::default();
     for rel in paths {
         let (path, text) = ctx.read_field_file(rel, "configurations")?;
@@ -360,16 +382,17 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
             .map_err(|m| Error::new(ErrorKind::Invalid, path.clone(), m))?;
     }
     if paths.is_empty() {
-        return Ok(TransformerConfig::defaults().clone());
+        return Ok(TransformerConfig::shared_defaults());
     }
     // kustomize's `MakeTransformerConfig`: the built-in tables, then the files' rows.
-    TransformerConfig::defaults().merge(&config).map_err(|m| {
+    let all = TransformerConfig::defaults().merge(&config).map_err(|m| {
         Error::new(
             ErrorKind::Invalid,
             ctx.file.clone(),
             format!("configurations: {m}"),
         )
-    })
+    })?;
+    Ok(Arc::new(all))
 }
 
 /// The rows the kustomization's `crds` files give (kustomize's `LoadConfigFromCRDs`):
@@ -379,7 +402,7 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<TransformerCon
 /// `x-kubernetes-object-ref-api-version`) hold names of that kind,
 /// `x-kubernetes-annotation` and `x-kubernetes-label-selector` take annotations and
 /// labels, `x-kubernetes-identity` takes the name prefix. `$ref`s are followed.
-pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
+pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<Arc<TransformerConfig>> {
     let mut config = TransformerConfig::default();
     for rel in paths {
         let (path, text) = ctx.read_field_file(rel, "crds")?;
@@ -430,7 +453,7 @@ pub fn load_crds(ctx: &Ctx, paths: &[String]) -> Result<TransformerConfig> {
                 .map_err(|m| Error::new(ErrorKind::Invalid, path.clone(), m))?;
         }
     }
-    Ok(config)
+    Ok(Arc::new(config))
 }
 
 /// Whether a `crds` entry decodes as kustomize's `OpenAPIDefinition`.

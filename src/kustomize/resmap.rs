@@ -4,6 +4,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::kustomization::Var;
 use crate::kustomize::resource::{ResId, Resource};
+use std::sync::Arc;
 
 /// Resources in the order they were loaded; no two share a current identity.
 /// Like kustomize's accumulator, it also carries what travels up with them: the
@@ -11,7 +12,7 @@ use crate::kustomize::resource::{ResId, Resource};
 #[derive(Clone, Debug, Default)]
 pub struct ResMap {
     pub resources: Vec<Resource>,
-    pub config: TransformerConfig,
+    pub config: Arc<TransformerConfig>,
     /// Unique by name, sorted by name.
     pub vars: Vec<Var>,
 }
@@ -115,9 +116,7 @@ impl ResMap {
             resources: other.resources,
             ..ResMap::default()
         })?;
-        self.config = self
-            .config
-            .merge(&other.config)
+        self.config = TransformerConfig::merge_shared(&self.config, &other.config)
             .map_err(|m| Error::new(ErrorKind::Invalid, file, m))?;
         for v in other.vars {
             self.add_var(v, file)?;

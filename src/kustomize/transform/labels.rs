@@ -17,10 +17,11 @@ use std::collections::BTreeMap;
 /// The field specs are the built-in tables plus the rows of `configurations` and
 /// `crds` (`ra.config`).
 pub fn apply(ra: &mut ResMap, k: &Kustomization, source: &str) -> Result<()> {
-    let config = ra.config.or_defaults().clone();
+    let shared = std::sync::Arc::clone(&ra.config);
+    let config = shared.or_defaults();
     let common = &config.common_labels;
     for label in &k.labels {
-        let specs = specs_for(label, &config, common, source)?;
+        let specs = specs_for(label, config, common, source)?;
         set_labels(ra, &label.pairs, &specs, source)?;
     }
     set_labels(ra, &k.common_labels, common, source)

@@ -22,7 +22,8 @@ use serde_json::Value;
 /// Rows that `configurations` and `crds` add (`ra.config.name_prefix`, `name_suffix`)
 /// get the affix too, on the kinds they select (by the kind the object was loaded with).
 pub fn apply(ra: &mut ResMap, prefix: &str, suffix: &str, source: &str) -> Result<()> {
-    let config = ra.config.or_defaults();
+    let config = std::sync::Arc::clone(&ra.config);
+    let config = config.or_defaults();
     let prefix_specs = config.name_prefix.clone();
     let suffix_specs = config.name_suffix.clone();
     if !prefix.is_empty() {
