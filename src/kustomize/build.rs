@@ -251,12 +251,13 @@ fn load_openapi(ctx: &Ctx, openapi: &Value) -> Result<Option<Schema>> {
              or `version`"
                 .into(),
         ),
+        // An empty version is no choice, as in kustomize.
+        (None, Some("")) | (None, None) => Ok(None),
         (None, Some(v)) if v != "v1.21.2" => err(format!(
             "openapi: the specified OpenAPI version '{v}' is not built in; kustomize v5.5 has \
              only v1.21.2 (or give a schema file as `path`)"
         )),
         (None, Some(_)) => Ok(Some(Schema::default())),
-        (None, None) => Ok(None),
         (Some(path), None) => {
             let (file, text) = ctx.read_field_file(path, "openapi.path")?;
             let doc = if text.trim_start().starts_with('{') {

@@ -30,8 +30,6 @@ pub struct TransformerConfig {
     pub common_labels: Vec<FieldSpec>,
     pub labels: Vec<FieldSpec>,
     pub template_labels: Vec<FieldSpec>,
-    /// Read for completeness; strata's `labels` has no `includeVolumeClaimTemplates`.
-    pub volume_claim_template_labels: Vec<FieldSpec>,
     pub common_annotations: Vec<FieldSpec>,
     pub name_reference: Vec<NameBackReference>,
     pub var_reference: Vec<FieldSpec>,
@@ -64,8 +62,6 @@ struct ConfigFile {
     labels: Option<Vec<FieldSpecArg>>,
     #[serde(default)]
     template_labels: Option<Vec<FieldSpecArg>>,
-    #[serde(default)]
-    volume_claim_template_labels: Option<Vec<FieldSpecArg>>,
     #[serde(default)]
     common_annotations: Option<Vec<FieldSpecArg>>,
     #[serde(default)]
@@ -194,7 +190,6 @@ impl TransformerConfig {
                 common_labels,
                 labels: Vec::new(),
                 template_labels: tables::specs(tables::METADATA_LABELS),
-                volume_claim_template_labels: Vec::new(),
                 common_annotations: tables::specs(tables::ANNOTATIONS),
                 name_reference,
                 var_reference: tables::specs(tables::VAR_REFERENCE),
@@ -251,7 +246,7 @@ impl TransformerConfig {
         });
     }
 
-    fn lists_mut(&mut self) -> [&mut Vec<FieldSpec>; 11] {
+    fn lists_mut(&mut self) -> [&mut Vec<FieldSpec>; 10] {
         [
             &mut self.name_prefix,
             &mut self.name_suffix,
@@ -259,7 +254,6 @@ impl TransformerConfig {
             &mut self.common_labels,
             &mut self.labels,
             &mut self.template_labels,
-            &mut self.volume_claim_template_labels,
             &mut self.common_annotations,
             &mut self.var_reference,
             &mut self.images,
@@ -274,14 +268,13 @@ impl TransformerConfig {
         &self,
         input: &TransformerConfig,
     ) -> std::result::Result<TransformerConfig, String> {
-        const NAMES: [&str; 11] = [
+        const NAMES: [&str; 10] = [
             "NamePrefix",
             "NameSuffix",
             "NameSpace",
             "CommonLabels",
             "Labels",
             "TemplateLabels",
-            "VolumeClaimTemplateLabels",
             "CommonAnnotations",
             "VarReference",
             "Images",
@@ -356,7 +349,6 @@ pub fn load_configurations(ctx: &Ctx, paths: &[String]) -> Result<Arc<Transforme
             name_suffix: specs(file.name_suffix),
             namespace: specs(file.namespace),
             common_labels: specs(file.common_labels),
-            volume_claim_template_labels: specs(file.volume_claim_template_labels),
             labels: specs(file.labels),
             template_labels: specs(file.template_labels),
             common_annotations: specs(file.common_annotations),
