@@ -8,7 +8,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::config::TransformerConfig;
-use crate::kustomize::ctx::{is_remote, remote_error, Ctx};
+use crate::kustomize::ctx::{is_remote, remote_error, Ctx, SchemaChoice};
 use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
@@ -18,7 +18,6 @@ use crate::kustomize::schema::Schema;
 use crate::kustomize::{config, generate, patch, sort, transform};
 use crate::yaml;
 use serde_json::Value;
-use std::cell::Cell;
 
 /// What a build produced: resources in output order, and warnings for stderr.
 #[derive(Debug, Default)]
@@ -69,7 +68,7 @@ pub fn accumulate_dir(
     if let Some(opts) = &k.sort_options {
         sort::check(opts, &file)?;
     }
-    let openapi = Cell::new(None);
+    let openapi = SchemaChoice::default();
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
@@ -95,7 +94,7 @@ pub fn apply_overlay(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<ResMap> {
-    let openapi = Cell::new(None);
+    let openapi = SchemaChoice::default();
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
@@ -276,7 +275,7 @@ fn load_openapi(ctx: &Ctx, openapi: &Value) -> Result<Option<Schema>> {
                     .find(|v| !v.is_null())
                     .unwrap_or(Value::Null)
             };
-            Schema::custom(&doc).map(Some).map_err(|m| {
+            Schema::custom(&doc, ctx.openapi.builtin()).map(Some).map_err(|m| {
                 Error::new(
                     ErrorKind::Invalid,
                     file,
@@ -296,9 +295,11 @@ fn accumulate(
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
     refuse_unsupported(ctx, k)?;
-    if ctx.openapi.get().is_none() {
+    if !ctx.openapi.is_chosen() {
         if let Some(openapi) = &k.openapi {
-            ctx.openapi.set(load_openapi(ctx, openapi)?);
+            if let Some(schema) = load_openapi(ctx, openapi)? {
+                ctx.openapi.choose(schema);
+            }
         }
     }
     if stack.contains(&ctx.dir) {
@@ -390,7 +391,11 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
         ));
     }
     let (path, text) = ctx.read_text(entry)?;
-    load_resources(ctx.fs, &path, &text)
+    let ra = load_resources(ctx.fs, &path, &text)?;
+    for r in ra.iter() {
+        ctx.openapi.saw_kind(&r.gvk());
+    }
+    Ok(ra)
 }
 
 fn accumulate_component(

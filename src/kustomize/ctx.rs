@@ -3,7 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{self, FileSystem};
-use crate::kustomize::schema::Schema;
+use crate::kustomize::resource::Gvk;
+use crate::kustomize::schema::{Builtin, Schema};
 use std::cell::Cell;
 
 /// The state of one kustomization being built.
@@ -17,15 +18,58 @@ pub struct Ctx<'a> {
     /// Record which fields each patch changed (`Resource::edits`); costs a diff per
     /// patch, so only commands that report provenance ask for it.
     pub track_edits: bool,
-    /// The schema strategic merge uses, shared by the whole build: the first
-    /// kustomization entered that has `openapi` sets it (`None` until then).
-    pub openapi: &'a Cell<Option<Schema>>,
+    /// The schema strategic merge uses, shared by the whole build.
+    pub openapi: &'a SchemaChoice,
+}
+
+/// The schema of a build, as kustomize keeps it (one global in kyaml): the first
+/// kustomization entered that names one in `openapi` chooses it; until then the
+/// built-in schema is used, and what touched it decides how a custom schema combines
+/// with it (`schema::Builtin`).
+#[derive(Debug, Default)]
+pub struct SchemaChoice {
+    chosen: Cell<Option<Schema>>,
+    builtin: Cell<Builtin>,
+}
+
+impl SchemaChoice {
+    pub fn is_chosen(&self) -> bool {
+        self.chosen.get().is_some()
+    }
+
+    pub fn choose(&self, schema: Schema) {
+        self.chosen.set(Some(schema));
+    }
+
+    /// How the built-in definitions stand, for a custom schema chosen now.
+    pub fn builtin(&self) -> Builtin {
+        self.builtin.get()
+    }
+
+    /// An object of kind `gvk` was read: kustomize looks a kind it does not know up
+    /// in the schema, which marks its built-in definitions for loading.
+    pub fn saw_kind(&self, gvk: &Gvk) {
+        if !self.is_chosen()
+            && self.builtin.get() == Builtin::Unloaded
+            && !Schema::is_builtin_kind(gvk)
+        {
+            self.builtin.set(Builtin::Delayed);
+        }
+    }
 }
 
 impl Ctx<'_> {
     /// The schema strategic-merge patches read in this build.
+    ///
+    /// Before a custom schema is chosen, a strategic merge loads the built-in one.
     pub fn schema(&self) -> Schema {
-        self.openapi.get().unwrap_or_default()
+        match self.openapi.chosen.get() {
+            Some(s) => s,
+            None => {
+                self.openapi.builtin.set(Builtin::Parsed);
+                Schema::default()
+            }
+        }
     }
 
     /// Resolves a path the kustomization names, refusing anything outside its

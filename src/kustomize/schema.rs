@@ -70,7 +70,7 @@ pub enum Shape<'a> {
     Unknown,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Ty {
     Primitive,
     Any,
@@ -86,6 +86,8 @@ static ANY: Ty = Ty::Any;
 struct PatchMeta {
     types: Vec<Ty>,
     kinds: BTreeMap<(String, String, String), usize>,
+    /// Type names (OpenAPI definition names) by index.
+    names: Vec<String>,
 }
 
 /// A position in a kind's schema, for walking an object alongside it.
@@ -114,57 +116,128 @@ impl Schema {
         }
     }
 
-    /// A custom schema from the text of an OpenAPI (Swagger 2) document, JSON or
-    /// YAML: its `definitions`, kinds by `x-kubernetes-group-version-kind`, list merge
-    /// rules by `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key` and
-    /// `x-kubernetes-list-map-keys`. Each distinct text is decoded once per process.
-    pub fn custom(doc: &serde_json::Value) -> Result<Schema, String> {
+    /// A custom schema from an OpenAPI (Swagger 2) document, JSON or YAML: its
+    /// `definitions`, kinds by `x-kubernetes-group-version-kind`, list merge rules by
+    /// `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key` and
+    /// `x-kubernetes-list-map-keys`. `builtin` says whether kustomize had already
+    /// loaded its built-in definitions when the custom schema took over (see
+    /// [`Builtin`]). Each distinct document is decoded once per process.
+    pub fn custom(doc: &serde_json::Value, builtin: Builtin) -> Result<Schema, String> {
         use std::sync::Mutex;
-        static CACHE: OnceLock<Mutex<BTreeMap<String, &'static PatchMeta>>> = OnceLock::new();
-        let key = doc.to_string();
+        type Cache = BTreeMap<(String, Builtin), &'static PatchMeta>;
+        static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+        let key = (doc.to_string(), builtin);
         let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
         let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(meta) = cache.get(&key) {
             return Ok(Schema(Some(meta)));
         }
-        let meta: &'static PatchMeta = Box::leak(Box::new(custom_meta(doc)?));
+        let base = match builtin {
+            Builtin::Unloaded => None,
+            Builtin::Delayed => data().map(|d| (d, false)),
+            Builtin::Parsed => data().map(|d| (d, true)),
+        };
+        let meta: &'static PatchMeta = Box::leak(Box::new(custom_meta(doc, base)?));
         cache.insert(key, meta);
         Ok(Schema(Some(meta)))
     }
+
+    /// Whether kustomize v5.5 knows the kind without parsing its built-in schema
+    /// (its precomputed table of built-in kinds); other kinds make it load the schema.
+    pub fn is_builtin_kind(gvk: &Gvk) -> bool {
+        SchemaNode::for_kind(gvk).is_some()
+    }
 }
 
-/// Decodes an OpenAPI document's definitions into patch metadata.
-fn custom_meta(doc: &serde_json::Value) -> Result<PatchMeta, String> {
+/// Whether kustomize had loaded its built-in definitions when a custom schema took
+/// over (kyaml keeps one global schema and only ever adds definitions to it):
+/// `Unloaded` (the custom schema alone), `Delayed` (a kind it did not know was read
+/// first: the built-in definitions are added after the custom ones and win), or
+/// `Parsed` (a strategic merge ran first: the custom definitions are added after the
+/// built-in ones and win).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Builtin {
+    #[default]
+    Unloaded,
+    Delayed,
+    Parsed,
+}
+
+/// Decodes an OpenAPI document's definitions into patch metadata, on top of `base`
+/// (the built-in data, and whether the custom definitions win over it) when given.
+fn custom_meta(
+    doc: &serde_json::Value,
+    base: Option<(&'static PatchMeta, bool)>,
+) -> Result<PatchMeta, String> {
     use serde_json::Value;
+    let empty = serde_json::Map::new();
     let defs = match doc.get("definitions") {
-        None | Some(Value::Null) => {
-            return Ok(PatchMeta {
-                types: Vec::new(),
-                kinds: BTreeMap::new(),
-            })
-        }
+        None | Some(Value::Null) => &empty,
         Some(Value::Object(d)) => d,
         Some(_) => return Err("`definitions` must be a mapping of type names".into()),
     };
-    let index: BTreeMap<&str, usize> = defs
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let mut types = Vec::with_capacity(defs.len());
-    let mut kinds = BTreeMap::new();
+    let (base_types, base_names, custom_wins) = match base {
+        Some((b, wins)) => (b.types.as_slice(), b.names.as_slice(), wins),
+        None => (&[][..], &[][..], true),
+    };
+    let offset = base_types.len();
+    // Every name to the index it resolves to in the combined table.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, n) in base_names.iter().enumerate() {
+        index.insert(n.as_str(), i);
+    }
+    for (i, n) in defs.keys().enumerate() {
+        if custom_wins || !index.contains_key(n.as_str()) {
+            index.insert(n.as_str(), offset + i);
+        }
+    }
+    let remap: Vec<usize> = base_names.iter().map(|n| index[n.as_str()]).collect();
+    let mut types: Vec<Ty> = base_types.iter().map(|t| remap_ty(t, &remap)).collect();
+    let mut custom_kinds = BTreeMap::new();
     for (i, (name, def)) in defs.iter().enumerate() {
         types.push(custom_ty(def, &index, 0).map_err(|e| format!("definition '{name}': {e}"))?);
         if let Some(Value::Array(gvks)) = def.get("x-kubernetes-group-version-kind") {
             for gvk in gvks {
                 let part = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                kinds
+                custom_kinds
                     .entry((part("group"), part("version"), part("kind")))
-                    .or_insert(i);
+                    .or_insert(offset + i);
             }
         }
     }
-    Ok(PatchMeta { types, kinds })
+    let mut kinds = BTreeMap::new();
+    if let Some((b, _)) = base {
+        for (k, &i) in &b.kinds {
+            kinds.insert(k.clone(), remap[i]);
+        }
+    }
+    for (k, i) in custom_kinds {
+        if custom_wins || !kinds.contains_key(&k) {
+            kinds.insert(k, i);
+        }
+    }
+    let mut names: Vec<String> = base_names.to_vec();
+    names.extend(defs.keys().cloned());
+    Ok(PatchMeta {
+        types,
+        kinds,
+        names,
+    })
+}
+
+/// A built-in type with its references pointed into the combined table.
+fn remap_ty(t: &Ty, remap: &[usize]) -> Ty {
+    match t {
+        Ty::Ref(i) => Ty::Ref(remap.get(*i).copied().unwrap_or(*i)),
+        Ty::Object(f) => Ty::Object(
+            f.iter()
+                .map(|(k, v)| (k.clone(), remap_ty(v, remap)))
+                .collect(),
+        ),
+        Ty::Map(v) => Ty::Map(Box::new(remap_ty(v, remap))),
+        Ty::List(v, m) => Ty::List(Box::new(remap_ty(v, remap)), m.clone()),
+        other => other.clone(),
+    }
 }
 
 /// One schema node: a `$ref`, an object with `properties`, a map
@@ -264,7 +337,12 @@ fn decode(gz: &[u8]) -> Result<PatchMeta, String> {
             .ok_or_else(|| format!("unknown type {name}"))?;
         kinds.insert((g.clone(), v.clone(), kind.clone()), i);
     }
-    Ok(PatchMeta { types, kinds })
+    let names = doc.types.keys().cloned().collect();
+    Ok(PatchMeta {
+        types,
+        kinds,
+        names,
+    })
 }
 
 /// The file as stored: `{"kinds": [[group, version, kind, type]], "types": {name: node}}`.
@@ -536,7 +614,7 @@ mod tests {
             }}"##,
         )
         .unwrap();
-        let schema = Schema::custom(&doc).unwrap();
+        let schema = Schema::custom(&doc, Builtin::Unloaded).unwrap();
         let w = schema
             .for_kind(&Gvk::new("example.com", "v1", "Widget"))
             .unwrap();
