@@ -5,7 +5,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::resource::Gvk;
 use crate::kustomize::schema::{Builtin, Schema};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 
 /// The state of one kustomization being built.
 pub struct Ctx<'a> {
@@ -30,6 +31,9 @@ pub struct Ctx<'a> {
 pub struct SchemaChoice {
     chosen: Cell<Option<Schema>>,
     builtin: Cell<Builtin>,
+    /// Kinds read before a choice, checked only if a custom schema is chosen (so a
+    /// build without one never decodes the built-in schema for this).
+    seen: RefCell<BTreeSet<(String, String, String)>>,
 }
 
 impl SchemaChoice {
@@ -41,19 +45,36 @@ impl SchemaChoice {
         self.chosen.set(Some(schema));
     }
 
-    /// How the built-in definitions stand, for a custom schema chosen now.
+    /// How the built-in definitions stand, for a custom schema chosen now: a kind
+    /// kustomize does not know, read before, marks them for loading.
     pub fn builtin(&self) -> Builtin {
-        self.builtin.get()
+        let builtin = self.builtin.get();
+        if builtin != Builtin::Unloaded {
+            return builtin;
+        }
+        let seen = self.seen.borrow();
+        let unknown = seen.iter().any(|(group, version, kind)| {
+            !Schema::is_builtin_kind(&Gvk {
+                group: group.clone(),
+                version: version.clone(),
+                kind: kind.clone(),
+            })
+        });
+        if unknown {
+            Builtin::Delayed
+        } else {
+            Builtin::Unloaded
+        }
     }
 
-    /// An object of kind `gvk` was read: kustomize looks a kind it does not know up
-    /// in the schema, which marks its built-in definitions for loading.
+    /// An object of kind `gvk` was read.
     pub fn saw_kind(&self, gvk: &Gvk) {
-        if !self.is_chosen()
-            && self.builtin.get() == Builtin::Unloaded
-            && !Schema::is_builtin_kind(gvk)
-        {
-            self.builtin.set(Builtin::Delayed);
+        if !self.is_chosen() && self.builtin.get() == Builtin::Unloaded {
+            self.seen.borrow_mut().insert((
+                gvk.group.clone(),
+                gvk.version.clone(),
+                gvk.kind.clone(),
+            ));
         }
     }
 }
