@@ -8,13 +8,13 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::config::TransformerConfig;
-use crate::kustomize::ctx::{is_remote, remote_error, Ctx, SchemaChoice};
+use crate::kustomize::ctx::{is_remote, remote_error, Ctx};
 use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
+use crate::kustomize::openapi::{self, SchemaChoice};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::schema::Schema;
 use crate::kustomize::{config, generate, patch, sort, transform};
 use crate::yaml;
 use serde_json::Value;
@@ -231,61 +231,6 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
     }
 }
 
-/// The schema `openapi` names, as kustomize v5.5 reads the field: `version` is a
-/// built-in schema (only `v1.21.2`, the default), `path` a custom OpenAPI document
-/// that replaces the built-in schema for every kind; not both. `None` when it names
-/// neither, which leaves the choice to a kustomization entered later.
-fn load_openapi(ctx: &Ctx, openapi: &Value) -> Result<Option<Schema>> {
-    let err = |msg: String| Err(Error::new(ErrorKind::Invalid, ctx.file.clone(), msg));
-    let Some(fields) = openapi.as_object() else {
-        return err("`openapi` must be a mapping with `path` (a schema file) or `version`".into());
-    };
-    let text_of = |k: &str| fields.get(k).and_then(Value::as_str);
-    if let Some((k, _)) = fields.iter().find(|(_, v)| !v.is_string()) {
-        return err(format!("`openapi.{k}` must be a string"));
-    }
-    match (text_of("path"), text_of("version")) {
-        (Some(_), Some(_)) => err(
-            "openapi: builtin version and custom schema provided, cannot use both; keep `path` \
-             or `version`"
-                .into(),
-        ),
-        // An empty version is no choice, as in kustomize.
-        (None, Some("")) | (None, None) => Ok(None),
-        (None, Some(v)) if v != "v1.21.2" => err(format!(
-            "openapi: the specified OpenAPI version '{v}' is not built in; kustomize v5.5 has \
-             only v1.21.2 (or give a schema file as `path`)"
-        )),
-        (None, Some(_)) => Ok(Some(Schema::default())),
-        (Some(path), None) => {
-            let (file, text) = ctx.read_field_file(path, "openapi.path")?;
-            let doc = if text.trim_start().starts_with('{') {
-                serde_json::from_str(&text).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Syntax,
-                        file.clone(),
-                        format!("invalid JSON: {e}"),
-                    )
-                })?
-            } else {
-                let docs = yaml::parse_stream(&text)
-                    .map_err(|e| crate::kustomize::loader::yaml_error(&file, e))?;
-                docs.into_iter()
-                    .map(|d| d.value)
-                    .find(|v| !v.is_null())
-                    .unwrap_or(Value::Null)
-            };
-            Schema::custom(&doc, ctx.openapi.builtin()).map(Some).map_err(|m| {
-                Error::new(
-                    ErrorKind::Invalid,
-                    file,
-                    format!("invalid schema file: {m}; `openapi.path` names an OpenAPI (Swagger 2) document with `definitions`"),
-                )
-            })
-        }
-    }
-}
-
 /// Resources, generators, components and transformers of one kustomization,
 /// applied on top of `ra` (the parent's resources, for a component).
 fn accumulate(
@@ -295,13 +240,7 @@ fn accumulate(
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
     refuse_unsupported(ctx, k)?;
-    if !ctx.openapi.is_chosen() {
-        if let Some(openapi) = &k.openapi {
-            if let Some(schema) = load_openapi(ctx, openapi)? {
-                ctx.openapi.choose(schema);
-            }
-        }
-    }
+    openapi::enter(ctx, k)?;
     if stack.contains(&ctx.dir) {
         let mut chain = stack.clone();
         chain.push(ctx.dir.clone());

@@ -3,10 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{self, FileSystem};
-use crate::kustomize::resource::Gvk;
-use crate::kustomize::schema::{Builtin, Schema};
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use crate::kustomize::openapi::SchemaChoice;
+use crate::kustomize::schema::Schema;
 
 /// The state of one kustomization being built.
 pub struct Ctx<'a> {
@@ -23,74 +21,12 @@ pub struct Ctx<'a> {
     pub openapi: &'a SchemaChoice,
 }
 
-/// The schema of a build, as kustomize keeps it (one global in kyaml): the first
-/// kustomization entered that names one in `openapi` chooses it; until then the
-/// built-in schema is used, and what touched it decides how a custom schema combines
-/// with it (`schema::Builtin`).
-#[derive(Debug, Default)]
-pub struct SchemaChoice {
-    chosen: Cell<Option<Schema>>,
-    builtin: Cell<Builtin>,
-    /// Kinds read before a choice, checked only if a custom schema is chosen (so a
-    /// build without one never decodes the built-in schema for this).
-    seen: RefCell<BTreeSet<(String, String, String)>>,
-}
-
-impl SchemaChoice {
-    pub fn is_chosen(&self) -> bool {
-        self.chosen.get().is_some()
-    }
-
-    pub fn choose(&self, schema: Schema) {
-        self.chosen.set(Some(schema));
-    }
-
-    /// How the built-in definitions stand, for a custom schema chosen now: a kind
-    /// kustomize does not know, read before, marks them for loading.
-    pub fn builtin(&self) -> Builtin {
-        let builtin = self.builtin.get();
-        if builtin != Builtin::Unloaded {
-            return builtin;
-        }
-        let seen = self.seen.borrow();
-        let unknown = seen.iter().any(|(group, version, kind)| {
-            !Schema::is_builtin_kind(&Gvk {
-                group: group.clone(),
-                version: version.clone(),
-                kind: kind.clone(),
-            })
-        });
-        if unknown {
-            Builtin::Delayed
-        } else {
-            Builtin::Unloaded
-        }
-    }
-
-    /// An object of kind `gvk` was read.
-    pub fn saw_kind(&self, gvk: &Gvk) {
-        if !self.is_chosen() && self.builtin.get() == Builtin::Unloaded {
-            self.seen.borrow_mut().insert((
-                gvk.group.clone(),
-                gvk.version.clone(),
-                gvk.kind.clone(),
-            ));
-        }
-    }
-}
-
 impl Ctx<'_> {
     /// The schema strategic-merge patches read in this build.
     ///
     /// Before a custom schema is chosen, a strategic merge loads the built-in one.
     pub fn schema(&self) -> Schema {
-        match self.openapi.chosen.get() {
-            Some(s) => s,
-            None => {
-                self.openapi.builtin.set(Builtin::Parsed);
-                Schema::default()
-            }
-        }
+        self.openapi.schema_for_merge()
     }
 
     /// Resolves a path the kustomization names, refusing anything outside its

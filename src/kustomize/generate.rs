@@ -665,7 +665,7 @@ mod tests {
             file: "kustomization.yaml".into(),
             warnings: &mut warnings,
             track_edits: false,
-            openapi: &crate::kustomize::ctx::SchemaChoice::default(),
+            openapi: &crate::kustomize::openapi::SchemaChoice::default(),
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;

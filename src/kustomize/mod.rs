@@ -10,6 +10,7 @@ pub mod generate;
 pub mod kinds;
 pub mod kustomization;
 pub mod loader;
+pub mod openapi;
 pub mod patch;
 pub mod provenance;
 pub mod resmap;
