@@ -311,14 +311,15 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// Go's `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)` with its exponent form).
+/// Go's `%v` of a float64 (`strconv.FormatFloat(f, 'g', -1, 64)`): shortest digits,
+/// the exponent form below 1e-4 and from 1e6 (`1e+06`).
 fn go_float(f: f64) -> String {
     let exp = if f == 0.0 {
         0
     } else {
         f.abs().log10().floor() as i32
     };
-    if (-4..21).contains(&exp) {
+    if (-4..6).contains(&exp) {
         format!("{f}")
     } else {
         let s = format!("{f:e}");
@@ -338,18 +339,16 @@ fn go_float(f: f64) -> String {
 /// The value at a var's dotted field path (kyaml's `GetFieldValue`): `a.b[0].c`,
 /// `a.[k=v].c`, and `\.` for a dot inside a key.
 fn field_value(doc: &serde_json::Map<String, Value>, path: &str) -> Option<Value> {
-    let mut cur = doc.get(path_head(path)?.as_str())?;
-    for part in path_parts(path).into_iter().skip(1) {
-        cur = step(cur, &part)?;
+    let parts = path_parts(path);
+    let (first, rest) = parts.split_first()?;
+    let mut cur = doc.get(first.as_str())?;
+    for part in rest {
+        cur = step(cur, part)?;
     }
     match cur {
         Value::Null => None,
         v => Some(v.clone()),
     }
-}
-
-fn path_head(path: &str) -> Option<String> {
-    path_parts(path).into_iter().next()
 }
 
 fn step<'a>(v: &'a Value, part: &str) -> Option<&'a Value> {
@@ -467,6 +466,9 @@ mod tests {
         assert_eq!(run("é$(A)é"), json!("éxé"));
         assert_eq!(run("$é"), json!("$é"));
         assert_eq!(run("v=$(F)"), json!("v=1.5"));
+        assert_eq!(go_float(1e6), "1e+06");
+        assert_eq!(go_float(123456.0), "123456");
+        assert_eq!(go_float(0.00001), "1e-05");
     }
 
     #[test]
