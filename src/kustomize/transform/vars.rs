@@ -140,9 +140,17 @@ pub fn resolve(ra: &mut ResMap) -> Result<Option<String>> {
             let segments = split_path(&fs.path);
             let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
             let mut bad = None;
+            // kustomize writes a float var as plain decimal text, which annotations
+            // (strings in the output) keep; elsewhere the number prints the same.
+            let annotations = segs.last() == Some(&"annotations");
             let walked = walk(&mut doc, &segs, None, &mut |v, path| {
                 match replace_in(v, &mut lookup) {
-                    Ok(true) => changed.push(path.to_string()),
+                    Ok(true) => {
+                        if annotations {
+                            floats_as_text(v);
+                        }
+                        changed.push(path.to_string());
+                    }
                     Ok(false) => {}
                     Err(what) => bad = Some(format!("'{path}': {what}")),
                 }
@@ -239,6 +247,19 @@ fn replace_in(
             Ok(changed)
         }
         _ => Ok(false),
+    }
+}
+
+/// The float values of a map as the plain decimal text kustomize gives them.
+fn floats_as_text(v: &mut Value) {
+    if let Value::Object(map) = v {
+        for val in map.values_mut() {
+            if let Value::Number(n) = val {
+                if let (Some(f), false) = (n.as_f64(), n.is_i64() || n.is_u64()) {
+                    *val = Value::String(format!("{f}"));
+                }
+            }
+        }
     }
 }
 
