@@ -96,7 +96,7 @@ fn specs(args: Option<Vec<FieldSpecArg>>) -> Vec<FieldSpec> {
 
 /// kustomize's `Gvk.IsLessThan`: the kinds its default order puts first (or last),
 /// then group, version and kind, an empty part after every name.
-pub fn gvk_less(a: (&str, &str, &str), b: (&str, &str, &str)) -> bool {
+fn gvk_less(a: (&str, &str, &str), b: (&str, &str, &str)) -> bool {
     let rank = crate::kustomize::sort::kind_rank;
     let key = |(g, v, k): (&str, &str, &str)| {
         let or = |x: &str, d: &str| {
