@@ -217,7 +217,10 @@ impl TransformerConfig {
         if b.is_empty() || Arc::ptr_eq(a, b) || a == b {
             return Ok(Arc::clone(a));
         }
-        if a.is_empty() && **b == *TransformerConfig::defaults() {
+        if a.is_empty()
+            && (Arc::ptr_eq(b, &TransformerConfig::shared_defaults())
+                || **b == *TransformerConfig::defaults())
+        {
             return Ok(Arc::clone(b));
         }
         a.merge(b).map(Arc::new)
