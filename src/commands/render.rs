@@ -16,6 +16,9 @@ use std::sync::Arc;
 const SCREENFUL: usize = 40;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
+    if args.stdout {
+        return super::stdout::run(args);
+    }
     let (root, disk, fleet) = fleet::open(&args.selection)?;
     let out = fleet::output_dir(&root, &fleet)?;
     let out_name = fleet.project.output.trim_end_matches('/').to_string();
