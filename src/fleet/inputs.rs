@@ -131,13 +131,16 @@ impl Question {
 /// and app, the settings and `--set` values that shape it) and every answer.
 pub fn inputs_hash<'a>(
     key: &str,
-    answers: impl IntoIterator<Item = (&'a Question, &'a Answer)>,
+    answers: impl IntoIterator<Item = (&'a Question, Answer)>,
 ) -> String {
     let mut h = Sha256::new();
     h.update(key.as_bytes());
     for (q, a) in answers {
+        // The bytes of `q.encode()`, without building the string.
         h.update([0]);
-        h.update(q.encode().as_bytes());
+        h.update(q.ask.tag().as_bytes());
+        h.update(b":");
+        h.update(q.path.as_bytes());
         h.update([0]);
         h.update(a);
     }

@@ -62,7 +62,8 @@ pub struct Unit {
     pub dir: String,
     /// Files it wrote, relative to the output root, in order.
     pub files: Vec<String>,
-    /// Every question its render asked of the files, with the answer.
+    /// Every question its render asked of the files, with the answer (empty for a
+    /// reused unit: its record holds them).
     pub inputs: Inputs,
     /// SHA-256 (hex) over its definition (`unit_key`) and `inputs`.
     pub inputs_hash: String,
@@ -376,13 +377,9 @@ fn reuse(
     digests: &DigestCache,
 ) -> Option<Unit> {
     let prev = opts.previous.as_ref()?.get(job.dir())?;
-    let answers: Inputs = prev
-        .inputs
-        .iter()
-        .map(|q| (q.clone(), q.answer(fs, digests)))
-        .collect();
-    if answers.len() != prev.inputs.len() || inputs::inputs_hash(key, &answers) != prev.inputs_hash
-    {
+    // In the recorded order, which is the order a render records them in.
+    let answers = prev.inputs.iter().map(|q| (q, q.answer(fs, digests)));
+    if inputs::inputs_hash(key, answers) != prev.inputs_hash {
         return None;
     }
     let (cluster, app) = match job {
@@ -394,7 +391,7 @@ fn reuse(
         app,
         dir: job.dir().to_string(),
         files: prev.files.clone(),
-        inputs: answers,
+        inputs: Inputs::new(),
         inputs_hash: prev.inputs_hash.clone(),
         reused: true,
         resources: Vec::new(),
@@ -447,7 +444,7 @@ fn render_job(
         (files, contents)
     };
     let inputs = rec.inputs();
-    let inputs_hash = inputs::inputs_hash(key, &inputs);
+    let inputs_hash = inputs::inputs_hash(key, inputs.iter().map(|(q, a)| (q, *a)));
     Ok((
         Unit {
             cluster,
