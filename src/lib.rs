@@ -12,6 +12,7 @@ pub mod diff;
 pub mod error;
 pub mod fleet;
 pub mod kustomize;
+pub mod redact;
 pub mod validate;
 pub mod yaml;
 

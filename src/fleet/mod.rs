@@ -353,33 +353,39 @@ pub fn check_against_schema(
     schema: &str,
 ) -> Result<()> {
     let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
-    if let Err(problems) = crate::fleet::values::check_schema(value, &schema, what) {
-        let line = yaml::line_of_key(text, problem_key(&problems[0])).unwrap_or(0);
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            path,
-            format!("not a valid {what}: {}", problems.join("; ")),
-        )
-        .at_line(line));
-    }
-    Ok(())
-}
-
-/// The top-level key a schema problem is about: the first segment of its path,
-/// or for an unexpected field at the root, the field's name.
-fn problem_key(problem: &str) -> &str {
-    match problem.strip_prefix("(root): ") {
-        Some(rest) => rest.split('\'').nth(1).unwrap_or(""),
-        None => problem
-            .trim_start_matches('/')
-            .split(['/', ':'])
-            .next()
-            .unwrap_or(""),
-    }
+    let problems = crate::fleet::values::check_schema(value, &schema, what)
+        .map_err(|msg| Error::new(ErrorKind::Invalid, path, msg))?;
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    // The line of the top-level key at fault: the first segment of the failing place,
+    // or at the root, the key the problem names.
+    let key = match first.pointer.split('/').nth(1) {
+        Some(k) => k.replace("~1", "/").replace("~0", "~"),
+        None => first.key.clone().unwrap_or_default(),
+    };
+    let line = yaml::line_of_key(text, &key).unwrap_or(0);
+    let said: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let place = p.place("");
+            if place.is_empty() {
+                format!("the file {}", p.message)
+            } else {
+                format!("`{place}` {}", p.message)
+            }
+        })
+        .collect();
+    Err(Error::new(
+        ErrorKind::Invalid,
+        path,
+        format!("not a valid {what}: {}", said.join("; ")),
+    )
+    .at_line(line))
 }
 
 fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Error {
-    let msg = e.to_string();
+    let msg = crate::redact::serde_message(&e);
     let field = msg.split('`').nth(1).unwrap_or("");
     let line = if field.is_empty() {
         0
@@ -589,7 +595,7 @@ mod tests {
         assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2));
         assert!(e.message.contains("layot"));
         let e = fleet(&[("strata.yaml", "{}"), ("clusters/a.yaml", "name: a\n")]).unwrap_err();
-        assert!(e.message.contains("\"env\" is a required property"), "{e}");
+        assert!(e.message.contains("needs the key 'env'"), "{e}");
         let e = fleet(&[
             ("strata.yaml", "{}"),
             ("clusters/a.yaml", "name: a\nenv: x\n"),

@@ -474,15 +474,17 @@ fn source_of(r: &Resource, path: &str) -> SourceRef {
 }
 
 /// Never quote a Secret's values or the last-applied annotation.
+/// Whether a finding about `path` may quote the value there ([`crate::redact`]).
 fn is_sensitive(doc: &Map<String, Value>, path: &[Seg]) -> bool {
     let secret = doc.get("kind").and_then(Value::as_str) == Some("Secret");
-    match path.first() {
-        Some(Seg::Key(k)) if secret && (k == "data" || k == "stringData") => true,
-        Some(Seg::Key(k)) if k == "metadata" => path.iter().any(
-            |s| matches!(s, Seg::Key(a) if a == "kubectl.kubernetes.io/last-applied-configuration"),
-        ),
-        _ => false,
-    }
+    let keys: Vec<Option<&str>> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    !crate::redact::may_quote(secret, &keys)
 }
 
 fn describe(

@@ -563,7 +563,7 @@ fn resolve_scalar(
         if !ok {
             return Err(err(
                 line,
-                format!("cannot decode {got} `{text}` as a {want}"),
+                format!("cannot decode a {got} value as a {want}"),
             ));
         }
     }
@@ -571,7 +571,7 @@ fn resolve_scalar(
         n.map(Value::Number).ok_or_else(|| {
             err(
                 line,
-                format!("`{text}` is not a finite number, which kustomize cannot write (json: unsupported value); quote it to keep it as a string"),
+                format!("`{}` is not a finite number, which kustomize cannot write (json: unsupported value); quote it to keep it as a string", text.trim()),
             )
         })
     };

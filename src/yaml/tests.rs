@@ -85,7 +85,7 @@ fn resolves_like_go_yaml_v3() {
     );
     assert_eq!(
         error("a: !!int abc\n").message,
-        "cannot decode !!str `abc` as a !!int"
+        "cannot decode a !!str value as a !!int"
     );
 }
 
