@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let (root, fs, fleet) = fleet::open(&args.selection)?;
+    fleet::refuse_lint(&fleet, args.strict)?;
     let out = fleet::output_dir(&root, &fleet)?;
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {

@@ -205,6 +205,7 @@ fn checked_of(units: &[UnitInfo], docs: &[Doc]) -> Vec<Checked> {
 
 fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     let (root, fs, fleet) = fleet::open(&args.selection)?;
+    fleet::refuse_lint(&fleet, args.strict)?;
     let kube = schemas(args, Some(&fleet))?;
     let policies = policies(Some(&fs), Some(&fleet))?;
     let mut crds = Crds::default();
@@ -454,10 +455,13 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     // A fleet around (or named by --root) gives the version, CRDs, policies and,
     // inside its output folder, the cluster and app of each file.
     let opened = if args.selection.root.is_some() || fleet::find_root(&args.selection).is_ok() {
-        Some(fleet::open(&args.selection)?)
+        Some(fleet::open_settings(&args.selection)?)
     } else {
         None
     };
+    if let Some((_, _, f)) = &opened {
+        fleet::refuse_lint(f, args.strict)?;
+    }
     let root = opened.as_ref().map(|(r, _, _)| r.as_path());
     let fleet_ref = opened.as_ref().map(|(_, _, f)| f);
     let fs_ref = opened.as_ref().map(|(_, fs, _)| fs);

@@ -285,7 +285,11 @@ pub struct Fleet {
     pub clusters: Vec<Cluster>,
     /// Sorted by name.
     pub apps: Vec<App>,
+    /// What the commands print as warnings: `warning: <lint>`, one per line.
     pub warnings: Vec<String>,
+    /// Files and folders that apply to nothing (a layer file for an env no cluster has,
+    /// an app that selects no cluster...): warnings, errors with `--strict`.
+    pub lint: Vec<Error>,
 }
 
 impl Fleet {
@@ -402,8 +406,19 @@ fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Erro
     Error::new(ErrorKind::Invalid, path, text).at_line(line)
 }
 
-/// Reads `strata.yaml` and every cluster and app file.
+/// Reads `strata.yaml` and every cluster and app file, for a command that renders: a
+/// fleet with no cluster or no app is an error (outside targets mode).
 pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
+    load_with(fs, true)
+}
+
+/// Like [`load`], for a command that only reads the settings (`validate PATH`): no
+/// cluster or no app is fine.
+pub fn load_settings(fs: &dyn FileSystem) -> Result<Fleet> {
+    load_with(fs, false)
+}
+
+fn load_with(fs: &dyn FileSystem, renders: bool) -> Result<Fleet> {
     if !fs.is_file(PROJECT_FILE) {
         return Err(Error::new(
             ErrorKind::Missing,
@@ -413,28 +428,177 @@ pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
     }
     let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml", schemas::PROJECT)?;
     check_layout(&project)?;
-    let mut warnings = Vec::new();
+    let mut lint = Vec::new();
     let clusters = load_clusters(fs, &project)?;
-    let apps = load_apps(fs, &project)?;
-    let fleet = Fleet {
+    let apps = load_apps(fs, &project, &mut lint)?;
+    if renders && project.targets.is_empty() {
+        require_some(fs, &project, "clusters", clusters.is_empty())?;
+        require_some(fs, &project, "apps", apps.is_empty())?;
+    }
+    let mut fleet = Fleet {
         project,
         clusters,
         apps,
         warnings: Vec::new(),
+        lint,
     };
+    let mut unused = Vec::new();
     for a in &fleet.apps {
         if !fleet
             .clusters
             .iter()
             .any(|c| a.clusters.as_ref().is_none_or(|s| s.matches(c)))
         {
-            warnings.push(format!(
-                "warning: {}: app {} selects no cluster",
-                a.file, a.name
+            unused.push(Error::new(
+                ErrorKind::Invalid,
+                a.file.clone(),
+                format!("app {} selects no cluster", a.name),
+            ));
+        } else {
+            unused.extend(unused_layers(fs, &fleet, a));
+        }
+    }
+    fleet.lint.extend(unused);
+    fleet.warnings = fleet.lint.iter().map(|e| format!("warning: {e}")).collect();
+    Ok(fleet)
+}
+
+/// A fleet (outside targets mode) needs at least one cluster and one app: an empty
+/// render would delete every unit of the output, so a misspelt `paths` entry or an
+/// empty folder is an error, not an empty tree.
+fn require_some(fs: &dyn FileSystem, p: &Project, what: &str, empty: bool) -> Result<()> {
+    let (dir, example) = match what {
+        "clusters" => (&p.paths.clusters, "<name>.yaml"),
+        _ => (&p.paths.apps, "<app>/app.yaml"),
+    };
+    let line = fs
+        .read(PROJECT_FILE)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| yaml::key_lines(&t).ok())
+        .and_then(|docs| docs.into_iter().find(|d| !d.is_empty()))
+        .and_then(|d| {
+            d.get(&format!("/paths/{what}"))
+                .or_else(|| d.get("/paths"))
+                .copied()
+        })
+        .unwrap_or(0);
+    let message = if !fs.is_dir(dir) {
+        format!(
+            "paths.{what}: the folder '{dir}/' does not exist; create it with a {dir}/{example}, or fix paths.{what} (rendering nothing would remove every unit of the output)"
+        )
+    } else if empty {
+        let one = what.trim_end_matches('s');
+        format!(
+            "paths.{what}: '{dir}/' holds no {one}; add {dir}/{example}, or fix paths.{what} (rendering nothing would remove every unit of the output)"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(ErrorKind::Missing, PROJECT_FILE, message).at_line(line))
+}
+
+/// Up to ten names, then how many more.
+fn some_of(names: &[&str]) -> String {
+    let mut out = names
+        .iter()
+        .take(10)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 10 {
+        out.push_str(&format!(", and {} more", names.len() - 10));
+    }
+    out
+}
+
+/// The layer files and folders of an app that apply to none of its clusters: a file
+/// for a value no cluster has (`env/prdo.yaml`), a folder that is not a layer but looks
+/// like one (`regoin/`, or `region/` when `layers` has no `region`).
+fn unused_layers(fs: &dyn FileSystem, fleet: &Fleet, app: &App) -> Vec<Error> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs.list_dir(&app.dir) else {
+        return out;
+    };
+    let layers = &fleet.project.layers;
+    let gets: Vec<&Cluster> = fleet
+        .clusters
+        .iter()
+        .filter(|c| app.clusters.as_ref().is_none_or(|s| s.matches(c)))
+        .collect();
+    for entry in entries {
+        let dir = format!("{}/{entry}", app.dir);
+        if entry.starts_with('.') || entry == "base" || !fs.is_dir(&dir) {
+            continue;
+        }
+        if !layers.contains(&entry) {
+            let layer_like = ["env", "region", "tenant", "cluster"].contains(&entry.as_str());
+            let hint = match crate::validate::schema::closest(&entry, layers.iter()) {
+                Some(l) => format!("did you mean {l}/? "),
+                None if layer_like => {
+                    format!("add {entry} to `layers` in strata.yaml, or remove the folder; ")
+                }
+                None => continue,
+            };
+            out.push(Error::new(
+                ErrorKind::Invalid,
+                format!("{dir}/"),
+                format!(
+                    "not a layer folder, so its files apply to no cluster; {hint}(layers: {})",
+                    layers.join(", ")
+                ),
+            ));
+            continue;
+        }
+        let Ok(files) = fs.list_dir(&dir) else {
+            continue;
+        };
+        for f in files {
+            let Some(value) = f.strip_suffix(".yaml").or_else(|| f.strip_suffix(".yml")) else {
+                continue;
+            };
+            if gets.iter().any(|c| c.attribute(&entry) == Some(value)) {
+                continue;
+            }
+            let values = |cs: &[&Cluster]| {
+                let set: std::collections::BTreeSet<&str> =
+                    cs.iter().filter_map(|c| c.attribute(&entry)).collect();
+                some_of(&set.into_iter().collect::<Vec<_>>())
+            };
+            let everyone: Vec<&Cluster> = fleet.clusters.iter().collect();
+            let plural = match entry.as_str() {
+                "cluster" => "clusters".to_string(),
+                "env" | "region" | "tenant" => format!("{entry}s"),
+                _ => format!("{entry} values"),
+            };
+            let exists = everyone.iter().any(|c| c.attribute(&entry) == Some(value));
+            let message = match (entry.as_str(), exists) {
+                ("cluster", true) => format!(
+                    "app {} does not go to cluster '{value}' (its clusters: {})",
+                    app.name,
+                    values(&gets)
+                ),
+                ("cluster", false) => {
+                    format!("no cluster is named '{value}' (clusters: {})", values(&everyone))
+                }
+                (_, true) => format!(
+                    "app {} goes to no cluster with {entry} '{value}' ({plural} of its clusters: {})",
+                    app.name,
+                    values(&gets)
+                ),
+                (_, false) => format!(
+                    "no cluster has {entry} '{value}' ({plural}: {})",
+                    values(&everyone)
+                ),
+            };
+            out.push(Error::new(
+                ErrorKind::Invalid,
+                format!("{dir}/{f}"),
+                format!("{message}; rename the file or remove it"),
             ));
         }
     }
-    Ok(Fleet { warnings, ..fleet })
+    out
 }
 
 fn check_layout(p: &Project) -> Result<()> {
@@ -523,7 +687,7 @@ fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
     Ok(clusters)
 }
 
-fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
+fn load_apps(fs: &dyn FileSystem, p: &Project, lint: &mut Vec<Error>) -> Result<Vec<App>> {
     let mut apps: Vec<App> = Vec::new();
     if !fs.is_dir(&p.paths.apps) {
         return Ok(apps);
@@ -533,10 +697,33 @@ fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
         .map_err(|e| Error::from(e).in_file(&p.paths.apps))?
     {
         let dir = format!("{}/{name}", p.paths.apps);
-        let file = format!("{dir}/app.yaml");
-        if !fs.is_file(&file) {
+        if name.starts_with('.') || !fs.is_dir(&dir) {
             continue;
         }
+        // `app.yml` is read like `app.yaml`, as `.yml` is for cluster and layer files.
+        let found: Vec<String> = ["app.yaml", "app.yml"]
+            .iter()
+            .map(|n| format!("{dir}/{n}"))
+            .filter(|f| fs.is_file(f))
+            .collect();
+        let file = match found.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                lint.push(Error::new(
+                    ErrorKind::Missing,
+                    format!("{dir}/"),
+                    "has no app.yaml, so it is not an app; add app.yaml (name, source, clusters), or move the folder out of paths.apps",
+                ));
+                continue;
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    found[1].clone(),
+                    format!("{dir}/ has both app.yaml and app.yml; keep one"),
+                ))
+            }
+        };
         let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
         a.file = file.clone();
         a.dir = dir;
@@ -606,5 +793,117 @@ mod tests {
         let e =
             fleet(&[("strata.yaml", "layout: \"{env}/{zone}/{cluster}/{app}\"\n")]).unwrap_err();
         assert!(e.message.contains("{zone}"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod lint_tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+
+    fn load_files(files: &[(&str, &str)]) -> Result<Fleet> {
+        load(&MemFs::from_files(files.iter().copied()))
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("strata.yaml", "layers: [env, region, cluster]\n"),
+        ("clusters/dev-1.yaml", "name: dev-1\nenv: dev\nregion: eu\n"),
+        (
+            "clusters/prod-1.yaml",
+            "name: prod-1\nenv: prod\nregion: us\n",
+        ),
+        ("apps/hello/app.yaml", "name: hello\n"),
+        ("apps/hello/base/kustomization.yaml", "{}\n"),
+    ];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        BASE.iter().chain(extra).copied().collect()
+    }
+
+    #[test]
+    fn layer_files_that_apply_to_no_cluster_are_named_with_the_values_that_exist() {
+        let f = load_files(&with(&[
+            ("apps/hello/env/prod.yaml", "{}\n"),
+            ("apps/hello/env/prdo.yaml", "{}\n"),
+            ("apps/hello/region/eu.yml", "{}\n"),
+            ("apps/hello/region/ap.yaml", "{}\n"),
+            ("apps/hello/cluster/dev-1.yaml", "{}\n"),
+            ("apps/hello/cluster/dev-2.yaml", "{}\n"),
+            ("apps/hello/regoin/eu.yaml", "{}\n"),
+            ("apps/hello/tenant/a.yaml", "{}\n"),
+            ("apps/hello/patches/p.yaml", "{}\n"),
+            ("apps/notes/README.md", "not an app\n"),
+            (
+                "apps/dev-only/app.yaml",
+                "name: dev-only\nclusters: {matchLabels: {env: dev}}\n",
+            ),
+            ("apps/dev-only/env/prod.yaml", "{}\n"),
+        ]))
+        .unwrap();
+        let said: Vec<String> = f.lint.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            vec![
+                "apps/notes/: has no app.yaml, so it is not an app; add app.yaml (name, source, clusters), or move the folder out of paths.apps",
+                "apps/dev-only/env/prod.yaml: app dev-only goes to no cluster with env 'prod' (envs of its clusters: dev); rename the file or remove it",
+                "apps/hello/cluster/dev-2.yaml: no cluster is named 'dev-2' (clusters: dev-1, prod-1); rename the file or remove it",
+                "apps/hello/env/prdo.yaml: no cluster has env 'prdo' (envs: dev, prod); rename the file or remove it",
+                "apps/hello/region/ap.yaml: no cluster has region 'ap' (regions: eu, us); rename the file or remove it",
+                "apps/hello/regoin/: not a layer folder, so its files apply to no cluster; did you mean region/? (layers: env, region, cluster)",
+                "apps/hello/tenant/: not a layer folder, so its files apply to no cluster; add tenant to `layers` in strata.yaml, or remove the folder; (layers: env, region, cluster)",
+            ]
+        );
+        assert_eq!(f.warnings[0], format!("warning: {}", said[0]));
+    }
+
+    #[test]
+    fn app_yml_is_an_app_file_too() {
+        let f = load_files(&with(&[("apps/web/app.yml", "name: web\n")])).unwrap();
+        assert_eq!(f.apps[1].file, "apps/web/app.yml");
+        let e = load_files(&with(&[
+            ("apps/web/app.yml", "name: web\n"),
+            ("apps/web/app.yaml", "name: web\n"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.file, "apps/web/app.yml");
+        assert!(e.message.contains("both app.yaml and app.yml"), "{e}");
+    }
+
+    #[test]
+    fn no_cluster_or_no_app_is_an_error_naming_strata_yaml() {
+        let e = load_files(&[
+            (
+                "strata.yaml",
+                "output: rendered\npaths:\n  clusters: clusterz\n",
+            ),
+            ("clusters/a.yaml", "name: a\nenv: dev\n"),
+            ("apps/web/app.yaml", "name: web\n"),
+        ])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 3));
+        assert!(
+            e.message
+                .starts_with("paths.clusters: the folder 'clusterz/' does not exist"),
+            "{e}"
+        );
+        let e = load_files(&[
+            ("strata.yaml", "paths: {apps: aps}\n"),
+            ("clusters/a.yaml", "name: a\nenv: dev\n"),
+        ])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 1));
+        assert!(e.message.contains("'aps/' does not exist"), "{e}");
+        let e = load_files(&[
+            ("strata.yaml", "{}\n"),
+            ("clusters/a.yaml", "name: a\nenv: dev\n"),
+            ("apps/README.md", "nothing\n"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.message.starts_with("paths.apps: 'apps/' holds no app"),
+            "{e}"
+        );
+        // Targets mode needs neither.
+        assert!(load_files(&[("strata.yaml", "targets: [overlays/*]\nlayout: x\n")]).is_ok());
     }
 }
