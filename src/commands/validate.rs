@@ -208,7 +208,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     fleet::refuse_lint(&fleet, args.strict)?;
     let kube = schemas(args, Some(&fleet))?;
     let policies = policies(Some(&fs), Some(&fleet))?;
-    let mut crds = Crds::default();
+    let mut crds = Crds::with_controllers(kube);
     load_crds(&fs, &fleet, kube, &mut crds)?;
     let mut opts = fleet::options(&args.selection)?;
     opts.keep_resources = true;
@@ -467,7 +467,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     let fs_ref = opened.as_ref().map(|(_, fs, _)| fs);
     let kube = schemas(args, fleet_ref)?;
     let policies = policies(fs_ref, fleet_ref)?;
-    let mut crds = Crds::default();
+    let mut crds = Crds::with_controllers(kube);
     if let Some((_, fs, f)) = &opened {
         load_crds(fs, f, kube, &mut crds)?;
     }

@@ -190,7 +190,43 @@ pub struct Crds {
     by_gvk: HashMap<String, CrdSchema>,
 }
 
+/// The CRDs of the GitOps controllers strata emits objects for (Argo CD, Flux,
+/// kapp-controller), from `scripts/gen-controller-schemas.py`.
+static CONTROLLER_CRDS: &[u8] = include_bytes!("../../schemas/crds/controllers.json.gz");
+
+/// Where the bundled controller CRDs are named in messages.
+pub const CONTROLLER_CRDS_FILE: &str = "schemas/crds/controllers.json.gz";
+
 impl Crds {
+    /// The bundled controller CRDs (Argo CD `Application`, `ApplicationSet`,
+    /// `AppProject`; Flux `Kustomization`, `GitRepository`, `HelmRelease`; kapp-controller
+    /// `App`), so strata's own output checks clean without vendored CRDs. CRDs the
+    /// user adds later replace them, version by version.
+    pub fn with_controllers(kube: &KubeSchemas) -> Crds {
+        let mut crds = Crds::default();
+        let mut json = Vec::new();
+        let bundle: Value = std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(CONTROLLER_CRDS),
+            &mut json,
+        )
+        .ok()
+        .and_then(|_| serde_json::from_slice(&json).ok())
+        .unwrap_or(Value::Null);
+        for crd in bundle
+            .get("crds")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Value::Object(m) = crd {
+                // Built from known files by the script: a failure is a build bug that
+                // the tests catch, not user input.
+                let _ = crds.add(m, CONTROLLER_CRDS_FILE, kube);
+            }
+        }
+        crds
+    }
+
     /// Adds the versions of a CRD document (apiextensions.k8s.io v1 or v1beta1).
     /// Returns an error message when the document is not a usable CRD.
     pub fn add(
@@ -930,5 +966,31 @@ mod tests {
         ];
         assert_eq!(dotted(&p), "spec.containers[0].a/b");
         assert_eq!(pointer(&p), "/spec/containers/0/a~1b");
+    }
+}
+
+#[cfg(test)]
+mod controller_crd_tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_controller_crds_cover_every_kind_strata_emits() {
+        let kube = schema::kube(schema::DEFAULT_VERSION).unwrap();
+        let crds = Crds::with_controllers(kube);
+        for (group, version, kind) in [
+            ("argoproj.io", "v1alpha1", "Application"),
+            ("argoproj.io", "v1alpha1", "ApplicationSet"),
+            ("argoproj.io", "v1alpha1", "AppProject"),
+            ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
+            ("source.toolkit.fluxcd.io", "v1", "GitRepository"),
+            ("helm.toolkit.fluxcd.io", "v2", "HelmRelease"),
+            ("kappctrl.k14s.io", "v1alpha1", "App"),
+        ] {
+            let gvk = Gvk::from_api_version(&format!("{group}/{version}"), kind);
+            let c = crds
+                .get(&gvk)
+                .unwrap_or_else(|| panic!("{group}/{version} {kind}"));
+            assert_eq!(c.file, CONTROLLER_CRDS_FILE);
+        }
     }
 }
