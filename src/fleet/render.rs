@@ -232,16 +232,19 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
         }
         tree.units.push(unit);
     }
-    add_controllers(fleet, &mut tree, &mut owner)?;
+    add_controllers(fleet, &mut tree, &mut owner, opts.keep_resources)?;
     Ok(tree)
 }
 
 /// Controller objects for every pair of the fleet (not only the selected ones: they
-/// depend on the fleet's files alone, so a partial render keeps them whole).
+/// depend on the fleet's files alone, so a partial render keeps them whole). With
+/// `keep`, they are kept as resources too (made by strata.yaml's `controllers`), so
+/// validating in memory checks what validating the written tree checks.
 fn add_controllers(
     fleet: &Fleet,
     tree: &mut HydratedTree,
     owner: &mut BTreeMap<String, String>,
+    keep: bool,
 ) -> Result<()> {
     if fleet.project.controllers.is_empty() {
         return Ok(());
@@ -259,6 +262,7 @@ fn add_controllers(
     }
     let objects = crate::fleet::controllers::objects(fleet, &deployed)?;
     let mut files = Vec::new();
+    let mut resources = Vec::new();
     let mut h = Sha256::new();
     for (path, obj) in objects {
         if let Some(prev) = owner.insert(path.clone(), "controllers".into()) {
@@ -273,6 +277,16 @@ fn add_controllers(
         h.update(text.as_bytes());
         tree.files.insert(path.clone(), text);
         files.push(path);
+        if let (true, Value::Object(doc)) = (keep, obj) {
+            resources.push(Resource::new(
+                doc,
+                crate::kustomize::resource::Origin {
+                    file: crate::fleet::PROJECT_FILE.into(),
+                    line: 0,
+                    generated_by: Some(crate::fleet::PROJECT_FILE.into()),
+                },
+            ));
+        }
     }
     tree.units.push(Unit {
         cluster: String::new(),
@@ -280,7 +294,7 @@ fn add_controllers(
         dir: "controllers".into(),
         files,
         inputs_hash: hex(&h.finalize()),
-        resources: Vec::new(),
+        resources,
     });
     Ok(())
 }
