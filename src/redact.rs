@@ -31,6 +31,41 @@ pub fn is_secret_field(secret_kind: bool, path: &[Option<&str>]) -> bool {
         && path[path.len() - 2] == Some("annotations")
 }
 
+/// Replaces every secret value inside `v`, found at `path` of an object, by `with`,
+/// keeping the keys (a `data` that is not a map is replaced whole). Returns whether
+/// anything was replaced.
+pub fn hide(v: &mut Value, path: &[Option<&str>], secret_kind: bool, with: &str) -> bool {
+    let secret_scalar = secret_kind
+        && path.len() == 1
+        && matches!(path[0], Some("data" | "stringData"))
+        && !v.is_object()
+        && !v.is_null();
+    if secret_scalar || is_secret_field(secret_kind, path) {
+        *v = Value::String(with.into());
+        return true;
+    }
+    let mut hid = false;
+    let mut below = path.to_vec();
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                below.push(Some(k.as_str()));
+                hid |= hide(child, &below, secret_kind, with);
+                below.pop();
+            }
+        }
+        Value::Array(a) => {
+            for child in a.iter_mut() {
+                below.push(None);
+                hid |= hide(child, &below, secret_kind, with);
+                below.pop();
+            }
+        }
+        _ => {}
+    }
+    hid
+}
+
 /// Whether a message about the field at `path` of a Kubernetes object may quote its
 /// value. Only when neither the field nor anything it holds is secret: a message about
 /// `data` (the whole map) quotes nothing either.

@@ -42,28 +42,17 @@ pub fn redact(change: &mut FieldChange, secret_kind: bool) {
     change.redacted |= hid;
 }
 
-/// Replaces every secret value inside `v` (found at `path`) by [`HIDDEN`], keeping
-/// the keys. Returns whether anything was replaced.
+/// Replaces every secret value inside `v` (found at `path`) by [`HIDDEN`].
 fn hide_below(path: &FieldPath, v: &mut Value, secret_kind: bool) -> bool {
-    if is_secret_path(secret_kind, &path.0) {
-        *v = Value::String(HIDDEN.into());
-        return true;
-    }
-    let mut hid = false;
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m.iter_mut() {
-                hid |= hide_below(&path.child(Seg::Key(k.clone())), child, secret_kind);
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter_mut().enumerate() {
-                hid |= hide_below(&path.child(Seg::Index(i)), child, secret_kind);
-            }
-        }
-        _ => {}
-    }
-    hid
+    let keys: Vec<Option<&str>> = path
+        .0
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect();
+    crate::redact::hide(v, &keys, secret_kind, HIDDEN)
 }
 
 #[cfg(test)]

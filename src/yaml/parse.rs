@@ -94,6 +94,13 @@ fn scan_error(src: &str, e: &ScanError) -> YamlError {
             );
         }
     }
+    if info.starts_with("unexpected character") {
+        // The scanner quotes the character: the first one of a value, maybe a secret's.
+        return err(
+            line_of(e.marker()),
+            "a plain value cannot start with `@` or a backquote; quote the value",
+        );
+    }
     err(line_of(e.marker()), info.to_string())
 }
 
