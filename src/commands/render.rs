@@ -13,7 +13,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
-            .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+            .extend(crate::fleet::values::parse_set(s).map_err(|e| e.to_string())?);
     }
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     if show_progress {

@@ -126,10 +126,10 @@ impl SetParser<'_> {
     }
 
     fn error(&self, what: &str) -> String {
+        // No position: it would point into the values the message leaves out.
         format!(
-            "--set {:?}: {what} (at character {}); the form is key.sub[0].name=value,other=value",
-            self.expr,
-            self.pos.min(self.chars.len())
+            "--set {:?}: {what}; the form is key.sub[0].name=value,other=value",
+            keys_only(self.expr),
         )
     }
 
@@ -249,6 +249,36 @@ impl SetParser<'_> {
         }
         (raw, None)
     }
+}
+
+/// A `--set` expression with each value replaced by `…`, for messages: the values
+/// may be secrets ([`crate::redact`]), the keys are what the user needs to see.
+fn keys_only(expr: &str) -> String {
+    let mut out = String::new();
+    let mut in_value = false;
+    let mut chars = expr.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next();
+                if !in_value {
+                    out.push(c);
+                    out.extend(next);
+                }
+            }
+            '=' if !in_value => {
+                out.push_str("=…");
+                in_value = true;
+            }
+            ',' if in_value => {
+                out.push(',');
+                in_value = false;
+            }
+            _ if in_value => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Helm's typing of `--set` values.
@@ -627,11 +657,20 @@ mod tests {
             "a[99999999]=1",
         ] {
             let err = parse_set(bad).unwrap_err();
-            assert!(err.starts_with(&format!("--set {bad:?}: ")), "{err}");
+            assert!(
+                err.starts_with(&format!("--set {:?}: ", keys_only(bad))),
+                "{err}"
+            );
         }
         assert_eq!(
             parse_set("a.b").unwrap_err(),
-            "--set \"a.b\": key \"b\" has no value (missing `=`) (at character 3); \
+            "--set \"a.b\": key \"b\" has no value (missing `=`); \
+             the form is key.sub[0].name=value,other=value"
+        );
+        // Values may be secrets: the message shows the keys only.
+        assert_eq!(
+            parse_set(r"password=hunter2\,x,user=admin,b").unwrap_err(),
+            "--set \"password=…,user=…,b\": key \"b\" has no value (missing `=`); \
              the form is key.sub[0].name=value,other=value"
         );
     }
