@@ -33,11 +33,12 @@ pub fn open(sel: &Selection) -> Result<(PathBuf, DiskFs, Fleet), CommandError> {
     Ok((root, fs, fleet))
 }
 
-/// Like [`open`], for a command that uses the fleet's settings and does not render it.
-pub fn open_settings(sel: &Selection) -> Result<(PathBuf, DiskFs, Fleet), CommandError> {
+/// Like [`open`], for a command that uses the fleet's settings and does not render it
+/// (see [`fleet::load_any`]).
+pub fn open_any(sel: &Selection) -> Result<(PathBuf, DiskFs, Fleet), CommandError> {
     let root = find_root(sel)?;
     let fs = DiskFs::new(&root).map_err(|e| format!("{}: {e}", root.display()))?;
-    let fleet = fleet::load_settings(&fs)?;
+    let fleet = fleet::load_any(&fs)?;
     Ok((root, fs, fleet))
 }
 

@@ -455,7 +455,7 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     // A fleet around (or named by --root) gives the version, CRDs, policies and,
     // inside its output folder, the cluster and app of each file.
     let opened = if args.selection.root.is_some() || fleet::find_root(&args.selection).is_ok() {
-        Some(fleet::open_settings(&args.selection)?)
+        Some(fleet::open_any(&args.selection)?)
     } else {
         None
     };

@@ -412,9 +412,10 @@ pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
     load_with(fs, true)
 }
 
-/// Like [`load`], for a command that only reads the settings (`validate PATH`): no
-/// cluster or no app is fine.
-pub fn load_settings(fs: &dyn FileSystem) -> Result<Fleet> {
+/// Like [`load`], but a fleet with no cluster or no app is fine: for `validate PATH`
+/// (which reads only the settings) and the base of `diff --base` (where an empty fleet
+/// is one being created, and everything in the working tree is new).
+pub fn load_any(fs: &dyn FileSystem) -> Result<Fleet> {
     load_with(fs, false)
 }
 
