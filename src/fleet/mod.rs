@@ -431,6 +431,7 @@ fn load_with(fs: &dyn FileSystem, renders: bool) -> Result<Fleet> {
     check_layout(&project)?;
     let mut lint = Vec::new();
     let clusters = load_clusters(fs, &project)?;
+    lint_cluster_folder(fs, &project.paths.clusters, &mut lint);
     let apps = load_apps(fs, &project, &mut lint)?;
     if renders && project.targets.is_empty() {
         require_some(fs, &project, "clusters", clusters.is_empty())?;
@@ -660,6 +661,29 @@ fn yaml_files(fs: &dyn FileSystem, dir: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// What sits in the clusters folder and is not read as a cluster: a file that is not
+/// `.yaml`/`.yml` (`prod-1.yam`), a subfolder. Notes (`*.md`) and hidden files are fine.
+fn lint_cluster_folder(fs: &dyn FileSystem, dir: &str, lint: &mut Vec<Error>) {
+    let Ok(names) = fs.list_dir(dir) else { return };
+    for n in names {
+        let path = format!("{dir}/{n}");
+        if n.starts_with('.') || n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".md") {
+            continue;
+        }
+        let message = if fs.is_dir(&path) {
+            format!("a folder in {dir}/, whose files are not read (cluster files are read from {dir}/ itself); move them up")
+        } else {
+            "not a .yaml or .yml file, so not read as a cluster; rename it if it is one".to_string()
+        };
+        let path = if fs.is_dir(&path) {
+            format!("{path}/")
+        } else {
+            path
+        };
+        lint.push(Error::new(ErrorKind::Invalid, path, message));
+    }
+}
+
 fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
     let mut clusters: Vec<Cluster> = Vec::new();
     for path in yaml_files(fs, &p.paths.clusters)? {
@@ -839,12 +863,17 @@ mod lint_tests {
                 "name: dev-only\nclusters: {matchLabels: {env: dev}}\n",
             ),
             ("apps/dev-only/env/prod.yaml", "{}\n"),
+            ("clusters/staging-1.yam", "name: staging-1\nenv: staging\n"),
+            ("clusters/eu/prod-2.yaml", "name: prod-2\nenv: prod\n"),
+            ("clusters/README.md", "notes\n"),
         ]))
         .unwrap();
         let said: Vec<String> = f.lint.iter().map(ToString::to_string).collect();
         assert_eq!(
             said,
             vec![
+                "clusters/eu/: a folder in clusters/, whose files are not read (cluster files are read from clusters/ itself); move them up",
+                "clusters/staging-1.yam: not a .yaml or .yml file, so not read as a cluster; rename it if it is one",
                 "apps/notes/: has no app.yaml, so it is not an app; add app.yaml (name, source, clusters), or move the folder out of paths.apps",
                 "apps/dev-only/env/prod.yaml: app dev-only goes to no cluster with env 'prod' (envs of its clusters: dev); rename the file or remove it",
                 "apps/hello/cluster/dev-2.yaml: no cluster is named 'dev-2' (clusters: dev-1, prod-1); rename the file or remove it",
