@@ -118,6 +118,10 @@ pub struct RenderArgs {
     /// Print nothing but errors (`--check`: the exit code says it all).
     #[arg(short, long)]
     pub quiet: bool,
+    /// A fleet file that applies to nothing (a layer file for an env no cluster has, a
+    /// misspelt layer folder, an app that selects no cluster) is an error, not a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -196,7 +200,8 @@ pub struct ValidateArgs {
     /// Kubernetes version of the schemas (default: `kubernetesVersion` in strata.yaml, else 1.33).
     #[arg(long, value_name = "VERSION")]
     pub kubernetes_version: Option<String>,
-    /// A kind with no schema (no built-in kind, no CRD) is an error, not a warning.
+    /// A kind with no schema (no built-in kind, no CRD) is an error, not a warning; so is
+    /// a fleet file that applies to nothing (as `render --strict`).
     #[arg(long)]
     pub strict: bool,
     /// Write the report to this file instead of stdout.

@@ -329,7 +329,7 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         ),
         None if !base_disk.is_file(PROJECT_FILE) => None,
         None => {
-            let f = crate::fleet::load(&base_view).map_err(shown_base)?;
+            let f = crate::fleet::load_any(&base_view).map_err(shown_base)?;
             Some(
                 render::render(&base_view, &f, &sel_opts)
                     .map_err(shown_base)?

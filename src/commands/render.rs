@@ -20,6 +20,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         return super::stdout::run(args);
     }
     let (root, disk, fleet) = fleet::open(&args.selection)?;
+    fleet::refuse_lint(&fleet, args.strict)?;
     let out = fleet::output_dir(&root, &fleet)?;
     let out_name = fleet.project.output.trim_end_matches('/').to_string();
     // The hydrated tree is an output, never an input: a target glob never walks it.
@@ -27,7 +28,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
-            .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+            .extend(crate::fleet::values::parse_set(s).map_err(|e| e.to_string())?);
     }
     let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
 
