@@ -54,14 +54,8 @@ pub fn accumulate_dir(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<(ResMap, Kustomization)> {
+    // A `kind: Component` built directly is built as a kustomization, as kustomize does.
     let (k, file) = load_kustomization(fs, dir, warnings)?;
-    if k.is_component() {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            file,
-            "a Component cannot be built on its own; list it under `components` of a kustomization",
-        ));
-    }
     if let Some(opts) = &k.sort_options {
         sort::check(opts, &file)?;
     }
