@@ -12,7 +12,7 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::{generate, patch, sort, transform};
+use crate::kustomize::{generate, patch, plugins, sort, transform};
 use crate::yaml;
 use serde_json::Value;
 
@@ -169,41 +169,11 @@ fn clean_annotations(r: &mut Resource) {
 /// Fields kustomize reads that strata does not implement: an error, never a build
 /// that silently differs from kustomize's.
 fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 11] = [
+    let unsupported: [(&str, bool, &str); 5] = [
         (
             "vars",
             !k.vars.is_empty(),
             "use `replacements`, which kustomize recommends instead",
-        ),
-        (
-            "helmCharts",
-            !k.helm_charts.is_empty(),
-            "render the chart in strata's fleet (`source: chart`) or vendor its output",
-        ),
-        (
-            "helmChartInflationGenerator",
-            !k.helm_chart_inflation_generator.is_empty(),
-            "vendor the chart's output",
-        ),
-        (
-            "helmGlobals",
-            k.helm_globals.is_some(),
-            "vendor the chart's output",
-        ),
-        (
-            "generators",
-            !k.generators.is_empty(),
-            "plugins run code; vendor what they generate",
-        ),
-        (
-            "transformers",
-            !k.transformers.is_empty(),
-            "plugins run code; express them as patches or replacements",
-        ),
-        (
-            "validators",
-            !k.validators.is_empty(),
-            "use `strata validate`",
         ),
         (
             "configurations",
@@ -263,10 +233,14 @@ fn accumulate(
         ra.append_all(sub)?;
     }
     generate::run_generators(ctx, k, &mut ra)?;
+    plugins::refuse_helm_charts(ctx, k)?;
+    plugins::run_generators(ctx, k, &mut ra, stack)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
     }
     run_transformers(ctx, k, &mut ra)?;
+    plugins::run_transformers(ctx, k, &mut ra, stack)?;
+    plugins::run_validators(ctx, k, &ra, stack)?;
     stack.pop();
     Ok(ra)
 }
@@ -289,7 +263,11 @@ fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result
 }
 
 /// One entry of `resources`: a file of documents, or a directory with its own kustomization.
-fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> Result<ResMap> {
+pub(crate) fn accumulate_resource(
+    ctx: &mut Ctx,
+    entry: &str,
+    stack: &mut Vec<String>,
+) -> Result<ResMap> {
     if is_remote(entry) {
         return Err(remote_error(&ctx.file, entry));
     }

@@ -80,6 +80,24 @@ pub fn run_generators(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Resu
     Ok(())
 }
 
+/// Runs one ConfigMapGenerator or SecretGenerator plugin configuration (`secret`
+/// says which): as a kustomization entry, but without the kustomization's
+/// `generatorOptions`, as kustomize configures builtin plugins.
+pub fn run_plugin_generator(
+    ctx: &mut Ctx,
+    secret: bool,
+    args: &GeneratorArgs,
+    ra: &mut ResMap,
+) -> Result<()> {
+    let kind = if secret {
+        GenKind::Secret
+    } else {
+        GenKind::ConfigMap
+    };
+    let r = generate(ctx, kind, args, None, 0)?;
+    absorb(ctx, kind, ra, r)
+}
+
 /// Combines a generator's `options` with the kustomization's `generatorOptions`.
 fn merge_options(
     local: Option<&GeneratorOptions>,

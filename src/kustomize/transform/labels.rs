@@ -59,7 +59,8 @@ fn specs_for(label: &Label, source: &str) -> Result<Vec<FieldSpec>> {
     Ok(specs)
 }
 
-fn set_labels(
+/// Sets `pairs` at `specs` on every resource (a LabelTransformer's `fieldSpecs`).
+pub fn set_labels(
     ra: &mut ResMap,
     pairs: &BTreeMap<String, String>,
     specs: &[FieldSpec],

@@ -6,9 +6,11 @@
 //! identity and the affix in `ResMeta`, which the name-reference phase uses to
 //! rewrite references and to choose among same-named candidates.
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::fieldspec::{split_path, walk, FieldSpec, WalkError};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, Resource};
+use serde_json::Value;
 
 /// Renames the resources of `ra` as kustomize's `namePrefix` and `nameSuffix` do;
 /// `source` is the kustomization asking for it. Empty strings do nothing.
@@ -17,22 +19,87 @@ use crate::kustomize::resource::{Gvk, Resource};
 /// transformer; each stores a previous identity, so a resource given both has
 /// `name`, `prefix-name` as previous ids and `prefix-name-suffix` as its name.
 pub fn apply(ra: &mut ResMap, prefix: &str, suffix: &str, source: &str) -> Result<()> {
+    let specs = [FieldSpec::new("", "metadata/name", true)];
+    apply_with_specs(ra, prefix, suffix, &specs, source)
+}
+
+/// `apply` along the given field specs (a Prefix/SuffixTransformer's `fieldSpecs`):
+/// a `metadata/name` spec renames the object (with its identity stored, so name
+/// references follow); any other spec only prepends or appends to that field.
+pub fn apply_with_specs(
+    ra: &mut ResMap,
+    prefix: &str,
+    suffix: &str,
+    specs: &[FieldSpec],
+    source: &str,
+) -> Result<()> {
     if !prefix.is_empty() {
-        for r in ra.iter_mut().filter(|r| !skipped(r)) {
-            r.meta.prefixes.push(prefix.to_string());
-            r.store_previous_id();
-            let name = format!("{prefix}{}", r.name());
-            r.set_name(&name);
-            r.record("namePrefix", source, vec!["metadata.name".into()]);
-        }
+        affix(ra, Affix::Prefix(prefix), specs, source)?;
     }
     if !suffix.is_empty() {
-        for r in ra.iter_mut().filter(|r| !skipped(r)) {
-            r.meta.suffixes.push(suffix.to_string());
-            r.store_previous_id();
-            let name = format!("{}{suffix}", r.name());
-            r.set_name(&name);
-            r.record("nameSuffix", source, vec!["metadata.name".into()]);
+        affix(ra, Affix::Suffix(suffix), specs, source)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Affix<'a> {
+    Prefix(&'a str),
+    Suffix(&'a str),
+}
+
+fn affix(ra: &mut ResMap, a: Affix, specs: &[FieldSpec], source: &str) -> Result<()> {
+    let by = match a {
+        Affix::Prefix(_) => "namePrefix",
+        Affix::Suffix(_) => "nameSuffix",
+    };
+    for r in ra.iter_mut().filter(|r| !skipped(r)) {
+        let org = r.org_id().gvk;
+        for fs in specs.iter().filter(|fs| fs.matches(&org)) {
+            if fs.path == "metadata/name" {
+                match a {
+                    Affix::Prefix(p) => r.meta.prefixes.push(p.to_string()),
+                    Affix::Suffix(s) => r.meta.suffixes.push(s.to_string()),
+                }
+                r.store_previous_id();
+            }
+            let segments = split_path(&fs.path);
+            let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+            let mut changed = Vec::new();
+            let mut doc = Value::Object(std::mem::take(&mut r.doc));
+            let create = fs.create.then_some(Value::Null);
+            let walked = walk(&mut doc, &segs, create, &mut |v, path| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return Err(WalkError { at: path.to_string() }),
+                };
+                *v = Value::String(match a {
+                    Affix::Prefix(p) => format!("{p}{text}"),
+                    Affix::Suffix(s) => format!("{text}{s}"),
+                });
+                changed.push(path.to_string());
+                Ok(())
+            });
+            if let Value::Object(m) = doc {
+                r.doc = m;
+            }
+            if let Err(e) = walked {
+                return Err(Error::new(
+                    ErrorKind::Transform,
+                    source,
+                    format!(
+                        "{by}: cannot change '{}' of {}: it is not a string; fix the object, or \
+                         remove this kind from the field specs",
+                        e.at,
+                        r.cur_id()
+                    ),
+                )
+                .at_line(r.origin.line));
+            }
+            r.record(by, source, changed);
         }
     }
     Ok(())
