@@ -21,7 +21,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::build::accumulate_resource;
-use crate::kustomize::ctx::Ctx;
+use crate::kustomize::ctx::{is_remote, Ctx};
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::kustomization::{
     FieldSpecArg, GeneratorArgs, Image, Kustomization, Patch, ReplacementEntry, Replica, Selector,
@@ -87,7 +87,7 @@ pub fn run_generators(
     ra: &mut ResMap,
     stack: &mut Vec<String>,
 ) -> Result<()> {
-    let configs = load_configs(ctx, &k.generators, stack)?;
+    let configs = load_configs(ctx, Role::Generator, &k.generators, stack)?;
     for cfg in &configs {
         let plugin = Builtin::configure(ctx, cfg, Role::Generator)?;
         plugin.run(ctx, ra)?;
@@ -102,7 +102,7 @@ pub fn run_transformers(
     ra: &mut ResMap,
     stack: &mut Vec<String>,
 ) -> Result<()> {
-    let configs = load_configs(ctx, &k.transformers, stack)?;
+    let configs = load_configs(ctx, Role::Transformer, &k.transformers, stack)?;
     let plugins = configs
         .iter()
         .map(|cfg| Builtin::configure(ctx, cfg, Role::Transformer))
@@ -120,7 +120,7 @@ pub fn run_validators(
     ra: &ResMap,
     stack: &mut Vec<String>,
 ) -> Result<()> {
-    let configs = load_configs(ctx, &k.validators, stack)?;
+    let configs = load_configs(ctx, Role::Validator, &k.validators, stack)?;
     for cfg in &configs {
         let plugin = Builtin::configure(ctx, cfg, Role::Validator)?;
         let mut copy = ra.clone();
@@ -161,17 +161,52 @@ fn without_validated_by(r: &Resource) -> serde_json::Map<String, Value> {
 
 /// The configurations an entry list names: inline YAML first, then files and
 /// directories (built as kustomizations), each group in order, as kustomize loads them.
-fn load_configs(ctx: &mut Ctx, entries: &[String], stack: &mut Vec<String>) -> Result<Vec<Resource>> {
+fn load_configs(
+    ctx: &mut Ctx,
+    role: Role,
+    entries: &[String],
+    stack: &mut Vec<String>,
+) -> Result<Vec<Resource>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Inline configurations are blamed on the line of their field in the kustomization.
+    let line = ctx
+        .fs
+        .read(&ctx.file)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|text| crate::yaml::line_of_key(&text, role.field()))
+        .unwrap_or(0);
     let mut configs = ResMap::new();
     let mut paths = Vec::new();
     for entry in entries {
         if is_inline(entry) {
-            configs.append_all(load_resources(ctx.fs, &ctx.file, entry)?)?;
+            let mut inline = load_resources(ctx.fs, &ctx.file, entry)
+                .map_err(|e| e.at_line(line))?;
+            for r in inline.iter_mut() {
+                r.origin.line = line;
+            }
+            configs.append_all(inline)?;
         } else {
             paths.push(entry);
         }
     }
     for path in paths {
+        let full = crate::kustomize::fs::join(&ctx.dir, path).unwrap_or_default();
+        if !is_remote(path) && !ctx.fs.is_file(&full) && !ctx.fs.is_dir(&full) {
+            return Err(Error::new(
+                ErrorKind::Missing,
+                ctx.file.clone(),
+                format!(
+                    "`{}` entry '{path}' does not exist (looked for {full}); it must be inline \
+                     YAML, a file of plugin configurations or a directory with a kustomization: \
+                     fix the path or create the file",
+                    role.field()
+                ),
+            )
+            .at_line(line));
+        }
         let sub = accumulate_resource(ctx, path, stack)?;
         configs.append_all(sub)?;
     }
