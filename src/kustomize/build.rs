@@ -12,7 +12,8 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::{generate, patch, plugins, sort, transform};
+use crate::kustomize::resource::PluginRef;
+use crate::kustomize::{generate, metadata, patch, plugins, sort, transform};
 use crate::yaml;
 use serde_json::Value;
 
@@ -39,7 +40,8 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
 pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
     let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
-    let resources = finish(resmap, k.sort_options.as_ref())?;
+    let mut resources = finish(resmap, k.sort_options.as_ref())?;
+    metadata::apply(&mut resources, dir, &k.build_metadata)?;
     Ok(BuildOutput {
         resources,
         warnings,
@@ -65,6 +67,8 @@ pub fn accumulate_dir(
         file,
         warnings,
         track_edits,
+        // As kustomize, the root's buildMetadata holds for the whole build.
+        track_origins: !k.build_metadata.is_empty(),
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -89,6 +93,7 @@ pub fn apply_overlay(
         file: file.to_string(),
         warnings,
         track_edits,
+        track_origins: false,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
@@ -169,7 +174,7 @@ fn clean_annotations(r: &mut Resource) {
 /// Fields kustomize reads that strata does not implement: an error, never a build
 /// that silently differs from kustomize's.
 fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 5] = [
+    let unsupported: [(&str, bool, &str); 4] = [
         (
             "vars",
             !k.vars.is_empty(),
@@ -189,11 +194,6 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
             "openapi",
             k.openapi.is_some(),
             "a custom OpenAPI schema is not supported yet",
-        ),
-        (
-            "buildMetadata",
-            !k.build_metadata.is_empty(),
-            "origin and managed-by annotations are not supported yet",
         ),
     ];
     match unsupported.iter().find(|(_, used, _)| *used) {
@@ -245,20 +245,47 @@ fn accumulate(
     Ok(ra)
 }
 
-/// The transformers of one kustomization, in kustomize's fixed order.
+/// The transformers of one kustomization, in kustomize's fixed order; each builtin
+/// transformer kustomize would configure is noted for `buildMetadata`.
 fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result<()> {
     let file = ctx.file.clone();
+    let note = |ctx: &Ctx, ra: &mut ResMap, kind: &str, times: usize| {
+        metadata::note(ctx, ra, PluginRef::builtin(&file, kind), times)
+    };
+    let once = |used: bool| usize::from(used);
     patch::apply_strategic_merge_list(ctx, &k.patches_strategic_merge, ra)?;
+    let psm = once(!k.patches_strategic_merge.is_empty());
+    note(ctx, ra, "PatchStrategicMergeTransformer", psm);
     patch::apply_patches(ctx, &k.patches, ra)?;
+    note(ctx, ra, "PatchTransformer", k.patches.len());
     transform::namespace::apply(ra, &k.namespace, &file)?;
-    transform::prefix_suffix::apply(ra, &k.name_prefix, &k.name_suffix, &file)?;
+    note(ctx, ra, "NamespaceTransformer", once(!k.namespace.is_empty()));
+    transform::prefix_suffix::apply(ra, &k.name_prefix, "", &file)?;
+    note(ctx, ra, "PrefixTransformer", once(!k.name_prefix.is_empty()));
+    transform::prefix_suffix::apply(ra, "", &k.name_suffix, &file)?;
+    note(ctx, ra, "SuffixTransformer", once(!k.name_suffix.is_empty()));
     transform::labels::apply(ra, k, &file)?;
+    // kustomize configures one LabelTransformer per `labels` entry and one for
+    // `commonLabels`, even an empty one, once either is set.
+    let labels = if k.labels.is_empty() && k.common_labels.is_empty() {
+        0
+    } else {
+        k.labels.len() + 1
+    };
+    note(ctx, ra, "LabelTransformer", labels);
     transform::annotations::apply(ra, &k.common_annotations, &file)?;
+    let annotations = once(!k.common_annotations.is_empty());
+    note(ctx, ra, "AnnotationsTransformer", annotations);
     patch::apply_json6902_list(ctx, &k.patches_json6902, ra)?;
+    note(ctx, ra, "PatchJson6902Transformer", k.patches_json6902.len());
     transform::replicas::apply(ra, &k.replicas, &file)?;
+    note(ctx, ra, "ReplicaCountTransformer", k.replicas.len());
     let images: Vec<_> = k.images.iter().chain(&k.image_tags).cloned().collect();
     transform::images::apply(ra, &images, &file)?;
+    note(ctx, ra, "ImageTagTransformer", images.len());
     transform::replacements::apply(ctx, &k.replacements, ra)?;
+    let replacements = once(!k.replacements.is_empty());
+    note(ctx, ra, "ReplacementTransformer", replacements);
     Ok(())
 }
 
@@ -287,6 +314,7 @@ pub(crate) fn accumulate_resource(
             file,
             warnings: ctx.warnings,
             track_edits: ctx.track_edits,
+            track_origins: ctx.track_origins,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -335,6 +363,7 @@ fn accumulate_component(
         file,
         warnings: ctx.warnings,
         track_edits: ctx.track_edits,
+        track_origins: ctx.track_origins,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

@@ -15,6 +15,9 @@ pub struct Ctx<'a> {
     /// Record which fields each patch changed (`Resource::edits`); costs a diff per
     /// patch, so only commands that report provenance ask for it.
     pub track_edits: bool,
+    /// Record which transformers ran over each resource (`ResMeta::transformations`),
+    /// for the root's `buildMetadata`.
+    pub track_origins: bool,
 }
 
 impl Ctx<'_> {

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod kinds;
 pub mod kustomization;
 pub mod loader;
+pub mod metadata;
 pub mod patch;
 pub mod plugins;
 pub mod provenance;

@@ -28,8 +28,8 @@ use crate::kustomize::kustomization::{
 };
 use crate::kustomize::loader::load_resources;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::resource::Resource;
-use crate::kustomize::{generate, patch, transform};
+use crate::kustomize::resource::{PluginRef, Resource};
+use crate::kustomize::{generate, metadata, patch, transform};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -90,7 +90,7 @@ pub fn run_generators(
     let configs = load_configs(ctx, Role::Generator, &k.generators, stack)?;
     for cfg in &configs {
         let plugin = Builtin::configure(ctx, cfg, Role::Generator)?;
-        plugin.run(ctx, ra)?;
+        plugin.run(ctx, &plugin_ref(ctx, cfg), ra)?;
     }
     Ok(())
 }
@@ -107,8 +107,10 @@ pub fn run_transformers(
         .iter()
         .map(|cfg| Builtin::configure(ctx, cfg, Role::Transformer))
         .collect::<Result<Vec<_>>>()?;
-    for p in &plugins {
-        p.run(ctx, ra)?;
+    for (p, cfg) in plugins.iter().zip(&configs) {
+        let by = plugin_ref(ctx, cfg);
+        p.run(ctx, &by, ra)?;
+        metadata::note(ctx, ra, by, 1);
     }
     Ok(())
 }
@@ -124,7 +126,7 @@ pub fn run_validators(
     for cfg in &configs {
         let plugin = Builtin::configure(ctx, cfg, Role::Validator)?;
         let mut copy = ra.clone();
-        plugin.run(ctx, &mut copy)?;
+        plugin.run(ctx, &plugin_ref(ctx, cfg), &mut copy)?;
         let changed = copy.len() != ra.len()
             || copy
                 .iter()
@@ -229,6 +231,17 @@ fn config_file(ctx: &Ctx, cfg: &Resource) -> String {
         ctx.file.clone()
     } else {
         cfg.origin.file.clone()
+    }
+}
+
+/// A configuration as `buildMetadata` names it.
+fn plugin_ref(ctx: &Ctx, cfg: &Resource) -> PluginRef {
+    PluginRef {
+        configured_in: config_file(ctx, cfg),
+        api_version: cfg.api_version().to_string(),
+        kind: cfg.kind().to_string(),
+        name: cfg.name().to_string(),
+        namespace: cfg.namespace().to_string(),
     }
 }
 
@@ -549,7 +562,8 @@ impl Builtin {
     }
 
     /// Applies the plugin to `ra`; paths it names are relative to `ctx`'s kustomization.
-    fn run(&self, ctx: &mut Ctx, ra: &mut ResMap) -> Result<()> {
+    /// `by` names the configuration, for what it generates.
+    fn run(&self, ctx: &mut Ctx, by: &PluginRef, ra: &mut ResMap) -> Result<()> {
         let file = ctx.file.clone();
         match self {
             Builtin::Annotations { annotations, specs } => {
@@ -575,7 +589,7 @@ impl Builtin {
             Builtin::Replacements(entries) => transform::replacements::apply(ctx, entries, ra),
             Builtin::Hash => transform::hash::add_hash_suffixes(ra),
             Builtin::Generator { secret, args } => {
-                generate::run_plugin_generator(ctx, *secret, args, ra)
+                generate::run_plugin_generator(ctx, *secret, args, by, ra)
             }
         }
     }
