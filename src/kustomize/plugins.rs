@@ -277,6 +277,10 @@ enum Builtin {
     StrategicMerge(Vec<String>),
     Json6902(Patch),
     Replacements(Vec<ReplacementEntry>),
+    Namespace {
+        namespace: String,
+        options: transform::namespace::Options,
+    },
     Hash,
     Generator {
         secret: bool,
@@ -350,6 +354,13 @@ struct Json6902Config {
     target: Option<Selector>,
     path: String,
     json_op: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct NamespaceConfig {
+    unset_only: bool,
+    set_role_binding_subjects: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -523,6 +534,30 @@ impl Builtin {
             "ReplacementTransformer" => {
                 Builtin::Replacements(parse::<ReplacementConfig>(&doc).map_err(&fail)?.replacements)
             }
+            "NamespaceTransformer" => {
+                use transform::namespace::Subjects;
+                let c: NamespaceConfig = parse(&doc).map_err(&fail)?;
+                let subjects = match c.set_role_binding_subjects.as_str() {
+                    "" | "defaultOnly" => Subjects::DefaultOnly,
+                    "allServiceAccounts" => Subjects::AllServiceAccounts,
+                    "none" => Subjects::None,
+                    other => {
+                        return Err(fail(format!(
+                            "unmarshalling NamespaceTransformer config: invalid value \"{other}\" \
+                             for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" \
+                             or \"allServiceAccounts\""
+                        )))
+                    }
+                };
+                Builtin::Namespace {
+                    namespace: cfg.namespace().to_string(),
+                    options: transform::namespace::Options {
+                        specs: read(&doc)?.get(),
+                        unset_only: c.unset_only,
+                        subjects,
+                    },
+                }
+            }
             "HashTransformer" => Builtin::Hash,
             "ConfigMapGenerator" | "SecretGenerator" => {
                 let Value::Object(mut m) = doc else {
@@ -587,6 +622,9 @@ impl Builtin {
             Builtin::StrategicMerge(entries) => patch::apply_strategic_merge_list(ctx, entries, ra),
             Builtin::Json6902(p) => patch::apply_json6902_list(ctx, std::slice::from_ref(p), ra),
             Builtin::Replacements(entries) => transform::replacements::apply(ctx, entries, ra),
+            Builtin::Namespace { namespace, options } => {
+                transform::namespace::apply_with(ra, namespace, options, &file)
+            }
             Builtin::Hash => transform::hash::add_hash_suffixes(ra),
             Builtin::Generator { secret, args } => {
                 generate::run_plugin_generator(ctx, *secret, args, by, ra)
