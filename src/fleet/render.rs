@@ -375,8 +375,14 @@ pub fn render_pair(
     let context = template_context(cluster, app, &Value::Null);
     let layers = load_layers(fs, fleet, cluster, app, &context)?;
     let base_dir = format!("{}/base", app.dir);
+    // The base kustomization's buildMetadata holds for the rendered app, as at a root.
+    let mut build_metadata = Vec::new();
     let mut ra = match app.source {
-        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?.0,
+        Source::Kustomize => {
+            let (ra, k) = build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?;
+            build_metadata = k.build_metadata;
+            ra
+        }
         Source::Manifests => load_manifests(fs, &base_dir)?,
         Source::Chart => {
             let values = chart_values_of(fs, &base_dir, &layers, &opts.set)?;
@@ -409,7 +415,9 @@ pub fn render_pair(
             opts.keep_resources,
         )?;
     }
-    finish(ra, None)
+    let mut out = finish(ra, None)?;
+    crate::kustomize::metadata::apply(&mut out, &base_dir, &build_metadata)?;
+    Ok(out)
 }
 
 /// What templates see: the values, the cluster and the app.
