@@ -11,8 +11,8 @@ use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::resource::Resource;
 use crate::kustomize::resource::PluginRef;
+use crate::kustomize::resource::Resource;
 use crate::kustomize::{generate, metadata, patch, plugins, sort, transform};
 use crate::yaml;
 use serde_json::Value;
@@ -259,11 +259,26 @@ fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result
     patch::apply_patches(ctx, &k.patches, ra)?;
     note(ctx, ra, "PatchTransformer", k.patches.len());
     transform::namespace::apply(ra, &k.namespace, &file)?;
-    note(ctx, ra, "NamespaceTransformer", once(!k.namespace.is_empty()));
+    note(
+        ctx,
+        ra,
+        "NamespaceTransformer",
+        once(!k.namespace.is_empty()),
+    );
     transform::prefix_suffix::apply(ra, &k.name_prefix, "", &file)?;
-    note(ctx, ra, "PrefixTransformer", once(!k.name_prefix.is_empty()));
+    note(
+        ctx,
+        ra,
+        "PrefixTransformer",
+        once(!k.name_prefix.is_empty()),
+    );
     transform::prefix_suffix::apply(ra, "", &k.name_suffix, &file)?;
-    note(ctx, ra, "SuffixTransformer", once(!k.name_suffix.is_empty()));
+    note(
+        ctx,
+        ra,
+        "SuffixTransformer",
+        once(!k.name_suffix.is_empty()),
+    );
     transform::labels::apply(ra, k, &file)?;
     // kustomize configures one LabelTransformer per `labels` entry and one for
     // `commonLabels`, even an empty one, once either is set.
@@ -277,7 +292,12 @@ fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result
     let annotations = once(!k.common_annotations.is_empty());
     note(ctx, ra, "AnnotationsTransformer", annotations);
     patch::apply_json6902_list(ctx, &k.patches_json6902, ra)?;
-    note(ctx, ra, "PatchJson6902Transformer", k.patches_json6902.len());
+    note(
+        ctx,
+        ra,
+        "PatchJson6902Transformer",
+        k.patches_json6902.len(),
+    );
     transform::replicas::apply(ra, &k.replicas, &file)?;
     note(ctx, ra, "ReplicaCountTransformer", k.replicas.len());
     let images: Vec<_> = k.images.iter().chain(&k.image_tags).cloned().collect();

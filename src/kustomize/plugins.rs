@@ -152,10 +152,7 @@ pub fn run_validators(
 /// ignores that label when it compares.
 fn without_validated_by(r: &Resource) -> serde_json::Map<String, Value> {
     let mut doc = r.doc.clone();
-    if let Some(Value::Object(labels)) = doc
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("labels"))
-    {
+    if let Some(Value::Object(labels)) = doc.get_mut("metadata").and_then(|m| m.get_mut("labels")) {
         labels.remove("validated-by");
     }
     doc
@@ -184,8 +181,8 @@ fn load_configs(
     let mut paths = Vec::new();
     for entry in entries {
         if is_inline(entry) {
-            let mut inline = load_resources(ctx.fs, &ctx.file, entry)
-                .map_err(|e| e.at_line(line))?;
+            let mut inline =
+                load_resources(ctx.fs, &ctx.file, entry).map_err(|e| e.at_line(line))?;
             for r in inline.iter_mut() {
                 r.origin.line = line;
             }
@@ -371,7 +368,15 @@ struct ReplacementConfig {
 
 /// The fields of a ConfigMapArgs/SecretArgs, the only ones a generator reads.
 const GENERATOR_FIELDS: &[&str] = &[
-    "name", "namespace", "behavior", "literals", "files", "envs", "env", "options", "type",
+    "name",
+    "namespace",
+    "behavior",
+    "literals",
+    "files",
+    "envs",
+    "env",
+    "options",
+    "type",
 ];
 
 impl Builtin {
@@ -406,7 +411,10 @@ impl Builtin {
         }
         let is_generator = matches!(
             kind,
-            "ConfigMapGenerator" | "SecretGenerator" | "HelmChartInflationGenerator" | "IAMPolicyGenerator"
+            "ConfigMapGenerator"
+                | "SecretGenerator"
+                | "HelmChartInflationGenerator"
+                | "IAMPolicyGenerator"
         );
         let is_transformer = matches!(
             kind,
@@ -471,8 +479,16 @@ impl Builtin {
                 }
                 let a: AffixConfig = parse(&doc).map_err(&fail)?;
                 Builtin::PrefixSuffix {
-                    prefix: if kind == "SuffixTransformer" { String::new() } else { a.prefix },
-                    suffix: if kind == "PrefixTransformer" { String::new() } else { a.suffix },
+                    prefix: if kind == "SuffixTransformer" {
+                        String::new()
+                    } else {
+                        a.prefix
+                    },
+                    suffix: if kind == "PrefixTransformer" {
+                        String::new()
+                    } else {
+                        a.suffix
+                    },
                     specs: specs.get(),
                 }
             }
@@ -490,7 +506,9 @@ impl Builtin {
                 match (patch.is_empty(), c.path.is_empty()) {
                     (true, true) => return Err(fail("must specify one of patch and path".into())),
                     (false, false) => {
-                        return Err(fail("patch and path can't be set at the same time; keep one".into()))
+                        return Err(fail(
+                            "patch and path can't be set at the same time; keep one".into(),
+                        ))
                     }
                     _ => {}
                 }
@@ -504,7 +522,9 @@ impl Builtin {
             "PatchStrategicMergeTransformer" => {
                 let c: StrategicConfig = parse(&doc).map_err(&fail)?;
                 if c.paths.is_empty() && c.patches.is_empty() {
-                    return Err(fail("empty file path and empty patch content; set `paths` or `patches`".into()));
+                    return Err(fail(
+                        "empty file path and empty patch content; set `paths` or `patches`".into(),
+                    ));
                 }
                 let mut entries = c.paths;
                 if !c.patches.is_empty() {
@@ -514,11 +534,18 @@ impl Builtin {
             }
             "PatchJson6902Transformer" => {
                 let c: Json6902Config = parse(&doc).map_err(&fail)?;
-                if c.target.as_ref().and_then(|t| t.name.as_deref()).unwrap_or("").is_empty() {
+                if c.target
+                    .as_ref()
+                    .and_then(|t| t.name.as_deref())
+                    .unwrap_or("")
+                    .is_empty()
+                {
                     return Err(fail("must specify the target name".into()));
                 }
                 match (c.path.is_empty(), c.json_op.is_empty()) {
-                    (true, true) => return Err(fail("empty file path and empty jsonOp; set one".into())),
+                    (true, true) => {
+                        return Err(fail("empty file path and empty jsonOp; set one".into()))
+                    }
                     (false, false) => {
                         return Err(fail("must specify a file path or jsonOp, not both".into()))
                     }
@@ -531,9 +558,11 @@ impl Builtin {
                     options: BTreeMap::new(),
                 })
             }
-            "ReplacementTransformer" => {
-                Builtin::Replacements(parse::<ReplacementConfig>(&doc).map_err(&fail)?.replacements)
-            }
+            "ReplacementTransformer" => Builtin::Replacements(
+                parse::<ReplacementConfig>(&doc)
+                    .map_err(&fail)?
+                    .replacements,
+            ),
             "NamespaceTransformer" => {
                 use transform::namespace::Subjects;
                 let c: NamespaceConfig = parse(&doc).map_err(&fail)?;
@@ -580,7 +609,9 @@ impl Builtin {
                     args,
                 }
             }
-            "HelmChartInflationGenerator" => return Err(helm_error(&file, "HelmChartInflationGenerator")),
+            "HelmChartInflationGenerator" => {
+                return Err(helm_error(&file, "HelmChartInflationGenerator"))
+            }
             _ => {
                 return Err(Error::new(
                     ErrorKind::Invalid,
@@ -615,9 +646,12 @@ impl Builtin {
             Builtin::Images { image, specs } => {
                 transform::images::apply_with_specs(ra, std::slice::from_ref(image), specs, &file)
             }
-            Builtin::Replicas { replica, specs } => {
-                transform::replicas::apply_with_specs(ra, std::slice::from_ref(replica), specs, &file)
-            }
+            Builtin::Replicas { replica, specs } => transform::replicas::apply_with_specs(
+                ra,
+                std::slice::from_ref(replica),
+                specs,
+                &file,
+            ),
             Builtin::Patches(patches) => patch::apply_patches(ctx, patches, ra),
             Builtin::StrategicMerge(entries) => patch::apply_strategic_merge_list(ctx, entries, ra),
             Builtin::Json6902(p) => patch::apply_json6902_list(ctx, std::slice::from_ref(p), ra),
@@ -647,4 +681,72 @@ fn fail_role(file: &str, cfg: &Resource, what: &str, other: &str) -> Error {
 
 fn parse<T: DeserializeOwned>(v: &Value) -> std::result::Result<T, String> {
     serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::build::build;
+    use crate::kustomize::fs::MemFs;
+
+    #[test]
+    fn an_entry_is_inline_when_it_parses_as_objects() {
+        assert!(is_inline(
+            "apiVersion: builtin\nkind: HashTransformer\nmetadata: {name: h}\n"
+        ));
+        assert!(is_inline(
+            "---\napiVersion: builtin\nkind: A\n---\napiVersion: builtin\nkind: B\n"
+        ));
+        assert!(!is_inline("transformers/prefix.yaml"));
+        assert!(!is_inline("../transformers"));
+        assert!(!is_inline(""));
+        assert!(!is_inline("- a\n- b\n"));
+    }
+
+    fn fs_with(kustomization: &str) -> MemFs {
+        let mut fs = MemFs::default();
+        fs.add(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: v\n",
+        );
+        fs.add("kustomization.yaml", kustomization);
+        fs
+    }
+
+    #[test]
+    fn a_validator_that_changes_nothing_passes_and_one_that_does_fails() {
+        let ok = fs_with(
+            "resources: [cm.yaml]\nvalidators:\n- |-\n  apiVersion: builtin\n  kind: LabelTransformer\n  metadata: {name: v}\n  labels: {a: b}\n",
+        );
+        let out = build(&ok, "").unwrap();
+        assert_eq!(out.resources[0].name(), "cm");
+        let bad = fs_with(
+            "resources: [cm.yaml]\nvalidators:\n- |-\n  apiVersion: builtin\n  kind: LabelTransformer\n  metadata: {name: v}\n  labels: {a: b}\n  fieldSpecs: [{path: metadata/labels, create: true}]\n",
+        );
+        let err = build(&bad, "").unwrap_err();
+        assert_eq!(err.file, "kustomization.yaml");
+        assert!(
+            err.message
+                .contains("validator LabelTransformer.builtin.[noGrp]/v.[noNs] changed"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn an_exec_plugin_is_refused_at_its_field_line() {
+        let fs = fs_with(
+            "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: someteam.example.com/v1\n  kind: SedTransformer\n  metadata: {name: sed}\n",
+        );
+        let err = build(&fs, "").unwrap_err();
+        assert_eq!((err.file.as_str(), err.line), ("kustomization.yaml", 2));
+        assert!(
+            err.message.contains("exec, container or Go plugin"),
+            "{}",
+            err.message
+        );
+        assert!(err
+            .message
+            .contains("unable to load external plugin 'SedTransformer'"));
+    }
 }

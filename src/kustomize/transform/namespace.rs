@@ -135,7 +135,12 @@ fn set_namespace(
         walk(doc, &segs, create.then_some(Value::Null), &mut |v, at| {
             set_scalar(v, ns, opts.unset_only, at, changed)
         })
-        .map_err(|e| format!("`{}` is not a string; namespace field specs must name scalar fields", e.at))
+        .map_err(|e| {
+            format!(
+                "`{}` is not a string; namespace field specs must name scalar fields",
+                e.at
+            )
+        })
     };
     let mut result = Ok(());
     if !gvk.is_cluster_scoped() {
@@ -219,8 +224,14 @@ fn set_subjects(
             continue;
         }
         let slot = m.entry("namespace").or_insert(Value::Null);
-        set_scalar(slot, ns, opts.unset_only, &format!("subjects[{i}].namespace"), changed)
-            .map_err(|e| format!("`{}` is not a string", e.at))?;
+        set_scalar(
+            slot,
+            ns,
+            opts.unset_only,
+            &format!("subjects[{i}].namespace"),
+            changed,
+        )
+        .map_err(|e| format!("`{}` is not a string", e.at))?;
     }
     Ok(())
 }

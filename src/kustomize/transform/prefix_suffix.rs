@@ -74,7 +74,11 @@ fn affix(ra: &mut ResMap, a: Affix, specs: &[FieldSpec], source: &str) -> Result
                     Value::Null => String::new(),
                     Value::Number(n) => n.to_string(),
                     Value::Bool(b) => b.to_string(),
-                    _ => return Err(WalkError { at: path.to_string() }),
+                    _ => {
+                        return Err(WalkError {
+                            at: path.to_string(),
+                        })
+                    }
                 };
                 *v = Value::String(match a {
                     Affix::Prefix(p) => format!("{p}{text}"),
