@@ -278,11 +278,62 @@ enum Builtin {
         namespace: String,
         options: transform::namespace::Options,
     },
+    ValueAdd {
+        value: String,
+        targets: Vec<ValueTarget>,
+    },
     Hash,
+    /// IAMPolicyGenerator's GKE ServiceAccount, ready to add.
+    Made(Box<serde_json::Map<String, Value>>),
     Generator {
         secret: bool,
         args: GeneratorArgs,
     },
+}
+
+/// A ValueAddTransformer target.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct ValueTarget {
+    selector: Option<Selector>,
+    field_path: String,
+    file_path_position: i64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ValueAddConfig {
+    value: String,
+    targets: Vec<ValueTarget>,
+    target_file_path: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ValueTargets {
+    targets: Vec<ValueTarget>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct IamConfig {
+    cloud: String,
+    kubernetes_service: IamKubernetesService,
+    service_account: IamServiceAccount,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IamKubernetesService {
+    name: String,
+    namespace: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct IamServiceAccount {
+    name: String,
+    project_id: String,
 }
 
 /// `fieldSpecs` as a builtin reads them.
@@ -587,6 +638,74 @@ impl Builtin {
                     },
                 }
             }
+            "ValueAddTransformer" => {
+                let mut c: ValueAddConfig = parse(&doc).map_err(&fail)?;
+                let mut value = c.value.trim().to_string();
+                if value.is_empty() {
+                    // kustomize's default: the base name of the kustomization's folder.
+                    value = match ctx.dir.rsplit('/').next().filter(|d| !d.is_empty()) {
+                        Some(d) => d.to_string(),
+                        None => ctx.fs.root_name(),
+                    };
+                }
+                if !c.target_file_path.is_empty() {
+                    let (path, text) = ctx.read_text(&c.target_file_path)?;
+                    let docs = crate::yaml::parse_stream(&text)
+                        .map_err(|e| crate::kustomize::loader::yaml_error(&path, e))?;
+                    let first = docs.into_iter().map(|d| d.value).find(|v| !v.is_null());
+                    if let Some(v) = first {
+                        let more: ValueTargets = parse(&v).map_err(&fail)?;
+                        c.targets.extend(more.targets);
+                    }
+                }
+                if c.targets.is_empty() {
+                    return Err(fail("must specify at least one target".into()));
+                }
+                for t in &c.targets {
+                    if t.field_path.is_empty() {
+                        return Err(fail("fieldPath cannot be empty".into()));
+                    }
+                    if t.file_path_position < 0 {
+                        return Err(fail(format!(
+                            "value of FilePathPosition ({}) cannot be negative",
+                            t.file_path_position
+                        )));
+                    }
+                }
+                Builtin::ValueAdd {
+                    value,
+                    targets: c.targets,
+                }
+            }
+            "IAMPolicyGenerator" => {
+                let c: IamConfig = parse(&doc).map_err(&fail)?;
+                if c.cloud != "gke" {
+                    return Err(fail(format!(
+                        "cloud provider {} not supported yet; the only one is gke",
+                        c.cloud
+                    )));
+                }
+                let mut meta = serde_json::Map::new();
+                meta.insert(
+                    "annotations".into(),
+                    serde_json::json!({"iam.gke.io/gcp-service-account": format!(
+                        "{}@{}.iam.gserviceaccount.com",
+                        c.service_account.name, c.service_account.project_id
+                    )}),
+                );
+                meta.insert("name".into(), Value::String(c.kubernetes_service.name));
+                if !c.kubernetes_service.namespace.is_empty() {
+                    meta.insert(
+                        "namespace".into(),
+                        Value::String(c.kubernetes_service.namespace),
+                    );
+                }
+                let mut sa = serde_json::Map::new();
+                sa.insert("apiVersion".into(), Value::String("v1".into()));
+                sa.insert("kind".into(), Value::String("ServiceAccount".into()));
+                sa.insert("metadata".into(), Value::Object(meta));
+                Builtin::Made(Box::new(sa))
+            }
             "HashTransformer" => Builtin::Hash,
             "ConfigMapGenerator" | "SecretGenerator" => {
                 let Value::Object(mut m) = doc else {
@@ -630,7 +749,8 @@ impl Builtin {
     /// Applies the plugin to `ra`; paths it names are relative to `ctx`'s kustomization.
     /// `by` names the configuration, for what it generates.
     fn run(&self, ctx: &mut Ctx, by: &PluginRef, ra: &mut ResMap) -> Result<()> {
-        let file = ctx.file.clone();
+        // Edits are blamed on the configuration (its file, or the kustomization if inline).
+        let file = by.configured_in.clone();
         match self {
             Builtin::Annotations { annotations, specs } => {
                 transform::annotations::apply_with_specs(ra, annotations, specs, &file)
@@ -659,11 +779,196 @@ impl Builtin {
             Builtin::Namespace { namespace, options } => {
                 transform::namespace::apply_with(ra, namespace, options, &file)
             }
+            Builtin::ValueAdd { value, targets } => add_value(ra, value, targets, &file),
+            Builtin::Made(doc) => {
+                let mut r = Resource::new(
+                    (**doc).clone(),
+                    crate::kustomize::resource::Origin {
+                        file: file.clone(),
+                        line: 0,
+                        generated_by: Some(file.clone()),
+                    },
+                );
+                r.meta.generated_by = Some(by.clone());
+                ra.append(r)
+            }
             Builtin::Hash => transform::hash::add_hash_suffixes(ra),
             Builtin::Generator { secret, args } => {
                 generate::run_plugin_generator(ctx, *secret, args, by, ra)
             }
         }
+    }
+}
+
+/// ValueAddTransformer: `value` at each target's field path (created as needed), or
+/// inserted into the path held there at `filePathPosition`; `metadata/namespace` is set
+/// as the namespace transformer sets it (without its field specs).
+fn add_value(ra: &mut ResMap, value: &str, targets: &[ValueTarget], source: &str) -> Result<()> {
+    use crate::kustomize::patch::target::TargetMatcher;
+    for t in targets {
+        let matcher = match &t.selector {
+            Some(sel) => Some(TargetMatcher::new(sel).map_err(|e| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    source,
+                    format!("ValueAddTransformer selector: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        for r in ra.iter_mut() {
+            if matcher.as_ref().is_some_and(|m| !m.matches(r)) {
+                continue;
+            }
+            let id = r.cur_id();
+            let result = if t.field_path == "metadata/namespace" {
+                let opts = transform::namespace::Options {
+                    specs: Vec::new(),
+                    ..Default::default()
+                };
+                transform::namespace::set_on(r, value, &opts)
+            } else {
+                set_value(&mut r.doc, &t.field_path, value, t.file_path_position)
+            };
+            match result {
+                Ok(paths) => r.record("valueAdd", source, paths),
+                Err(e) => {
+                    return Err(Error::new(
+                        ErrorKind::Transform,
+                        source,
+                        format!(
+                            "ValueAddTransformer: cannot set '{}' of {id}: {e}",
+                            t.field_path
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets one `/`-separated field (`\/` escapes a slash), creating maps on the way.
+fn set_value(
+    doc: &mut serde_json::Map<String, Value>,
+    field_path: &str,
+    value: &str,
+    position: i64,
+) -> std::result::Result<Vec<String>, String> {
+    let mut fields: Vec<String> = Vec::new();
+    for part in field_path.split('/') {
+        match fields.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('/');
+                last.push_str(part);
+            }
+            _ => fields.push(part.to_string()),
+        }
+    }
+    // kyaml reads numeric, `-` and `[k=v]` elements as list steps, with results of its
+    // own (a list index that is missing leaves an empty list); strata names only maps.
+    if let Some(f) = fields
+        .iter()
+        .find(|f| f.starts_with('[') || f.as_str() == "-" || f.parse::<i64>().is_ok())
+    {
+        return Err(format!(
+            "the path element '{f}' steps into a list, which strata does not support here; \
+             use a patch or a replacement for list fields"
+        ));
+    }
+    let (leaf, parents) = fields.split_last().ok_or("the field path is empty")?;
+    let mut map = doc;
+    for f in parents {
+        let next = map
+            .entry(f.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if next.is_null() {
+            *next = Value::Object(serde_json::Map::new());
+        }
+        map = next
+            .as_object_mut()
+            .ok_or_else(|| format!("'{f}' is not a map"))?;
+    }
+    let slot = map.entry(leaf.clone()).or_insert(Value::Null);
+    let current = match slot {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(format!("'{leaf}' is not a scalar")),
+    };
+    let new = if position > 0 {
+        insert_path_part(&current, (position - 1) as usize, value)
+    } else {
+        value.to_string()
+    };
+    *slot = Value::String(new);
+    Ok(vec![fields.join(".")])
+}
+
+/// kyaml's `InsertPathPart`: `part` becomes path element `pos` of `path` (clamped),
+/// keeping an absolute path absolute; the result is cleaned as Go's `filepath.Join`.
+fn insert_path_part(path: &str, pos: usize, part: &str) -> String {
+    if part.is_empty() {
+        return path.to_string();
+    }
+    let mut parts: Vec<&str> = if path.is_empty() {
+        Vec::new()
+    } else if path.chars().all(|c| c == '/') {
+        vec![""]
+    } else {
+        let trimmed = path.trim_end_matches('/');
+        let mut v: Vec<&str> = trimmed.split('/').collect();
+        if trimmed.starts_with('/') {
+            v.retain(|s| !s.is_empty());
+            v.insert(0, "");
+        } else {
+            v.retain(|s| !s.is_empty());
+        }
+        v
+    };
+    let mut pos = pos.min(parts.len());
+    if parts.first() == Some(&"") && pos < parts.len() {
+        pos += 1;
+    }
+    parts.insert(pos, part);
+    let absolute = parts.first() == Some(&"");
+    let joined = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/");
+    let cleaned = clean_path(&joined);
+    if absolute {
+        if cleaned == "." {
+            "/".to_string()
+        } else {
+            format!("/{cleaned}")
+        }
+    } else {
+        cleaned
+    }
+}
+
+/// Go's `filepath.Clean` for a relative path: `.` and empty elements dropped, `..`
+/// resolved where it can be.
+fn clean_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|l| *l != "..") => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out.join("/")
     }
 }
 
@@ -688,6 +993,29 @@ mod tests {
     use super::*;
     use crate::kustomize::build::build;
     use crate::kustomize::fs::MemFs;
+
+    // The table in kyaml's valueadd filter documentation (FilePathPosition = pos + 1).
+    #[test]
+    fn insert_path_part_follows_kyaml() {
+        let cases = [
+            ("", 0, "PEACH"),
+            ("/", 0, "/PEACH"),
+            ("pie", 0, "PEACH/pie"),
+            ("/pie", 0, "/PEACH/pie"),
+            ("raw", 1, "raw/PEACH"),
+            ("/raw", 1, "/raw/PEACH"),
+            ("a/nice/warm/pie", 3, "a/nice/warm/PEACH/pie"),
+            ("/a/nice/warm/pie", 3, "/a/nice/warm/PEACH/pie"),
+            ("raw", 9998, "raw/PEACH"),
+        ];
+        for (path, pos, want) in cases {
+            assert_eq!(
+                insert_path_part(path, pos, "PEACH"),
+                want,
+                "{path} at {pos}"
+            );
+        }
+    }
 
     #[test]
     fn an_entry_is_inline_when_it_parses_as_objects() {

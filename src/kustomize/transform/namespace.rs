@@ -115,6 +115,17 @@ pub fn apply_with(ra: &mut ResMap, namespace: &str, opts: &Options, source: &str
     check_unique(ra, namespace, source)
 }
 
+/// Sets the namespace on one resource without storing its identity or checking for
+/// conflicts (as kustomize's ValueAddTransformer does for `metadata/namespace`);
+/// returns the dotted paths it changed.
+pub fn set_on(
+    r: &mut Resource,
+    ns: &str,
+    opts: &Options,
+) -> std::result::Result<Vec<String>, String> {
+    set_namespace(r, ns, opts)
+}
+
 fn is_role_binding(kind: &str) -> bool {
     kind == "RoleBinding" || kind == "ClusterRoleBinding"
 }
