@@ -24,7 +24,7 @@ use crate::kustomize::build::accumulate_resource;
 use crate::kustomize::ctx::{is_remote, Ctx};
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::kustomization::{
-    FieldSpecArg, GeneratorArgs, Image, Kustomization, Patch, ReplacementEntry, Replica, Selector,
+    GeneratorArgs, Image, Kustomization, Patch, ReplacementEntry, Replica, Selector,
 };
 use crate::kustomize::loader::load_resources;
 use crate::kustomize::resmap::ResMap;
@@ -295,7 +295,7 @@ enum Builtin {
 #[derive(Deserialize, Default, Clone)]
 #[serde(default, rename_all = "camelCase")]
 struct ValueTarget {
-    selector: Option<Selector>,
+    selector: Option<LenientSelector>,
     field_path: String,
     file_path_position: i64,
 }
@@ -336,12 +336,80 @@ struct IamServiceAccount {
     project_id: String,
 }
 
+// Plugin configurations are read as kustomize reads them (Go's encoding/json): unknown
+// fields are ignored, so these mirror the kustomization's strict types.
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct LenientSpec {
+    group: String,
+    version: String,
+    kind: String,
+    path: String,
+    create: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct LenientImage {
+    name: String,
+    new_name: String,
+    new_tag: String,
+    tag_suffix: String,
+    digest: String,
+}
+
+impl From<LenientImage> for Image {
+    fn from(i: LenientImage) -> Image {
+        Image {
+            name: i.name,
+            new_name: i.new_name,
+            new_tag: i.new_tag,
+            tag_suffix: i.tag_suffix,
+            digest: i.digest,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct LenientReplica {
+    name: String,
+    count: i64,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default, rename_all = "camelCase")]
+struct LenientSelector {
+    group: Option<String>,
+    version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    label_selector: Option<String>,
+    annotation_selector: Option<String>,
+}
+
+impl From<LenientSelector> for Selector {
+    fn from(s: LenientSelector) -> Selector {
+        Selector {
+            group: s.group,
+            version: s.version,
+            kind: s.kind,
+            name: s.name,
+            namespace: s.namespace,
+            label_selector: s.label_selector,
+            annotation_selector: s.annotation_selector,
+        }
+    }
+}
+
 /// `fieldSpecs` as a builtin reads them.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Specs {
     #[serde(rename = "fieldSpecs")]
-    field_specs: Option<Vec<FieldSpecArg>>,
+    field_specs: Option<Vec<LenientSpec>>,
 }
 
 impl Specs {
@@ -349,7 +417,13 @@ impl Specs {
         self.field_specs
             .iter()
             .flatten()
-            .map(FieldSpec::from)
+            .map(|f| FieldSpec {
+                group: f.group.clone(),
+                version: f.version.clone(),
+                kind: f.kind.clone(),
+                path: f.path.clone(),
+                create: f.create,
+            })
             .collect()
     }
 }
@@ -371,13 +445,13 @@ struct AffixConfig {
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
 struct ImageConfig {
-    image_tag: Image,
+    image_tag: LenientImage,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ReplicaConfig {
-    replica: Replica,
+    replica: LenientReplica,
 }
 
 #[derive(Deserialize, Default)]
@@ -385,7 +459,7 @@ struct ReplicaConfig {
 struct PatchConfig {
     path: String,
     patch: String,
-    target: Option<Selector>,
+    target: Option<LenientSelector>,
     options: BTreeMap<String, bool>,
 }
 
@@ -399,7 +473,7 @@ struct StrategicConfig {
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
 struct Json6902Config {
-    target: Option<Selector>,
+    target: Option<LenientSelector>,
     path: String,
     json_op: String,
 }
@@ -544,11 +618,17 @@ impl Builtin {
                 }
             }
             "ImageTagTransformer" => Builtin::Images {
-                image: parse::<ImageConfig>(&doc).map_err(&fail)?.image_tag,
+                image: parse::<ImageConfig>(&doc).map_err(&fail)?.image_tag.into(),
                 specs: read(&doc)?.get(),
             },
             "ReplicaCountTransformer" => Builtin::Replicas {
-                replica: parse::<ReplicaConfig>(&doc).map_err(&fail)?.replica,
+                replica: {
+                    let r = parse::<ReplicaConfig>(&doc).map_err(&fail)?.replica;
+                    Replica {
+                        name: r.name,
+                        count: r.count,
+                    }
+                },
                 specs: read(&doc)?.get(),
             },
             "PatchTransformer" => {
@@ -566,7 +646,7 @@ impl Builtin {
                 Builtin::Patches(vec![Patch {
                     path: (!c.path.is_empty()).then_some(c.path),
                     patch: (!patch.is_empty()).then_some(patch),
-                    target: c.target,
+                    target: c.target.map(Selector::from),
                     options: c.options,
                 }])
             }
@@ -605,7 +685,7 @@ impl Builtin {
                 Builtin::Json6902(Patch {
                     path: (!c.path.is_empty()).then_some(c.path),
                     patch: (!c.json_op.is_empty()).then_some(c.json_op),
-                    target: c.target,
+                    target: c.target.map(Selector::from),
                     options: BTreeMap::new(),
                 })
             }
@@ -712,6 +792,17 @@ impl Builtin {
                     unreachable!("a resource is a mapping")
                 };
                 m.retain(|k, _| GENERATOR_FIELDS.contains(&k.as_str()));
+                if let Some(Value::Object(o)) = m.get_mut("options") {
+                    o.retain(|k, _| {
+                        [
+                            "labels",
+                            "annotations",
+                            "disableNameSuffixHash",
+                            "immutable",
+                        ]
+                        .contains(&k.as_str())
+                    });
+                }
                 let mut args: GeneratorArgs = parse(&Value::Object(m)).map_err(&fail)?;
                 if kind == "ConfigMapGenerator" {
                     // ConfigMapArgs has no `type`: kustomize ignores it there.
@@ -807,7 +898,7 @@ fn add_value(ra: &mut ResMap, value: &str, targets: &[ValueTarget], source: &str
     use crate::kustomize::patch::target::TargetMatcher;
     for t in targets {
         let matcher = match &t.selector {
-            Some(sel) => Some(TargetMatcher::new(sel).map_err(|e| {
+            Some(sel) => Some(TargetMatcher::new(&sel.clone().into()).map_err(|e| {
                 Error::new(
                     ErrorKind::Invalid,
                     source,
