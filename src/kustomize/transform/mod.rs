@@ -11,3 +11,4 @@ pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
 mod tables;
+pub mod value_add;
