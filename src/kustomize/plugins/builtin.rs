@@ -683,6 +683,46 @@ fn fail_role(file: &str, cfg: &Resource, what: &str, other: &str) -> Error {
     .at_line(cfg.origin.line)
 }
 
+/// Reads a configuration; the message never quotes a value from it (it may be a secret:
+/// serde says `invalid type: string "..."`).
 fn parse<T: DeserializeOwned>(v: &Value) -> std::result::Result<T, String> {
-    serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+    serde_json::from_value(v.clone()).map_err(|e| redact_quoted(&e.to_string()))
+}
+
+/// Replaces every `"..."` in a message by `"…"`.
+fn redact_quoted(msg: &str) -> String {
+    let mut out = String::new();
+    let mut parts = msg.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let rest: Vec<&str> = parts.collect();
+    for (i, part) in rest.iter().enumerate() {
+        if i % 2 == 0 {
+            // Inside quotes: drop it, unless the quote is never closed.
+            if i + 1 < rest.len() {
+                out.push_str("\"…\"");
+            } else {
+                out.push('"');
+                out.push_str(part);
+            }
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_errors_never_quote_a_value() {
+        let v = serde_json::json!({"literals": "password=hunter2"});
+        let err = parse::<GeneratorArgs>(&v).err().unwrap();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("invalid type: string \"…\""), "{err}");
+        assert_eq!(redact_quoted("a \"b\" c \"d"), "a \"…\" c \"d");
+    }
 }
