@@ -261,6 +261,44 @@ struct ReplacementConfig {
     replacements: Vec<ReplacementEntry>,
 }
 
+/// Every top-level field a builtin configuration has.
+const CONFIG_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "annotations",
+    "labels",
+    "fieldSpecs",
+    "prefix",
+    "suffix",
+    "imageTag",
+    "replica",
+    "path",
+    "patch",
+    "target",
+    "options",
+    "paths",
+    "patches",
+    "jsonOp",
+    "replacements",
+    "unsetOnly",
+    "setRoleBindingSubjects",
+    "value",
+    "targets",
+    "targetFilePath",
+    "cloud",
+    "kubernetesService",
+    "serviceAccount",
+    "name",
+    "namespace",
+    "behavior",
+    "literals",
+    "files",
+    "envs",
+    "env",
+    "type",
+];
+
 /// The fields of a ConfigMapArgs/SecretArgs, the only ones a generator reads.
 const GENERATOR_FIELDS: &[&str] = &[
     "name",
@@ -356,7 +394,31 @@ impl Builtin {
         if role != Role::Generator && !is_transformer {
             return Err(fail_role(&file, cfg, "a transformer", "generators"));
         }
-        let doc = Value::Object(cfg.doc.clone());
+        // Go matches field names ignoring case, serde does not: a field spelt with other
+        // case is renamed, as kustomize reads it (both spellings at once: an error).
+        let mut map = cfg.doc.clone();
+        let renames: Vec<(String, &str)> = map
+            .keys()
+            .filter_map(|k| {
+                CONFIG_FIELDS
+                    .iter()
+                    .find(|f| **f != k && f.eq_ignore_ascii_case(k))
+                    .map(|f| (k.clone(), *f))
+            })
+            .collect();
+        for (key, field) in renames {
+            if map.contains_key(field) {
+                return Err(fail(format!(
+                    "both `{key}` and `{field}` are set, which kustomize reads as one field (Go \
+                     matches field names ignoring case); keep `{field}`"
+                )));
+            }
+            if let Some(v) = map.remove(&key) {
+                map.insert(field.to_string(), v);
+            }
+        }
+        let cfg_doc = map;
+        let doc = Value::Object(cfg_doc);
         let read = |v: &Value| -> Result<Specs> { parse(v).map_err(&fail) };
         Ok(match kind {
             "AnnotationsTransformer" => Builtin::Annotations {
