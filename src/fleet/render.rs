@@ -717,4 +717,25 @@ mod tests {
         assert_eq!(tree.files.len(), 1);
         assert!(tree.files["apps/prod/prod-1/web/deployment-web.yaml"].contains("replicas: 3"));
     }
+
+    // The base kustomization is the root of the app's build: its buildMetadata holds.
+    #[test]
+    fn the_base_build_metadata_marks_the_rendered_app() {
+        let mut fs = fleet_fs();
+        fs.add(
+            "apps/web/base/kustomization.yaml",
+            "resources: [d.yaml]\nbuildMetadata: [managedByLabel, originAnnotations]\n",
+        );
+        let fleet = crate::fleet::load(&fs).unwrap();
+        let tree = render(&fs, &fleet, &RenderOptions::default()).unwrap();
+        let out = &tree.files["apps/prod/prod-1/web/deployment-web.yaml"];
+        assert!(
+            out.contains("app.kubernetes.io/managed-by: kustomize-(devel)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("config.kubernetes.io/origin: |\n      path: d.yaml\n"),
+            "{out}"
+        );
+    }
 }
