@@ -54,7 +54,12 @@ fn affix(ra: &mut ResMap, a: Affix, specs: &[FieldSpec], source: &str) -> Result
         Affix::Suffix(_) => "nameSuffix",
     };
     for r in ra.iter_mut().filter(|r| !skipped(r)) {
-        let org = r.org_id().gvk;
+        // kustomize's OrgId keeps the kind the object was loaded with, but its current
+        // group and version (only kinds are stored as previous identities).
+        let org = Gvk {
+            kind: r.org_id().gvk.kind,
+            ..r.gvk()
+        };
         for fs in specs.iter().filter(|fs| fs.matches(&org)) {
             if fs.path == "metadata/name" {
                 match a {
