@@ -162,11 +162,6 @@ fn kustomize_features_strata_lacks_are_refused_not_ignored() {
     );
     for (field, body, says) in [
         (
-            "vars",
-            "vars:\n- name: X\n  objref: {kind: ConfigMap, name: a, apiVersion: v1}\n",
-            "`vars` is not supported",
-        ),
-        (
             "helmCharts",
             "helmCharts:\n- name: redis\n",
             "`helmCharts` inflates a Helm chart, which kustomize does only when given --enable-helm",

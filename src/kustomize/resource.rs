@@ -153,6 +153,8 @@ pub struct ResMeta {
     /// The transformers that ran over it, in order; recorded only when the build
     /// asks for `buildMetadata` (`Ctx::track_origins`).
     pub transformations: Vec<std::sync::Arc<PluginRef>>,
+    /// Names of the `vars` whose `objref` named this object when declared.
+    pub ref_vars: Vec<String>,
 }
 
 /// A builtin generator or transformer (or a plugin configuration) as kustomize names

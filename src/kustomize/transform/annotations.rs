@@ -4,12 +4,17 @@
 use crate::error::Result;
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, ANNOTATIONS};
+use crate::kustomize::transform::tables;
 use std::collections::BTreeMap;
 
 /// Sets every annotation on every resource (and its pod templates).
 pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &str) -> Result<()> {
-    apply_with_specs(ra, annotations, &tables::specs(ANNOTATIONS), source)
+    if annotations.is_empty() {
+        return Ok(());
+    }
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
+    let specs = ra.config.or_defaults().common_annotations.clone();
+    apply_with_specs(ra, annotations, &specs, source)
 }
 
 /// `apply` along the given field specs (an AnnotationsTransformer's `fieldSpecs`).

@@ -11,13 +11,14 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fieldspec::{walk, FieldSpec, WalkError};
 use crate::kustomize::kustomization::Image;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, IMAGES};
 use regex::Regex;
 use serde_json::Value;
 
 /// Applies each `images` entry in order.
 pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
-    apply_with_specs(ra, images, &tables::specs(IMAGES), source)
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
+    let specs = ra.config.or_defaults().images.clone();
+    apply_with_specs(ra, images, &specs, source)
 }
 
 /// `apply` with the given field specs for the second pass (an ImageTagTransformer's

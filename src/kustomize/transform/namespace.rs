@@ -85,7 +85,12 @@ impl Default for Options {
 /// Sets `namespace` on every resource of `ra` as kustomize's `namespace:` field does;
 /// `source` is the kustomization asking for it. A no-op for an empty namespace.
 pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
-    apply_with(ra, namespace, &Options::default(), source)
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
+    let opts = Options {
+        specs: ra.config.or_defaults().namespace.clone(),
+        ..Options::default()
+    };
+    apply_with(ra, namespace, &opts, source)
 }
 
 /// `apply` with a NamespaceTransformer's field specs and options.

@@ -19,8 +19,11 @@ use serde_json::Value;
 /// transformer; each stores a previous identity, so a resource given both has
 /// `name`, `prefix-name` as previous ids and `prefix-name-suffix` as its name.
 pub fn apply(ra: &mut ResMap, prefix: &str, suffix: &str, source: &str) -> Result<()> {
-    let specs = [FieldSpec::new("", "metadata/name", true)];
-    apply_with_specs(ra, prefix, suffix, &specs, source)
+    // The built-in tables plus the rows `configurations` and `crds` add (`ra.config`).
+    let config = std::sync::Arc::clone(&ra.config);
+    let config = config.or_defaults();
+    apply_with_specs(ra, prefix, "", &config.name_prefix, source)?;
+    apply_with_specs(ra, "", suffix, &config.name_suffix, source)
 }
 
 /// `apply` along the given field specs (a Prefix/SuffixTransformer's `fieldSpecs`):

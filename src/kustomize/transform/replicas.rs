@@ -8,12 +8,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fieldspec::{walk, FieldSpec};
 use crate::kustomize::kustomization::Replica;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, REPLICAS};
 use serde_json::Value;
 
 /// Applies each `replicas` entry in order.
 pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> {
-    apply_with_specs(ra, replicas, &tables::specs(REPLICAS), source)
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
+    let specs = ra.config.or_defaults().replicas.clone();
+    apply_with_specs(ra, replicas, &specs, source)
 }
 
 /// `apply` along the given field specs (a ReplicaCountTransformer's `fieldSpecs`).
