@@ -41,8 +41,18 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
 
 /// `build`, recording which fields each patch changed when `track_edits` is set.
 pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
+    build_with_helm(fs, dir, track_edits, false)
+}
+
+/// `build_with`, inflating `helmCharts` with strata's Helm engine when `enable_helm`.
+pub fn build_with_helm(
+    fs: &dyn FileSystem,
+    dir: &str,
+    track_edits: bool,
+    enable_helm: bool,
+) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
-    let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
+    let (resmap, k) = accumulate_dir_with(fs, dir, &mut warnings, track_edits, enable_helm)?;
     let mut resources = finish(resmap, k.sort_options.as_ref(), &mut warnings)?;
     metadata::apply(&mut resources, dir, &k.build_metadata)?;
     Ok(BuildOutput {
@@ -59,6 +69,17 @@ pub fn accumulate_dir(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<(ResMap, Kustomization)> {
+    accumulate_dir_with(fs, dir, warnings, track_edits, false)
+}
+
+/// `accumulate_dir`, inflating `helmCharts` when `enable_helm` (`--enable-helm`).
+pub fn accumulate_dir_with(
+    fs: &dyn FileSystem,
+    dir: &str,
+    warnings: &mut Vec<String>,
+    track_edits: bool,
+    enable_helm: bool,
+) -> Result<(ResMap, Kustomization)> {
     // A `kind: Component` built directly is built as a kustomization, as kustomize does.
     let (k, file) = load_kustomization(fs, dir, warnings)?;
     if let Some(opts) = &k.sort_options {
@@ -74,6 +95,7 @@ pub fn accumulate_dir(
         // As kustomize, the root's buildMetadata holds for the whole build.
         track_origins: !k.build_metadata.is_empty(),
         openapi: &openapi,
+        enable_helm,
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -101,6 +123,7 @@ pub fn apply_overlay(
         track_edits,
         track_origins: false,
         openapi: &openapi,
+        enable_helm: false,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
@@ -212,7 +235,7 @@ fn accumulate(
         .and_then(|c| TransformerConfig::merge_shared(&c, &crds))
         .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
-    plugins::refuse_helm_charts(ctx, k)?;
+    plugins::helm_charts(ctx, k, &mut ra)?;
     plugins::run_generators(ctx, k, &mut ra, stack)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
@@ -320,6 +343,7 @@ pub(crate) fn accumulate_resource(
             track_edits: ctx.track_edits,
             track_origins: ctx.track_origins,
             openapi: ctx.openapi,
+            enable_helm: ctx.enable_helm,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -374,6 +398,7 @@ fn accumulate_component(
         track_edits: ctx.track_edits,
         track_origins: ctx.track_origins,
         openapi: ctx.openapi,
+        enable_helm: ctx.enable_helm,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

@@ -22,6 +22,8 @@ pub struct Ctx<'a> {
     pub track_origins: bool,
     /// The schema strategic merge uses, shared by the whole build.
     pub openapi: &'a SchemaChoice,
+    /// `--enable-helm`: inflate `helmCharts` (kustomize refuses them otherwise).
+    pub enable_helm: bool,
 }
 
 impl Ctx<'_> {

@@ -699,6 +699,7 @@ mod tests {
             track_edits: false,
             track_origins: false,
             openapi: &crate::kustomize::openapi::SchemaChoice::default(),
+            enable_helm: false,
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;

@@ -50,18 +50,52 @@ impl Role {
     }
 }
 
-/// `helmCharts` (and the deprecated `helmChartInflationGenerator`, which kustomize turns
-/// into `helmCharts`): kustomize refuses to inflate a chart without `--enable-helm`.
-/// `helmGlobals` alone does nothing.
-pub fn refuse_helm_charts(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let field = if !k.helm_charts.is_empty() {
-        "helmCharts"
-    } else if !k.helm_chart_inflation_generator.is_empty() {
-        "helmChartInflationGenerator"
-    } else {
+/// `helmCharts`: kustomize inflates them only when given `--enable-helm`, and so does
+/// strata, with its own Helm engine and charts vendored under `helmGlobals.chartHome`
+/// (`crate::helm::inflate`); without the flag they are refused as kustomize refuses them.
+/// The deprecated `helmChartInflationGenerator` stays refused. `helmGlobals` alone does
+/// nothing.
+pub fn helm_charts(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result<()> {
+    if !k.helm_chart_inflation_generator.is_empty() {
+        return Err(helm_error(&ctx.file, "helmChartInflationGenerator"));
+    }
+    if k.helm_charts.is_empty() {
         return Ok(());
+    }
+    if !ctx.enable_helm {
+        return Err(helm_error(&ctx.file, "helmCharts"));
+    }
+    let globals: crate::helm::inflate::HelmGlobals = match &k.helm_globals {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+            Error::new(
+                ErrorKind::Invalid,
+                ctx.file.clone(),
+                format!("helmGlobals: {}", crate::redact::serde_message(&e)),
+            )
+        })?,
+        None => Default::default(),
     };
-    Err(helm_error(&ctx.file, field))
+    for entry in &k.helm_charts {
+        let spec: crate::helm::inflate::HelmChart =
+            serde_json::from_value(entry.clone()).map_err(|e| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    ctx.file.clone(),
+                    format!("helmCharts: {}", crate::redact::serde_message(&e)),
+                )
+            })?;
+        let text = crate::helm::inflate::inflate(ctx.fs, &ctx.dir, &ctx.file, &globals, &spec)?;
+        let home = if globals.chart_home.is_empty() {
+            "charts"
+        } else {
+            &globals.chart_home
+        };
+        let origin = crate::kustomize::fs::join(&ctx.dir, &format!("{home}/{}", spec.name))
+            .map_err(|e| Error::from(e).in_file(&ctx.file))?;
+        let made = crate::kustomize::loader::load_resources(ctx.fs, &origin, &text)?;
+        ra.absorb(made, &ctx.file)?;
+    }
+    Ok(())
 }
 
 fn helm_error(file: &str, what: &str) -> Error {
@@ -70,9 +104,9 @@ fn helm_error(file: &str, what: &str) -> Error {
         file.to_string(),
         format!(
             "`{what}` inflates a Helm chart, which kustomize does only when given --enable-helm \
-             (it fails with \"must specify --enable-helm\" otherwise), and strata build does not \
-             run Helm; vendor the chart's rendered output and list it under `resources`, or render \
-             the chart in strata's fleet (`source: chart`)"
+             (it fails with \"must specify --enable-helm\" otherwise); run `strata build --enable-helm` \
+             to render it with strata's Helm engine from a chart vendored under helmGlobals.chartHome \
+             (`helmCharts` only), or render it in strata's fleet (`source: helm`)"
         ),
     )
 }
