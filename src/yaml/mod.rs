@@ -57,6 +57,11 @@ pub struct Doc {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: u32,
+    /// `(key, source text)` of each `metadata.annotations` value that resolved to
+    /// something other than its text (`1.50`, `true`, `2001-12-14`, an empty value):
+    /// kustomize keeps
+    /// annotations as the text written (see `kustomize::loader`).
+    pub annotation_text: Vec<(String, String)>,
 }
 
 /// A YAML syntax error or a limit exceeded.
@@ -85,7 +90,14 @@ impl std::error::Error for YamlError {}
 /// Aliases are expanded (at most [`MAX_ALIAS_NODES`] nodes in all) and nesting is limited
 /// to [`MAX_DEPTH`] levels.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src)
+    parse::parse_stream(src, false)
+}
+
+/// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
+/// being an error, as go-yaml v2 (which kustomize reads its own kustomization file with)
+/// does.
+pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream(src, true)
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.
