@@ -380,7 +380,9 @@ impl Builder {
             let key = if text.is_empty() && plain && tag.is_none() {
                 Key::Str(String::new())
             } else if text == "<<"
-                && ((plain && tag.is_none()) || matches!(tag.as_deref(), Some("!!merge")))
+                // go-yaml v3's isMerge: untagged, the non-specific `!` tag, or `!!merge`.
+                && ((plain && matches!(tag.as_deref(), None | Some("!")))
+                    || matches!(tag.as_deref(), Some("!!merge")))
             {
                 Key::Merge
             } else {
