@@ -7,6 +7,9 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
+    if args.stdout {
+        return super::stdout::run(args);
+    }
     let (root, fs, fleet) = fleet::open(&args.selection)?;
     let out = fleet::output_dir(&root, &fleet)?;
     let mut opts = fleet::options(&args.selection)?;

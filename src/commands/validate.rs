@@ -303,6 +303,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
             .map(String::as_str)
     });
     refine_sources(&fs, &mut found);
+    edit_lines(&fs, &fleet, &mut found);
     findings.extend(found);
     let checked = checked_of(&units, &docs);
     finish(args, kube, &findings, &checked, &root)
@@ -339,6 +340,61 @@ fn refine_sources(fs: &DiskFs, findings: &mut [Finding]) {
                 break;
             }
             p = &p[..p.len() - 1];
+        }
+    }
+}
+
+/// A source that is a layer or kustomization that changed the field: the line of the
+/// entry that did it (the patch's value, the `images`/`replicas` entry), as `explain`
+/// finds it; each unit with such findings is rendered once more with edit tracking.
+fn edit_lines(fs: &DiskFs, fleet: &Fleet, findings: &mut [Finding]) {
+    use crate::fleet::explain::{blame_paths, Ask, Unit};
+    let mut by_unit: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.source.as_ref().is_some_and(|s| s.line == 0) && !f.cluster.is_empty() {
+            by_unit
+                .entry((f.cluster.clone(), f.app.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((cluster, app), idx) in by_unit {
+        let pair = fleet
+            .pairs()
+            .into_iter()
+            .find(|(c, a)| c.name == cluster && a.name == app);
+        let Some((c, a)) = pair else { continue };
+        let asks: Vec<Ask> = idx
+            .iter()
+            .map(|&i| {
+                let f = &findings[i];
+                Ask {
+                    kind: f.kind.clone(),
+                    name: f.name.clone(),
+                    namespace: (!f.namespace.is_empty()).then(|| f.namespace.clone()),
+                    paths: vec![f
+                        .path
+                        .iter()
+                        .map(|s| match s {
+                            v::schema::Seg::Key(k) => crate::diff::path::Seg::Key(k.clone()),
+                            v::schema::Seg::Index(n) => crate::diff::path::Seg::Index(*n),
+                        })
+                        .collect()],
+                }
+            })
+            .collect();
+        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks) else {
+            continue;
+        };
+        for (&i, step) in idx.iter().zip(steps) {
+            let Some(Some(step)) = step.into_iter().next() else {
+                continue;
+            };
+            if let Some(src) = findings[i].source.as_mut() {
+                if src.file == step.file {
+                    src.line = step.line;
+                }
+            }
         }
     }
 }

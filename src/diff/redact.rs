@@ -15,7 +15,7 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 pub const HIDDEN: &str = "(hidden)";
 
 /// Whether the field at `path` holds a secret value.
-fn is_secret_path(secret_kind: bool, path: &[Seg]) -> bool {
+pub fn is_secret_path(secret_kind: bool, path: &[Seg]) -> bool {
     let key = |i: usize| match path.get(i) {
         Some(Seg::Key(k)) => Some(k.as_str()),
         _ => None,

@@ -2,7 +2,9 @@
 //! goes to which cluster. Every file is checked strictly: unknown fields are errors.
 
 pub mod controllers;
+pub mod explain;
 pub mod layout;
+pub mod promote;
 pub mod render;
 pub mod template;
 pub mod values;
@@ -57,6 +59,9 @@ pub struct Project {
     /// Where clusters and apps live.
     #[serde(default)]
     pub paths: Paths,
+    /// Settings of the controller objects, per env or cluster label (later entries win).
+    #[serde(default)]
+    pub controller_settings: Vec<controllers::Settings>,
 }
 
 /// `repository`: where GitOps controllers fetch the hydrated tree from.
@@ -139,6 +144,7 @@ impl Default for Project {
             targets: Vec::new(),
             target_files: TargetFiles::default(),
             paths: Paths::default(),
+            controller_settings: Vec::new(),
         }
     }
 }

@@ -410,7 +410,7 @@ pub fn render_pair(
             opts.keep_resources,
         )?;
     }
-    finish(ra, None)
+    finish(ra, None, warnings)
 }
 
 /// What templates see: the values, the cluster and the app.

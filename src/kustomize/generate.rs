@@ -665,6 +665,7 @@ mod tests {
             file: "kustomization.yaml".into(),
             warnings: &mut warnings,
             track_edits: false,
+            openapi: &crate::kustomize::openapi::SchemaChoice::default(),
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;

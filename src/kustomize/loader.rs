@@ -97,6 +97,12 @@ pub fn load_kustomization(
                 .to_string(),
         );
     }
+    if !k.vars.is_empty() {
+        warnings.push(
+            "# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically."
+                .to_string(),
+        );
+    }
     Ok((k, file))
 }
 

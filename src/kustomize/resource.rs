@@ -152,6 +152,8 @@ pub struct ResMeta {
     /// something other than its text (`1.50`, `true`, an empty value). kustomize reads
     /// annotations as the text written, until a JSON patch re-encodes the object.
     pub annotation_text: Vec<(String, String, Value)>,
+    /// Names of the `vars` whose `objref` named this object when declared.
+    pub ref_vars: Vec<String>,
 }
 
 /// A Kubernetes object with its side data.
