@@ -15,6 +15,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for doc in docs {
         let printed = yaml::to_yaml(&doc.value);
+        if has_odd(&doc.value) {
+            // Printed as kustomize prints it, but not read back alike (see `same`).
+            continue;
+        }
         let again = yaml::parse_stream(&printed)
             .unwrap_or_else(|e| panic!("printed YAML does not parse: {e}\n{printed}"));
         assert_eq!(
@@ -57,4 +61,14 @@ fn same(a: &Value, b: &Value) -> bool {
 
 fn odd(s: &str) -> bool {
     s.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+}
+
+/// Whether any key or string holds a character `same` does not compare.
+fn has_odd(v: &Value) -> bool {
+    match v {
+        Value::String(s) => odd(s),
+        Value::Array(items) => items.iter().any(has_odd),
+        Value::Object(m) => m.iter().any(|(k, v)| odd(k) || has_odd(v)),
+        _ => false,
+    }
 }
