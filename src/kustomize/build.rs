@@ -152,7 +152,10 @@ fn is_local_config(r: &Resource) -> bool {
         .get("metadata")
         .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get("config.kubernetes.io/local-config"))
-        .is_some_and(|v| v.as_str() != Some("false"))
+        .is_some_and(|v| {
+            let text = r.annotation_source_text("config.kubernetes.io/local-config");
+            text.or(v.as_str()) != Some("false")
+        })
 }
 
 /// Annotations kustomize uses for its own bookkeeping, dropped from the output
@@ -181,19 +184,31 @@ const BOOKKEEPING_ANNOTATIONS: &[&str] = &[
 ];
 
 /// kustomize rewrites every object's annotations on the way out: bookkeeping
-/// annotations go, every value becomes a string, and an empty map disappears.
+/// annotations go, every value becomes a string (a scalar's text; a mapping or a list
+/// has none, so ""), and an empty map disappears, as does an `annotations` that is not
+/// a mapping (`annotations:` with no value).
 fn clean_annotations(r: &mut Resource) {
     let Some(Value::Object(meta)) = r.doc.get_mut("metadata") else {
         return;
     };
-    let Some(Value::Object(ann)) = meta.get_mut("annotations") else {
+    let Some(ann) = meta.get_mut("annotations") else {
+        return;
+    };
+    let Value::Object(ann) = ann else {
+        meta.remove("annotations");
         return;
     };
     ann.retain(|k, _| BOOKKEEPING_ANNOTATIONS.binary_search(&k.as_str()).is_err());
+    for (key, raw, loaded) in &r.meta.annotation_text {
+        if let Some(v) = ann.get_mut(key).filter(|v| *v == loaded) {
+            *v = Value::String(raw.clone());
+        }
+    }
     for v in ann.values_mut() {
         let text = match &*v {
             Value::String(_) => continue,
             Value::Null => "null".to_string(),
+            Value::Object(_) | Value::Array(_) => String::new(),
             other => crate::yaml::to_yaml(other).trim_end().to_string(),
         };
         *v = Value::String(text);

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod fieldspec;
 pub mod fs;
 pub mod generate;
+pub mod gojson;
 pub mod kinds;
 pub mod kustomization;
 pub mod loader;

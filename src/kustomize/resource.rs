@@ -153,6 +153,10 @@ pub struct ResMeta {
     /// The transformers that ran over it, in order; recorded only when the build
     /// asks for `buildMetadata` (`Ctx::track_origins`).
     pub transformations: Vec<std::sync::Arc<PluginRef>>,
+    /// `(key, source text, value as loaded)` of each annotation whose value resolved to
+    /// something other than its text (`1.50`, `true`, an empty value). kustomize reads
+    /// annotations as the text written, until a JSON patch re-encodes the object.
+    pub annotation_text: Vec<(String, String, Value)>,
     /// Names of the `vars` whose `objref` named this object when declared.
     pub ref_vars: Vec<String>,
 }
@@ -320,8 +324,25 @@ impl Resource {
     pub fn labels(&self) -> Vec<(String, String)> {
         self.string_map("labels")
     }
+    /// The annotations as kustomize reads them: the source text of a value loaded as
+    /// something else and not changed since (see [`ResMeta::annotation_text`]).
     pub fn annotations(&self) -> Vec<(String, String)> {
-        self.string_map("annotations")
+        let mut out = self.string_map("annotations");
+        if !self.meta.annotation_text.is_empty() {
+            for (k, text) in &mut out {
+                if let Some(raw) = self.annotation_source_text(k) {
+                    *text = raw.to_string();
+                }
+            }
+        }
+        out
+    }
+
+    /// The source text of annotation `key` when its value is still the one loaded from it.
+    pub fn annotation_source_text(&self, key: &str) -> Option<&str> {
+        let (_, raw, loaded) = self.meta.annotation_text.iter().find(|(k, ..)| k == key)?;
+        let now = self.doc.get("metadata")?.get("annotations")?.get(key)?;
+        (now == loaded).then_some(raw.as_str())
     }
 
     /// Records what a transformer changed, for provenance.
