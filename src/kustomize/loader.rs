@@ -5,6 +5,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::ctx::display_dir;
 use crate::kustomize::fs::FileSystem;
+use crate::kustomize::gojson;
 use crate::kustomize::kustomization::{Kustomization, FILE_NAMES};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Origin, Resource};
@@ -59,20 +60,37 @@ pub fn load_kustomization(
     let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
-    let docs = parse_docs(fs, &file, &text)?;
+    // kustomize reads its own file with go-yaml v2, where a repeated key replaces the
+    // earlier one; resources keep go-yaml v3's duplicate-key error.
+    let docs = match parse_docs(fs, &file, &text) {
+        Ok(docs) => docs,
+        Err(strict) => match yaml::parse_stream_last_key_wins(&text) {
+            Ok(docs) => std::sync::Arc::new(docs),
+            Err(_) => return Err(strict),
+        },
+    };
     let value = docs
         .iter()
         .map(|d| d.value.clone())
         .find(|v| !v.is_null())
         .unwrap_or(Value::Object(Default::default()));
-    if !value.is_object() {
+    let Value::Object(map) = &value else {
         return Err(Error::new(
             ErrorKind::Syntax,
             file,
             "expected a mapping of kustomization fields",
         ));
-    }
+    };
+    let empty = is_empty_kustomization(map);
     let k = kustomization_from_value(&file, &text, value)?;
+    if empty {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            file,
+            "the kustomization is empty: it sets no field besides apiVersion and kind; list what to build under resources (an explicit `resources: []` builds nothing)",
+        ));
+    }
+    check_type_meta(&file, &text, &k)?;
     if !k.common_labels.is_empty() {
         warnings.push(
             "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically."
@@ -88,9 +106,60 @@ pub fn load_kustomization(
     Ok((k, file))
 }
 
-/// Reads kustomization fields from a parsed document; `text` is its source, for lines in errors.
+/// Reads kustomization fields from a parsed document as kustomize does (field names
+/// case-insensitive, `null` the zero value: see `gojson`); `text` is its source, for lines
+/// in errors.
 pub fn kustomization_from_value(file: &str, text: &str, value: Value) -> Result<Kustomization> {
-    serde_json::from_value(value).map_err(|e| kustomization_field_error(file, text, e))
+    gojson::from_value(value).map_err(|e| kustomization_field_error(file, text, e))
+}
+
+/// kustomize refuses a kustomization whose fields, once read, all hold their zero value
+/// (apiVersion and kind aside): a missing, `null`, `""`, `false` or `0` field is zero, an
+/// empty list or mapping is not (`resources: []` builds nothing, without error) except
+/// under `bases` and `imageTags`, which kustomize folds into other lists first.
+fn is_empty_kustomization(map: &serde_json::Map<String, Value>) -> bool {
+    map.iter().all(|(key, v)| {
+        let key = key.to_ascii_lowercase();
+        if key == "apiversion" || key == "kind" {
+            return true;
+        }
+        match v {
+            Value::Null | Value::Bool(false) => true,
+            Value::String(s) => s.is_empty(),
+            Value::Number(n) => n.as_f64() == Some(0.0),
+            Value::Array(a) => a.is_empty() && (key == "bases" || key == "imagetags"),
+            _ => false,
+        }
+    })
+}
+
+/// kustomize's check of `kind` and `apiVersion`: a Kustomization is
+/// `kustomize.config.k8s.io/v1beta1`, a Component `kustomize.config.k8s.io/v1alpha1`;
+/// either may be left out.
+fn check_type_meta(file: &str, text: &str, k: &Kustomization) -> Result<()> {
+    let kind = k.kind.as_deref().unwrap_or("");
+    let (kind, want) = match kind {
+        "" | "Kustomization" => ("Kustomization", "kustomize.config.k8s.io/v1beta1"),
+        "Component" => ("Component", "kustomize.config.k8s.io/v1alpha1"),
+        other => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                file.to_string(),
+                format!("kind {other:?} is not a kustomization kind; kind should be Kustomization or Component"),
+            )
+            .at_line(yaml::line_of_key(text, "kind").unwrap_or(0)))
+        }
+    };
+    match k.api_version.as_deref() {
+        None | Some("") => Ok(()),
+        Some(v) if v == want => Ok(()),
+        Some(v) => Err(Error::new(
+            ErrorKind::Invalid,
+            file.to_string(),
+            format!("apiVersion {v:?} is wrong: apiVersion for {kind} should be {want}"),
+        )
+        .at_line(yaml::line_of_key(text, "apiVersion").unwrap_or(0))),
+    }
 }
 
 /// Turns a YAML error into a user error at the file and line.
@@ -144,11 +213,24 @@ pub fn load_resources(fs: &dyn FileSystem, path: &str, text: &str) -> Result<Res
             line: doc.line,
             generated_by: None,
         };
-        for r in objects_of(doc.value.clone(), &origin)? {
+        for mut r in objects_of(doc.value.clone(), &origin)? {
+            r.meta.annotation_text = annotation_text(&r, &doc.annotation_text);
             out.append(r)?;
         }
     }
     Ok(out)
+}
+
+/// The source text of the object's annotations that resolved to something else: kustomize
+/// reads annotations as the text written (kyaml's `GetAnnotations`), so `1.50` stays
+/// "1.50" and an empty value "" for selectors and in the output.
+fn annotation_text(r: &Resource, text: &[(String, String)]) -> Vec<(String, String, Value)> {
+    text.iter()
+        .filter_map(|(key, raw)| {
+            let loaded = r.doc.get("metadata")?.get("annotations")?.get(key)?;
+            Some((key.clone(), raw.clone(), loaded.clone()))
+        })
+        .collect()
 }
 
 /// One document as resources: nothing for an empty one, the items of a `List`.

@@ -148,8 +148,44 @@ pub struct ResMeta {
     pub behavior: Behavior,
     /// Identities of resources whose fields were rewritten to point at this one.
     pub ref_by: Vec<ResId>,
+    /// Set by a generator: the generator, as `buildMetadata` names it.
+    pub generated_by: Option<PluginRef>,
+    /// The transformers that ran over it, in order; recorded only when the build
+    /// asks for `buildMetadata` (`Ctx::track_origins`).
+    pub transformations: Vec<std::sync::Arc<PluginRef>>,
+    /// `(key, source text, value as loaded)` of each annotation whose value resolved to
+    /// something other than its text (`1.50`, `true`, an empty value). kustomize reads
+    /// annotations as the text written, until a JSON patch re-encodes the object.
+    pub annotation_text: Vec<(String, String, Value)>,
     /// Names of the `vars` whose `objref` named this object when declared.
     pub ref_vars: Vec<String>,
+}
+
+/// A builtin generator or transformer (or a plugin configuration) as kustomize names
+/// it in `config.kubernetes.io/origin` and `alpha.config.kubernetes.io/transformations`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PluginRef {
+    /// Root-relative file that configured it: a kustomization, or a plugin's config file.
+    pub configured_in: String,
+    /// `builtin` for every plugin strata runs.
+    pub api_version: String,
+    /// `ConfigMapGenerator`, `PrefixTransformer`, ...
+    pub kind: String,
+    /// Set for plugin configurations (`metadata.name` and `metadata.namespace`).
+    pub name: String,
+    pub namespace: String,
+}
+
+impl PluginRef {
+    /// A transformer or generator a kustomization field configures.
+    pub fn builtin(configured_in: &str, kind: &str) -> PluginRef {
+        PluginRef {
+            configured_in: configured_in.to_string(),
+            api_version: "builtin".to_string(),
+            kind: kind.to_string(),
+            ..PluginRef::default()
+        }
+    }
 }
 
 /// A Kubernetes object with its side data.
@@ -288,8 +324,25 @@ impl Resource {
     pub fn labels(&self) -> Vec<(String, String)> {
         self.string_map("labels")
     }
+    /// The annotations as kustomize reads them: the source text of a value loaded as
+    /// something else and not changed since (see [`ResMeta::annotation_text`]).
     pub fn annotations(&self) -> Vec<(String, String)> {
-        self.string_map("annotations")
+        let mut out = self.string_map("annotations");
+        if !self.meta.annotation_text.is_empty() {
+            for (k, text) in &mut out {
+                if let Some(raw) = self.annotation_source_text(k) {
+                    *text = raw.to_string();
+                }
+            }
+        }
+        out
+    }
+
+    /// The source text of annotation `key` when its value is still the one loaded from it.
+    pub fn annotation_source_text(&self, key: &str) -> Option<&str> {
+        let (_, raw, loaded) = self.meta.annotation_text.iter().find(|(k, ..)| k == key)?;
+        let now = self.doc.get("metadata")?.get("annotations")?.get(key)?;
+        (now == loaded).then_some(raw.as_str())
     }
 
     /// Records what a transformer changed, for provenance.

@@ -39,6 +39,10 @@
 //!   double-quoted); plain and quoted strings fold at the first single space past column 80,
 //!   continuation indented two more than the key; keys over 128 bytes or multi-line use the
 //!   `? key` form.
+//! - U+2028 and U+2029 are line breaks to go-yaml's scanner and not to yaml-rust2's: a
+//!   scalar holding one raw may read differently (the emitter writes them as libyaml does,
+//!   `|2+` blocks with the character at column 0 included, which yaml-rust2 cannot read
+//!   back); found by the `yaml` fuzz target, left as a known divergence.
 //! - go-yaml v2's key order is not transitive for some keys mixing leading-zero digit runs
 //!   and letters (`0b35`, `02143`, `138`, `3?116`); Go sorts map keys taken in random order,
 //!   so kustomize's own output varies from run to run for such mappings (seen: 3 different
@@ -57,6 +61,11 @@ pub struct Doc {
     pub value: Value,
     /// 1-based line where the document's content starts.
     pub line: u32,
+    /// `(key, source text)` of each `metadata.annotations` value that resolved to
+    /// something other than its text (`1.50`, `true`, `2001-12-14`, an empty value):
+    /// kustomize keeps
+    /// annotations as the text written (see `kustomize::loader`).
+    pub annotation_text: Vec<(String, String)>,
 }
 
 /// A YAML syntax error or a limit exceeded.
@@ -85,7 +94,14 @@ impl std::error::Error for YamlError {}
 /// Aliases are expanded (at most [`MAX_ALIAS_NODES`] nodes in all) and nesting is limited
 /// to [`MAX_DEPTH`] levels.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src)
+    parse::parse_stream(src, false)
+}
+
+/// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
+/// being an error, as go-yaml v2 (which kustomize reads its own kustomization file with)
+/// does.
+pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream(src, true)
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.

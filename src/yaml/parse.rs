@@ -63,6 +63,19 @@ struct Builder {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: u64,
     root: Option<Value>,
+    /// A repeated mapping key replaces the earlier value (go-yaml v2) instead of failing.
+    last_key_wins: bool,
+    /// The source text of this document's `metadata.annotations` values that resolved to
+    /// something else (a number, a boolean, null, a timestamp).
+    annotation_text: Vec<(String, String)>,
+    /// Where the latest block scalar sits (document, path), while nothing came after it.
+    last_block: Option<(usize, Vec<Step>)>,
+}
+
+/// One step of a path from a document's root.
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
 fn err(line: u32, message: impl Into<String>) -> YamlError {
@@ -125,8 +138,9 @@ fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
     }
 }
 
-/// Parses every document of a stream.
-pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
+/// Parses every document of a stream; a repeated mapping key is an error unless
+/// `last_key_wins`.
+pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, YamlError> {
     // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -136,6 +150,9 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
+        last_key_wins,
+        annotation_text: Vec::new(),
+        last_block: None,
     };
     let mut cursor = Cursor {
         src,
@@ -159,25 +176,35 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
                 docs.push(Doc {
                     value: b.root.take().unwrap_or(Value::Null),
                     line: doc_line.unwrap_or(start_line),
+                    annotation_text: std::mem::take(&mut b.annotation_text),
                 });
                 // Anchors do not carry across documents.
                 b.anchors.clear();
             }
             Event::Scalar(text, style, anchor, tag) => {
                 doc_line.get_or_insert(line);
+                b.last_block = None;
+                if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
+                    && !b.expecting_key()
+                {
+                    b.last_block = Some((docs.len(), b.path()));
+                }
                 b.scalar(text, style, anchor, tag.as_ref(), line)?;
             }
             Event::Alias(id) => {
                 doc_line.get_or_insert(line);
+                b.last_block = None;
                 b.alias(id, line)?;
             }
             Event::SequenceStart(anchor, _) => {
                 doc_line.get_or_insert(line);
+                b.last_block = None;
                 let flow = cursor.char_at(mark.index()) == Some('[');
                 b.open(Coll::Seq(Vec::new()), anchor, line, flow)?;
             }
             Event::MappingStart(anchor, _) => {
                 doc_line.get_or_insert(line);
+                b.last_block = None;
                 let coll = Coll::Map {
                     map: Map::new(),
                     key: None,
@@ -191,7 +218,41 @@ pub(crate) fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
             Event::SequenceEnd | Event::MappingEnd => b.close(line)?,
         }
     }
+    if let Some((doc, path)) = b.last_block.take() {
+        if ends_inside_block_scalar(src) {
+            if let Some(Value::String(s)) =
+                docs.get_mut(doc).and_then(|d| at_path(&mut d.value, &path))
+            {
+                // The last line has no line break, so clipping and keeping have none to
+                // keep (yaml-rust2 adds one; go-yaml does not).
+                if s.ends_with('\n') {
+                    s.pop();
+                }
+            }
+        }
+    }
     Ok(docs)
+}
+
+/// Whether the stream ends without a line break on a line that is content (not blank,
+/// not a comment, not a document marker): the line of a block scalar ending the stream.
+fn ends_inside_block_scalar(src: &str) -> bool {
+    if src.ends_with(['\n', '\r']) {
+        return false;
+    }
+    let last = src.rsplit(['\n', '\r']).next().unwrap_or("").trim();
+    !(last.is_empty() || last.starts_with('#') || last == "..." || last == "---")
+}
+
+fn at_path<'v>(mut v: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
+    for step in path {
+        v = match (step, v) {
+            (Step::Key(k), Value::Object(m)) => m.get_mut(k)?,
+            (Step::Index(i), Value::Array(a)) => a.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 /// Finds the character at a marker's char index, moving forward only (events come in
@@ -217,6 +278,43 @@ impl Cursor<'_> {
 }
 
 impl Builder {
+    /// The path from the document root to the node about to be added.
+    fn path(&self) -> Vec<Step> {
+        self.stack
+            .iter()
+            .map(|f| match &f.coll {
+                Coll::Seq(items) => Step::Index(items.len()),
+                Coll::Map {
+                    key: Some((Key::Str(k), _)),
+                    ..
+                } => Step::Key(k.clone()),
+                Coll::Map { .. } => Step::Key(String::new()),
+            })
+            .collect()
+    }
+
+    /// The key when the node about to be added is a value of the document's
+    /// `metadata.annotations`.
+    fn annotation_key(&self) -> Option<&str> {
+        fn pending(f: &Frame) -> Option<&str> {
+            match &f.coll {
+                Coll::Map {
+                    key: Some((Key::Str(k), _)),
+                    ..
+                } => Some(k.as_str()),
+                _ => None,
+            }
+        }
+        match self.stack.as_slice() {
+            [root, meta, ann]
+                if pending(root) == Some("metadata") && pending(meta) == Some("annotations") =>
+            {
+                pending(ann)
+            }
+            _ => None,
+        }
+    }
+
     fn expecting_key(&self) -> bool {
         matches!(
             self.stack.last(),
@@ -289,7 +387,9 @@ impl Builder {
             let key = if text.is_empty() && plain && tag.is_none() {
                 Key::Str(String::new())
             } else if text == "<<"
-                && ((plain && tag.is_none()) || matches!(tag.as_deref(), Some("!!merge")))
+                // go-yaml v3's isMerge: untagged, the non-specific `!` tag, or `!!merge`.
+                && ((plain && matches!(tag.as_deref(), None | Some("!")))
+                    || matches!(tag.as_deref(), Some("!!merge")))
             {
                 Key::Merge
             } else {
@@ -315,11 +415,20 @@ impl Builder {
         // kustomize writes each object back with go-yaml v3 before printing; an empty plain
         // scalar in a flow collection is written `''` there, so it comes back as "".
         let in_flow = self.stack.last().is_some_and(|f| f.flow);
+        // kustomize reads annotations as the scalar's text (kyaml's GetAnnotations), so
+        // `1.50` stays "1.50" and an empty value is "" where a resolved value would not.
+        let raw = self
+            .annotation_key()
+            .filter(|_| style == TScalarStyle::Plain)
+            .map(|k| (k.to_string(), text.clone()));
         let value = if in_flow && text.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
             Value::String(String::new())
         } else {
             resolve(text, style, tag.as_deref(), line)?
         };
+        if let Some(raw) = raw.filter(|(_, raw)| value.as_str() != Some(raw)) {
+            self.annotation_text.push(raw);
+        }
         let node = Node {
             value,
             count: 1,
@@ -393,7 +502,7 @@ impl Builder {
             }
             Key::Str(s) => {
                 let h = fnv(s);
-                if map.contains_key(s) {
+                if map.contains_key(s) && !self.last_key_wins {
                     let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
                     return Err(duplicate(s, line, first));
                 }

@@ -261,3 +261,46 @@ fn kustomize_random_plain_scalars() {
         include_str!("testdata/plain.kustomize.yaml")
     );
 }
+
+/// Found by the `yaml` fuzz target (minimized): `! <<` is a merge key for go-yaml v3
+/// (`isMerge` accepts the non-specific tag), so kustomize merges it; strata kept a literal
+/// `<<` key, which printed as `<<:` and read back as a merge.
+#[test]
+fn fuzz_non_specific_tag_merge_key() {
+    assert_eq!(one("x: '1'\n! <<: {k: '2'}\n"), json!({"x": "1", "k": "2"}));
+    let e = error("<<: {k: '3'}\n! <<: {k: '2'}\n");
+    assert!(e.message.contains("<<"), "{e}");
+}
+
+#[test]
+fn block_scalar_ending_the_file_without_a_line_break() {
+    for (src, want) in [
+        ("a: |\n  x\n  y", "x\ny"),
+        ("a: |+\n  x\n  y", "x\ny"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n  y\n", "x\ny\n"),
+        ("a: |\n  x\n# end", "x\n"),
+        ("a: |\n  x\nb: 1", "x\n"),
+    ] {
+        assert_eq!(one(src)["a"], json!(want), "{src:?}");
+    }
+}
+
+#[test]
+fn annotation_text_and_last_key_wins() {
+    let docs = parse_stream(
+        "metadata:\n  annotations:\n    a: 1.50\n    b:\n    c: x\n    d: 2001-12-14\n",
+    )
+    .unwrap();
+    assert_eq!(
+        docs[0].annotation_text,
+        vec![
+            ("a".to_string(), "1.50".to_string()),
+            ("b".to_string(), String::new()),
+            ("d".to_string(), "2001-12-14".to_string())
+        ]
+    );
+    assert!(parse_stream("a: 1\na: 2\n").is_err());
+    let docs = parse_stream_last_key_wins("a: 1\nb: 0\na: 2\n").unwrap();
+    assert_eq!(docs[0].value, json!({"a": 2, "b": 0}));
+}

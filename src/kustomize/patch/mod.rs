@@ -399,6 +399,9 @@ fn apply_json_ops(
         let mut doc = Value::Object(std::mem::take(&mut r.doc));
         let before = track.then(|| doc.clone());
         let result = json6902::apply(&mut doc, ops);
+        // kustomize's JSON patch re-encodes the whole object: annotations lose their
+        // source text (`1.50` becomes "1.5").
+        r.meta.annotation_text.clear();
         r.doc = match doc {
             Value::Object(m) => m,
             _ => {

@@ -36,6 +36,13 @@ const BY: &str = "nameReference";
 /// Runs once at the root, after hash suffixes. Fails when a reference could name
 /// several objects that kustomize cannot tell apart.
 pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
+    // kustomize reads every RoleBinding's subjects before any reference is looked up,
+    // so a blank subject namespace fails the build even when nothing was renamed.
+    for r in ra.iter() {
+        if r.cur_id().gvk.kind == "RoleBinding" {
+            subject_namespaces(r)?;
+        }
+    }
     let known: Vec<Known> = ra.iter().map(Known::of).collect();
     let mut by_prev_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, k) in known.iter().enumerate() {
@@ -306,35 +313,11 @@ struct Referrer {
 impl Referrer {
     fn of(r: &Resource, k: &Known) -> Result<Referrer> {
         let id = r.cur_id();
-        let mut subject_namespaces = HashSet::new();
-        if id.gvk.kind == "RoleBinding" {
-            if let Some(Value::Array(subjects)) = r.doc.get("subjects") {
-                for s in subjects.iter().filter_map(Value::as_object) {
-                    let (Some(ns), Some(kind)) = (s.get("namespace"), s.get("kind")) else {
-                        continue;
-                    };
-                    if kind.as_str() != Some("ServiceAccount") {
-                        continue;
-                    }
-                    match ns.as_str() {
-                        Some(ns) => {
-                            subject_namespaces.insert(ns.to_string());
-                        }
-                        None => {
-                            return Err(Error::new(
-                                ErrorKind::Invalid,
-                                r.origin.file.clone(),
-                                format!(
-                                    "RoleBinding {}: a ServiceAccount subject's namespace must be a string",
-                                    id.name
-                                ),
-                            )
-                            .at_line(r.origin.line))
-                        }
-                    }
-                }
-            }
-        }
+        let subject_namespaces = if id.gvk.kind == "RoleBinding" {
+            subject_namespaces(r)?
+        } else {
+            HashSet::new()
+        };
         let role_ref = r.doc.get("roleRef").and_then(|rr| {
             let group = rr.get("apiGroup")?;
             let kind = rr.get("kind")?;
@@ -365,6 +348,41 @@ impl Referrer {
             (Some(a), Some(b)) => t.kind == "ServiceAccount" || a == b,
         }
     }
+}
+
+/// The namespaces a RoleBinding's ServiceAccount subjects name; a subject whose
+/// `namespace` is not a string (`namespace:` with no value) is an error, as in kustomize.
+fn subject_namespaces(r: &Resource) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    let Some(Value::Array(subjects)) = r.doc.get("subjects") else {
+        return Ok(out);
+    };
+    for s in subjects.iter().filter_map(Value::as_object) {
+        let (Some(ns), Some(kind)) = (s.get("namespace"), s.get("kind")) else {
+            continue;
+        };
+        if kind.as_str() != Some("ServiceAccount") {
+            continue;
+        }
+        match ns.as_str() {
+            Some(ns) => {
+                out.insert(ns.to_string());
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    r.origin.file.clone(),
+                    format!(
+                        "RoleBinding {}: the namespace of ServiceAccount subject '{}' is blank; give the namespace, or remove the `namespace` key",
+                        r.cur_id().name,
+                        s.get("name").map(scalar_text).unwrap_or_default()
+                    ),
+                )
+                .at_line(r.origin.line))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The text of a scalar as kustomize reads it; empty for null and collections.
@@ -492,7 +510,7 @@ impl Fixer<'_> {
         };
         let old = scalar_text(name);
         let ns = m.get("namespace").map(scalar_text);
-        let Some(t) = self.select(&old, ns.as_deref(), at)? else {
+        let Some(t) = self.select(&old, Some(ns.as_deref()), at)? else {
             return Ok(());
         };
         self.picked.push(t);
@@ -517,12 +535,15 @@ impl Fixer<'_> {
     }
 
     /// The object a field naming `old` refers to, chosen as kustomize chooses.
+    /// The referral for name `old`; `mapping` is `Some(namespace field)` when the name
+    /// sits in a mapping (a subject), whose referral gives both name and namespace.
     fn select(
         &self,
         old: &str,
-        map_ns: Option<&str>,
+        mapping: Option<Option<&str>>,
         at: &str,
     ) -> std::result::Result<Option<usize>, String> {
+        let map_ns = mapping.flatten();
         let Some(named) = self.by_prev_name.get(old) else {
             return Ok(None);
         };
@@ -572,7 +593,7 @@ impl Fixer<'_> {
                 let first = &self.known[found[0]];
                 let same = found.iter().all(|&i| {
                     let k = &self.known[i];
-                    k.name == first.name && (map_ns.is_none() || k.raw_ns == first.raw_ns)
+                    k.name == first.name && (mapping.is_none() || k.raw_ns == first.raw_ns)
                 });
                 if same {
                     return Ok(Some(found[0]));
