@@ -31,7 +31,9 @@ struct Run {
 
 /// `fixtures/<name>` in the crate.
 pub fn fixtures_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
 }
 
 /// One case: `strata build ARG` run in `cwd`, expectation files in `expect_dir`.
@@ -354,4 +356,3 @@ fn join(names: &[&String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
