@@ -10,6 +10,7 @@ pub mod kinds;
 pub mod kustomization;
 pub mod loader;
 pub mod patch;
+pub mod pattern;
 pub mod provenance;
 pub mod resmap;
 pub mod resource;
