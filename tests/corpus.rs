@@ -52,7 +52,11 @@ fn corpus() {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let folder = if folder.is_empty() { ".".into() } else { folder };
+            let folder = if folder.is_empty() {
+                ".".into()
+            } else {
+                folder
+            };
             cases.push(Case {
                 name: format!("{name}/{folder}"),
                 cwd: repo.join("tree"),
