@@ -31,7 +31,9 @@ What it does:
      a Go construct this interpreter does not follow, or kustomize's CLI disagrees with the Go
      test's own expectation (success vs error) — a sign the test depends on options or harness
      state that kubectl does not have.
-  4. Prints the cases it wrote. The suite is run by `cargo test --test krusty`, which compares
+  4. Checks the port itself: for every success case whose Go test states its expected output,
+     kubectl must print the same documents (in its own order: the CLI sorts, the Go harness
+     keeps input order); at v5.5.0 all 226 do. Prints the cases it wrote. The suite is run by `cargo test --test krusty`, which compares
      strata byte for byte; `OUT/known-failures.txt` lists the cases strata fails today.
 
 `--rate` builds nothing with kubectl: it runs the strata binary (target/debug/strata, or
@@ -791,6 +793,7 @@ class Interp:
     # Each test run gets fresh state.
     def run_test(self, name, body):
         self.cases = []   # (name, files, target, opts, expect_error)
+        self.expected_text = {}  # case name -> the Go test's own expected output
         self.skips = []   # (name, reason)
         self.files = {}
         self.flags = set()
@@ -1097,7 +1100,7 @@ class Interp:
                 if meth.startswith(("Write", "Run", "MakeKustomizer", "MakeFsOnDisk")):
                     raise Unsupported("%s on %r" % (meth, obj))
                 return Opaque(obj.what + "." + meth + "()")
-            raise Unsupported("method %s on %r" % (meth, obj))
+            raise Unsupported("method %s on a %s" % (meth, type(obj).__name__))
         if fn[0] == "name":
             name = fn[1]
             if name in ("len",):
@@ -1180,6 +1183,12 @@ class Interp:
             self.cases.append((self.case_name(), dict(self.files), p, opts,
                                meth == "RunWithErr"))
             return Opaque("err" if meth == "RunWithErr" else "resmap")
+        if meth in ("AssertActualEqualsExpected", "AssertActualEqualsExpectedNoIdAnnotations") \
+                and self.cases:
+            want = self.eval(args_x[-1], env)
+            if isinstance(want, str):
+                self.expected_text[self.cases[-1][0]] = want
+            return None
         if meth.startswith("Assert"):
             return None
         if meth in ("GetT", "GetFSys"):
@@ -1277,6 +1286,7 @@ def port(args):
 
     skipped = []
     written = []
+    same_as_go = {}  # success case -> kubectl's output equals the Go test's expected text
     for fname, name in sorted(tests, key=lambda t: t[1]):
         params, body = funcs[name]
         try:
@@ -1331,6 +1341,10 @@ def port(args):
                 if tgt:
                     with open(os.path.join(tmp, "target"), "w") as f:
                         f.write(tgt + "\n")
+                if code == 0 and cname in interp.expected_text:
+                    # The Go harness keeps input order; kubectl's CLI sorts (legacy order).
+                    docs = lambda t: sorted(d.strip() for d in ("\n" + t).split("\n---\n"))
+                    same_as_go[cname] = docs(interp.expected_text[cname]) == docs(stdout)
                 if code == 0:
                     with open(os.path.join(tmp, "expected.yaml"), "w") as f:
                         f.write(stdout)
@@ -1353,6 +1367,13 @@ def port(args):
             f.write("%s  # %s\n" % (n, why.replace("\n", " ")))
         for n, why in parse_errors:
             f.write("%s  # file not parsed: %s\n" % (n, why))
+    # A check of the port itself: kubectl on the extracted files prints what the Go test
+    # expects (whitespace at the ends aside).
+    print("%d of %d success cases with an expected text in the Go test: kubectl prints the same"
+          " documents" % (
+        sum(same_as_go.values()), len(same_as_go)))
+    for n in sorted(k for k, v in same_as_go.items() if not v):
+        print("  differs from the Go test's text: %s" % n)
     print("%d cases written (%d errors), %d tests or subtests skipped (see %s)" % (
         len(written), sum(1 for _, k in written if k == "error"), len(skipped),
         os.path.join(out, "skipped.txt")))
