@@ -993,6 +993,10 @@ class Interp:
             idx = self.eval(x[2], env)
             if isinstance(obj, list) and isinstance(idx, int):
                 return obj[idx]
+            if isinstance(obj, Composite) and isinstance(idx, (str, int)):
+                if isinstance(idx, int) and all(k is None for k, _ in obj.elems):
+                    return obj.elems[idx][1]
+                return obj.field(idx)
             if isinstance(obj, Opaque):
                 return Opaque(obj.what + "[]")
             raise Unsupported("index expression")
@@ -1297,7 +1301,8 @@ def port(args):
         except (Unsupported, RecursionError, IndexError, ValueError, TypeError) as e:
             skipped.append((name, FILE_REASON.get(fname, "not ported: %s" % e)))
             continue
-        skipped.extend(skips)
+        skipped.extend((n, FILE_REASON.get(fname, why) if why.startswith("not ported") else why)
+                       for n, why in skips)
         if not cases and not skips:
             skipped.append((name, "no th.Run (a unit test of the harness or the API)"))
         for cname, cfiles, target, opts, want_err in cases:
