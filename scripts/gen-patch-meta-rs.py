@@ -68,6 +68,12 @@ def main():
         out.append("    %s," % node(doc["types"][n]))
     out.append("];")
     out.append("")
+    out.append("/// Type (OpenAPI definition) names, indexed as TYPES.")
+    out.append("pub(super) static NAMES: [&str; %d] = [" % len(names))
+    for n in names:
+        out.append("    %s," % rs_str(n))
+    out.append("];")
+    out.append("")
     out.append("/// (group, version, kind, index into TYPES), sorted.")
     out.append("pub(super) static KINDS: [(&str, &str, &str, u16); %d] = [" % len(kinds))
     for g, v, k, i in kinds:

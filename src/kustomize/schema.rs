@@ -15,6 +15,8 @@
 //! which kustomize would replace whole and we merge.
 
 use crate::kustomize::resource::Gvk;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 #[rustfmt::skip]
 mod patch_meta;
@@ -70,13 +72,15 @@ pub enum Shape<'a> {
     Unknown,
 }
 
-/// One node of the static schema table (see `patch_meta.rs`).
-#[derive(Debug)]
+/// One schema node. The built-in table (`patch_meta.rs`) is made of these as statics; a
+/// custom schema (`openapi: {path: ...}`) builds them once per document and leaks them,
+/// so both are `'static`.
+#[derive(Clone, Debug)]
 enum Ty {
     Primitive,
     Any,
-    /// An index into `patch_meta::TYPES`.
-    Ref(u16),
+    /// An index into the table the node belongs to.
+    Ref(u32),
     /// Fields sorted by name, for binary search.
     Object(&'static [(&'static str, Ty)]),
     Map(&'static Ty),
@@ -85,27 +89,251 @@ enum Ty {
 
 static ANY: Ty = Ty::Any;
 
+/// A custom schema: its types (the built-in ones first when kustomize had loaded them)
+/// and its kinds.
+#[derive(Debug)]
+struct PatchMeta {
+    types: Vec<Ty>,
+    kinds: BTreeMap<(String, String, String), usize>,
+}
+
 /// A position in a kind's schema, for walking an object alongside it.
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaNode {
     ty: &'static Ty,
+    /// The table its references resolve in.
+    types: &'static [Ty],
+}
+
+/// Which schema strategic merge reads: the built-in Kubernetes one, or a custom one
+/// a kustomization's `openapi: {path: ...}` names, which replaces it for every kind.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Schema(Option<&'static PatchMeta>);
+
+impl Schema {
+    /// The schema of a kind's top-level object in this schema.
+    pub fn for_kind(self, gvk: &Gvk) -> Option<SchemaNode> {
+        match self.0 {
+            None => SchemaNode::for_kind(gvk),
+            Some(meta) => {
+                let key = (gvk.group.clone(), gvk.version.clone(), gvk.kind.clone());
+                let i = *meta.kinds.get(&key)?;
+                meta.types.get(i).map(|t| SchemaNode::new(t, &meta.types))
+            }
+        }
+    }
+
+    /// A custom schema from an OpenAPI (Swagger 2) document, JSON or YAML: its
+    /// `definitions`, kinds by `x-kubernetes-group-version-kind`, list merge rules by
+    /// `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key` and
+    /// `x-kubernetes-list-map-keys`. `builtin` says whether kustomize had already
+    /// loaded its built-in definitions when the custom schema took over (see
+    /// [`Builtin`]). Each distinct document is decoded once per process.
+    pub fn custom(doc: &serde_json::Value, builtin: Builtin) -> Result<Schema, String> {
+        use std::sync::Mutex;
+        type Cache = BTreeMap<(String, Builtin), &'static PatchMeta>;
+        static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+        let key = (doc.to_string(), builtin);
+        let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(meta) = cache.get(&key) {
+            return Ok(Schema(Some(meta)));
+        }
+        let base = match builtin {
+            Builtin::Unloaded => None,
+            Builtin::Delayed => Some(false),
+            Builtin::Parsed => Some(true),
+        };
+        let meta: &'static PatchMeta = Box::leak(Box::new(custom_meta(doc, base)?));
+        cache.insert(key, meta);
+        Ok(Schema(Some(meta)))
+    }
+
+    /// Whether kustomize v5.5 knows the kind without parsing its built-in schema
+    /// (its precomputed table of built-in kinds); other kinds make it load the schema.
+    pub fn is_builtin_kind(gvk: &Gvk) -> bool {
+        SchemaNode::for_kind(gvk).is_some()
+    }
+}
+
+/// Whether kustomize had loaded its built-in definitions when a custom schema took
+/// over (kyaml keeps one global schema and only ever adds definitions to it):
+/// `Unloaded` (the custom schema alone), `Delayed` (a kind it did not know was read
+/// first: the built-in definitions are added after the custom ones and win), or
+/// `Parsed` (a strategic merge ran first: the custom definitions are added after the
+/// built-in ones and win).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Builtin {
+    #[default]
+    Unloaded,
+    Delayed,
+    Parsed,
+}
+
+/// Decodes an OpenAPI document's definitions into patch metadata, on top of the built-in
+/// table when `base` is given (whether the custom definitions win over it).
+fn custom_meta(doc: &serde_json::Value, base: Option<bool>) -> Result<PatchMeta, String> {
+    use serde_json::Value;
+    let empty = serde_json::Map::new();
+    let defs = match doc.get("definitions") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(d)) => d,
+        Some(_) => return Err("`definitions` must be a mapping of type names".into()),
+    };
+    let (base_types, base_names, custom_wins): (&[Ty], &[&str], bool) = match base {
+        Some(wins) => (&patch_meta::TYPES, &patch_meta::NAMES, wins),
+        None => (&[], &[], true),
+    };
+    let offset = base_types.len();
+    // Every name to the index it resolves to in the combined table.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, n) in base_names.iter().enumerate() {
+        index.insert(n, i);
+    }
+    for (i, n) in defs.keys().enumerate() {
+        if custom_wins || !index.contains_key(n.as_str()) {
+            index.insert(n.as_str(), offset + i);
+        }
+    }
+    let remap: Vec<usize> = base_names.iter().map(|n| index[n]).collect();
+    let mut types: Vec<Ty> = base_types.iter().map(|t| remap_ty(t, &remap)).collect();
+    let mut custom_kinds = BTreeMap::new();
+    for (i, (name, def)) in defs.iter().enumerate() {
+        types.push(custom_ty(def, &index, 0).map_err(|e| format!("definition '{name}': {e}"))?);
+        if let Some(Value::Array(gvks)) = def.get("x-kubernetes-group-version-kind") {
+            for gvk in gvks {
+                let part = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                custom_kinds
+                    .entry((part("group"), part("version"), part("kind")))
+                    .or_insert(offset + i);
+            }
+        }
+    }
+    let mut kinds = BTreeMap::new();
+    if base.is_some() {
+        for &(g, v, k, i) in &patch_meta::KINDS {
+            kinds.insert((g.into(), v.into(), k.into()), remap[usize::from(i)]);
+        }
+    }
+    for (k, i) in custom_kinds {
+        if custom_wins || !kinds.contains_key(&k) {
+            kinds.insert(k, i);
+        }
+    }
+    Ok(PatchMeta { types, kinds })
+}
+
+/// `'static` storage for a custom schema's nodes: each distinct document is decoded once
+/// per process and kept for its life (see `Schema::custom`).
+fn leak<T>(v: T) -> &'static T {
+    Box::leak(Box::new(v))
+}
+
+fn leak_str(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+fn ref_to(i: usize) -> Result<Ty, String> {
+    u32::try_from(i)
+        .map(Ty::Ref)
+        .map_err(|_| "too many definitions".to_string())
+}
+
+/// A built-in type with its references pointed into the combined table.
+fn remap_ty(t: &Ty, remap: &[usize]) -> Ty {
+    match t {
+        Ty::Ref(i) => {
+            let i = *i as usize;
+            ref_to(remap.get(i).copied().unwrap_or(i)).unwrap_or(Ty::Any)
+        }
+        Ty::Object(f) => Ty::Object(Box::leak(
+            f.iter()
+                .map(|(k, v)| (*k, remap_ty(v, remap)))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        )),
+        Ty::Map(v) => Ty::Map(leak(remap_ty(v, remap))),
+        Ty::List(v, m) => Ty::List(leak(remap_ty(v, remap)), m.clone()),
+        other => other.clone(),
+    }
+}
+
+/// One schema node: a `$ref`, an object with `properties`, a map
+/// (`additionalProperties`), a list (`items`), a primitive, or anything.
+fn custom_ty(
+    v: &serde_json::Value,
+    index: &BTreeMap<&str, usize>,
+    depth: usize,
+) -> Result<Ty, String> {
+    use serde_json::Value;
+    if depth > 64 {
+        return Err("schema nested too deeply".into());
+    }
+    let Some(m) = v.as_object() else {
+        return Ok(Ty::Any);
+    };
+    if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/definitions/").unwrap_or(r);
+        return match index.get(name) {
+            Some(i) => ref_to(*i),
+            None => Ok(Ty::Any),
+        };
+    }
+    let text = |k: &str| m.get(k).and_then(Value::as_str).map(leak_str);
+    if let Some(props) = m.get("properties").and_then(Value::as_object) {
+        let mut fields = BTreeMap::new();
+        for (k, p) in props {
+            fields.insert(k.as_str(), custom_ty(p, index, depth + 1)?);
+        }
+        // sorted by name, as the built-in table: field lookups binary-search
+        let fields: Vec<(&'static str, Ty)> =
+            fields.into_iter().map(|(k, v)| (leak_str(k), v)).collect();
+        return Ok(Ty::Object(Box::leak(fields.into_boxed_slice())));
+    }
+    match m.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            let item = match m.get("items") {
+                Some(i) => custom_ty(i, index, depth + 1)?,
+                None => Ty::Any,
+            };
+            let list_map_keys: Vec<&'static str> = m
+                .get("x-kubernetes-list-map-keys")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(leak_str).collect())
+                .unwrap_or_default();
+            let list_map_keys: &'static [&'static str] =
+                Box::leak(list_map_keys.into_boxed_slice());
+            let meta = ListMeta {
+                strategy: text("x-kubernetes-patch-strategy"),
+                merge_key: text("x-kubernetes-patch-merge-key"),
+                list_map_keys,
+            };
+            Ok(Ty::List(leak(item), meta))
+        }
+        Some("object") => match m.get("additionalProperties") {
+            Some(a) if a.is_object() => Ok(Ty::Map(leak(custom_ty(a, index, depth + 1)?))),
+            _ => Ok(Ty::Any),
+        },
+        Some("string" | "integer" | "number" | "boolean") => Ok(Ty::Primitive),
+        _ => Ok(Ty::Any),
+    }
 }
 
 impl SchemaNode {
-    fn new(ty: &'static Ty) -> SchemaNode {
+    fn new(ty: &'static Ty, types: &'static [Ty]) -> SchemaNode {
         let mut ty = ty;
         // References only ever point at object/map/list types, never at other references,
         // but bound the loop anyway.
         for _ in 0..8 {
             match ty {
-                Ty::Ref(i) => match patch_meta::TYPES.get(usize::from(*i)) {
+                Ty::Ref(i) => match types.get(*i as usize) {
                     Some(t) => ty = t,
-                    None => return SchemaNode { ty: &ANY },
+                    None => return SchemaNode { ty: &ANY, types },
                 },
                 _ => break,
             }
         }
-        SchemaNode { ty }
+        SchemaNode { ty, types }
     }
 
     /// The schema of a kind's top-level object, or `None` when the kind is unknown
@@ -123,7 +351,9 @@ impl SchemaNode {
                     .3
             }
         };
-        patch_meta::TYPES.get(usize::from(i)).map(SchemaNode::new)
+        patch_meta::TYPES
+            .get(usize::from(i))
+            .map(|t| SchemaNode::new(t, &patch_meta::TYPES))
     }
 
     /// The schema of a field of this object (or of any value of this map).
@@ -132,8 +362,8 @@ impl SchemaNode {
             Ty::Object(fields) => fields
                 .binary_search_by(|(k, _)| (*k).cmp(name))
                 .ok()
-                .map(|at| SchemaNode::new(&fields[at].1)),
-            Ty::Map(value) => Some(SchemaNode::new(value)),
+                .map(|at| SchemaNode::new(&fields[at].1, self.types)),
+            Ty::Map(value) => Some(SchemaNode::new(value, self.types)),
             _ => None,
         }
     }
@@ -141,7 +371,7 @@ impl SchemaNode {
     /// The schema of this list's elements.
     pub fn items(&self) -> Option<SchemaNode> {
         match self.ty {
-            Ty::List(item, _) => Some(SchemaNode::new(item)),
+            Ty::List(item, _) => Some(SchemaNode::new(item, self.types)),
             _ => None,
         }
     }
@@ -270,6 +500,10 @@ mod tests {
             }
         }
         assert_eq!(names.len(), patch_meta::TYPES.len());
+        assert!(names
+            .iter()
+            .zip(patch_meta::NAMES)
+            .all(|(a, b)| a.as_str() == b));
         for (i, name) in names.iter().enumerate() {
             assert_eq!(
                 static_node(&patch_meta::TYPES[i]),
@@ -350,6 +584,34 @@ mod tests {
         let crd = Gvk::new("example.com", "v1", "Foo");
         assert_eq!(lookup(&crd, &["spec"]), Shape::Unknown);
         assert!(SchemaNode::for_kind(&crd).is_none());
+    }
+
+    #[test]
+    fn a_custom_schema_replaces_the_builtin_one() {
+        let doc: serde_json::Value = serde_json::from_str(
+            r##"{"definitions": {
+              "x.Widget": {
+                "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Widget"}],
+                "properties": {"spec": {"$ref": "#/definitions/x.Spec"}}},
+              "x.Spec": {"properties": {
+                "items": {"type": "array", "items": {"type": "object"},
+                          "x-kubernetes-patch-strategy": "merge",
+                          "x-kubernetes-patch-merge-key": "id"},
+                "tags": {"type": "object", "additionalProperties": {"type": "string"}}}}
+            }}"##,
+        )
+        .unwrap();
+        let schema = Schema::custom(&doc, Builtin::Unloaded).unwrap();
+        let w = schema
+            .for_kind(&Gvk::new("example.com", "v1", "Widget"))
+            .unwrap();
+        let items = w.field("spec").unwrap().field("items").unwrap();
+        assert_eq!(items.list_meta().unwrap().merge_keys(), vec!["id"]);
+        let tags = w.field("spec").unwrap().field("tags").unwrap();
+        assert_eq!(tags.shape(), Shape::Map);
+        // Built-in kinds are unknown to a custom schema, as in kustomize.
+        assert!(schema.for_kind(&dep()).is_none());
+        assert!(Schema::default().for_kind(&dep()).is_some());
     }
 
     #[test]
