@@ -14,6 +14,7 @@ pub mod loader;
 pub mod metadata;
 pub mod openapi;
 pub mod patch;
+pub mod pattern;
 pub mod plugins;
 pub mod provenance;
 pub mod resmap;

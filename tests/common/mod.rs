@@ -1,6 +1,8 @@
 //! What every CLI test needs: running the binary, scratch folders, reading trees.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod suite;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

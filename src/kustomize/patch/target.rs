@@ -2,38 +2,42 @@
 //! name and namespace (original or current), and label/annotation selectors.
 
 use crate::kustomize::kustomization::Selector;
+use crate::kustomize::pattern::Pattern;
 use crate::kustomize::resource::Resource;
 use regex::Regex;
 
 /// A compiled `target`.
 pub struct TargetMatcher {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Option<LabelSelector>,
     annotations: Option<LabelSelector>,
 }
 
-fn anchored(p: &Option<String>) -> Result<Option<Regex>, String> {
-    // A fleet applies the same patches in every cluster: compile each pattern once.
+fn anchored(p: &Option<String>) -> Result<Option<Pattern>, String> {
+    // A fleet applies the same patches in every cluster: compile each regex once.
     static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
         std::sync::OnceLock::new();
     let p = match p.as_deref() {
         None | Some("") => return Ok(None),
         Some(p) => p,
     };
+    if let Some(chars) = Pattern::plain(p) {
+        return Ok(Some(Pattern::Plain(chars)));
+    }
     let cache = CACHE.get_or_init(Default::default);
     if let Some(r) = cache.lock().ok().and_then(|c| c.get(p).cloned()) {
-        return Ok(Some(r));
+        return Ok(Some(Pattern::Regex(r)));
     }
     let r = Regex::new(&format!("^(?:{p})$"))
         .map_err(|e| format!("invalid regex '{p}' in target: {e}"))?;
     if let Ok(mut c) = cache.lock() {
         c.insert(p.to_string(), r.clone());
     }
-    Ok(Some(r))
+    Ok(Some(Pattern::Regex(r)))
 }
 
 impl TargetMatcher {

@@ -10,6 +10,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fieldspec::{walk, FieldSpec, WalkError};
 use crate::kustomize::kustomization::Image;
+use crate::kustomize::pattern::{strip_plain, Pattern};
 use crate::kustomize::resmap::ResMap;
 use regex::Regex;
 use serde_json::Value;
@@ -81,11 +82,34 @@ pub fn apply_with_specs(
 /// One `images` entry, ready to match.
 struct Rule<'a> {
     image: &'a Image,
-    pattern: Regex,
+    pattern: Pattern,
+}
+
+/// kustomize's tag and digest suffix after an image name:
+/// `(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`.
+fn is_tag_and_digest(rest: &str) -> bool {
+    let word = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || "_.{}-".contains(c)))
+            .unwrap_or(s.len())
+    };
+    let mut rest = rest;
+    if let Some(tag) = rest.strip_prefix(':') {
+        rest = &tag[word(tag)..];
+    }
+    if let Some(digest) = rest.strip_prefix("@sha256:") {
+        rest = &digest[word(digest)..];
+    }
+    rest.is_empty()
 }
 
 impl<'a> Rule<'a> {
     fn new(image: &'a Image, source: &str) -> Result<Rule<'a>> {
+        if let Some(chars) = Pattern::plain(&image.name) {
+            return Ok(Rule {
+                image,
+                pattern: Pattern::Plain(chars),
+            });
+        }
         // kustomize builds this pattern from the name unescaped, so the name is a regex.
         let pattern = Regex::new(&format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
@@ -102,7 +126,18 @@ impl<'a> Rule<'a> {
                 ),
             )
         })?;
-        Ok(Rule { image, pattern })
+        Ok(Rule {
+            image,
+            pattern: Pattern::Regex(pattern),
+        })
+    }
+
+    /// Whether `image` is this entry's name, with any tag and digest.
+    fn matches(&self, image: &str) -> bool {
+        match &self.pattern {
+            Pattern::Plain(chars) => strip_plain(chars, image).is_some_and(is_tag_and_digest),
+            Pattern::Regex(r) => r.is_match(image),
+        }
     }
 
     /// Rewrites one `image` value if it matches. `Err` when it is not a scalar.
@@ -114,7 +149,7 @@ impl<'a> Rule<'a> {
             Value::Bool(b) => b.to_string(),
             _ => return Err(()),
         };
-        if !self.pattern.is_match(&current) {
+        if !self.matches(&current) {
             return Ok(());
         }
         *v = Value::String(rewrite(&current, self.image));
@@ -230,6 +265,39 @@ mod tests {
     use super::*;
 
     use serde_json::json;
+
+    /// A plain image name matches exactly what kustomize's regex matches.
+    #[test]
+    fn plain_names_match_as_the_regex_does() {
+        let subjects = [
+            "nginx",
+            "nginx:1.2",
+            "nginx:",
+            "nginx@sha256:abc",
+            "nginx:1.2@sha256:ab{c}",
+            "nginxx",
+            "nginx:1:2",
+            "nginx@sha256",
+            "nginx:a b",
+            "ngin",
+            "ghcr.io/acme/api:v1",
+            "ghcrxio/acme/api",
+            "ghcr.io/acme/api-x",
+            "nginx:1.2@sha256:abc@",
+        ];
+        for name in ["nginx", "ghcr.io/acme/api", "ngin."] {
+            let image = img(name, "", "", "", "");
+            let rule = Rule::new(&image, "k.yaml").unwrap();
+            assert!(matches!(rule.pattern, Pattern::Plain(_)));
+            let regex = Regex::new(&format!(
+                "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$"
+            ))
+            .unwrap();
+            for s in subjects {
+                assert_eq!(rule.matches(s), regex.is_match(s), "{name} on {s}");
+            }
+        }
+    }
 
     fn resmap(docs: Vec<Value>) -> ResMap {
         ResMap::from_objects(docs, "res.yaml").unwrap()
