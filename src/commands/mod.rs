@@ -6,6 +6,7 @@ pub mod diff;
 pub mod fleet;
 pub mod init;
 pub mod ls;
+pub mod outdir;
 pub mod render;
 pub mod tree;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! `strata render`: the fleet into the hydrated tree, or `--check` against it.
 
 use crate::cli::RenderArgs;
+use crate::commands::outdir::OutDir;
 use crate::commands::{fleet, tree, CommandError};
 use crate::fleet::render;
 use std::io::IsTerminal;
@@ -8,7 +9,8 @@ use std::sync::Arc;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let (root, fs, fleet) = fleet::open(&args.selection)?;
-    let out = fleet::output_dir(&root, &fleet)?;
+    fleet::output_dir(&root, &fleet)?;
+    let out = OutDir::new(&root, &fleet.project.output);
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
@@ -34,11 +36,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             eprintln!("{w}");
         }
     }
-    let out_name = out
-        .strip_prefix(&root)
-        .unwrap_or(&out)
-        .display()
-        .to_string();
+    let out_name = out.shown().to_string();
     if args.check {
         let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
         let tree = if partial {
@@ -61,10 +59,17 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             ("stale", &s.stale),
             ("missing", &s.missing),
             ("extra", &s.extra),
+            ("link", &s.links),
         ] {
             for p in list {
                 println!("{label}: {out_name}/{p}");
             }
+        }
+        if !s.links.is_empty() {
+            eprintln!(
+                "{out_name} holds {} symbolic link(s), which strata never writes or reads through; remove them (git rm)",
+                s.links.len()
+            );
         }
         eprintln!(
             "{out_name} is out of date: {} stale, {} missing, {} extra; run `strata render` and commit the result",

@@ -1,12 +1,11 @@
 //! Writing the hydrated tree: atomically, deleting only what strata wrote before,
 //! and never into a folder strata does not own.
 
+use crate::commands::outdir::{link_error, OutDir};
 use crate::fleet::render::{hex, HydratedTree};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 /// Where the manifest lives, relative to the output root.
 pub const MANIFEST: &str = ".strata/manifest.json";
@@ -50,29 +49,24 @@ impl Manifest {
 /// Reads the manifest of an existing output folder. `Ok(None)`: the folder does not
 /// exist or is empty. An error: it has files but no manifest (not strata's), or a
 /// manifest that cannot be read.
-pub fn read_manifest(out: &Path) -> Result<Option<Manifest>, String> {
-    if !out.exists() {
+pub fn read_manifest(out: &OutDir) -> Result<Option<Manifest>, String> {
+    let Some(dir) = out.open()? else {
         return Ok(None);
-    }
-    let mpath = out.join(MANIFEST);
-    if !mpath.exists() {
-        let non_empty = fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false);
-        if non_empty {
+    };
+    let mpath = format!("{}/{MANIFEST}", out.shown());
+    let Some(bytes) = dir.read(MANIFEST)? else {
+        if !dir.is_empty()? {
             return Err(format!(
                 "{}: the folder is not empty and has no {MANIFEST}, so strata did not write it; \
                  strata will not overwrite it. Empty it, or set `output` in strata.yaml to another folder",
-                out.display()
+                out.shown()
             ));
         }
         return Ok(None);
-    }
-    let text = fs::read_to_string(&mpath).map_err(|e| format!("{}: {e}", mpath.display()))?;
-    serde_json::from_str(&text).map(Some).map_err(|e| {
+    };
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
         format!(
-            "{}: cannot read the manifest ({e}); delete the output folder and render again",
-            mpath.display()
+            "{mpath}: cannot read the manifest ({e}); delete the output folder and render again"
         )
     })
 }
@@ -80,8 +74,8 @@ pub fn read_manifest(out: &Path) -> Result<Option<Manifest>, String> {
 /// For a partial render (`--cluster`, `--app`, `--shard`): adds to `tree` the units
 /// of the previous render that were not rendered now, as they are on disk, so that
 /// writing or checking it touches only the selected units.
-pub fn keep_unselected(out: &Path, mut tree: HydratedTree) -> Result<HydratedTree, String> {
-    let Some(old) = read_manifest(out)? else {
+pub fn keep_unselected(out: &OutDir, mut tree: HydratedTree) -> Result<HydratedTree, String> {
+    let (Some(old), Some(folder)) = (read_manifest(out)?, out.open()?) else {
         return Ok(tree);
     };
     let rendered: std::collections::BTreeSet<&str> =
@@ -105,8 +99,13 @@ pub fn keep_unselected(out: &Path, mut tree: HydratedTree) -> Result<HydratedTre
     }
     let mut kept_units = std::collections::BTreeMap::new();
     for (file, dir) in kept {
-        let path = out.join(&file);
-        let Ok(content) = fs::read_to_string(&path) else {
+        // A file behind a link is not read; `check` reports the link.
+        let Some(content) = folder
+            .read(&file)
+            .ok()
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
             continue;
         };
         tree.files.insert(file.clone(), content);
@@ -135,27 +134,39 @@ pub struct Staleness {
     pub missing: Vec<String>,
     /// Written by strata before (in the manifest), not rendered now.
     pub extra: Vec<String>,
+    /// Symbolic links inside the output folder, which strata never writes through.
+    pub links: Vec<String>,
 }
 
 impl Staleness {
     pub fn is_clean(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+        self.stale.is_empty()
+            && self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.links.is_empty()
     }
 }
 
 /// Compares the rendered tree with what is on disk, reading only what it must.
-pub fn check(out: &Path, tree: &HydratedTree) -> Result<Staleness, String> {
+pub fn check(out: &OutDir, tree: &HydratedTree) -> Result<Staleness, String> {
     let manifest = read_manifest(out)?.unwrap_or_default();
     let mut s = Staleness::default();
+    let Some(dir) = out.open()? else {
+        s.missing = tree.files.keys().cloned().collect();
+        return Ok(s);
+    };
+    s.links = dir.contents()?.links;
+    // A file behind a link cannot be read (the link is not followed): it is missing.
+    let read = |path: &str| dir.read(path).ok().flatten();
     for (path, content) in &tree.files {
-        match fs::read(out.join(path)) {
-            Ok(bytes) if bytes == content.as_bytes() => {}
-            Ok(_) => s.stale.push(path.clone()),
-            Err(_) => s.missing.push(path.clone()),
+        match read(path) {
+            Some(bytes) if bytes == content.as_bytes() => {}
+            Some(_) => s.stale.push(path.clone()),
+            None => s.missing.push(path.clone()),
         }
     }
     for path in manifest.files.keys() {
-        if !tree.files.contains_key(path) && out.join(path).exists() {
+        if !tree.files.contains_key(path) && read(path).is_some() {
             s.extra.push(path.clone());
         }
     }
@@ -172,8 +183,30 @@ pub struct WriteSummary {
 
 /// Writes the tree to `out` atomically: the new tree is assembled in a sibling
 /// folder (with any files strata does not own carried over) and swapped in with
-/// one rename, so a failure or a kill leaves the previous tree as it was.
-pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
+/// one rename, so a failure or a kill leaves the previous tree as it was. Every
+/// step goes through `outdir`, which never follows a symbolic link.
+pub fn write(out: &OutDir, tree: &HydratedTree) -> Result<WriteSummary, String> {
+    let current = out.open()?;
+    let contents = match &current {
+        Some(dir) => dir.contents()?,
+        None => Default::default(),
+    };
+    if let Some(link) = contents.links.first() {
+        return Err(link_error(&format!("{}/{link}", out.shown())));
+    }
+    // The old tree is removed after the swap: find out now, not half-way through.
+    if let Some(ro) = contents.read_only.first() {
+        let shown = if ro.is_empty() {
+            out.shown().to_string()
+        } else {
+            format!("{}/{ro}", out.shown())
+        };
+        return Err(format!(
+            "{shown}: the folder is read-only, and strata replaces the output folder as a whole; \
+             make it writable (chmod -R u+w {}) and render again",
+            out.shown()
+        ));
+    }
     let old = read_manifest(out)?;
     let staleness = check(out, tree)?;
     let mut summary = WriteSummary {
@@ -186,28 +219,29 @@ pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
         return Ok(summary);
     }
     let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "rendered".into());
+        .parent(true)?
+        .ok_or_else(|| format!("{}: cannot create its folder", out.shown()))?;
+    let name = out.name();
     // What a render killed before its swap left behind is of no use to anyone.
     let stale = format!(".{name}.strata-new-");
-    if let Ok(entries) = fs::read_dir(parent) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&stale) {
-                let _ = fs::remove_dir_all(e.path());
-            }
+    for entry in parent.names()? {
+        if entry.starts_with(&stale) {
+            parent.remove_all(&entry)?;
         }
     }
-    let tmp = parent.join(format!("{stale}{}", std::process::id()));
-    let result =
-        assemble(&tmp, out, old.as_ref(), tree, &manifest).and_then(|_| swap_in(&tmp, out));
+    let tmp_name = format!("{stale}{}", std::process::id());
+    let tmp = parent.make_new(&tmp_name)?;
+    let result = assemble(
+        &tmp,
+        current.as_ref(),
+        &contents,
+        old.as_ref(),
+        tree,
+        &manifest,
+    )
+    .and_then(|_| parent.swap_in(&tmp_name, name, current.is_some()));
     if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+        let _ = parent.remove_all(&tmp_name);
     }
     result?;
     if old.is_none() {
@@ -217,95 +251,28 @@ pub fn write(out: &Path, tree: &HydratedTree) -> Result<WriteSummary, String> {
     Ok(summary)
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("{}: {e}", path.display())
-}
-
 fn assemble(
-    tmp: &Path,
-    out: &Path,
+    tmp: &crate::commands::outdir::Folder,
+    current: Option<&crate::commands::outdir::Folder>,
+    contents: &crate::commands::outdir::Contents,
     old: Option<&Manifest>,
     tree: &HydratedTree,
     manifest: &Manifest,
 ) -> Result<(), String> {
-    fs::create_dir_all(tmp).map_err(io(tmp))?;
-    if let Some(old) = old {
+    if let (Some(old), Some(current)) = (old, current) {
         // Carry over what strata does not own, so the swap cannot lose it.
-        for entry in walkdir::WalkDir::new(out).min_depth(1).sort_by_file_name() {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let rel = entry.path().strip_prefix(out).map_err(|e| e.to_string())?;
-            let rel_s = rel.to_string_lossy().replace('\\', "/");
-            if rel_s == ".strata" || rel_s.starts_with(".strata/") || old.files.contains_key(&rel_s)
+        for rel in &contents.files {
+            if rel.starts_with(".strata/")
+                || old.files.contains_key(rel)
+                || tree.files.contains_key(rel)
             {
                 continue;
             }
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let dest = tmp.join(rel);
-            if let Some(dir) = dest.parent() {
-                fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            if fs::hard_link(entry.path(), &dest).is_err() {
-                fs::copy(entry.path(), &dest).map_err(io(&dest))?;
-            }
+            tmp.link_or_copy(current, rel)?;
         }
     }
     for (path, content) in &tree.files {
-        let dest = tmp.join(path);
-        if let Some(dir) = dest.parent() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        fs::write(&dest, content).map_err(io(&dest))?;
+        tmp.write_new(path, content.as_bytes())?;
     }
-    let mpath = tmp.join(MANIFEST);
-    if let Some(dir) = mpath.parent() {
-        fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    fs::write(&mpath, manifest.to_json()).map_err(io(&mpath))
-}
-
-/// Puts `tmp` in place of `out`; afterwards `tmp` is gone.
-fn swap_in(tmp: &Path, out: &Path) -> Result<(), String> {
-    if !out.exists() {
-        return fs::rename(tmp, out).map_err(io(out));
-    }
-    if exchange(tmp, out) {
-        return fs::remove_dir_all(tmp).map_err(io(tmp));
-    }
-    let aside: PathBuf = tmp.with_extension("old");
-    fs::rename(out, &aside).map_err(io(out))?;
-    if let Err(e) = fs::rename(tmp, out) {
-        let _ = fs::rename(&aside, out);
-        return Err(format!("{}: {e}", out.display()));
-    }
-    fs::remove_dir_all(&aside).map_err(io(&aside))
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> bool {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let (Ok(ca), Ok(cb)) = (
-        CString::new(a.as_os_str().as_bytes()),
-        CString::new(b.as_os_str().as_bytes()),
-    ) else {
-        return false;
-    };
-    // SAFETY: both are valid NUL-terminated paths; renameat2 only reads them.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            ca.as_ptr(),
-            libc::AT_FDCWD,
-            cb.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    rc == 0
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_a: &Path, _b: &Path) -> bool {
-    false
+    tmp.write_new(MANIFEST, manifest.to_json().as_bytes())
 }

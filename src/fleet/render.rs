@@ -444,10 +444,17 @@ fn load_layers(
             continue;
         };
         let dir = format!("{}/{layer}", app.dir);
-        let file = ["yaml", "yml"]
-            .iter()
-            .map(|ext| format!("{dir}/{value}.{ext}"))
-            .find(|p| fs.is_file(p));
+        let mut file = None;
+        for ext in ["yaml", "yml"] {
+            let path = format!("{dir}/{value}.{ext}");
+            // A layer file that is a symlink out of the repository is an error, not absent.
+            if crate::kustomize::fs::probe_file(fs, &path)
+                .map_err(|e| Error::from(e).in_file(&path))?
+            {
+                file = Some(path);
+                break;
+            }
+        }
         let Some(file) = file else { continue };
         let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
         let raw = String::from_utf8(bytes)
