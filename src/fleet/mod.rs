@@ -644,14 +644,7 @@ fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
             continue;
         }
         let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
-        if let Some(why) = paths::segment_problem(&a.name) {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                file.clone(),
-                format!("name '{}' {why}; it names the app's folder in the output, so it must be one plain name such as `web`", a.name.escape_debug()),
-            )
-            .at_line(line_at(&file_text(fs, &file), "/name")));
-        }
+
         a.file = file.clone();
         a.dir = dir;
         if let Some(prev) = apps.iter().find(|o| o.name == a.name) {
