@@ -694,7 +694,11 @@ fn base_extracts_into_a_private_folder_and_removes_copies_of_killed_runs() {
     )
     .unwrap();
     std::fs::set_permissions(&tar, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let env = [("TMPDIR", tmp.to_str().unwrap()), ("PATH", path.as_str())];
     let out = strata_env(&root, &["diff", "--base", "HEAD"], &env);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

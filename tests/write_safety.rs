@@ -71,7 +71,10 @@ impl Attack {
         let outside: Vec<(String, String)> = read_tree(&self.outside).into_iter().collect();
         assert_eq!(
             outside,
-            [("keep.txt".to_string(), "outside the repository\n".to_string())],
+            [(
+                "keep.txt".to_string(),
+                "outside the repository\n".to_string()
+            )],
             "written outside the repository"
         );
     }
@@ -127,9 +130,24 @@ fn a_layout_that_leaves_the_output_is_refused_with_its_line() {
 fn cluster_fields_that_name_folders_must_be_plain_names() {
     let cases: &[(&str, &str, &str, &str)] = &[
         // The env names the output folder and the env layer file.
-        ("clusters/dev-1.yaml", "env: dev", "env: \"../../x\"", "clusters/dev-1.yaml:2: env '../../x'"),
-        ("clusters/dev-1.yaml", "region: eu", "region: .strata", "clusters/dev-1.yaml:3: region '.strata'"),
-        ("clusters/dev-1.yaml", "region: eu", "tenant: a/b", "clusters/dev-1.yaml:3: tenant 'a/b'"),
+        (
+            "clusters/dev-1.yaml",
+            "env: dev",
+            "env: \"../../x\"",
+            "clusters/dev-1.yaml:2: env '../../x'",
+        ),
+        (
+            "clusters/dev-1.yaml",
+            "region: eu",
+            "region: .strata",
+            "clusters/dev-1.yaml:3: region '.strata'",
+        ),
+        (
+            "clusters/dev-1.yaml",
+            "region: eu",
+            "tenant: a/b",
+            "clusters/dev-1.yaml:3: tenant 'a/b'",
+        ),
     ];
     for (i, (file, from, to, words)) in cases.iter().enumerate() {
         let a = Attack::new(&format!("field-{i}"));
@@ -143,18 +161,30 @@ fn cluster_fields_that_name_folders_must_be_plain_names() {
     }
     // A label used as a layer names the layer file.
     let a = Attack::new("field-label");
-    a.edit("strata.yaml", "layers: [env, cluster]", "layers: [env, tier, cluster]");
+    a.edit(
+        "strata.yaml",
+        "layers: [env, cluster]",
+        "layers: [env, tier, cluster]",
+    );
     a.write(
         "clusters/dev-1.yaml",
         "name: dev-1\nenv: dev\nlabels:\n  tier: \"../../../outside/keep\"\n",
     );
     let out = a.run(&["render"]);
-    assert_error(&out, 2, &["clusters/dev-1.yaml:4: labels.tier '../../../outside/keep'"]);
+    assert_error(
+        &out,
+        2,
+        &["clusters/dev-1.yaml:4: labels.tier '../../../outside/keep'"],
+    );
     assert!(!a.repo.join("rendered").exists());
     a.assert_outside_untouched();
     // So does a layer name in strata.yaml.
     let a = Attack::new("layer-name");
-    a.edit("strata.yaml", "layers: [env, cluster]", "layers: [env, \"../..\"]");
+    a.edit(
+        "strata.yaml",
+        "layers: [env, cluster]",
+        "layers: [env, \"../..\"]",
+    );
     assert_error(&a.run(&["render"]), 2, &["strata.yaml:4: layer '../..'"]);
 }
 
@@ -237,7 +267,10 @@ fn fleet_folders_and_files_outside_the_repository_are_errors() {
     // render removes every unit.
     for key in ["clusters", "apps"] {
         let a = Attack::new(&format!("paths-{key}"));
-        copy_dir(&a.repo.join(key), &a.scratch.0.join(format!("outside/{key}")));
+        copy_dir(
+            &a.repo.join(key),
+            &a.scratch.0.join(format!("outside/{key}")),
+        );
         let before_outside = read_tree(&a.outside);
         assert_eq!(a.run(&["render", "--quiet"]).status.code(), Some(0));
         let before = a.rendered();
@@ -245,7 +278,11 @@ fn fleet_folders_and_files_outside_the_repository_are_errors() {
         strata_yaml.push_str(&format!("paths:\n  {key}: ../outside/{key}\n"));
         std::fs::write(a.repo.join("strata.yaml"), &strata_yaml).unwrap();
         let out = a.run(&["render"]);
-        assert_error(&out, 2, &[&format!("strata.yaml:9: paths.{key} '../outside/{key}'")]);
+        assert_error(
+            &out,
+            2,
+            &[&format!("strata.yaml:9: paths.{key} '../outside/{key}'")],
+        );
         assert_eq!(a.rendered(), before, "{key}: the tree changed");
         assert_eq!(read_tree(&a.outside), before_outside);
     }
@@ -257,14 +294,21 @@ fn fleet_folders_and_files_outside_the_repository_are_errors() {
         std::fs::rename(a.repo.join(key), a.outside.join(key)).unwrap();
         a.link(key, &a.outside.join(key));
         let out = a.run(&["render"]);
-        assert_error(&out, 2, &["strata.yaml", &format!("paths.{key}"), "outside the root"]);
+        assert_error(
+            &out,
+            2,
+            &["strata.yaml", &format!("paths.{key}"), "outside the root"],
+        );
         assert_eq!(a.rendered(), before, "{key}: the tree changed");
     }
 }
 
 #[test]
 fn a_layer_or_app_file_symlinked_out_of_the_repository_is_an_error() {
-    for (tag, file) in [("layer", "apps/web/env/dev.yaml"), ("app", "apps/web/app.yaml")] {
+    for (tag, file) in [
+        ("layer", "apps/web/env/dev.yaml"),
+        ("app", "apps/web/app.yaml"),
+    ] {
         let a = Attack::new(&format!("{tag}-link"));
         assert_eq!(a.run(&["render", "--quiet"]).status.code(), Some(0));
         let before = a.rendered();
@@ -287,13 +331,19 @@ fn an_absurd_thread_count_is_refused() {
         assert_error(&out, 2, &["100000 threads", "at most 256"]);
     }
     assert!(!a.repo.join("rendered").exists());
-    assert_eq!(a.run(&["render", "-j", "256", "--quiet"]).status.code(), Some(0));
+    assert_eq!(
+        a.run(&["render", "-j", "256", "--quiet"]).status.code(),
+        Some(0)
+    );
 }
 
 /// Whether this process runs as root, who may write into read-only folders.
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -340,13 +390,21 @@ fn a_read_only_output_is_left_exactly_as_it_was() {
             return;
         };
         set_mode(&dir, 0o755);
-        assert_eq!(out.status.code(), Some(2), "{read_only}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{read_only}: {}",
+            text(&out.stderr)
+        );
         assert_eq!(a.rendered(), before, "{read_only}: the tree changed");
         let names: Vec<String> = std::fs::read_dir(&a.repo)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(!names.iter().any(|n| n.contains("strata-new")), "{read_only}: {names:?}");
+        assert!(
+            !names.iter().any(|n| n.contains("strata-new")),
+            "{read_only}: {names:?}"
+        );
         a.assert_outside_untouched();
     }
 }

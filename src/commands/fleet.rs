@@ -5,7 +5,7 @@ use crate::commands::CommandError;
 use crate::fleet::render::RenderOptions;
 use crate::fleet::{self, Fleet, PROJECT_FILE};
 use crate::kustomize::DiskFs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The fleet root: `--root`, else the nearest folder upwards with a strata.yaml.
 pub fn find_root(sel: &Selection) -> Result<PathBuf, CommandError> {
@@ -71,21 +71,4 @@ pub fn options(sel: &Selection) -> Result<RenderOptions, CommandError> {
         progress: None,
         keep_resources: false,
     })
-}
-
-/// The output folder of a fleet, refusing one that would swap the repository itself.
-pub fn output_dir(root: &Path, fleet: &Fleet) -> Result<PathBuf, CommandError> {
-    let out = fleet.project.output.trim_end_matches('/');
-    if out.is_empty()
-        || out == "."
-        || out.split('/').any(|c| c == "..")
-        || Path::new(out).is_absolute()
-    {
-        return Err(format!(
-            "{PROJECT_FILE}: output '{}' must be a folder inside the repository (e.g. `rendered`)",
-            fleet.project.output
-        )
-        .into());
-    }
-    Ok(root.join(out))
 }

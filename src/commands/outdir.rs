@@ -295,10 +295,11 @@ impl Folder {
             let path = joined(rel, &name);
             match kind {
                 FileType::Symlink => c.links.push(path),
-                FileType::Directory => match self.subfolder(&name, false)? {
-                    Some(sub) => sub.walk(&path, c)?,
-                    None => {}
-                },
+                FileType::Directory => {
+                    if let Some(sub) = self.subfolder(&name, false)? {
+                        sub.walk(&path, c)?;
+                    }
+                }
                 _ => c.files.push(path),
             }
         }

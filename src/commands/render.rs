@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let (root, fs, fleet) = fleet::open(&args.selection)?;
-    fleet::output_dir(&root, &fleet)?;
+    // `fleet::load` checked that `output` is a folder inside the repository.
     let out = OutDir::new(&root, &fleet.project.output);
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
