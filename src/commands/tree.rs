@@ -194,6 +194,17 @@ pub fn write(out: &OutDir, tree: &HydratedTree) -> Result<WriteSummary, String> 
     if let Some(link) = contents.links.first() {
         return Err(link_error(&format!("{}/{link}", out.shown())));
     }
+    let old = read_manifest(out)?;
+    let staleness = check(out, tree)?;
+    let mut summary = WriteSummary {
+        written: staleness.stale.len() + staleness.missing.len(),
+        unchanged: tree.files.len() - staleness.stale.len() - staleness.missing.len(),
+        removed: staleness.extra.len(),
+    };
+    let manifest = Manifest::of(tree);
+    if staleness.is_clean() && old.as_ref() == Some(&manifest) {
+        return Ok(summary);
+    }
     // The old tree is removed after the swap: find out now, not half-way through.
     if let Some(ro) = contents.read_only.first() {
         let shown = if ro.is_empty() {
@@ -207,17 +218,6 @@ pub fn write(out: &OutDir, tree: &HydratedTree) -> Result<WriteSummary, String> 
             out.shown()
         ));
     }
-    let old = read_manifest(out)?;
-    let staleness = check(out, tree)?;
-    let mut summary = WriteSummary {
-        written: staleness.stale.len() + staleness.missing.len(),
-        unchanged: tree.files.len() - staleness.stale.len() - staleness.missing.len(),
-        removed: staleness.extra.len(),
-    };
-    let manifest = Manifest::of(tree);
-    if staleness.is_clean() && old.as_ref() == Some(&manifest) {
-        return Ok(summary);
-    }
     let parent = out
         .parent(true)?
         .ok_or_else(|| format!("{}: cannot create its folder", out.shown()))?;
@@ -230,7 +230,12 @@ pub fn write(out: &OutDir, tree: &HydratedTree) -> Result<WriteSummary, String> 
         }
     }
     let tmp_name = format!("{stale}{}", std::process::id());
-    let tmp = parent.make_new(&tmp_name)?;
+    let tmp = parent.make_new(&tmp_name).map_err(|e| {
+        format!(
+            "{e}; strata assembles the new tree beside {} and swaps it in, so the folder that holds it must be writable",
+            out.shown()
+        )
+    })?;
     let result = assemble(
         &tmp,
         current.as_ref(),
