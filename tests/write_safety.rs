@@ -324,6 +324,32 @@ fn a_layer_or_app_file_symlinked_out_of_the_repository_is_an_error() {
 }
 
 #[test]
+fn a_chart_values_file_or_schema_symlinked_out_of_the_repository_is_an_error() {
+    for file in ["values.yaml", "values.schema.json"] {
+        let a = Attack::new("chart-link");
+        a.write("apps/sign/app.yaml", "name: sign\nsource: chart\n");
+        a.write(
+            "apps/sign/base/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sign\ndata:\n  size: \"{{ values.size }}\"\n",
+        );
+        a.write("apps/sign/base/values.yaml", "size: 3\n");
+        a.write(
+            "apps/sign/base/values.schema.json",
+            "{\"type\": \"object\", \"required\": [\"size\"]}\n",
+        );
+        assert_eq!(a.run(&["render", "--quiet"]).status.code(), Some(0));
+        let before = a.rendered();
+        let rel = format!("apps/sign/base/{file}");
+        std::fs::rename(a.repo.join(&rel), a.outside.join(file)).unwrap();
+        a.link(&rel, &a.outside.join(file));
+        // Today the file is skipped: the chart renders without its values or schema.
+        let out = a.run(&["render"]);
+        assert_error(&out, 2, &[&format!("{rel}:"), "outside the root"]);
+        assert_eq!(a.rendered(), before, "{file}: the tree changed");
+    }
+}
+
+#[test]
 fn an_absurd_thread_count_is_refused() {
     let a = Attack::new("jobs");
     for cmd in ["render", "validate"] {

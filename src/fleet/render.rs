@@ -568,7 +568,9 @@ fn chart_values_of(
     let mut merged = Value::Object(Default::default());
     let mut sources = Vec::new();
     let values_file = format!("{dir}/values.yaml");
-    if fs.is_file(&values_file) {
+    if crate::kustomize::fs::probe_file(fs, &values_file)
+        .map_err(|e| Error::from(e).in_file(&values_file))?
+    {
         let text = read_text(fs, &values_file)?;
         let doc = yaml::parse_stream(&text).map_err(|e| yaml_error(&values_file, e))?;
         if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
@@ -592,7 +594,9 @@ fn chart_values_of(
         values::apply_set(&mut merged, &a.path, a.value.clone());
     }
     let schema_file = format!("{dir}/values.schema.json");
-    let schema = if fs.is_file(&schema_file) {
+    let schema = if crate::kustomize::fs::probe_file(fs, &schema_file)
+        .map_err(|e| Error::from(e).in_file(&schema_file))?
+    {
         let schema: Value = serde_json::from_str(&read_text(fs, &schema_file)?).map_err(|e| {
             Error::new(
                 ErrorKind::Syntax,
