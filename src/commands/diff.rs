@@ -190,7 +190,8 @@ fn layout_of(tree: &Path) -> Option<String> {
 }
 
 /// Removes a temporary folder when dropped: on success, on error and on panic.
-struct TempDir(PathBuf);
+/// Holds a lock on it meanwhile (see `lock`).
+struct TempDir(PathBuf, Option<std::os::fd::OwnedFd>);
 
 impl TempDir {
     fn new() -> Result<TempDir, CommandError> {
@@ -207,7 +208,10 @@ impl TempDir {
             #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             match builder.create(&p) {
-                Ok(()) => return Ok(TempDir(p)),
+                Ok(()) => {
+                    let held = lock(&p);
+                    return Ok(TempDir(p, held));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(
@@ -220,8 +224,24 @@ impl TempDir {
     }
 }
 
+/// An exclusive lock on a folder, held while the handle lives. The kernel releases
+/// it when the process dies, even by SIGKILL, so a later run can tell a copy in use
+/// from an abandoned one (a pid alone cannot: containers sharing /tmp see other pids).
+fn lock(dir: &Path) -> Option<std::os::fd::OwnedFd> {
+    use rustix::fs::{FlockOperation, Mode, OFlags};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).ok()?;
+    Some(fd)
+}
+
 /// Removes the copies of earlier runs that were killed (SIGKILL, a lost CI runner)
-/// before they could clean up: `strata-diff-<pid>-*` whose process is gone.
+/// before they could clean up: `strata-diff-<pid>-*` whose process is gone and
+/// that no process holds locked.
 fn remove_abandoned(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
@@ -236,7 +256,10 @@ fn remove_abandoned(base: &Path) {
         else {
             continue;
         };
-        if pid != std::process::id() && !process_alive(pid) {
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        if let Some(_held) = lock(&e.path()) {
             // Not following links: std removes a link, not what it points to.
             let _ = std::fs::remove_dir_all(e.path());
         }
@@ -257,6 +280,8 @@ fn process_alive(_: u32) -> bool {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        // Released only once the folder is gone.
+        drop(self.1.take());
     }
 }
 
