@@ -377,3 +377,51 @@ pub fn link_error(shown: &str) -> String {
          Remove it (git rm) and run again"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `<tmp>/root/rendered` with a link `rendered/apps -> <tmp>/elsewhere`.
+    fn setup(tag: &str) -> (std::path::PathBuf, OutDir) {
+        let base = std::env::temp_dir().join(format!("strata-outdir-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("root/rendered")).unwrap();
+        std::fs::create_dir_all(base.join("elsewhere")).unwrap();
+        std::fs::write(base.join("elsewhere/f.yaml"), "outside\n").unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere"), base.join("root/rendered/apps"))
+            .unwrap();
+        let out = OutDir::new(&base.join("root"), "rendered");
+        (base, out)
+    }
+
+    #[test]
+    fn never_writes_or_reads_through_a_link_even_without_the_scan() {
+        let (base, out) = setup("nofollow");
+        let dir = out.open().unwrap().unwrap();
+        let e = dir.write_new("apps/new.yaml", b"x").unwrap_err();
+        assert!(e.contains("rendered/apps: is a symbolic link"), "{e}");
+        let e = dir.read("apps/f.yaml").unwrap_err();
+        assert!(e.contains("rendered/apps: is a symbolic link"), "{e}");
+        // Removing it removes the link, not what it points to.
+        dir.remove_all("apps").unwrap();
+        assert!(!base.join("root/rendered/apps").exists());
+        assert_eq!(
+            std::fs::read_to_string(base.join("elsewhere/f.yaml")).unwrap(),
+            "outside\n"
+        );
+        assert!(!base.join("elsewhere/new.yaml").exists());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn lists_links_and_refuses_an_output_that_is_one() {
+        let (base, out) = setup("list");
+        let c = out.open().unwrap().unwrap().contents().unwrap();
+        assert_eq!(c.links, ["apps"]);
+        let linked = OutDir::new(&base.join("root"), "rendered/apps");
+        let e = linked.open().err().unwrap();
+        assert!(e.contains("rendered/apps: is a symbolic link"), "{e}");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

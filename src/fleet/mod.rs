@@ -714,4 +714,37 @@ mod tests {
             fleet(&[("strata.yaml", "layout: \"{env}/{zone}/{cluster}/{app}\"\n")]).unwrap_err();
         assert!(e.message.contains("{zone}"), "{e}");
     }
+
+    #[test]
+    fn paths_that_leave_their_folder_name_file_and_line() {
+        let e = fleet(&[(
+            "strata.yaml",
+            "output: out\nlayout: \"../{cluster}/{app}\"\n",
+        )])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2), "{e}");
+        let e = fleet(&[("strata.yaml", "paths:\n  apps: /etc\n")]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2), "{e}");
+        let e = fleet(&[("strata.yaml", "output: ../x\n")]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 1), "{e}");
+        let e = fleet(&[
+            ("strata.yaml", "layers: [env, tier]\n"),
+            (
+                "clusters/a.yaml",
+                "name: a\nenv: dev\nlabels:\n  tier: ..\n",
+            ),
+        ])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("clusters/a.yaml", 4), "{e}");
+        assert!(e.message.starts_with("labels.tier '..' is `..`"), "{e}");
+        // A label that is not a layer names no folder: any value is fine.
+        fleet(&[
+            ("strata.yaml", "{}"),
+            (
+                "clusters/a.yaml",
+                "name: a\nenv: dev\nlabels:\n  tier: a/b\n",
+            ),
+        ])
+        .unwrap();
+    }
 }
