@@ -1,7 +1,7 @@
 //! Writing the hydrated tree: atomically, deleting only what strata wrote before,
 //! and never into a folder strata does not own.
 
-use crate::commands::outdir::{link_error, OutDir};
+use crate::commands::outdir::{link_error, Contents, Folder, OutDir};
 use crate::fleet::render::{hex, HydratedTree};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -257,9 +257,9 @@ pub fn write(out: &OutDir, tree: &HydratedTree) -> Result<WriteSummary, String> 
 }
 
 fn assemble(
-    tmp: &crate::commands::outdir::Folder,
-    current: Option<&crate::commands::outdir::Folder>,
-    contents: &crate::commands::outdir::Contents,
+    tmp: &Folder,
+    current: Option<&Folder>,
+    contents: &Contents,
     old: Option<&Manifest>,
     tree: &HydratedTree,
     manifest: &Manifest,
