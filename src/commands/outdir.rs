@@ -133,6 +133,7 @@ impl Folder {
     /// Refuses a symbolic link by name.
     pub fn subfolder(&self, name: &str, create: bool) -> Result<Option<Folder>, String> {
         let shown = joined(&self.shown, name);
+        one_name(&shown, name)?;
         let opened = match rfs::openat(&self.fd, name, DIR, Mode::empty()) {
             Err(Errno::NOENT) if create => {
                 match rfs::mkdirat(&self.fd, name, Mode::from_raw_mode(0o777)) {
@@ -173,7 +174,12 @@ impl Folder {
                 .map_err(|e| format!("{}: {e}", self.shown))?,
             shown: self.shown.clone(),
         };
-        for part in dirs.split('/').filter(|s| !s.is_empty()) {
+        if rel.starts_with('/') {
+            return Err(format!(
+                "{rel}: an absolute path; strata writes only inside the output folder"
+            ));
+        }
+        for part in dirs.split('/').filter(|_| !dirs.is_empty()) {
             match dir.subfolder(part, create)? {
                 Some(d) => dir = d,
                 None => return Ok(None),
@@ -189,6 +195,7 @@ impl Folder {
             return Ok(None);
         };
         let shown = joined(&dir.shown, name);
+        one_name(&shown, name)?;
         let fd = match rfs::openat(
             &dir.fd,
             name,
@@ -214,6 +221,7 @@ impl Folder {
             return Err(format!("{}: cannot create it", joined(&self.shown, rel)));
         };
         let shown = joined(&dir.shown, name);
+        one_name(&shown, name)?;
         let fd = rfs::openat(
             &dir.fd,
             name,
@@ -370,6 +378,19 @@ impl Folder {
     }
 }
 
+/// Every name handed to the kernel here is one entry of its folder: `..` would
+/// climb out of the handle, an empty name would be the folder itself. The paths
+/// come from `fleet::paths`-checked input; this makes the module safe on its own.
+fn one_name(shown: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(format!(
+            "{shown}: '{}' is not a file or folder name; strata writes only inside the output folder",
+            name.escape_debug()
+        ));
+    }
+    Ok(())
+}
+
 /// The message for a symbolic link met inside (or as) the output folder.
 pub fn link_error(shown: &str) -> String {
     format!(
@@ -411,6 +432,17 @@ mod tests {
             "outside\n"
         );
         assert!(!base.join("elsewhere/new.yaml").exists());
+        // Nor climbs out of its handle, whatever path it is given.
+        for bad in [
+            "../escape.yaml",
+            "a/../../escape.yaml",
+            "/abs.yaml",
+            "a//b.yaml",
+        ] {
+            assert!(dir.write_new(bad, b"x").is_err(), "{bad}");
+        }
+        assert!(!base.join("root/escape.yaml").exists());
+        assert!(!base.join("escape.yaml").exists());
         std::fs::remove_dir_all(&base).unwrap();
     }
 
