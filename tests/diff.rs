@@ -689,6 +689,7 @@ fn base_extracts_into_a_private_folder_and_removes_copies_of_killed_runs() {
         .args(["sleep", "600"])
         .spawn()
         .unwrap();
+    // Until the holder has the lock (a non-blocking try fails).
     while Command::new("flock")
         .args(["--nonblock"])
         .arg(&in_use)
@@ -697,6 +698,7 @@ fn base_extracts_into_a_private_folder_and_removes_copies_of_killed_runs() {
         .unwrap()
         .success()
     {
+        assert!(holder.try_wait().unwrap().is_none(), "flock exited");
         std::thread::yield_now();
     }
     // A `tar` first on the PATH notes the mode of the folder it extracts into.
