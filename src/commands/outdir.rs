@@ -11,7 +11,7 @@ use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -119,16 +119,6 @@ impl OutDir {
 }
 
 impl Folder {
-    /// A folder's handle, for renames relative to it.
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
-    }
-
-    /// Its path for messages.
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
-
     /// The folder `name` inside this one; made when `create` asks and it is absent.
     /// Refuses a symbolic link by name.
     pub fn subfolder(&self, name: &str, create: bool) -> Result<Option<Folder>, String> {
