@@ -28,6 +28,41 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Per-resource diff of two trees, or of the fleet at a git ref against the working tree.
     Diff(DiffArgs),
+    /// Render a Helm chart as `helm template RELEASE CHART` does, in process.
+    Template(TemplateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TemplateArgs {
+    /// The release name (`.Release.Name`).
+    pub release: String,
+    /// The chart's folder (Chart.yaml, templates/, vendored charts/).
+    pub chart: PathBuf,
+    /// A values file, layered in order over the chart's values.yaml (repeatable).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set a value: `--set image.tag=1.2.3` (repeatable; applied after -f files).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// The release namespace (`.Release.Namespace`).
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// The Kubernetes version templates see (`.Capabilities.KubeVersion`).
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// An API version templates see as available (repeatable).
+    #[arg(short = 'a', long = "api-versions", value_name = "GROUP/VERSION")]
+    pub api_versions: Vec<String>,
+    /// Print the files under crds/ too.
+    #[arg(long)]
+    pub include_crds: bool,
+    /// Only the documents of these templates (`templates/deployment.yaml`; repeatable).
+    #[arg(short = 's', long = "show-only", value_name = "PATH")]
+    pub show_only: Vec<String>,
+    /// Print each template's output as one JSON object (path → text), as Helm's engine
+    /// returns it, instead of the stream: what the conformance fixtures compare.
+    #[arg(long, hide = true)]
+    pub per_template_json: bool,
 }
 
 /// Which part of the fleet, shared by render, ls and (later) validate.

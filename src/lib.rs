@@ -11,6 +11,7 @@ pub mod compare;
 pub mod diff;
 pub mod error;
 pub mod fleet;
+pub mod helm;
 pub mod kustomize;
 pub mod validate;
 pub mod yaml;

@@ -33,7 +33,7 @@ pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
 /// The file-system root for a build of `dir`: the enclosing git work tree, else the
 /// current directory when `dir` is inside it (so `../base` stays reachable), else
 /// `dir` itself. Returns the root and `dir` relative to it.
-fn open_root(dir: &Path) -> Result<(DiskFs, String), CommandError> {
+pub fn open_root(dir: &Path) -> Result<(DiskFs, String), CommandError> {
     let real = dir.canonicalize().map_err(|e| {
         format!(
             "{}: {e}; give the directory that holds kustomization.yaml",

@@ -8,6 +8,7 @@ pub mod init;
 pub mod ls;
 pub mod outdir;
 pub mod render;
+pub mod template;
 pub mod tree;
 pub mod validate;
 
@@ -26,5 +27,6 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Compare(args) => compare::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Template(args) => template::run(&args),
     }
 }

@@ -209,6 +209,8 @@ pub enum Source {
     Manifests,
     /// `base/templates/*.yaml` with `base/values.yaml`.
     Chart,
+    /// `base/` is an upstream Helm chart (Chart.yaml, Go templates, vendored `charts/`).
+    Helm,
 }
 
 /// `apps/<app>/app.yaml`.

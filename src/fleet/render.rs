@@ -382,6 +382,7 @@ pub fn render_pair(
             let values = chart_values_of(fs, &base_dir, &layers, &opts.set)?;
             render_chart(fs, &base_dir, cluster, app, &values)?
         }
+        Source::Helm => render_helm(fs, fleet, &base_dir, app, &layers, &opts.set, warnings)?,
     };
     if let Some(ns) = app.namespace.as_deref().filter(|n| !n.is_empty()) {
         let k = Kustomization {
@@ -618,6 +619,58 @@ fn chart_values_of(
 
 /// A chart's templates rendered with its values, checked against
 /// values.schema.json first.
+/// An upstream Helm chart rendered as Helm renders it: the release is the app, the
+/// layers' `values` (and `--set`) are the user's values over the chart's own.
+fn render_helm(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    dir: &str,
+    app: &App,
+    layers: &[Layer],
+    set: &[crate::fleet::values::SetAssignment],
+    warnings: &mut Vec<String>,
+) -> Result<ResMap> {
+    use crate::helm;
+    let chart = helm::chart::load_dir(fs, dir)?;
+    let mut user = serde_json::Map::new();
+    for l in layers {
+        if let Value::Object(v) = &l.values {
+            helm::values::merge_user_values(&mut user, v);
+        }
+    }
+    let mut user = Value::Object(user);
+    for a in set {
+        crate::fleet::values::apply_set(&mut user, &a.path, a.value.clone());
+    }
+    let opts = helm::render::Options {
+        release: app.name.clone(),
+        namespace: app
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string()),
+        kube_version: fleet.project.kubernetes_version.clone(),
+        api_versions: Vec::new(),
+        values: user.as_object().cloned().unwrap_or_default(),
+    };
+    let rendered = helm::render::render(&chart, &opts).map_err(|e| {
+        Error::new(
+            ErrorKind::Transform,
+            chart.source.clone(),
+            format!("the Helm chart does not render: {}", e.message),
+        )
+    })?;
+    warnings.extend(rendered.warnings.iter().cloned());
+    let mut ra = ResMap::new();
+    for (path, text) in helm::render::manifests(&rendered, true)
+        .map_err(|e| Error::new(ErrorKind::Syntax, chart.source.clone(), e.message))?
+    {
+        // `CHART/templates/x.yaml` is `base/templates/x.yaml` in the repository.
+        let rel = path.split_once('/').map(|(_, r)| r).unwrap_or(&path);
+        ra.append_all(loader::load_resources(fs, &join(dir, rel), &text)?)?;
+    }
+    Ok(ra)
+}
+
 fn render_chart(
     fs: &dyn FileSystem,
     dir: &str,

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Helm rendering speed: strata against Helm's own Go SDK, and a fleet of upstream charts.
+
+    python3 -m venv /tmp/helm-venv && /tmp/helm-venv/bin/pip install helm-python-sdk==0.2.2 pyyaml
+    cargo build --release
+    /tmp/helm-venv/bin/python scripts/bench-helm.py [RUNS]
+
+1. Each chart of fixtures/helm/ with its default values: the median time of Helm's
+   `Chart.render` call (the chart already loaded; Python's start not counted) against the
+   median wall time of a whole `strata template` process (start, chart loading and render
+   included), and the ratio.
+2. A fleet of 100 clusters x 5 upstream charts (ingress-nginx, cert-manager, external-dns,
+   metrics-server, kube-state-metrics, with per-env values) rendered by `strata render` into
+   an empty folder: median wall time.
+"""
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import helm_python as helm
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+STRATA = ROOT / "target" / "release" / "strata"
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+
+
+def median_time(fn, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_charts():
+    print(f"{'chart':32} {'helm ms':>9} {'strata ms':>10} {'ratio':>7}")
+    for fixture in sorted(p for p in (ROOT / "fixtures" / "helm").iterdir() if (p / "chart").is_dir()):
+        chart_dir = fixture / "chart"
+        chart = helm.Chart.load(str(chart_dir))
+        try:
+            chart.render({}, name="rel", namespace="ns")
+        except helm.HelmError:
+            continue  # fails with default values (a must-fail fixture)
+        h = median_time(lambda: helm.Chart.load(str(chart_dir)).render({}, name="rel", namespace="ns"), RUNS)
+        args = [str(STRATA), "template", "rel", str(chart_dir), "-n", "ns"]
+        if subprocess.run(args, capture_output=True).returncode != 0:
+            print(f"{fixture.name:32} {h * 1000:9.1f} {'fails':>10}")
+            continue
+        s = median_time(lambda: subprocess.run(args, capture_output=True, check=True), RUNS)
+        print(f"{fixture.name:32} {h * 1000:9.1f} {s * 1000:10.1f} {h / s:6.1f}x")
+
+
+def bench_fleet():
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="strata-helm-fleet-"))
+    try:
+        shutil.copytree(ROOT / "examples" / "platform", tmp / "fleet", ignore=shutil.ignore_patterns("rendered"))
+        fleet = tmp / "fleet"
+        for extra in ["metrics-server", "kube-state-metrics"]:
+            app = fleet / "apps" / extra
+            shutil.copytree(ROOT / "fixtures" / "helm" / extra / "chart", app / "base")
+            (app / "app.yaml").write_text(f"name: {extra}\nnamespace: {extra}\nsource: helm\n")
+        shutil.rmtree(fleet / "clusters")
+        (fleet / "clusters").mkdir()
+        envs = ["dev", "staging", "prod"]
+        for i in range(100):
+            env = envs[i % 3]
+            name = f"{env}-{i:03d}"
+            (fleet / "clusters" / f"{name}.yaml").write_text(
+                f"name: {name}\nenv: {env}\nregion: eu\nvalues:\n  domain: {name}.example.com\n"
+            )
+        def render():
+            shutil.rmtree(fleet / "rendered", ignore_errors=True)
+            subprocess.run([str(STRATA), "render", "-C", str(fleet), "--full"], capture_output=True, check=True)
+        render()
+        units = sum(1 for _ in (fleet / "rendered").glob("apps/*/*/*"))
+        files = sum(1 for p in (fleet / "rendered").rglob("*.yaml"))
+        t = median_time(render, RUNS)
+        print(f"fleet: 100 clusters x 5 charts = {units} units, {files} files: strata render {t:.2f} s (median of {RUNS})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if not STRATA.exists():
+        sys.exit("build first: cargo build --release")
+    bench_charts()
+    bench_fleet()

@@ -1,0 +1,307 @@
+//! A Helm chart as Helm's loader reads it from a folder: `Chart.yaml`, `values.yaml`,
+//! `values.schema.json`, `templates/`, subcharts under `charts/` (folders or vendored
+//! `.tgz` archives), every other file for `.Files`, and `.helmignore`.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::fs::FileSystem;
+use crate::yaml;
+use serde_json::{Map, Value as Json};
+use std::io::Read;
+
+/// One chart and, recursively, its subcharts.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
+    pub metadata: Map<String, Json>,
+    /// `values.yaml` (an empty map when the chart has none).
+    pub values: Map<String, Json>,
+    pub schema: Option<Json>,
+    /// `templates/...` paths and their text, sorted by path.
+    pub templates: Vec<(String, String)>,
+    /// Every other file (including `crds/`), for `.Files`; sorted by path.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub dependencies: Vec<Chart>,
+    /// Where the chart came from, for messages (`apps/web/base/Chart.yaml`).
+    pub source: String,
+}
+
+impl Chart {
+    pub fn name(&self) -> &str {
+        self.metadata
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn is_library(&self) -> bool {
+        self.metadata.get("type").and_then(Json::as_str) == Some("library")
+    }
+
+    /// The CRD files under `crds/` (Helm's `CRDObjects`, this chart only).
+    pub fn crds(&self) -> impl Iterator<Item = &(String, Vec<u8>)> {
+        self.files.iter().filter(|(p, _)| {
+            p.starts_with("crds/")
+                && (p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json"))
+        })
+    }
+}
+
+/// A file of a chart: its path inside the chart and its bytes.
+type ChartFile = (String, Vec<u8>);
+
+/// Loads the chart in `dir` (root-relative).
+pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
+    let mut files = Vec::new();
+    collect(fs, dir, "", &mut files)?;
+    let ignore = Ignore::new(
+        files
+            .iter()
+            .find(|(p, _)| p == ".helmignore")
+            .map(|(_, b)| b.as_slice()),
+    );
+    files.retain(|(p, _)| !ignore.ignored(p));
+    load_files(files, &join(dir, "Chart.yaml"))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>) -> Result<()> {
+    let dir = if rel.is_empty() {
+        root.to_string()
+    } else {
+        join(root, rel)
+    };
+    let mut names = fs
+        .list_dir(&dir)
+        .map_err(|e| Error::from(e).in_file(&dir))?;
+    names.sort();
+    for name in names {
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let path = join(root, &child_rel);
+        if fs.is_dir(&path) {
+            collect(fs, root, &child_rel, out)?;
+        } else {
+            let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
+            out.push((child_rel, bytes));
+        }
+    }
+    Ok(())
+}
+
+/// Builds a chart from its files (paths relative to the chart folder).
+fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
+    let mut chart = Chart {
+        metadata: Map::new(),
+        values: Map::new(),
+        schema: None,
+        templates: Vec::new(),
+        files: Vec::new(),
+        dependencies: Vec::new(),
+        source: source.to_string(),
+    };
+    let mut has_chart_yaml = false;
+    let mut sub_dirs: std::collections::BTreeMap<String, Vec<ChartFile>> = Default::default();
+    let base = source.strip_suffix("Chart.yaml").unwrap_or("").to_string();
+    for (path, bytes) in files {
+        let where_ = format!("{base}{path}");
+        match path.as_str() {
+            "Chart.yaml" => {
+                has_chart_yaml = true;
+                chart.metadata = yaml_map(&where_, &bytes)?;
+            }
+            "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
+            "values.schema.json" => {
+                chart.schema = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Syntax,
+                        where_.clone(),
+                        format!("invalid JSON schema: {e}"),
+                    )
+                })?)
+            }
+            p if p.starts_with("templates/") => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Error::new(
+                        ErrorKind::Syntax,
+                        where_.clone(),
+                        "template is not UTF-8 text",
+                    )
+                })?;
+                chart.templates.push((path, text));
+            }
+            p if p.starts_with("charts/") => {
+                let rest = &p["charts/".len()..];
+                match rest.split_once('/') {
+                    Some((sub, inner)) => sub_dirs
+                        .entry(sub.to_string())
+                        .or_default()
+                        .push((inner.to_string(), bytes)),
+                    None if rest.ends_with(".tgz") || rest.ends_with(".tar.gz") => {
+                        let sub_files = untar(&bytes, &where_)?;
+                        chart
+                            .dependencies
+                            .push(load_files(sub_files, &format!("{where_}/Chart.yaml"))?);
+                    }
+                    None => {}
+                }
+            }
+            _ => chart.files.push((path, bytes)),
+        }
+    }
+    if !has_chart_yaml {
+        return Err(Error::new(
+            ErrorKind::Missing,
+            source.to_string(),
+            "does not exist; a Helm chart folder needs Chart.yaml (apiVersion, name, version)",
+        ));
+    }
+    for (sub, sub_files) in sub_dirs {
+        let src = format!("{base}charts/{sub}/Chart.yaml");
+        if sub_files.iter().any(|(p, _)| p == "Chart.yaml") {
+            chart.dependencies.push(load_files(sub_files, &src)?);
+        }
+    }
+    if chart.name().is_empty() {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            source.to_string(),
+            "validation: chart.metadata.name is required",
+        ));
+    }
+    chart.templates.sort();
+    Ok(chart)
+}
+
+fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
+    let docs =
+        yaml::parse_stream(text).map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
+    match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
+        None => Ok(Map::new()),
+        Some(Json::Object(m)) => Ok(m),
+        Some(_) => Err(Error::new(
+            ErrorKind::Syntax,
+            file.to_string(),
+            "expected a mapping",
+        )),
+    }
+}
+
+/// The files of a chart archive (`name/...` inside), relative to the chart folder.
+fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
+    let bad = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Syntax,
+            file.to_string(),
+            format!("not a readable chart archive: {e}"),
+        )
+    };
+    let gz = flate2::read::GzDecoder::new(bytes);
+    let mut archive = tar::Archive::new(gz);
+    let mut out = Vec::new();
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry
+            .path()
+            .map_err(bad)?
+            .to_string_lossy()
+            .replace('\\', "/");
+        // Archives hold one top folder, the chart's name; nothing may climb out.
+        let Some((_, inner)) = path.split_once('/') else {
+            continue;
+        };
+        if inner.split('/').any(|s| s == ".." || s.is_empty()) {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                file.to_string(),
+                format!("archive entry '{path}' leaves the chart"),
+            ));
+        }
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).map_err(bad)?;
+        out.push((inner.to_string(), data));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `.helmignore` rules (a subset of Helm's: globs, `dir/`, `/anchored`, `!negation`),
+/// plus Helm's default of ignoring hidden files under `templates/`.
+struct Ignore {
+    rules: Vec<(bool, bool, globset::GlobMatcher, bool)>,
+}
+
+impl Ignore {
+    fn new(text: Option<&[u8]>) -> Ignore {
+        let mut rules = Vec::new();
+        let text = text.map(String::from_utf8_lossy).unwrap_or_default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (negate, pat) = match line.strip_prefix('!') {
+                Some(p) => (true, p),
+                None => (false, line),
+            };
+            let dir_only = pat.ends_with('/');
+            let pat = pat.trim_end_matches('/');
+            let anchored = pat.starts_with('/') || pat.contains('/');
+            let pat = pat.trim_start_matches('/');
+            if let Ok(g) = globset::Glob::new(pat) {
+                rules.push((negate, dir_only, g.compile_matcher(), anchored));
+            }
+        }
+        Ignore { rules }
+    }
+
+    fn ignored(&self, path: &str) -> bool {
+        if path == ".helmignore" {
+            return false;
+        }
+        if let Some(rest) = path.strip_prefix("templates/") {
+            if rest.split('/').any(|s| s.starts_with('.')) {
+                return true;
+            }
+        }
+        let mut ignored = false;
+        let parts: Vec<&str> = path.split('/').collect();
+        for (negate, dir_only, m, anchored) in &self.rules {
+            // A rule matches the file or any folder above it.
+            let mut hit = false;
+            for i in 0..parts.len() {
+                let is_dir = i + 1 < parts.len();
+                if *dir_only && !is_dir {
+                    continue;
+                }
+                let candidate = if *anchored {
+                    parts[..=i].join("/")
+                } else {
+                    parts[i].to_string()
+                };
+                if m.is_match(&candidate) {
+                    hit = true;
+                    break;
+                }
+            }
+            if hit {
+                ignored = !negate;
+            }
+        }
+        ignored
+    }
+}

@@ -1,0 +1,552 @@
+//! Helm's own template functions (`include`, `tpl`, `required`, `toYaml`, `fromYaml`,
+//! `toJson`, `lookup`, ...) and the objects templates see (`.Files`, `.Capabilities`).
+
+use super::gotmpl::exec::Exec;
+use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
+use super::gotmpl::value::Object;
+use super::gotmpl::{TemplateSet, Value};
+use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Mark a message from `required`/`fail` so the caller can word it as Helm does
+/// (`execution error at (FILE:LINE:COL): MESSAGE`), as Helm's own markers do.
+pub const USER_ERROR_START: &str = "HELM_ERR_START";
+pub const USER_ERROR_END: &str = "HELM_ERR_END";
+
+/// Every function a chart template can call: Go's, sprig's and Helm's.
+pub fn all() -> Funcs {
+    let mut f = super::gotmpl::funcs::builtins();
+    super::sprig::register(&mut f);
+    super::sprig::register_more(&mut f);
+    super::nondeterministic::register(&mut f);
+    f.insert("include", |exec, a| {
+        arity("include", a, 2)?;
+        let name = match &a[0] {
+            Value::String(s) => s.to_string(),
+            other => other.to_go_string(),
+        };
+        let mut out = String::new();
+        exec.run_named(&name, &a[1], &mut out, None)
+            .map_err(FuncError::Exec)?;
+        Ok(Value::str(out))
+    });
+    f.insert("tpl", |exec, a| {
+        arity("tpl", a, 2)?;
+        let text = match &a[0] {
+            Value::String(s) => s.to_string(),
+            other => other.to_go_string(),
+        };
+        let name = template_name(&a[1]).unwrap_or_else(|| "gotpl".to_string());
+        let mut set: TemplateSet = exec.set.clone();
+        set.add(&name, &text).map_err(|e| {
+            FuncError::Call(format!(
+                "error during tpl function execution for {text:?}: {e}"
+            ))
+        })?;
+        let mut inner = Exec::new(&set, &name);
+        let mut out = String::new();
+        inner.run_named(&name, &a[1], &mut out, None).map_err(|e| {
+            FuncError::Call(format!(
+                "error during tpl function execution for {text:?}: {}",
+                e.message
+            ))
+        })?;
+        Ok(Value::str(out.replace("<no value>", "")))
+    });
+    f.insert("required", |_, a| {
+        arity("required", a, 2)?;
+        let missing = match &a[1] {
+            Value::Nil => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if missing {
+            let msg = match &a[0] {
+                Value::String(s) => s.to_string(),
+                other => other.to_go_string(),
+            };
+            return fail(format!("{USER_ERROR_START}{msg}{USER_ERROR_END}"));
+        }
+        Ok(a[1].clone())
+    });
+    f.insert("fail", |_, a| {
+        arity("fail", a, 1)?;
+        let msg = match &a[0] {
+            Value::String(s) => s.to_string(),
+            other => other.to_go_string(),
+        };
+        fail(format!("{USER_ERROR_START}{msg}{USER_ERROR_END}"))
+    });
+    f.insert("toYaml", |_, a| {
+        arity("toYaml", a, 1)?;
+        Ok(Value::str(to_yaml(&a[0])))
+    });
+    f.insert("mustToYaml", |_, a| {
+        arity("mustToYaml", a, 1)?;
+        Ok(Value::str(to_yaml(&a[0])))
+    });
+    f.insert("toYamlPretty", |_, a| {
+        arity("toYamlPretty", a, 1)?;
+        Ok(Value::str(to_yaml(&a[0])))
+    });
+    f.insert("fromYaml", |_, a| {
+        arity("fromYaml", a, 1)?;
+        Ok(from_yaml(&str_of(&a[0]), false))
+    });
+    f.insert("fromYamlArray", |_, a| {
+        arity("fromYamlArray", a, 1)?;
+        Ok(from_yaml(&str_of(&a[0]), true))
+    });
+    f.insert("toJson", |_, a| {
+        arity("toJson", a, 1)?;
+        Ok(Value::str(escape_html(
+            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
+        )))
+    });
+    f.insert("mustToJson", |_, a| {
+        arity("mustToJson", a, 1)?;
+        Ok(Value::str(escape_html(
+            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
+        )))
+    });
+    f.insert("toRawJson", |_, a| {
+        arity("toRawJson", a, 1)?;
+        Ok(Value::str(
+            serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
+        ))
+    });
+    f.insert("toPrettyJson", |_, a| {
+        arity("toPrettyJson", a, 1)?;
+        Ok(Value::str(escape_html(
+            &serde_json::to_string_pretty(&a[0].to_json()).unwrap_or_default(),
+        )))
+    });
+    f.insert("fromJson", |_, a| {
+        arity("fromJson", a, 1)?;
+        Ok(
+            match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
+                Ok(v @ serde_json::Value::Object(_)) => Value::from_json(&v),
+                Ok(_) => Value::map(BTreeMap::new()),
+                Err(e) => Value::map(BTreeMap::from([(
+                    "Error".to_string(),
+                    Value::str(e.to_string()),
+                )])),
+            },
+        )
+    });
+    f.insert("fromJsonArray", |_, a| {
+        arity("fromJsonArray", a, 1)?;
+        Ok(
+            match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
+                Ok(v @ serde_json::Value::Array(_)) => Value::from_json(&v),
+                Ok(_) => Value::list(Vec::new()),
+                Err(e) => Value::list(vec![Value::str(e.to_string())]),
+            },
+        )
+    });
+    f.insert("toToml", |_, a| {
+        arity("toToml", a, 1)?;
+        Ok(Value::str(to_toml(&a[0])))
+    });
+    f.insert("lookup", |_, a| {
+        arity("lookup", a, 4)?;
+        Ok(Value::map(BTreeMap::new()))
+    });
+    super::sprig::register_aliases(&mut f);
+    f
+}
+
+fn str_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Nil => String::new(),
+        other => other.to_go_string(),
+    }
+}
+
+fn template_name(data: &Value) -> Option<String> {
+    match data {
+        Value::Map(_) => data
+            .get("Template")
+            .and_then(|t| t.get("Name"))
+            .and_then(|n| n.as_str().map(str::to_string)),
+        _ => None,
+    }
+}
+
+/// `toYaml`: through JSON, keys sorted, go-yaml's output, no final newline.
+pub fn to_yaml(v: &Value) -> String {
+    let text = crate::yaml::to_yaml(&v.to_json());
+    text.strip_suffix('\n').unwrap_or(&text).to_string()
+}
+
+fn from_yaml(text: &str, array: bool) -> Value {
+    match crate::yaml::parse_stream(text) {
+        Ok(docs) => {
+            let v = docs
+                .into_iter()
+                .map(|d| d.value)
+                .next()
+                .unwrap_or(serde_json::Value::Null);
+            match (&v, array) {
+                (serde_json::Value::Object(_), false) | (serde_json::Value::Array(_), true) => Value::from_json(&v),
+                (serde_json::Value::Null, false) => Value::map(BTreeMap::new()),
+                (serde_json::Value::Null, true) => Value::list(Vec::new()),
+                (_, false) => Value::map(BTreeMap::from([(
+                    "Error".to_string(),
+                    Value::str("error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}"),
+                )])),
+                (_, true) => Value::list(Vec::new()),
+            }
+        }
+        Err(e) => {
+            let msg = format!("error converting YAML to JSON: yaml: {}", e.message);
+            if array {
+                Value::list(vec![Value::str(msg)])
+            } else {
+                Value::map(BTreeMap::from([("Error".to_string(), Value::str(msg))]))
+            }
+        }
+    }
+}
+
+/// Go's `json.Marshal` escapes `<`, `>` and `&` for HTML safety.
+fn escape_html(s: &str) -> String {
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// A small TOML encoder for `toToml` (tables after plain keys, as BurntSushi/toml does).
+fn to_toml(v: &Value) -> String {
+    fn scalar(v: &Value) -> Option<String> {
+        Some(match v {
+            Value::String(s) => super::gotmpl::funcs::go_quote(s),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => {
+                if f.fract() == 0.0 {
+                    format!("{f:.1}")
+                } else {
+                    f.to_string()
+                }
+            }
+            Value::List(l) => {
+                let items: Option<Vec<String>> = l.iter().map(scalar).collect();
+                format!("[{}]", items?.join(", "))
+            }
+            _ => return None,
+        })
+    }
+    fn table(m: &BTreeMap<String, Value>, prefix: &str, out: &mut String) {
+        for (k, v) in m {
+            if let Some(s) = scalar(v) {
+                out.push_str(&format!("{k} = {s}\n"));
+            }
+        }
+        for (k, v) in m {
+            if let Value::Map(sub) = v {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.push_str(&format!("\n[{name}]\n"));
+                table(&sub.borrow(), &name, out);
+            }
+        }
+    }
+    let mut out = String::new();
+    if let Value::Map(m) = v {
+        table(&m.borrow(), "", &mut out);
+    }
+    out
+}
+
+/// `.Files`: the chart's other files, with Helm's methods.
+#[derive(Debug)]
+pub struct Files {
+    pub files: Rc<Vec<(String, Vec<u8>)>>,
+}
+
+impl Object for Files {
+    fn type_name(&self) -> &str {
+        "chart.Files"
+    }
+
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let arg = |i: usize| args.get(i).map(str_of).unwrap_or_default();
+        let get = |p: &str| {
+            self.files
+                .iter()
+                .find(|(n, _)| n == p)
+                .map(|(_, b)| b.clone())
+        };
+        Some(Ok(match name {
+            "Get" => Value::str(String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default())),
+            "GetBytes" => Value::str(String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default())),
+            "Lines" => {
+                let text = String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default()).into_owned();
+                if text.is_empty() {
+                    Value::list(Vec::new())
+                } else {
+                    Value::list(text.split('\n').map(Value::str).collect())
+                }
+            }
+            "Glob" => {
+                let Ok(glob) = globset::GlobBuilder::new(&arg(0))
+                    .literal_separator(true)
+                    .build()
+                else {
+                    return Some(Ok(Value::Object(Rc::new(Files {
+                        files: Rc::new(Vec::new()),
+                    }))));
+                };
+                let m = glob.compile_matcher();
+                let matched: Vec<_> = self
+                    .files
+                    .iter()
+                    .filter(|(n, _)| m.is_match(n))
+                    .cloned()
+                    .collect();
+                Value::Object(Rc::new(Files {
+                    files: Rc::new(matched),
+                }))
+            }
+            "AsConfig" => {
+                let m: BTreeMap<String, Value> = self
+                    .files
+                    .iter()
+                    .map(|(n, b)| (base_name(n), Value::str(String::from_utf8_lossy(b))))
+                    .collect();
+                Value::str(to_yaml(&Value::map(m)))
+            }
+            "AsSecrets" => {
+                let m: BTreeMap<String, Value> = self
+                    .files
+                    .iter()
+                    .map(|(n, b)| {
+                        (
+                            base_name(n),
+                            Value::str(base64::engine::general_purpose::STANDARD.encode(b)),
+                        )
+                    })
+                    .collect();
+                Value::str(to_yaml(&Value::map(m)))
+            }
+            _ => return None,
+        }))
+    }
+
+    fn len(&self) -> Option<usize> {
+        Some(self.files.len())
+    }
+
+    fn print(&self) -> String {
+        let names: Vec<String> = self.files.iter().map(|(n, _)| n.clone()).collect();
+        format!(
+            "map[{}]",
+            names
+                .iter()
+                .map(|n| format!("{n}:[...]"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    }
+}
+
+fn base_name(p: &str) -> String {
+    p.rsplit('/').next().unwrap_or(p).to_string()
+}
+
+/// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
+/// few charts, so it stays an object.
+pub fn files_value(files: Vec<(String, Vec<u8>)>) -> Value {
+    Value::Object(Rc::new(Files {
+        files: Rc::new(files),
+    }))
+}
+
+/// `.Capabilities`: the Kubernetes version and API versions `helm template` assumes.
+#[derive(Debug)]
+pub struct Capabilities {
+    pub kube_version: String,
+    pub api_versions: Vec<String>,
+}
+
+impl Object for Capabilities {
+    fn type_name(&self) -> &str {
+        "*common.Capabilities"
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        Some(match name {
+            "KubeVersion" => Value::Object(Rc::new(KubeVersion::new(&self.kube_version))),
+            "APIVersions" => Value::Object(Rc::new(ApiVersions(self.api_versions.clone()))),
+            "HelmVersion" => Value::Object(Rc::new(HelmVersion)),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct KubeVersion {
+    version: String,
+    major: String,
+    minor: String,
+}
+
+impl KubeVersion {
+    fn new(v: &str) -> KubeVersion {
+        let t = v.trim_start_matches('v');
+        let mut parts = t.split('.');
+        KubeVersion {
+            version: format!("v{t}"),
+            major: parts.next().unwrap_or("").to_string(),
+            minor: parts.next().unwrap_or("").to_string(),
+        }
+    }
+}
+
+impl Object for KubeVersion {
+    fn type_name(&self) -> &str {
+        "common.KubeVersion"
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        Some(Value::str(match name {
+            "Version" | "GitVersion" => &self.version,
+            "Major" => &self.major,
+            "Minor" => &self.minor,
+            _ => return None,
+        }))
+    }
+
+    fn call(&self, name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        (name == "String").then(|| Ok(Value::str(&self.version)))
+    }
+
+    fn print(&self) -> String {
+        self.version.clone()
+    }
+}
+
+#[derive(Debug)]
+struct ApiVersions(Vec<String>);
+
+impl Object for ApiVersions {
+    fn type_name(&self) -> &str {
+        "common.VersionSet"
+    }
+
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        (name == "Has").then(|| {
+            let want = args.first().map(str_of).unwrap_or_default();
+            Ok(Value::Bool(self.0.contains(&want)))
+        })
+    }
+
+    fn print(&self) -> String {
+        format!("[{}]", self.0.join(" "))
+    }
+}
+
+/// The Helm version charts see: the SDK strata is measured against.
+#[derive(Debug)]
+struct HelmVersion;
+
+impl Object for HelmVersion {
+    fn type_name(&self) -> &str {
+        "version.BuildInfo"
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        Some(Value::str(match name {
+            "Version" => HELM_VERSION,
+            "GitCommit" | "GitTreeState" => "",
+            "GoVersion" => GO_VERSION,
+            "KubeClientVersion" => KUBE_CLIENT_VERSION,
+            _ => return None,
+        }))
+    }
+
+    fn print(&self) -> String {
+        format!("{{{HELM_VERSION}   {GO_VERSION} {KUBE_CLIENT_VERSION}}}")
+    }
+}
+
+pub const HELM_VERSION: &str = "v4.2";
+const GO_VERSION: &str = "go1.26.6";
+const KUBE_CLIENT_VERSION: &str = "v1.36";
+
+/// The Kubernetes version `helm template` assumes without `--kube-version`.
+pub const DEFAULT_KUBE_VERSION: &str = "v1.36.0";
+
+/// The API versions `helm template` assumes without `--api-versions` (Helm v4's
+/// default set, read off the SDK by `scripts/regen-helm.py`).
+pub const DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha2",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+];

@@ -1,0 +1,715 @@
+//! Executing parsed templates as Go's `text/template` does: dot and variables,
+//! `if`/`with`/`range` (with `else`, `break`, `continue`), `template`, pipelines whose
+//! value is passed as the last argument, and Go's messages when something fails.
+
+use super::funcs::{self, Funcs};
+use super::parse::{self, Arg, Command, Node, ParseError, Pipe, Pos};
+use super::value::Value;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A named template: where it was parsed (for messages) and its body.
+#[derive(Clone, Debug)]
+pub struct Define {
+    pub file: Rc<str>,
+    pub body: Rc<Vec<Node>>,
+}
+
+/// Every template a render can reach by name: one per file (named by its path), and
+/// every `define`/`block`, with the functions templates may call.
+#[derive(Clone)]
+pub struct TemplateSet {
+    pub defs: BTreeMap<String, Define>,
+    pub funcs: Rc<Funcs>,
+}
+
+/// A failure while executing, worded as Go words it
+/// (`template: FILE:LINE:COL: executing "NAME" at <NODE>: MESSAGE`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecError {
+    pub message: String,
+    /// The error this one wraps (an `include`d template's failure), as Go's
+    /// `errors.Unwrap` would give it; `message` already ends with its text.
+    pub cause: Option<Box<ExecError>>,
+}
+
+impl ExecError {
+    pub fn new(message: impl Into<String>) -> ExecError {
+        ExecError {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The chain from this error to the innermost cause.
+    pub fn chain(&self) -> Vec<&ExecError> {
+        let mut out = vec![self];
+        let mut cur = self;
+        while let Some(c) = &cur.cause {
+            out.push(c);
+            cur = c;
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ParseError> for ExecError {
+    fn from(e: ParseError) -> ExecError {
+        ExecError::new(e.to_string())
+    }
+}
+
+/// How deep `template`/`include` may nest before it is called a loop (Helm's limit).
+const MAX_DEPTH: usize = 1000;
+
+/// Why a walk stopped early.
+enum Flow {
+    Break,
+    Continue,
+    Fail(ExecError),
+}
+
+impl From<ExecError> for Flow {
+    fn from(e: ExecError) -> Flow {
+        Flow::Fail(e)
+    }
+}
+
+type Walk<T> = Result<T, Flow>;
+
+impl TemplateSet {
+    pub fn new(funcs: Funcs) -> TemplateSet {
+        TemplateSet {
+            defs: BTreeMap::new(),
+            funcs: Rc::new(funcs),
+        }
+    }
+
+    /// Parses `src` as the template `name` and adds it and its `define`s.
+    pub fn add(&mut self, name: &str, src: &str) -> Result<(), ParseError> {
+        let parsed = parse::parse(name, src)?;
+        let file: Rc<str> = Rc::from(name);
+        for (def, body) in parsed.defines {
+            self.defs.insert(
+                def,
+                Define {
+                    file: file.clone(),
+                    body,
+                },
+            );
+        }
+        self.defs.insert(
+            name.to_string(),
+            Define {
+                file,
+                body: Rc::new(parsed.body),
+            },
+        );
+        Ok(())
+    }
+
+    /// Executes the template `name` with `data` as dot.
+    pub fn execute(&self, name: &str, data: &Value) -> Result<String, ExecError> {
+        let mut exec = Exec::new(self, name);
+        let mut out = String::new();
+        exec.run_named(name, data, &mut out, None)?;
+        Ok(out)
+    }
+}
+
+/// The state of one execution: the set, the variables in scope, the template whose
+/// nodes are running (for messages), and how deep `include` has gone.
+pub struct Exec<'a> {
+    pub set: &'a TemplateSet,
+    vars: Vec<(String, Value)>,
+    file: Rc<str>,
+    name: String,
+    depth: usize,
+    /// Where the function being called was written (file, line), for functions that warn.
+    pub call_site: (Rc<str>, u32),
+    /// Warnings functions raised (non-reproducible output), for the caller to print.
+    pub warnings: Vec<String>,
+    /// Calls so far of seeded functions, so each call gets its own stream.
+    pub seeded_calls: u64,
+}
+
+impl<'a> Exec<'a> {
+    pub fn new(set: &'a TemplateSet, name: &str) -> Exec<'a> {
+        Exec {
+            set,
+            vars: Vec::new(),
+            file: Rc::from(name),
+            name: name.to_string(),
+            depth: 0,
+            call_site: (Rc::from(name), 0),
+            warnings: Vec::new(),
+            seeded_calls: 0,
+        }
+    }
+
+    /// Runs the named template with `data` as dot and `$`, appending to `out`
+    /// (`{{template}}`, `include`). `at` is the calling node, for messages.
+    pub fn run_named(
+        &mut self,
+        name: &str,
+        data: &Value,
+        out: &mut String,
+        at: Option<(Pos, &str)>,
+    ) -> Result<(), ExecError> {
+        let Some(def) = self.set.defs.get(name).cloned() else {
+            return Err(match at {
+                Some((pos, text)) => {
+                    self.error_at(pos, text, &format!("template {name:?} not defined"))
+                }
+                None => ExecError::new(format!(
+                    "template: no template {name:?} associated with template \"gotpl\""
+                )),
+            });
+        };
+        if self.depth >= MAX_DEPTH {
+            return Err(ExecError::new(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            )));
+        }
+        let saved_vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), data.clone())]);
+        let saved_file = std::mem::replace(&mut self.file, def.file.clone());
+        let saved_name = std::mem::replace(&mut self.name, name.to_string());
+        self.depth += 1;
+        let result = self.walk_list(&def.body, data, out);
+        self.depth -= 1;
+        self.vars = saved_vars;
+        self.file = saved_file;
+        self.name = saved_name;
+        match result {
+            Ok(()) => Ok(()),
+            Err(Flow::Fail(e)) => Err(e),
+            // The parser refuses break/continue outside range.
+            Err(Flow::Break | Flow::Continue) => Ok(()),
+        }
+    }
+
+    /// A Go-worded error at a node of the running template.
+    pub fn error_at(&self, pos: Pos, node: &str, msg: &str) -> ExecError {
+        ExecError::new(format!(
+            "template: {}:{}:{}: executing {:?} at <{}>: {}",
+            self.file, pos.line, pos.col, self.name, node, msg
+        ))
+    }
+
+    fn walk_list(&mut self, nodes: &[Node], dot: &Value, out: &mut String) -> Walk<()> {
+        for node in nodes {
+            self.walk(node, dot, out)?;
+        }
+        Ok(())
+    }
+
+    fn walk(&mut self, node: &Node, dot: &Value, out: &mut String) -> Walk<()> {
+        match node {
+            Node::Text(t) => out.push_str(t),
+            Node::Action(pipe) => {
+                let v = self.eval_pipe(dot, pipe)?;
+                if pipe.decl.is_empty() {
+                    out.push_str(&v.to_go_string());
+                }
+            }
+            Node::If(b) | Node::With(b) => {
+                let mark = self.vars.len();
+                let v = self.eval_pipe(dot, &b.pipe)?;
+                let result = if v.truthy() {
+                    let inner = if matches!(node, Node::With(_)) {
+                        &v
+                    } else {
+                        dot
+                    };
+                    self.walk_list(&b.body, inner, out)
+                } else {
+                    self.walk_list(&b.else_body, dot, out)
+                };
+                self.vars.truncate(mark);
+                result?;
+            }
+            Node::Range(b) => {
+                let mark = self.vars.len();
+                let result = self.walk_range(b, dot, out);
+                self.vars.truncate(mark);
+                result?;
+            }
+            Node::Template { pos, name, pipe } => {
+                let data = match pipe {
+                    Some(p) => self.eval_pipe(dot, p)?,
+                    None => Value::Nil,
+                };
+                let text = format!("{{{{template {name:?}}}}}");
+                self.run_named(name, &data, out, Some((*pos, &text)))?;
+            }
+            Node::Break(_) => return Err(Flow::Break),
+            Node::Continue(_) => return Err(Flow::Continue),
+        }
+        Ok(())
+    }
+
+    fn walk_range(&mut self, b: &parse::Branch, dot: &Value, out: &mut String) -> Walk<()> {
+        let v = self.eval_pipe(dot, &b.pipe)?;
+        let items: Vec<(Value, Value)> = match &v {
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (Value::Int(i as i64), e.clone()))
+                .collect(),
+            Value::Map(m) => m
+                .borrow()
+                .iter()
+                .map(|(k, e)| (Value::str(k), e.clone()))
+                .collect(),
+            Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            Value::Nil => Vec::new(),
+            other => {
+                let first = b.pipe.cmds.first().map(|c| c.pos).unwrap_or(b.pipe.pos);
+                return Err(self
+                    .error_at(
+                        first,
+                        &b.pipe.text,
+                        &format!("range can't iterate over {}", other.to_go_string()),
+                    )
+                    .into());
+            }
+        };
+        if items.is_empty() {
+            return self.walk_list(&b.else_body, dot, out);
+        }
+        let n = self.vars.len();
+        for (index, elem) in items {
+            // The pipeline pushed the declared variables: the last gets the element,
+            // the one before it the index or key.
+            if !b.pipe.decl.is_empty() {
+                if b.pipe.is_assign {
+                    let names = &b.pipe.decl;
+                    if names.len() == 2 {
+                        self.set_var(&names[0], index.clone());
+                        self.set_var(&names[1], elem.clone());
+                    } else {
+                        self.set_var(&names[0], elem.clone());
+                    }
+                } else {
+                    let len = self.vars.len();
+                    self.vars[len - 1].1 = elem.clone();
+                    if b.pipe.decl.len() > 1 {
+                        self.vars[len - 2].1 = index.clone();
+                    }
+                }
+            }
+            let mark = self.vars.len();
+            let r = self.walk_list(&b.body, &elem, out);
+            self.vars.truncate(mark.max(n.min(mark)));
+            match r {
+                Ok(()) | Err(Flow::Continue) => {}
+                Err(Flow::Break) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn set_var(&mut self, name: &str, v: Value) {
+        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+            slot.1 = v;
+        }
+    }
+
+    fn var(&self, name: &str, pos: Pos) -> Result<Value, ExecError> {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(ExecError::new(format!(
+                "template: {}:{}: undefined variable: {}",
+                self.file, pos.line, name
+            ))),
+        }
+    }
+
+    /// A pipeline's value; declared variables are pushed, assigned ones set.
+    fn eval_pipe(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
+        let mut value: Option<Value> = None;
+        for cmd in &pipe.cmds {
+            value = Some(self.eval_command(dot, cmd, value)?);
+        }
+        let value = value.unwrap_or_default();
+        for name in &pipe.decl {
+            if pipe.is_assign {
+                if !self.vars.iter().any(|(n, _)| n == name) {
+                    return Err(ExecError::new(format!(
+                        "template: {}:{}: undefined variable: {}",
+                        self.file, pipe.pos.line, name
+                    )));
+                }
+                self.set_var(name, value.clone());
+            } else {
+                self.vars.push((name.clone(), value.clone()));
+            }
+        }
+        Ok(value)
+    }
+
+    fn eval_command(
+        &mut self,
+        dot: &Value,
+        cmd: &Command,
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        let (pos, first) = &cmd.args[0];
+        let rest = &cmd.args[1..];
+        match first {
+            Arg::Ident(name) => self.call_function(dot, *pos, name, rest, last),
+            Arg::Field(chain) => {
+                let text = field_text(chain);
+                self.eval_chain(dot, dot.clone(), chain, *pos, &text, rest, last)
+            }
+            Arg::Variable(v, chain) => {
+                let base = self.var(v, *pos)?;
+                if chain.is_empty() {
+                    self.not_a_function(*pos, v, rest, &last)?;
+                    return Ok(base);
+                }
+                let text = format!("{v}{}", field_text(chain));
+                self.eval_chain(dot, base, chain, *pos, &text, rest, last)
+            }
+            Arg::Pipe(p, chain) => {
+                let base = self.eval_pipe(dot, p)?;
+                if chain.is_empty() {
+                    self.not_a_function(*pos, &format!("({})", p.text), rest, &last)?;
+                    return Ok(base);
+                }
+                let text = format!("({}){}", p.text, field_text(chain));
+                self.eval_chain(dot, base, chain, *pos, &text, rest, last)
+            }
+            Arg::Nil => Err(self.error_at(*pos, "nil", "nil is not a command")),
+            literal => {
+                let text = arg_text(literal);
+                self.not_a_function(*pos, &text, rest, &last)?;
+                self.eval_arg(dot, *pos, literal)
+            }
+        }
+    }
+
+    fn not_a_function(
+        &self,
+        pos: Pos,
+        text: &str,
+        rest: &[(Pos, Arg)],
+        last: &Option<Value>,
+    ) -> Result<(), ExecError> {
+        if !rest.is_empty() || last.is_some() {
+            return Err(self.error_at(
+                pos,
+                text,
+                &format!("can't give argument to non-function {text}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `.A.B.C args...`: fields of `base`; the arguments go to the last one (a method).
+    #[allow(clippy::too_many_arguments)]
+    fn eval_chain(
+        &mut self,
+        dot: &Value,
+        base: Value,
+        chain: &[String],
+        pos: Pos,
+        text: &str,
+        args: &[(Pos, Arg)],
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        // A pipeline's or variable's nil result is Go's "no value" (the interface is
+        // dug out), and a field of no value is no value; a nil found by a field lookup
+        // along the chain is a nil interface, and a field of that fails.
+        if base.is_nil() {
+            return Ok(Value::Nil);
+        }
+        let mut v = base;
+        for (i, name) in chain.iter().enumerate() {
+            let is_last = i + 1 == chain.len();
+            let mut call_args = Vec::new();
+            if is_last {
+                for (p, a) in args {
+                    call_args.push(self.eval_arg(dot, *p, a)?);
+                }
+                if let Some(l) = &last {
+                    call_args.push(l.clone());
+                }
+            }
+            v = self.field(
+                &v,
+                name,
+                &call_args,
+                is_last && (!args.is_empty() || last.is_some()),
+                pos,
+                text,
+            )?;
+        }
+        Ok(v)
+    }
+
+    fn field(
+        &self,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        has_args: bool,
+        pos: Pos,
+        text: &str,
+    ) -> Result<Value, ExecError> {
+        match recv {
+            Value::Map(m) => {
+                if has_args {
+                    return Err(self.error_at(
+                        pos,
+                        text,
+                        &format!("{name} is not a method but has arguments"),
+                    ));
+                }
+                Ok(m.borrow().get(name).cloned().unwrap_or(Value::Nil))
+            }
+            Value::Object(o) => {
+                if let Some(result) = o.call(name, args) {
+                    return result.map_err(|e| {
+                        self.error_at(pos, text, &format!("error calling {name}: {e}"))
+                    });
+                }
+                if has_args {
+                    return Err(self.error_at(
+                        pos,
+                        text,
+                        &format!("{name} has arguments but cannot be invoked as function"),
+                    ));
+                }
+                o.field(name).ok_or_else(|| {
+                    self.error_at(
+                        pos,
+                        text,
+                        &format!("can't evaluate field {name} in type {}", o.type_name()),
+                    )
+                })
+            }
+            Value::Nil => Err(self.error_at(
+                pos,
+                text,
+                &format!("nil pointer evaluating interface {{}}.{name}"),
+            )),
+            other => Err(self.error_at(
+                pos,
+                text,
+                &format!("can't evaluate field {name} in type {}", other.type_name()),
+            )),
+        }
+    }
+
+    /// One argument of a command, evaluated with no arguments of its own.
+    fn eval_arg(&mut self, dot: &Value, pos: Pos, arg: &Arg) -> Result<Value, ExecError> {
+        Ok(match arg {
+            Arg::Dot => dot.clone(),
+            Arg::Nil => Value::Nil,
+            Arg::Bool(b) => Value::Bool(*b),
+            Arg::Int(i) => Value::Int(*i),
+            Arg::Float(f) => Value::Float(*f),
+            Arg::String(s) => Value::str(s),
+            Arg::Field(chain) => {
+                let text = field_text(chain);
+                self.eval_chain(dot, dot.clone(), chain, pos, &text, &[], None)?
+            }
+            Arg::Variable(v, chain) => {
+                let base = self.var(v, pos)?;
+                if chain.is_empty() {
+                    base
+                } else {
+                    let text = format!("{v}{}", field_text(chain));
+                    self.eval_chain(dot, base, chain, pos, &text, &[], None)?
+                }
+            }
+            Arg::Ident(name) => self.call_function(dot, pos, name, &[], None)?,
+            Arg::Pipe(p, chain) => {
+                let base = self.eval_pipe(dot, p)?;
+                if chain.is_empty() {
+                    base
+                } else {
+                    let text = format!("({}){}", p.text, field_text(chain));
+                    self.eval_chain(dot, base, chain, pos, &text, &[], None)?
+                }
+            }
+        })
+    }
+
+    fn call_function(
+        &mut self,
+        dot: &Value,
+        pos: Pos,
+        name: &str,
+        args: &[(Pos, Arg)],
+        last: Option<Value>,
+    ) -> Result<Value, ExecError> {
+        // `and` and `or` evaluate their arguments only as far as needed.
+        if name == "and" || name == "or" {
+            let want = name == "or";
+            let n = args.len() + usize::from(last.is_some());
+            if n == 0 {
+                return Err(self.error_at(
+                    pos,
+                    name,
+                    &format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
+            }
+            let mut v = Value::Nil;
+            for (p, a) in args {
+                v = self.eval_arg(dot, *p, a)?;
+                if v.truthy() == want {
+                    return Ok(v);
+                }
+            }
+            if let Some(l) = last {
+                v = l;
+            }
+            return Ok(v);
+        }
+        let Some(f) = self.set.funcs.get(name).copied() else {
+            return Err(ExecError::new(format!(
+                "template: {}:{}: function {name:?} not defined",
+                self.file, pos.line
+            )));
+        };
+        self.call_site = (self.file.clone(), pos.line);
+        let mut values = Vec::with_capacity(args.len() + 1);
+        for (p, a) in args {
+            values.push(self.eval_arg(dot, *p, a)?);
+        }
+        if let Some(l) = last {
+            values.push(l);
+        }
+        // Go names the whole command when a call fails, the function when its
+        // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
+        let command = || {
+            std::iter::once(name.to_string())
+                .chain(args.iter().map(|(_, a)| arg_text(a)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        f(self, &values).map_err(|e| match e {
+            funcs::FuncError::Call(msg) => {
+                self.error_at(pos, &command(), &format!("error calling {name}: {msg}"))
+            }
+            funcs::FuncError::Args(msg) => self.error_at(pos, name, &msg),
+            funcs::FuncError::Exec(inner) => {
+                let mut e = self.error_at(
+                    pos,
+                    &command(),
+                    &format!("error calling {name}: {}", inner.message),
+                );
+                e.cause = Some(Box::new(inner));
+                e
+            }
+        })
+    }
+}
+
+fn field_text(chain: &[String]) -> String {
+    chain.iter().map(|f| format!(".{f}")).collect()
+}
+
+fn arg_text(a: &Arg) -> String {
+    match a {
+        Arg::Dot => ".".into(),
+        Arg::Nil => "nil".into(),
+        Arg::Bool(b) => b.to_string(),
+        Arg::Int(i) => i.to_string(),
+        Arg::Float(f) => f.to_string(),
+        Arg::String(s) => format!("{s:?}"),
+        Arg::Field(c) => field_text(c),
+        Arg::Variable(v, c) => format!("{v}{}", field_text(c)),
+        Arg::Ident(n) => n.clone(),
+        Arg::Pipe(p, c) => format!("({}){}", p.text, field_text(c)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::helm::gotmpl::funcs::builtins;
+
+    fn run(src: &str, data: serde_json::Value) -> Result<String, ExecError> {
+        let mut set = TemplateSet::new(builtins());
+        set.add("t", src)?;
+        set.execute("t", &Value::from_json(&data))
+    }
+
+    #[test]
+    fn pipelines_variables_and_control_flow() {
+        let data = serde_json::json!({"a": {"b": 3, "list": ["x", "y"]}, "m": {"k2": 2, "k1": 1}});
+        assert_eq!(run("{{ .a.b }}", data.clone()).unwrap(), "3");
+        assert_eq!(
+            run(
+                "{{ range $i, $v := .a.list }}{{ $i }}={{ $v }};{{ end }}",
+                data.clone()
+            )
+            .unwrap(),
+            "0=x;1=y;"
+        );
+        assert_eq!(
+            run("{{ range $k, $v := .m }}{{ $k }}{{ end }}", data.clone()).unwrap(),
+            "k1k2"
+        );
+        assert_eq!(
+            run("{{ with .missing }}x{{ else }}none{{ end }}", data.clone()).unwrap(),
+            "none"
+        );
+        assert_eq!(
+            run("{{ if and .a .m }}yes{{ end }}", data.clone()).unwrap(),
+            "yes"
+        );
+        assert_eq!(
+            run(
+                "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+                data.clone()
+            )
+            .unwrap(),
+            "2"
+        );
+        assert_eq!(
+            run("{{ .a.list | len | printf \"%d items\" }}", data.clone()).unwrap(),
+            "2 items"
+        );
+        assert_eq!(
+            run(
+                "{{ range .a.list }}{{ if eq . \"y\" }}{{ break }}{{ end }}{{ . }}{{ end }}",
+                data.clone()
+            )
+            .unwrap(),
+            "x"
+        );
+        assert_eq!(
+            run(
+                "{{ define \"n\" }}[{{ . }}]{{ end }}{{ template \"n\" .a.b }}",
+                data.clone()
+            )
+            .unwrap(),
+            "[3]"
+        );
+        assert_eq!(run("{{ .missing }}", data.clone()).unwrap(), "<no value>");
+    }
+
+    #[test]
+    fn errors_are_worded_as_go_words_them() {
+        let data = serde_json::json!({"a": {}});
+        assert_eq!(
+            run("x\n  {{ .a.b.c }}", data.clone()).unwrap_err().message,
+            "template: t:2:5: executing \"t\" at <.a.b.c>: nil pointer evaluating interface {}.c"
+        );
+        assert_eq!(
+            run("{{ eq 1 .f }}", serde_json::json!({"f": 1})).unwrap_err().message,
+            "template: t:1:3: executing \"t\" at <eq 1 .f>: error calling eq: incompatible types for comparison"
+        );
+    }
+}

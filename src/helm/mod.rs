@@ -1,0 +1,12 @@
+//! Helm charts in process: Go templates with sprig's and Helm's functions, chart
+//! loading, values coalescing, and the stream `helm template` prints.
+
+pub mod chart;
+pub mod funcs;
+pub mod gotmpl;
+pub mod nondeterministic;
+pub mod render;
+pub mod schema;
+pub mod semver;
+pub mod sprig;
+pub mod values;

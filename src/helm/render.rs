@@ -1,0 +1,632 @@
+//! Rendering a chart as Helm's engine does (every template of the chart and its
+//! subcharts, each with its chart's scope), and the stream `helm template` prints
+//! (documents sorted in install order, hooks after, `# Source:` lines).
+
+use super::chart::Chart;
+use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
+use super::gotmpl::{ExecError, TemplateSet, Value};
+use super::values;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What a render needs besides the chart.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub release: String,
+    pub namespace: String,
+    /// `--kube-version`; Helm's default when absent.
+    pub kube_version: Option<String>,
+    /// `--api-versions`, added to Helm's default set.
+    pub api_versions: Vec<String>,
+    /// The user's values (`-f` files and `--set`, already merged).
+    pub values: Map<String, Json>,
+}
+
+/// Each template's output by its path (`CHART/templates/x.yaml`), and warnings.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub files: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+    /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
+    pub crds: Vec<(String, String)>,
+}
+
+/// Why a render failed, worded as Helm words it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HelmError {
+    pub message: String,
+}
+
+impl std::fmt::Display for HelmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn err(message: impl Into<String>) -> HelmError {
+    HelmError {
+        message: message.into(),
+    }
+}
+
+/// Renders every template of `chart` (Helm's `engine.Render` after dependencies and
+/// values are processed, as `helm install --dry-run` does it).
+pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
+    let kube = opts
+        .kube_version
+        .clone()
+        .unwrap_or_else(|| funcs::DEFAULT_KUBE_VERSION.to_string());
+    let kube = if kube.starts_with('v') {
+        kube
+    } else {
+        format!("v{kube}")
+    };
+    if let Some(constraint) = chart
+        .metadata
+        .get("kubeVersion")
+        .and_then(Json::as_str)
+        .filter(|c| !c.is_empty())
+    {
+        if !super::semver::compare(constraint, &kube).unwrap_or(false) {
+            return Err(err(format!(
+                "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube}"
+            )));
+        }
+    }
+    check_dependencies(chart)?;
+    let mut chart = chart.clone();
+    values::enabled_dependencies(&mut chart, &opts.values);
+    let mut vals = values::coalesce(&chart, &opts.values);
+    values::import_values(&chart, &mut vals);
+    check_schemas(&chart, &vals)?;
+
+    let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    api_versions.extend(opts.api_versions.iter().cloned());
+    let caps = Value::Object(Rc::new(Capabilities {
+        kube_version: kube,
+        api_versions,
+    }));
+    let release = Value::map(BTreeMap::from([
+        ("Name".to_string(), Value::str(&opts.release)),
+        ("Namespace".to_string(), Value::str(&opts.namespace)),
+        ("IsUpgrade".to_string(), Value::Bool(false)),
+        ("IsInstall".to_string(), Value::Bool(true)),
+        ("Revision".to_string(), Value::Int(1)),
+        ("Service".to_string(), Value::str("Helm")),
+    ]));
+
+    let mut templates: BTreeMap<String, Renderable> = BTreeMap::new();
+    let mut crds = Vec::new();
+    collect(
+        &chart,
+        "",
+        &Value::from_json(&Json::Object(vals)),
+        &release,
+        &caps,
+        true,
+        &mut templates,
+        &mut crds,
+    );
+
+    // Parse in Helm's order (deepest paths first; within a depth, reverse by name):
+    // a parent's `define` parsed later wins over a subchart's of the same name.
+    let mut keys: Vec<&String> = templates.keys().collect();
+    keys.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+    let mut set = TemplateSet::new(funcs::all());
+    for k in &keys {
+        set.add(k, &templates[*k].text).map_err(|e| {
+            // Helm: "parse error at (FILE:LINE): MESSAGE".
+            err(format!(
+                "parse error at ({}:{}): {}",
+                e.name, e.line, e.message
+            ))
+        })?;
+    }
+    let mut out = Rendered {
+        crds,
+        ..Default::default()
+    };
+    for k in keys {
+        let base = k.rsplit('/').next().unwrap_or(k);
+        if base.starts_with('_') {
+            continue;
+        }
+        let r = &templates[k];
+        let mut scope = r.scope.clone();
+        scope.insert(
+            "Template".into(),
+            Value::map(BTreeMap::from([
+                ("Name".to_string(), Value::str(k)),
+                ("BasePath".to_string(), Value::str(&r.base_path)),
+            ])),
+        );
+        let mut exec = super::gotmpl::exec::Exec::new(&set, k);
+        let mut text = String::new();
+        exec.run_named(k, &Value::map(scope), &mut text, None)
+            .map_err(|e| err(helm_exec_error(k, &e)))?;
+        out.warnings.append(&mut exec.warnings);
+        out.files.insert(k.clone(), text.replace("<no value>", ""));
+    }
+    out.warnings.sort();
+    out.warnings.dedup();
+    Ok(out)
+}
+
+/// Helm's `CheckDependencies`: every dependency Chart.yaml lists must be vendored
+/// under `charts/` (nothing is ever downloaded).
+fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
+    let missing: Vec<&str> = chart
+        .metadata
+        .get("dependencies")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("name").and_then(Json::as_str))
+        .filter(|name| !chart.dependencies.iter().any(|c| c.name() == *name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(err(format!(
+        "{}: found in Chart.yaml, but missing in charts/ directory: {}; vendor them with `helm dependency build` and commit charts/ (strata never downloads charts)",
+        chart.source,
+        missing.join(", ")
+    )))
+}
+
+struct Renderable {
+    text: String,
+    scope: BTreeMap<String, Value>,
+    base_path: String,
+}
+
+/// Helm's `recAllTpls`: each chart's templates with its own `.Values`, `.Chart`,
+/// `.Files` and `.Subcharts`.
+#[allow(clippy::too_many_arguments)]
+fn collect(
+    chart: &Chart,
+    parent_path: &str,
+    values: &Value,
+    release: &Value,
+    caps: &Value,
+    is_root: bool,
+    out: &mut BTreeMap<String, Renderable>,
+    crds: &mut Vec<(String, String)>,
+) -> BTreeMap<String, Value> {
+    let full = if parent_path.is_empty() {
+        chart.name().to_string()
+    } else {
+        format!("{parent_path}/charts/{}", chart.name())
+    };
+    let scoped_values = if is_root {
+        values.clone()
+    } else {
+        match values {
+            Value::Map(_) => match values.get(chart.name()) {
+                Some(v @ Value::Map(_)) => v,
+                _ => Value::map(BTreeMap::new()),
+            },
+            _ => Value::map(BTreeMap::new()),
+        }
+    };
+    for (path, bytes) in chart.crds() {
+        crds.push((
+            format!("{full}/{path}"),
+            String::from_utf8_lossy(bytes).into_owned(),
+        ));
+    }
+    let mut scope = BTreeMap::new();
+    scope.insert("Chart".to_string(), chart_value(chart, is_root));
+    scope.insert("Files".to_string(), funcs::files_value(chart.files.clone()));
+    scope.insert("Release".to_string(), release.clone());
+    scope.insert("Capabilities".to_string(), caps.clone());
+    scope.insert("Values".to_string(), scoped_values.clone());
+    let mut subcharts = BTreeMap::new();
+    for sub in &chart.dependencies {
+        let sub_scope = collect(sub, &full, &scoped_values, release, caps, false, out, crds);
+        subcharts.insert(sub.name().to_string(), Value::map(sub_scope));
+    }
+    scope.insert("Subcharts".to_string(), Value::map(subcharts));
+    for (name, text) in &chart.templates {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if chart.is_library() && !base.starts_with('_') {
+            continue;
+        }
+        out.insert(
+            format!("{full}/{name}"),
+            Renderable {
+                text: text.clone(),
+                scope: scope.clone(),
+                base_path: format!("{full}/templates"),
+            },
+        );
+    }
+    scope
+}
+
+/// `.Chart`: the metadata with Go's field names, as Helm v4 hands it to templates.
+fn chart_value(chart: &Chart, is_root: bool) -> Value {
+    let m = &chart.metadata;
+    let s = |k: &str| Value::str(m.get(k).and_then(Json::as_str).unwrap_or(""));
+    let l = |k: &str| match m.get(k) {
+        Some(v @ Json::Array(_)) => Value::from_json(v),
+        _ => Value::list(Vec::new()),
+    };
+    let mut out = BTreeMap::new();
+    out.insert("APIVersion".to_string(), s("apiVersion"));
+    out.insert(
+        "Annotations".to_string(),
+        match m.get("annotations") {
+            Some(v @ Json::Object(_)) => Value::from_json(v),
+            _ => Value::map(BTreeMap::new()),
+        },
+    );
+    out.insert("AppVersion".to_string(), s("appVersion"));
+    out.insert("Condition".to_string(), s("condition"));
+    out.insert("Dependencies".to_string(), l("dependencies"));
+    out.insert(
+        "Deprecated".to_string(),
+        Value::Bool(m.get("deprecated").and_then(Json::as_bool).unwrap_or(false)),
+    );
+    out.insert("Description".to_string(), s("description"));
+    out.insert("Home".to_string(), s("home"));
+    out.insert("Icon".to_string(), s("icon"));
+    out.insert("IsRoot".to_string(), Value::Bool(is_root));
+    out.insert("Keywords".to_string(), l("keywords"));
+    out.insert("KubeVersion".to_string(), s("kubeVersion"));
+    out.insert("Maintainers".to_string(), l("maintainers"));
+    out.insert("Name".to_string(), s("name"));
+    out.insert("Sources".to_string(), l("sources"));
+    out.insert("Tags".to_string(), s("tags"));
+    out.insert("Type".to_string(), s("type"));
+    out.insert("Version".to_string(), s("version"));
+    Value::map(out)
+}
+
+/// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
+/// subchart's over its own, every failure gathered into one message.
+fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmError> {
+    let mut report = String::new();
+    schema_report(chart, vals, &mut report);
+    if report.is_empty() {
+        return Ok(());
+    }
+    Err(err(format!(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{report}"
+    )))
+}
+
+fn schema_report(chart: &Chart, vals: &Map<String, Json>, out: &mut String) {
+    if let Some(schema) = &chart.schema {
+        if let Err(lines) = super::schema::check(&Json::Object(vals.clone()), schema) {
+            out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
+        }
+    }
+    for sub in &chart.dependencies {
+        match vals.get(sub.name()) {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(sub_vals)) => schema_report(sub, sub_vals, out),
+            Some(_) => out.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map)\n",
+                sub.name()
+            )),
+        }
+    }
+}
+
+/// Helm v4's wording of a template failure (`reformatExecErrorMsg`): `execution error
+/// at (FILE:LINE:COL): MSG` for `required`/`fail`, otherwise each error of the chain
+/// as `LOCATION\n  executing "NAME" at <NODE>:\n    MESSAGE`.
+pub fn helm_exec_error(filename: &str, e: &ExecError) -> String {
+    let top = &e.message;
+    let tokens: Vec<&str> = top.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return format!("execution error in ({filename}): {top}");
+    }
+    if let Some(start) = tokens[2].find(USER_ERROR_START) {
+        let rest = &tokens[2][start + USER_ERROR_START.len()..];
+        let msg = rest
+            .rfind(USER_ERROR_END)
+            .map(|end| &rest[..end])
+            .unwrap_or(rest);
+        return format!("execution error at ({}): {}", tokens[1], msg);
+    }
+    let mut parts: Vec<(String, String, String)> = Vec::new();
+    for level in e.chain() {
+        let Some(p) = parse_go_error(&level.message) else {
+            return top.clone();
+        };
+        if parts.last() != Some(&p) {
+            parts.push(p);
+        }
+    }
+    let mut out = String::new();
+    for (location, executing, message) in parts {
+        if !location.is_empty() {
+            out.push_str(&format!("{location}\n  "));
+        }
+        if !executing.is_empty() {
+            out.push_str(&format!("{executing}\n    "));
+        }
+        if !message.is_empty() {
+            out.push_str(&format!("{message}\n"));
+        }
+    }
+    out.trim().to_string()
+}
+
+/// One Go template error string as (location, `executing "X" at <Y>:`, message).
+fn parse_go_error(s: &str) -> Option<(String, String, String)> {
+    let rest = s.strip_prefix("template: ")?;
+    if rest.starts_with("no template ") {
+        return Some((String::new(), String::new(), s.to_string()));
+    }
+    let cut_chain = |m: &str| {
+        m.find(" template:")
+            .map(|i| m[..i].to_string())
+            .unwrap_or_else(|| m.to_string())
+    };
+    if let Some((name, after)) = rest.split_once(": executing ") {
+        let after = after.strip_prefix('"')?;
+        let end = after.find('"')?;
+        let func = &after[..end];
+        let after_at = after[end + 1..].strip_prefix(" at <")?;
+        let (node, msg) = after_at.split_once(">: ")?;
+        return Some((
+            name.to_string(),
+            format!("executing \"{func}\" at <{node}>:"),
+            cut_chain(msg),
+        ));
+    }
+    let sep = rest.rfind(": ")?;
+    Some((
+        rest[..sep].to_string(),
+        String::new(),
+        cut_chain(&rest[sep + 2..]),
+    ))
+}
+
+/// Each document `helm template` prints, as (template path, text), in its order:
+/// CRDs when asked, manifests in install order, then hooks.
+pub fn manifests(
+    rendered: &Rendered,
+    include_crds: bool,
+) -> Result<Vec<(String, String)>, HelmError> {
+    let (manifests, hooks) = sorted_manifests(rendered)?;
+    let mut out = Vec::new();
+    if include_crds {
+        out.extend(rendered.crds.iter().cloned());
+    }
+    out.extend(
+        manifests
+            .into_iter()
+            .chain(hooks)
+            .map(|m| (m.path, m.content)),
+    );
+    Ok(out)
+}
+
+/// Helm's `SortManifests`: documents split out of each template, hooks apart, both
+/// sorted by kind in install order.
+fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>), HelmError> {
+    let mut manifests: Vec<Manifest> = Vec::new();
+    let mut hooks: Vec<Manifest> = Vec::new();
+    for (path, content) in &rendered.files {
+        if path.ends_with("NOTES.txt") {
+            continue;
+        }
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(content) {
+            let head =
+                head_of(&doc).map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
+            match head.hook {
+                Some(events) => {
+                    let known = [
+                        "pre-install",
+                        "post-install",
+                        "pre-delete",
+                        "post-delete",
+                        "pre-upgrade",
+                        "post-upgrade",
+                        "pre-rollback",
+                        "post-rollback",
+                        "test",
+                        "test-success",
+                    ];
+                    if events
+                        .split(',')
+                        .all(|e| known.contains(&e.trim().to_lowercase().as_str()))
+                    {
+                        hooks.push(Manifest {
+                            path: path.clone(),
+                            kind: head.kind,
+                            content: doc,
+                        });
+                    }
+                }
+                None => manifests.push(Manifest {
+                    path: path.clone(),
+                    kind: head.kind,
+                    content: doc,
+                }),
+            }
+        }
+    }
+    sort_by_kind(&mut manifests);
+    sort_by_kind(&mut hooks);
+    Ok((manifests, hooks))
+}
+
+/// The stream `helm template` prints: CRDs when asked, manifests in install order,
+/// then hooks; `show_only` keeps the documents of the named templates.
+pub fn template_stream(
+    rendered: &Rendered,
+    include_crds: bool,
+    show_only: &[String],
+) -> Result<String, HelmError> {
+    let (manifests, hooks) = sorted_manifests(rendered)?;
+    let mut body = String::new();
+    if include_crds {
+        for (path, text) in &rendered.crds {
+            body.push_str(&format!("---\n# Source: {path}\n{text}\n"));
+        }
+    }
+    for m in &manifests {
+        body.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+    }
+    let mut out = format!("{}\n", body.trim());
+    for h in &hooks {
+        out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.content));
+    }
+    if show_only.is_empty() {
+        return Ok(out);
+    }
+    let docs = split_manifests(&out);
+    let mut picked = String::new();
+    for want in show_only {
+        let mut found = false;
+        for d in &docs {
+            let Some(line) = d.lines().find_map(|l| l.strip_prefix("# Source: ")) else {
+                continue;
+            };
+            let Some((_, rel)) = line.split_once('/') else {
+                continue;
+            };
+            let matched = globset::GlobBuilder::new(want)
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher().is_match(rel))
+                .unwrap_or(false);
+            if matched {
+                picked.push_str(&format!("---\n{d}\n"));
+                found = true;
+            }
+        }
+        if !found {
+            return Err(err(format!("could not find template {want} in chart")));
+        }
+    }
+    Ok(picked)
+}
+
+struct Manifest {
+    path: String,
+    kind: String,
+    content: String,
+}
+
+struct Head {
+    kind: String,
+    hook: Option<String>,
+}
+
+fn head_of(doc: &str) -> Result<Head, String> {
+    let docs = crate::yaml::parse_stream(doc).map_err(|e| {
+        format!(
+            "error converting YAML to JSON: yaml: line {}: {}",
+            e.line, e.message
+        )
+    })?;
+    let v = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Json::Null);
+    let kind = v
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
+    let hook = v
+        .pointer("/metadata/annotations/helm.sh~1hook")
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    Ok(Head { kind, hook })
+}
+
+/// Helm v4's `SplitManifests`: documents split at lines starting with `---`,
+/// leading space trimmed, blank ones dropped.
+fn split_manifests(text: &str) -> Vec<String> {
+    let trimmed = text.trim_start();
+    let mut docs = Vec::new();
+    let mut cur = String::new();
+    for line in trimmed.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("---") {
+            docs.push(std::mem::take(&mut cur));
+            // What follows `---[ \t]*` on the line belongs to the next document.
+            cur.push_str(rest.trim_start_matches([' ', '\t']));
+        } else {
+            cur.push_str(line);
+        }
+    }
+    docs.push(cur);
+    docs.into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim_start().to_string())
+        .collect()
+}
+
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// Helm's stable sort by kind: known kinds in install order, unknown kinds after
+/// them by name.
+fn sort_by_kind(items: &mut [Manifest]) {
+    let rank = |k: &str| INSTALL_ORDER.iter().position(|o| *o == k);
+    items.sort_by(|a, b| match (rank(&a.kind), rank(&b.kind)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.kind.cmp(&b.kind),
+    });
+}
+
+impl std::error::Error for HelmError {}

@@ -1,0 +1,140 @@
+//! `values.schema.json` as Helm v4 checks it, with Helm's wording
+//! (`- at '/replicaCount': got string, want number`). Helm quotes the failing value for
+//! `pattern`, `enum`, `const` and `format`; strata names the key and the constraint
+//! only, since a value that fails a schema may be a secret.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+/// The problems of `values` against `schema`, one line each (`- at 'PTR': MESSAGE`).
+pub fn check(values: &Value, schema: &Value) -> Result<(), Vec<String>> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        vec![format!(
+            "- values.schema.json is not a usable JSON Schema: {}",
+            e.masked()
+        )]
+    })?;
+    let mut lines: Vec<String> = Vec::new();
+    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
+    for e in validator.iter_errors(values) {
+        let at = e.instance_path().as_str().to_string();
+        let msg = match e.kind() {
+            ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or("").to_string();
+                match missing.iter_mut().find(|(p, _)| *p == at) {
+                    Some((_, names)) => names.push(name),
+                    None => missing.push((at.clone(), vec![name])),
+                }
+                continue;
+            }
+            ValidationErrorKind::Type { kind } => {
+                format!("got {}, want {}", json_type(e.instance()), want_type(kind))
+            }
+            ValidationErrorKind::Maximum { limit } => {
+                format!("maximum: got {}, want {}", num(e.instance()), num(limit))
+            }
+            ValidationErrorKind::Minimum { limit } => {
+                format!("minimum: got {}, want {}", num(e.instance()), num(limit))
+            }
+            ValidationErrorKind::ExclusiveMaximum { limit } => {
+                format!(
+                    "exclusiveMaximum: got {}, want {}",
+                    num(e.instance()),
+                    num(limit)
+                )
+            }
+            ValidationErrorKind::ExclusiveMinimum { limit } => {
+                format!(
+                    "exclusiveMinimum: got {}, want {}",
+                    num(e.instance()),
+                    num(limit)
+                )
+            }
+            ValidationErrorKind::MaxLength { limit } => {
+                format!("maxLength: got {}, want {limit}", str_len(e.instance()))
+            }
+            ValidationErrorKind::MinLength { limit } => {
+                format!("minLength: got {}, want {limit}", str_len(e.instance()))
+            }
+            ValidationErrorKind::MaxItems { limit } => {
+                format!("maxItems: got {}, want {limit}", arr_len(e.instance()))
+            }
+            ValidationErrorKind::MinItems { limit } => {
+                format!("minItems: got {}, want {limit}", arr_len(e.instance()))
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                format!("additional properties {} not allowed", quoted(unexpected))
+            }
+            ValidationErrorKind::Enum { .. } => {
+                "value is not one of the values the schema allows".to_string()
+            }
+            ValidationErrorKind::Pattern { pattern } => {
+                format!("value does not match pattern '{pattern}'")
+            }
+            ValidationErrorKind::Constant { .. } => {
+                "value is not the constant the schema requires".to_string()
+            }
+            ValidationErrorKind::Format { format } => format!("value is not valid {format}"),
+            _ => e.masked().to_string(),
+        };
+        lines.push(format!("- at '{at}': {msg}"));
+    }
+    for (at, names) in missing {
+        let msg = if names.len() == 1 {
+            format!("missing property '{}'", names[0])
+        } else {
+            format!("missing properties {}", quoted(&names))
+        };
+        lines.push(format!("- at '{at}': {msg}"));
+    }
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(lines)
+    }
+}
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn want_type(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+fn num(v: &Value) -> String {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Some(f) => f.to_string(),
+        None => json_type(v).to_string(),
+    }
+}
+
+fn str_len(v: &Value) -> usize {
+    v.as_str().map(|s| s.chars().count()).unwrap_or(0)
+}
+
+fn arr_len(v: &Value) -> usize {
+    v.as_array().map(Vec::len).unwrap_or(0)
+}
