@@ -28,6 +28,15 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Per-resource diff of two trees, or of the fleet at a git ref against the working tree.
     Diff(DiffArgs),
+    /// Which file and line set a field of a rendered resource (or every field a layer
+    /// touched), and the chain of files before it.
+    #[command(
+        override_usage = "strata explain [OPTIONS] CLUSTER APP KIND/NAME [FIELD]\n       strata explain [OPTIONS] TARGET KIND/NAME [FIELD]"
+    )]
+    Explain(ExplainArgs),
+    /// Make an env or cluster run another's image versions (and chosen chart values)
+    /// by a minimal edit of its own layer file.
+    Promote(PromoteArgs),
     /// Render a Helm chart as `helm template RELEASE CHART` does, in process.
     Template(TemplateArgs),
 }
@@ -90,6 +99,10 @@ pub struct RenderArgs {
     /// Render in memory, write nothing; list stale, missing and extra files (exit 1 if any).
     #[arg(long)]
     pub check: bool,
+    /// Print the one unit (or target) that --cluster and --app select as one YAML
+    /// stream on stdout, and write nothing.
+    #[arg(long, conflicts_with = "check")]
+    pub stdout: bool,
     /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
@@ -99,6 +112,10 @@ pub struct RenderArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// A fleet file that applies to nothing (a layer file for an env no cluster has, a
+    /// misspelt layer folder, an app that selects no cluster) is an error, not a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -177,7 +194,8 @@ pub struct ValidateArgs {
     /// Kubernetes version of the schemas (default: `kubernetesVersion` in strata.yaml, else 1.33).
     #[arg(long, value_name = "VERSION")]
     pub kubernetes_version: Option<String>,
-    /// A kind with no schema (no built-in kind, no CRD) is an error, not a warning.
+    /// A kind with no schema (no built-in kind, no CRD) is an error, not a warning; so is
+    /// a fleet file that applies to nothing (as `render --strict`).
     #[arg(long)]
     pub strict: bool,
     /// Write the report to this file instead of stdout.
@@ -226,6 +244,57 @@ pub struct DiffArgs {
     /// Write to this file (with --split-bytes: this folder, comment-1.md, ...).
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// `CLUSTER APP KIND/NAME [FIELD]`, or in targets mode `TARGET KIND/NAME [FIELD]`.
+    /// FIELD is a path as `compare` prints it: `spec.replicas`,
+    /// `spec.template.spec.containers[name=web].image`, `metadata.labels["a.b/c"]`.
+    #[arg(value_name = "ARG", num_args = 2..=4, required = true)]
+    pub args: Vec<String>,
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The resource's namespace, when its kind and name are not enough.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// `text` or `json` (stable: fields are only ever added).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// A chart value, as for render: `--set image.tag=1.2.3` (repeatable).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// The fleet's root (holding strata.yaml); default: the current directory or the
+    /// nearest parent with a strata.yaml.
+    #[arg(short = 'C', long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The app to promote.
+    #[arg(long, value_name = "APP")]
+    pub app: String,
+    /// The env or cluster whose versions to copy (an env: its first cluster by name).
+    #[arg(long, value_name = "ENV|CLUSTER")]
+    pub from: String,
+    /// The env or cluster to change: its layer file (`env/<env>.yaml`, `cluster/<name>.yaml`) is edited.
+    #[arg(long, value_name = "ENV|CLUSTER")]
+    pub to: String,
+    /// A chart value to promote too (`image.tag`, `resources.memory`). Repeatable.
+    #[arg(long = "values", value_name = "KEY")]
+    pub values: Vec<String>,
+    /// Print the edit and the rendered diff; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Re-render the target's units into the hydrated tree after the edit.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub render: bool,
+    /// Exit with 1 when there is nothing to promote.
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// The most threads `-j` may ask for: each is a real thread with its own stack,

@@ -161,10 +161,6 @@ fn kustomize_features_strata_lacks_are_refused_not_ignored() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     );
     for (field, body) in [
-        (
-            "vars",
-            "vars:\n- name: X\n  objref: {kind: ConfigMap, name: a, apiVersion: v1}\n",
-        ),
         ("helmCharts", "helmCharts:\n- name: redis\n"),
         ("transformers", "transformers: [t.yaml]\n"),
         ("buildMetadata", "buildMetadata: [originAnnotations]\n"),

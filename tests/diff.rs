@@ -736,3 +736,35 @@ fn base_extracts_into_a_private_folder_and_removes_copies_of_killed_runs() {
         "the abandoned copy stays, or the copy in use is gone"
     );
 }
+
+#[test]
+fn base_says_which_file_and_line_set_each_new_value_in_every_format() {
+    let s = Scratch::new("base-blame");
+    let root = fleet_repo(&s, "");
+    let md = text(&strata(&root, &["diff", "--base", "HEAD", "--format", "markdown"]).stdout);
+    assert!(
+        md.contains("+ spec.replicas: 4  ← set by apps/web/env/prod.yaml:3 (replicas)"),
+        "{md}"
+    );
+    let json = text(&strata(&root, &["diff", "--base", "HEAD", "--format", "json"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fields: Vec<&serde_json::Value> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["resources"].as_array().unwrap())
+        .flat_map(|r| r["fields"].as_array().into_iter().flatten())
+        .collect();
+    let replicas = fields
+        .iter()
+        .find(|f| f["path"] == "spec.replicas")
+        .unwrap();
+    assert_eq!(
+        replicas["setBy"],
+        serde_json::json!({"file": "apps/web/env/prod.yaml", "line": 3, "mechanism": "replicas"})
+    );
+    assert!(!json.contains("swordfish") && !md.contains("swordfish"));
+    // Two folders (no fleet to ask): no blame.
+    let plain = text(&strata(&root, &["diff", "--format", "json", "apps", "apps"]).stdout);
+    assert!(!plain.contains("setBy"), "{plain}");
+}

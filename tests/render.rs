@@ -131,7 +131,7 @@ fn bad_input_exits_2_and_leaves_the_tree_as_it_was() {
         (
             "clusters/dev-1.yaml",
             "name: dev-1\nregion: eu\n",
-            "\"env\" is a required property",
+            "needs the key 'env'",
         ),
         (
             "clusters/dup.yaml",
@@ -395,7 +395,8 @@ fn controllers_need_a_repository_and_known_names() {
     let out = strata(&s.0, &["render"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("spinnaker"),
+        text(&out.stderr)
+            .contains("`controllers[0]` is not one of the allowed values: argocd, flux, kapp"),
         "{}",
         text(&out.stderr)
     );

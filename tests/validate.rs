@@ -188,6 +188,10 @@ fn fleet_in_memory_findings_name_cluster_file_line_and_source() {
     assert_eq!(f["resource"]["kind"], "Deployment");
     assert_eq!(f["resource"]["namespace"], "web");
     assert_eq!(f["source"]["file"], "apps/web/env/prod.yaml");
+    assert_eq!(
+        f["source"]["line"], 8,
+        "the line of the key in the inline patch"
+    );
     assert!(f["message"]
         .as_str()
         .unwrap()
@@ -246,7 +250,7 @@ fn text_junit_and_sarif() {
         "{text}"
     );
     assert!(
-        text.contains("      from apps/web/env/prod.yaml\n"),
+        text.contains("      from apps/web/env/prod.yaml:8\n"),
         "{text}"
     );
 

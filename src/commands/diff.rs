@@ -49,7 +49,12 @@ pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
             )
         }
     };
-    let report = diff::diff_trees(&old, &new, &opts)?;
+    let mut report = diff::diff_trees(&old, &new, &opts)?;
+    if args.base.is_some() {
+        // Beside each changed field, the file and line that set its new value.
+        let (_, fs, fleet) = fleet::open(&args.selection)?;
+        crate::fleet::explain::diff::annotate(&fs, &fleet, &mut report);
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let bodies = match args.format.as_str() {
@@ -396,7 +401,7 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
         ),
         None if !base_disk.is_file(PROJECT_FILE) => None,
         None => {
-            let f = crate::fleet::load(&base_view).map_err(shown_base)?;
+            let f = crate::fleet::load_any(&base_view).map_err(shown_base)?;
             Some(
                 render::render(&base_view, &f, &sel_opts)
                     .map_err(shown_base)?

@@ -33,6 +33,29 @@ pub fn open(sel: &Selection) -> Result<(PathBuf, DiskFs, Fleet), CommandError> {
     Ok((root, fs, fleet))
 }
 
+/// Like [`open`], for a command that uses the fleet's settings and does not render it
+/// (see [`fleet::load_any`]).
+pub fn open_any(sel: &Selection) -> Result<(PathBuf, DiskFs, Fleet), CommandError> {
+    let root = find_root(sel)?;
+    let fs = DiskFs::new(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let fleet = fleet::load_any(&fs)?;
+    Ok((root, fs, fleet))
+}
+
+/// With `--strict`, what the fleet warns about (files that apply to nothing) is an
+/// error: every one is printed, the last is the command's error (exit 2).
+pub fn refuse_lint(fleet: &Fleet, strict: bool) -> Result<(), CommandError> {
+    let Some((last, others)) = fleet.lint.split_last().filter(|_| strict) else {
+        return Ok(());
+    };
+    for e in others {
+        eprintln!("error: {e} (--strict)");
+    }
+    let mut last = last.clone();
+    last.message.push_str(" (--strict)");
+    Err(last.into())
+}
+
 fn glob(
     pattern: &Option<String>,
     what: &str,

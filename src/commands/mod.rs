@@ -3,11 +3,14 @@
 pub mod build;
 pub mod compare;
 pub mod diff;
+pub mod explain;
 pub mod fleet;
 pub mod init;
 pub mod ls;
 pub mod outdir;
+pub mod promote;
 pub mod render;
+pub mod stdout;
 pub mod template;
 pub mod tree;
 pub mod validate;
@@ -27,6 +30,8 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         Command::Compare(args) => compare::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Promote(args) => promote::run(&args),
         Command::Template(args) => template::run(&args),
     }
 }

@@ -8,13 +8,17 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
+    if args.stdout {
+        return super::stdout::run(args);
+    }
     let (root, fs, fleet) = fleet::open(&args.selection)?;
+    fleet::refuse_lint(&fleet, args.strict)?;
     // `fleet::load` checked that `output` is a folder inside the repository.
     let out = OutDir::new(&root, &fleet.project.output);
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
-            .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+            .extend(crate::fleet::values::parse_set(s).map_err(|e| e.to_string())?);
     }
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     if show_progress {

@@ -205,9 +205,10 @@ fn checked_of(units: &[UnitInfo], docs: &[Doc]) -> Vec<Checked> {
 
 fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     let (root, fs, fleet) = fleet::open(&args.selection)?;
+    fleet::refuse_lint(&fleet, args.strict)?;
     let kube = schemas(args, Some(&fleet))?;
     let policies = policies(Some(&fs), Some(&fleet))?;
-    let mut crds = Crds::default();
+    let mut crds = Crds::with_controllers(kube);
     load_crds(&fs, &fleet, kube, &mut crds)?;
     let mut opts = fleet::options(&args.selection)?;
     opts.keep_resources = true;
@@ -303,6 +304,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
             .map(String::as_str)
     });
     refine_sources(&fs, &mut found);
+    edit_lines(&fs, &fleet, &mut found);
     findings.extend(found);
     let checked = checked_of(&units, &docs);
     finish(args, kube, &findings, &checked, &root)
@@ -343,6 +345,61 @@ fn refine_sources(fs: &DiskFs, findings: &mut [Finding]) {
     }
 }
 
+/// A source that is a layer or kustomization that changed the field: the line of the
+/// entry that did it (the patch's value, the `images`/`replicas` entry), as `explain`
+/// finds it; each unit with such findings is rendered once more with edit tracking.
+fn edit_lines(fs: &DiskFs, fleet: &Fleet, findings: &mut [Finding]) {
+    use crate::fleet::explain::{blame_paths, Ask, Unit};
+    let mut by_unit: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.source.as_ref().is_some_and(|s| s.line == 0) && !f.cluster.is_empty() {
+            by_unit
+                .entry((f.cluster.clone(), f.app.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for ((cluster, app), idx) in by_unit {
+        let pair = fleet
+            .pairs()
+            .into_iter()
+            .find(|(c, a)| c.name == cluster && a.name == app);
+        let Some((c, a)) = pair else { continue };
+        let asks: Vec<Ask> = idx
+            .iter()
+            .map(|&i| {
+                let f = &findings[i];
+                Ask {
+                    kind: f.kind.clone(),
+                    name: f.name.clone(),
+                    namespace: (!f.namespace.is_empty()).then(|| f.namespace.clone()),
+                    paths: vec![f
+                        .path
+                        .iter()
+                        .map(|s| match s {
+                            v::schema::Seg::Key(k) => crate::diff::path::Seg::Key(k.clone()),
+                            v::schema::Seg::Index(n) => crate::diff::path::Seg::Index(*n),
+                        })
+                        .collect()],
+                }
+            })
+            .collect();
+        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks) else {
+            continue;
+        };
+        for (&i, step) in idx.iter().zip(steps) {
+            let Some(Some(step)) = step.into_iter().next() else {
+                continue;
+            };
+            if let Some(src) = findings[i].source.as_mut() {
+                if src.file == step.file {
+                    src.line = step.line;
+                }
+            }
+        }
+    }
+}
+
 /// Chart values (values.yaml < layer `values`) against `values.schema.json`, per
 /// selected (cluster, app), as findings at the file and line that set the value.
 fn values_findings(
@@ -350,7 +407,6 @@ fn values_findings(
     fleet: &Fleet,
     selected: &[(String, String)],
 ) -> Result<Vec<Finding>, CommandError> {
-    use crate::fleet::values;
     let mut out = Vec::new();
     for (c, a) in fleet.pairs() {
         if a.source != Source::Chart
@@ -361,41 +417,17 @@ fn values_findings(
             continue;
         }
         let chart = render::chart_values(fs, fleet, c, a, &[])?;
-        let Some((schema_file, schema)) = &chart.schema else {
+        let Some((schema_file, _)) = &chart.schema else {
             continue;
         };
-        let schema_file = schema_file.clone();
-        let merged = &chart.merged;
-        let sources: Vec<(&String, &String, &str)> = chart
-            .sources
-            .iter()
-            .map(|s| (&s.file, &s.text, s.prefix))
-            .collect();
-        let Err(problems) = values::check_schema(merged, schema, &schema_file) else {
-            continue;
-        };
-        for p in problems {
-            if p.contains("is not a usable JSON Schema") {
-                return Err(Error::new(ErrorKind::Invalid, schema_file.clone(), p).into());
-            }
-            let (ptr, msg) = p.split_once(": ").unwrap_or(("", &p));
-            let ptr = if ptr == "(root)" { "" } else { ptr };
-            // The file that set the value: the last layer with it, else values.yaml.
-            let mut at = None;
-            for (file, text, prefix) in sources.iter().rev() {
-                let Some(doc) = yaml::key_lines(text)
-                    .ok()
-                    .and_then(|d| d.into_iter().find(|d| !d.is_empty()))
-                else {
-                    continue;
-                };
-                if let Some(l) = doc.get(&format!("{prefix}{ptr}")) {
-                    at = Some(((*file).clone(), *l));
-                    break;
-                }
-            }
-            let (file, line) = at.unwrap_or_else(|| (schema_file.clone(), 1));
-            let path: Vec<Seg> = ptr
+        for p in chart.problems()? {
+            let (file, line) = match &p.origin {
+                Some(render::ValueOrigin::File(f, l)) => (f.clone(), *l),
+                _ => (schema_file.clone(), 1),
+            };
+            let path: Vec<Seg> = p
+                .problem
+                .pointer
                 .split('/')
                 .skip(1)
                 .map(|s| s.replace("~1", "/").replace("~0", "~"))
@@ -404,6 +436,7 @@ fn values_findings(
                     Err(_) => Seg::Key(s),
                 })
                 .collect();
+            let msg = p.describe();
             out.push(Finding {
                 rule: "values/schema".into(),
                 severity: Severity::Error,
@@ -478,16 +511,19 @@ fn run_path(args: &ValidateArgs, path: &Path) -> Result<u8, CommandError> {
     // A fleet around (or named by --root) gives the version, CRDs, policies and,
     // inside its output folder, the cluster and app of each file.
     let opened = if args.selection.root.is_some() || fleet::find_root(&args.selection).is_ok() {
-        Some(fleet::open(&args.selection)?)
+        Some(fleet::open_any(&args.selection)?)
     } else {
         None
     };
+    if let Some((_, _, f)) = &opened {
+        fleet::refuse_lint(f, args.strict)?;
+    }
     let root = opened.as_ref().map(|(r, _, _)| r.as_path());
     let fleet_ref = opened.as_ref().map(|(_, _, f)| f);
     let fs_ref = opened.as_ref().map(|(_, fs, _)| fs);
     let kube = schemas(args, fleet_ref)?;
     let policies = policies(fs_ref, fleet_ref)?;
-    let mut crds = Crds::default();
+    let mut crds = Crds::with_controllers(kube);
     if let Some((_, fs, f)) = &opened {
         load_crds(fs, f, kube, &mut crds)?;
     }

@@ -102,7 +102,7 @@ pub struct Rendered {
 pub const SECRET: &str = "(secret)";
 /// Shown for a secret value that is not the same in every cluster that has it.
 pub const SECRET_DIFFERS: &str = "(secret: differs)";
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+use crate::redact::LAST_APPLIED;
 
 /// One resource's document in each column, `None` where a cluster lacks it.
 type PerColumn<'a> = Vec<Option<&'a Resource>>;
@@ -238,51 +238,29 @@ fn is_sensitive(key: &Key, path: &str) -> bool {
                 .strip_prefix(top)
                 .is_some_and(|r| r.starts_with('.') || r.starts_with('['))
     };
+    // The annotation anywhere (a pod template's too), as crate::redact says.
     (key.is_secret() && (under("data") || under("stringData")))
-        || path == format!("metadata.annotations[\"{LAST_APPLIED}\"]")
+        || path.ends_with(&format!("annotations[\"{LAST_APPLIED}\"]"))
 }
 
-/// The document with its sensitive values replaced, for the rendered view.
+/// The document with its sensitive values replaced, for the rendered view
+/// ([`crate::redact::hide`]).
 fn masked<'a>(
     key: &Key,
     doc: &'a Map<String, Value>,
     opts: &Options,
 ) -> std::borrow::Cow<'a, Map<String, Value>> {
-    let secret_fields = key.is_secret()
-        && ["data", "stringData"]
-            .iter()
-            .any(|f| doc.get(*f).is_some_and(|v| !v.is_null()));
-    let annotated = doc
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get(LAST_APPLIED))
-        .is_some();
-    if opts.show_secrets || !(secret_fields || annotated) {
+    if opts.show_secrets {
         return std::borrow::Cow::Borrowed(doc);
     }
-    let mut doc = doc.clone();
-    if key.is_secret() {
-        for field in ["data", "stringData"] {
-            match doc.get_mut(field) {
-                Some(Value::Object(m)) => {
-                    for v in m.values_mut() {
-                        *v = Value::String(SECRET.into());
-                    }
-                }
-                Some(Value::Null) | None => {}
-                Some(v) => *v = Value::String(SECRET.into()),
-            }
-        }
+    let mut hidden = Value::Object(doc.clone());
+    if !crate::redact::hide(&mut hidden, &[], key.is_secret(), SECRET) {
+        return std::borrow::Cow::Borrowed(doc);
     }
-    if let Some(Value::Object(a)) = doc
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("annotations"))
-    {
-        if let Some(v) = a.get_mut(LAST_APPLIED) {
-            *v = Value::String(SECRET.into());
-        }
+    match hidden {
+        Value::Object(m) => std::borrow::Cow::Owned(m),
+        _ => std::borrow::Cow::Borrowed(doc),
     }
-    std::borrow::Cow::Owned(doc)
 }
 
 #[cfg(test)]
@@ -410,5 +388,26 @@ mod tests {
             .unwrap()
             .yaml
             .contains("aGVsbG8="));
+    }
+
+    /// The last-applied annotation copies the object, secrets included, wherever it
+    /// is: a pod template's is masked like the object's.
+    #[test]
+    fn last_applied_in_a_pod_template_is_masked() {
+        let d = |v: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                "spec": {"template": {"metadata": {"annotations": {LAST_APPLIED: v}}}}})
+        };
+        let c = compare(
+            "x",
+            vec![
+                col("a", vec![d("hunter2-a")]),
+                col("b", vec![d("hunter2-b")]),
+            ],
+            &Options::default(),
+        );
+        let all = format!("{c:?}");
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(all.contains(SECRET_DIFFERS), "{all}");
     }
 }

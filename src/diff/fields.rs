@@ -37,6 +37,28 @@ pub struct FieldChange {
     /// The structured path, for redaction and sorting; not part of the JSON shape.
     #[serde(skip)]
     pub segs: FieldPath,
+    /// `diff --base`: the file and line that set the new value (as `explain` says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<SetBy>,
+}
+
+/// Where a field's new value was set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SetBy {
+    pub file: String,
+    /// 1-based; 0 when no line applies.
+    pub line: u32,
+    /// How: `resource`, `patch`, `images`, `values`, ... (as `explain` names them).
+    pub mechanism: String,
+}
+
+impl std::fmt::Display for SetBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{} ({})", self.file, self.mechanism),
+            n => write!(f, "{}:{n} ({})", self.file, self.mechanism),
+        }
+    }
 }
 
 /// The field changes from `old` to `new`, in document order of the paths.
@@ -56,6 +78,7 @@ fn change(path: &FieldPath, op: Op, old: Option<&Value>, new: Option<&Value>) ->
         diff: None,
         redacted: false,
         segs: path.clone(),
+        set_by: None,
     }
 }
 

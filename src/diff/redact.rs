@@ -1,32 +1,24 @@
-//! Secret values never leave the engine: the values of a `Secret`'s `data` and
-//! `stringData`, and the `kubectl.kubernetes.io/last-applied-configuration`
-//! annotation (it holds a copy of the whole object, secrets included), are withheld
-//! from every field change unless the user asked for them. A withheld value is
-//! replaced by nothing at all, so not even its length shows.
+//! Secret values never leave the diff engine: the fields [`crate::redact`] calls
+//! secret (a `Secret`'s `data` and `stringData`, the last-applied annotation) are
+//! withheld from every field change unless the user asked for them. A withheld value
+//! is replaced by nothing at all, so not even its length shows.
 
 use crate::diff::fields::FieldChange;
 use crate::diff::path::{FieldPath, Seg};
 use serde_json::Value;
 
-/// The annotation kubectl writes on `apply`, holding the whole object.
-pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// What a withheld value is replaced by inside a larger value.
-pub const HIDDEN: &str = "(hidden)";
+pub use crate::redact::{HIDDEN, LAST_APPLIED};
 
 /// Whether the field at `path` holds a secret value.
-fn is_secret_path(secret_kind: bool, path: &[Seg]) -> bool {
-    let key = |i: usize| match path.get(i) {
-        Some(Seg::Key(k)) => Some(k.as_str()),
-        _ => None,
-    };
-    if secret_kind && path.len() >= 2 && matches!(key(0), Some("data" | "stringData")) {
-        return true;
-    }
-    // The annotation anywhere (a pod template's metadata too).
-    path.len() >= 2
-        && key(path.len() - 1) == Some(LAST_APPLIED)
-        && key(path.len() - 2) == Some("annotations")
+pub fn is_secret_path(secret_kind: bool, path: &[Seg]) -> bool {
+    let keys: Vec<Option<&str>> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect();
+    crate::redact::is_secret_field(secret_kind, &keys)
 }
 
 /// Whether a resource of this API group and kind is a Kubernetes `Secret`.
@@ -50,28 +42,17 @@ pub fn redact(change: &mut FieldChange, secret_kind: bool) {
     change.redacted |= hid;
 }
 
-/// Replaces every secret value inside `v` (found at `path`) by [`HIDDEN`], keeping
-/// the keys. Returns whether anything was replaced.
+/// Replaces every secret value inside `v` (found at `path`) by [`HIDDEN`].
 fn hide_below(path: &FieldPath, v: &mut Value, secret_kind: bool) -> bool {
-    if is_secret_path(secret_kind, &path.0) {
-        *v = Value::String(HIDDEN.into());
-        return true;
-    }
-    let mut hid = false;
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m.iter_mut() {
-                hid |= hide_below(&path.child(Seg::Key(k.clone())), child, secret_kind);
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter_mut().enumerate() {
-                hid |= hide_below(&path.child(Seg::Index(i)), child, secret_kind);
-            }
-        }
-        _ => {}
-    }
-    hid
+    let keys: Vec<Option<&str>> = path
+        .0
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect();
+    crate::redact::hide(v, &keys, secret_kind, HIDDEN)
 }
 
 #[cfg(test)]

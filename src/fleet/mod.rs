@@ -2,8 +2,11 @@
 //! goes to which cluster. Every file is checked strictly: unknown fields are errors.
 
 pub mod controllers;
+pub mod explain;
 pub mod layout;
+pub mod lint;
 pub mod paths;
+pub mod promote;
 pub mod render;
 pub mod template;
 pub mod values;
@@ -58,6 +61,9 @@ pub struct Project {
     /// Where clusters and apps live.
     #[serde(default)]
     pub paths: Paths,
+    /// Settings of the controller objects, per env or cluster label (later entries win).
+    #[serde(default)]
+    pub controller_settings: Vec<controllers::Settings>,
 }
 
 /// `repository`: where GitOps controllers fetch the hydrated tree from.
@@ -140,6 +146,7 @@ impl Default for Project {
             targets: Vec::new(),
             target_files: TargetFiles::default(),
             paths: Paths::default(),
+            controller_settings: Vec::new(),
         }
     }
 }
@@ -288,7 +295,11 @@ pub struct Fleet {
     pub clusters: Vec<Cluster>,
     /// Sorted by name.
     pub apps: Vec<App>,
+    /// What the commands print as warnings: `warning: <lint>`, one per line.
     pub warnings: Vec<String>,
+    /// Files and folders that apply to nothing (a layer file for an env no cluster has,
+    /// an app that selects no cluster...): warnings, errors with `--strict`.
+    pub lint: Vec<Error>,
 }
 
 impl Fleet {
@@ -356,33 +367,39 @@ pub fn check_against_schema(
     schema: &str,
 ) -> Result<()> {
     let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
-    if let Err(problems) = crate::fleet::values::check_schema(value, &schema, what) {
-        let line = yaml::line_of_key(text, problem_key(&problems[0])).unwrap_or(0);
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            path,
-            format!("not a valid {what}: {}", problems.join("; ")),
-        )
-        .at_line(line));
-    }
-    Ok(())
-}
-
-/// The top-level key a schema problem is about: the first segment of its path,
-/// or for an unexpected field at the root, the field's name.
-fn problem_key(problem: &str) -> &str {
-    match problem.strip_prefix("(root): ") {
-        Some(rest) => rest.split('\'').nth(1).unwrap_or(""),
-        None => problem
-            .trim_start_matches('/')
-            .split(['/', ':'])
-            .next()
-            .unwrap_or(""),
-    }
+    let problems = crate::fleet::values::check_schema(value, &schema, what)
+        .map_err(|msg| Error::new(ErrorKind::Invalid, path, msg))?;
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    // The line of the top-level key at fault: the first segment of the failing place,
+    // or at the root, the key the problem names.
+    let key = match first.pointer.split('/').nth(1) {
+        Some(k) => k.replace("~1", "/").replace("~0", "~"),
+        None => first.key.clone().unwrap_or_default(),
+    };
+    let line = yaml::line_of_key(text, &key).unwrap_or(0);
+    let said: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let place = p.place("");
+            if place.is_empty() {
+                format!("the file {}", p.message)
+            } else {
+                format!("`{place}` {}", p.message)
+            }
+        })
+        .collect();
+    Err(Error::new(
+        ErrorKind::Invalid,
+        path,
+        format!("not a valid {what}: {}", said.join("; ")),
+    )
+    .at_line(line))
 }
 
 fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Error {
-    let msg = e.to_string();
+    let msg = crate::redact::serde_message(&e);
     let field = msg.split('`').nth(1).unwrap_or("");
     let line = if field.is_empty() {
         0
@@ -399,8 +416,20 @@ fn field_error(path: &str, text: &str, what: &str, e: serde_json::Error) -> Erro
     Error::new(ErrorKind::Invalid, path, text).at_line(line)
 }
 
-/// Reads `strata.yaml` and every cluster and app file.
+/// Reads `strata.yaml` and every cluster and app file, for a command that renders: a
+/// fleet with no cluster or no app is an error (outside targets mode).
 pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
+    load_with(fs, true)
+}
+
+/// Like [`load`], but a fleet with no cluster or no app is fine: for `validate PATH`
+/// (which reads only the settings) and the base of `diff --base` (where an empty fleet
+/// is one being created, and everything in the working tree is new).
+pub fn load_any(fs: &dyn FileSystem) -> Result<Fleet> {
+    load_with(fs, false)
+}
+
+fn load_with(fs: &dyn FileSystem, renders: bool) -> Result<Fleet> {
     if !fs.is_file(PROJECT_FILE) {
         return Err(Error::new(
             ErrorKind::Missing,
@@ -411,28 +440,40 @@ pub fn load(fs: &dyn FileSystem) -> Result<Fleet> {
     let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml", schemas::PROJECT)?;
     check_layout(&project)?;
     check_project_paths(fs, &project)?;
-    let mut warnings = Vec::new();
+    let mut lint = Vec::new();
     let clusters = load_clusters(fs, &project)?;
-    let apps = load_apps(fs, &project)?;
-    let fleet = Fleet {
+    lint::cluster_folder(fs, &project.paths.clusters, &mut lint);
+    let apps = load_apps(fs, &project, &mut lint)?;
+    if renders && project.targets.is_empty() {
+        lint::require_some(fs, &project, "clusters", clusters.is_empty())?;
+        lint::require_some(fs, &project, "apps", apps.is_empty())?;
+    }
+    let mut fleet = Fleet {
         project,
         clusters,
         apps,
         warnings: Vec::new(),
+        lint,
     };
+    let mut unused = Vec::new();
     for a in &fleet.apps {
         if !fleet
             .clusters
             .iter()
             .any(|c| a.clusters.as_ref().is_none_or(|s| s.matches(c)))
         {
-            warnings.push(format!(
-                "warning: {}: app {} selects no cluster",
-                a.file, a.name
+            unused.push(Error::new(
+                ErrorKind::Invalid,
+                a.file.clone(),
+                format!("app {} selects no cluster", a.name),
             ));
+        } else {
+            unused.extend(lint::unused_layers(fs, &fleet, a));
         }
     }
-    Ok(Fleet { warnings, ..fleet })
+    fleet.lint.extend(unused);
+    fleet.warnings = fleet.lint.iter().map(|e| format!("warning: {e}")).collect();
+    Ok(fleet)
 }
 
 fn check_layout(p: &Project) -> Result<()> {
@@ -629,7 +670,7 @@ fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
     Ok(clusters)
 }
 
-fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
+fn load_apps(fs: &dyn FileSystem, p: &Project, lint: &mut Vec<Error>) -> Result<Vec<App>> {
     let mut apps: Vec<App> = Vec::new();
     if !fs.is_dir(&p.paths.apps) {
         return Ok(apps);
@@ -639,12 +680,43 @@ fn load_apps(fs: &dyn FileSystem, p: &Project) -> Result<Vec<App>> {
         .map_err(|e| Error::from(e).in_file(&p.paths.apps))?
     {
         let dir = format!("{}/{name}", p.paths.apps);
-        let file = format!("{dir}/app.yaml");
-        if !crate::kustomize::fs::probe_file(fs, &file)
-            .map_err(|e| Error::from(e).in_file(&file))?
-        {
+        if name.starts_with('.') {
             continue;
         }
+        if !fs.is_dir(&dir) {
+            // A folder that is a symlink out of the repository is an error, not a non-app.
+            if let Err(e @ crate::kustomize::fs::FsError::OutsideRoot { .. }) = fs.canonical(&dir) {
+                return Err(Error::from(e).in_file(&dir));
+            }
+            continue;
+        }
+        // `app.yml` is read like `app.yaml`, as `.yml` is for cluster and layer files.
+        let mut found: Vec<String> = Vec::new();
+        for n in ["app.yaml", "app.yml"] {
+            let f = format!("{dir}/{n}");
+            // An app file that is a symlink out of the repository is an error, not absent.
+            if crate::kustomize::fs::probe_file(fs, &f).map_err(|e| Error::from(e).in_file(&f))? {
+                found.push(f);
+            }
+        }
+        let file = match found.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                lint.push(Error::new(
+                    ErrorKind::Missing,
+                    format!("{dir}/"),
+                    "has no app.yaml, so it is not an app; add app.yaml (name, source, clusters), or move the folder out of paths.apps",
+                ));
+                continue;
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    found[1].clone(),
+                    format!("{dir}/ has both app.yaml and app.yml; keep one"),
+                ))
+            }
+        };
         let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
 
         a.file = file.clone();
@@ -704,7 +776,7 @@ mod tests {
         assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2));
         assert!(e.message.contains("layot"));
         let e = fleet(&[("strata.yaml", "{}"), ("clusters/a.yaml", "name: a\n")]).unwrap_err();
-        assert!(e.message.contains("\"env\" is a required property"), "{e}");
+        assert!(e.message.contains("needs the key 'env'"), "{e}");
         let e = fleet(&[
             ("strata.yaml", "{}"),
             ("clusters/a.yaml", "name: a\nenv: x\n"),

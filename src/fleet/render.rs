@@ -232,16 +232,19 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
         }
         tree.units.push(unit);
     }
-    add_controllers(fleet, &mut tree, &mut owner)?;
+    add_controllers(fleet, &mut tree, &mut owner, opts.keep_resources)?;
     Ok(tree)
 }
 
 /// Controller objects for every pair of the fleet (not only the selected ones: they
-/// depend on the fleet's files alone, so a partial render keeps them whole).
+/// depend on the fleet's files alone, so a partial render keeps them whole). With
+/// `keep`, they are kept as resources too (made by strata.yaml's `controllers`), so
+/// validating in memory checks what validating the written tree checks.
 fn add_controllers(
     fleet: &Fleet,
     tree: &mut HydratedTree,
     owner: &mut BTreeMap<String, String>,
+    keep: bool,
 ) -> Result<()> {
     if fleet.project.controllers.is_empty() {
         return Ok(());
@@ -259,6 +262,7 @@ fn add_controllers(
     }
     let objects = crate::fleet::controllers::objects(fleet, &deployed)?;
     let mut files = Vec::new();
+    let mut resources = Vec::new();
     let mut h = Sha256::new();
     for (path, obj) in objects {
         if let Some(prev) = owner.insert(path.clone(), "controllers".into()) {
@@ -273,6 +277,16 @@ fn add_controllers(
         h.update(text.as_bytes());
         tree.files.insert(path.clone(), text);
         files.push(path);
+        if let (true, Value::Object(doc)) = (keep, obj) {
+            resources.push(Resource::new(
+                doc,
+                crate::kustomize::resource::Origin {
+                    file: crate::fleet::PROJECT_FILE.into(),
+                    line: 0,
+                    generated_by: Some(crate::fleet::PROJECT_FILE.into()),
+                },
+            ));
+        }
     }
     tree.units.push(Unit {
         cluster: String::new(),
@@ -280,7 +294,7 @@ fn add_controllers(
         dir: "controllers".into(),
         files,
         inputs_hash: hex(&h.finalize()),
-        resources: Vec::new(),
+        resources,
     });
     Ok(())
 }
@@ -410,7 +424,7 @@ pub fn render_pair(
             opts.keep_resources,
         )?;
     }
-    finish(ra, None)
+    finish(ra, None, warnings)
 }
 
 /// What templates see: the values, the cluster and the app.
@@ -534,6 +548,108 @@ pub struct ChartValues {
     pub sources: Vec<ValuesSource>,
     /// `(file, schema)` when the chart has a values.schema.json.
     pub schema: Option<(String, Value)>,
+    /// JSON pointers that `--set` assigned.
+    pub set: Vec<String>,
+}
+
+/// Where a chart value was last set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueOrigin {
+    /// A file (values.yaml or a layer) and the line of the key.
+    File(String, u32),
+    /// A `--set` on the command line.
+    Set,
+}
+
+/// A chart value that breaks values.schema.json: the problem and where the value came
+/// from. Its message never quotes the value ([`crate::redact`]).
+#[derive(Clone, Debug)]
+pub struct ValuesProblem {
+    pub problem: crate::fleet::values::SchemaProblem,
+    pub origin: Option<ValueOrigin>,
+}
+
+impl ValuesProblem {
+    /// `values.password (from apps/db/env/prod.yaml:2) does not match the pattern ^ok-`.
+    pub fn describe(&self) -> String {
+        let from = match &self.origin {
+            Some(ValueOrigin::File(f, l)) => format!(" (from {f}:{l})"),
+            Some(ValueOrigin::Set) => " (from --set)".to_string(),
+            None => String::new(),
+        };
+        format!(
+            "{}{from} {}",
+            self.problem.place("values"),
+            self.problem.message
+        )
+    }
+}
+
+impl ChartValues {
+    /// The merged values against values.schema.json (none without a schema). An
+    /// unusable schema is an error naming it.
+    pub fn problems(&self) -> Result<Vec<ValuesProblem>> {
+        let Some((schema_file, schema)) = &self.schema else {
+            return Ok(Vec::new());
+        };
+        let problems = crate::fleet::values::check_schema(&self.merged, schema, schema_file)
+            .map_err(|msg| Error::new(ErrorKind::Invalid, schema_file.clone(), msg))?;
+        Ok(problems
+            .into_iter()
+            .map(|problem| ValuesProblem {
+                origin: self.origin(&problem.pointer),
+                problem,
+            })
+            .collect())
+    }
+
+    /// Where the value at `pointer` was last set: a `--set` on it or above it, else the
+    /// last source file with the key (or, for a missing key, the nearest key above it).
+    pub fn origin(&self, pointer: &str) -> Option<ValueOrigin> {
+        let under = |p: &str, above: &str| {
+            p == above || (p.starts_with(above) && p[above.len()..].starts_with('/'))
+        };
+        if self.set.iter().any(|s| under(pointer, s)) {
+            return Some(ValueOrigin::Set);
+        }
+        let docs: Vec<Option<BTreeMap<String, u32>>> = self
+            .sources
+            .iter()
+            .map(|s| {
+                yaml::key_lines(&s.text)
+                    .ok()
+                    .and_then(|d| d.into_iter().find(|d| !d.is_empty()))
+            })
+            .collect();
+        let mut p = pointer;
+        loop {
+            for (src, doc) in self.sources.iter().zip(&docs).rev() {
+                if let Some(l) = doc
+                    .as_ref()
+                    .and_then(|d| d.get(&format!("{}{p}", src.prefix)))
+                {
+                    return Some(ValueOrigin::File(src.file.clone(), *l));
+                }
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+}
+
+/// `--set` paths as JSON pointers.
+fn set_pointers(set: &[crate::fleet::values::SetAssignment]) -> Vec<String> {
+    use crate::fleet::values::SetSegment;
+    set.iter()
+        .map(|a| {
+            a.path
+                .iter()
+                .map(|s| match s {
+                    SetSegment::Key(k) => format!("/{}", k.replace('~', "~0").replace('/', "~1")),
+                    SetSegment::Index(i) => format!("/{i}"),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn read_text(fs: &dyn FileSystem, path: &str) -> Result<String> {
@@ -614,6 +730,7 @@ fn chart_values_of(
         merged,
         sources,
         schema,
+        set: set_pointers(set),
     })
 }
 
@@ -678,20 +795,18 @@ fn render_chart(
     app: &App,
     values: &ChartValues,
 ) -> Result<ResMap> {
-    if let Some((schema_file, schema)) = &values.schema {
-        if let Err(problems) =
-            crate::fleet::values::check_schema(&values.merged, schema, schema_file)
-        {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                schema_file.clone(),
-                format!(
-                    "the values for cluster {} do not match the schema: {}; fix values.yaml, the layer values or --set",
-                    cluster.name,
-                    problems.join("; ")
-                ),
-            ));
-        }
+    let problems = values.problems()?;
+    if let (Some((schema_file, _)), false) = (&values.schema, problems.is_empty()) {
+        let said: Vec<String> = problems.iter().map(ValuesProblem::describe).collect();
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            schema_file.clone(),
+            format!(
+                "the values for cluster {} do not match the schema: {}; fix values.yaml, the layer values or --set",
+                cluster.name,
+                said.join("; ")
+            ),
+        ));
     }
     let tdir = format!("{dir}/templates");
     if !fs.is_dir(&tdir) {

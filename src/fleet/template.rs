@@ -560,7 +560,7 @@ fn indent_by(name: &str, args: &[Option<&Value>]) -> Result<String, String> {
     .ok_or_else(|| {
         format!(
             "{name}: the first argument is the number of spaces (0 to {MAX_INDENT}), not {}",
-            text(arg(args, 0))
+            crate::redact::kind_of(arg(args, 0))
         )
     })?;
     let pad = " ".repeat(usize::try_from(spaces).unwrap_or(0));
@@ -870,12 +870,14 @@ mod tests {
         // As sprig: empty lines are padded too.
         assert_eq!(render("{{indent 2 values.text}}"), "  a\n  \n  b");
         assert_eq!(render("[{{nindent 0 \"a\"}}]"), "[\na]");
-        let e = render_err("{{indent \"x\" \"a\"}}");
+        let e = render_err("{{indent \"hunter2\" \"a\"}}");
         assert!(
             e.message
                 .starts_with("indent: the first argument is the number of spaces"),
             "{e}"
         );
+        // The argument may be a value meant for a Secret: named by its type only.
+        assert!(!e.message.contains("hunter2"), "{e}");
         let e = render_err("{{indent 2}}");
         assert_eq!(e.message, "indent takes 2 arguments (indent 4 text), not 1");
     }

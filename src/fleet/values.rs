@@ -15,8 +15,6 @@ use serde_json::{Map, Value};
 /// Largest list index `--set` accepts (Helm's limit), so `a[99999999]=1` cannot
 /// allocate a huge list.
 const MAX_INDEX: usize = 65_536;
-/// Longest schema message that may quote the failing value in full.
-const MAX_MESSAGE: usize = 160;
 
 /// Layers `overlay` over `base`, in place.
 ///
@@ -128,10 +126,10 @@ impl SetParser<'_> {
     }
 
     fn error(&self, what: &str) -> String {
+        // No position: it would point into the values the message leaves out.
         format!(
-            "--set {:?}: {what} (at character {}); the form is key.sub[0].name=value,other=value",
-            self.expr,
-            self.pos.min(self.chars.len())
+            "--set {:?}: {what}; the form is key.sub[0].name=value,other=value",
+            keys_only(self.expr),
         )
     }
 
@@ -253,6 +251,36 @@ impl SetParser<'_> {
     }
 }
 
+/// A `--set` expression with each value replaced by `…`, for messages: the values
+/// may be secrets ([`crate::redact`]), the keys are what the user needs to see.
+fn keys_only(expr: &str) -> String {
+    let mut out = String::new();
+    let mut in_value = false;
+    let mut chars = expr.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next();
+                if !in_value {
+                    out.push(c);
+                    out.extend(next);
+                }
+            }
+            '=' if !in_value => {
+                out.push_str("=…");
+                in_value = true;
+            }
+            ',' if in_value => {
+                out.push(',');
+                in_value = false;
+            }
+            _ if in_value => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Helm's typing of `--set` values.
 fn typed(raw: &str) -> Value {
     if raw.eq_ignore_ascii_case("true") {
@@ -329,13 +357,50 @@ pub fn set_values(values: &mut Value, expr: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One way a document breaks its schema, said without quoting the value
+/// ([`crate::redact`]): where, and which constraint failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaProblem {
+    /// JSON pointer of the failing value (`""` for the document).
+    pub pointer: String,
+    /// The key the problem is about when it names one (an unexpected or a missing key).
+    pub key: Option<String>,
+    /// What is wrong, after the subject: `does not match the pattern ^ok-`.
+    pub message: String,
+}
+
+impl SchemaProblem {
+    /// The failing place as a dotted path under `root`: `values.image.tag`,
+    /// `values.ports[1]`, `values` for the document itself.
+    pub fn place(&self, root: &str) -> String {
+        let mut out = root.to_string();
+        for seg in self.pointer.split('/').skip(1) {
+            let seg = seg.replace("~1", "/").replace("~0", "~");
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                out.push_str(&format!("[{seg}]"));
+            } else {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&seg);
+            }
+        }
+        out
+    }
+}
+
 /// Validates `values` against a JSON Schema (draft 7, 2019-09 or 2020-12, from its
 /// `$schema`; 2020-12 when absent). Offline: references to other documents fail.
 ///
-/// Each message names the JSON pointer of the failing value, then what is wrong:
-/// `/image/tag: 5 is not of type "string"`; `(root)` for the document itself.
-/// An unusable schema gives one message naming `schema_file`.
-pub fn check_schema(values: &Value, schema: &Value, schema_file: &str) -> Result<(), Vec<String>> {
+/// `Ok` lists every problem (none: the values are valid); each is built from the
+/// failed keyword and the schema, never from the value (jsonschema's own messages
+/// quote it, and chart values may be secrets). `Err` is an unusable schema, in a
+/// message naming `schema_file`.
+pub fn check_schema(
+    values: &Value,
+    schema: &Value,
+    schema_file: &str,
+) -> Result<Vec<SchemaProblem>, String> {
     let validator = jsonschema::validator_for(schema).map_err(|e| {
         // The meta-schema check reports where in the user's schema the problem is.
         let at = e.instance_path().as_str();
@@ -344,31 +409,115 @@ pub fn check_schema(values: &Value, schema: &Value, schema_file: &str) -> Result
         } else {
             format!(" at {at}")
         };
-        vec![format!(
+        format!(
             "{schema_file} is not a usable JSON Schema{at}: {e} (fix the schema; references to other files or URLs are not followed)"
-        )]
+        )
     })?;
-    let mut messages: Vec<String> = Vec::new();
+    let mut problems: Vec<SchemaProblem> = Vec::new();
     for error in validator.iter_errors(values) {
-        let path = error.instance_path().as_str();
-        let path = if path.is_empty() { "(root)" } else { path };
-        // The message quotes the failing value: keep it short when the value is big.
-        let full = error.to_string();
-        let what = if full.len() > MAX_MESSAGE {
-            error.masked().to_string()
-        } else {
-            full
+        let (key, message) = describe(error.kind(), error.instance());
+        let problem = SchemaProblem {
+            pointer: error.instance_path().as_str().to_string(),
+            key,
+            message,
         };
-        let message = format!("{path}: {what}");
-        if !messages.contains(&message) {
-            messages.push(message);
+        if !problems.contains(&problem) {
+            problems.push(problem);
         }
     }
-    if messages.is_empty() {
-        Ok(())
-    } else {
-        Err(messages)
-    }
+    Ok(problems)
+}
+
+/// A failed keyword in words, from the schema's side only: the key it names, if any,
+/// and the message. The instance is used for its JSON type, never its content.
+fn describe(
+    kind: &jsonschema::error::ValidationErrorKind,
+    instance: &Value,
+) -> (Option<String>, String) {
+    use jsonschema::error::{TypeKind, ValidationErrorKind as K};
+    let keys = |ks: &[String]| {
+        ks.iter()
+            .map(|k| format!("'{k}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let first = |ks: &[String]| ks.first().cloned();
+    let message = match kind {
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            return (
+                first(unexpected),
+                format!(
+                    "has the key{} {} that the schema does not allow",
+                    if unexpected.len() == 1 { "" } else { "s" },
+                    keys(unexpected)
+                ),
+            )
+        }
+        K::Required { property } => {
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
+            return (Some(name.clone()), format!("needs the key '{name}'"));
+        }
+        K::Type { kind } => {
+            let want: Vec<String> = match kind {
+                TypeKind::Single(t) => vec![t.to_string()],
+                TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
+            };
+            format!(
+                "is {} where the schema wants {}",
+                crate::redact::kind_of(instance),
+                want.join(" or ")
+            )
+        }
+        K::Pattern { pattern } => format!("does not match the pattern {pattern}"),
+        K::BacktrackLimitExceeded { .. } | K::RegexEngineFailure { .. } => {
+            "cannot be checked against its pattern (the pattern is too costly)".to_string()
+        }
+        K::Enum { options } => {
+            let list: Vec<String> = match &**options {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect(),
+                other => vec![other.to_string()],
+            };
+            format!("is not one of the allowed values: {}", list.join(", "))
+        }
+        K::Constant { expected_value } => format!("is not the required value {expected_value}"),
+        K::Minimum { limit } => format!("is less than the minimum of {limit}"),
+        K::Maximum { limit } => format!("is greater than the maximum of {limit}"),
+        K::ExclusiveMinimum { limit } => format!("is not greater than {limit}"),
+        K::ExclusiveMaximum { limit } => format!("is not less than {limit}"),
+        K::MultipleOf { multiple_of } => format!("is not a multiple of {multiple_of}"),
+        K::MinLength { limit } => format!("is shorter than {limit} characters"),
+        K::MaxLength { limit } => format!("is longer than {limit} characters"),
+        K::MinItems { limit } => format!("has fewer than {limit} items"),
+        K::MaxItems { limit } => format!("has more than {limit} items"),
+        K::AdditionalItems { limit } => format!("has more than {limit} items"),
+        K::MinProperties { limit } => format!("has fewer than {limit} keys"),
+        K::MaxProperties { limit } => format!("has more than {limit} keys"),
+        K::UniqueItems => "has duplicate items".to_string(),
+        K::Contains => "has no item that matches `contains`".to_string(),
+        K::UnevaluatedItems { .. } => "has items the schema does not allow".to_string(),
+        K::Format { format } => format!("is not a valid {format}"),
+        K::ContentEncoding { content_encoding }
+        | K::ContentMediaType {
+            content_media_type: content_encoding,
+        } => {
+            format!("is not valid {content_encoding} content")
+        }
+        K::FromUtf8 { .. } => "is not valid base64-encoded UTF-8".to_string(),
+        K::AnyOf { .. } => "matches none of the schemas of `anyOf`".to_string(),
+        K::OneOfNotValid { .. } => "matches none of the schemas of `oneOf`".to_string(),
+        K::OneOfMultipleValid { .. } => "matches more than one schema of `oneOf`".to_string(),
+        K::Not { .. } => "matches a schema it must not (`not`)".to_string(),
+        K::FalseSchema => "is not allowed here (the schema is `false`)".to_string(),
+        K::PropertyNames { .. } => "has a key that `propertyNames` does not allow".to_string(),
+        K::Custom { keyword, .. } => format!("fails `{keyword}`"),
+        K::Referencing(e) => format!("cannot be checked: {e}"),
+    };
+    (None, message)
 }
 
 #[cfg(test)]
@@ -508,13 +657,33 @@ mod tests {
             "a[99999999]=1",
         ] {
             let err = parse_set(bad).unwrap_err();
-            assert!(err.starts_with(&format!("--set {bad:?}: ")), "{err}");
+            assert!(
+                err.starts_with(&format!("--set {:?}: ", keys_only(bad))),
+                "{err}"
+            );
         }
         assert_eq!(
             parse_set("a.b").unwrap_err(),
-            "--set \"a.b\": key \"b\" has no value (missing `=`) (at character 3); \
+            "--set \"a.b\": key \"b\" has no value (missing `=`); \
              the form is key.sub[0].name=value,other=value"
         );
+        // Values may be secrets: the message shows the keys only.
+        assert_eq!(
+            parse_set(r"password=hunter2\,x,user=admin,b").unwrap_err(),
+            "--set \"password=…,user=…,b\": key \"b\" has no value (missing `=`); \
+             the form is key.sub[0].name=value,other=value"
+        );
+    }
+
+    /// Each problem as `place: message`, sorted.
+    fn said(values: &Value, schema: &Value) -> Vec<String> {
+        let mut out: Vec<String> = check_schema(values, schema, "s.json")
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}: {}", p.place("values"), p.message))
+            .collect();
+        out.sort();
+        out
     }
 
     #[test]
@@ -540,33 +709,65 @@ mod tests {
             "ports": [80, "http"],
             "extra": true
         });
-        let errors = check_schema(&values, &schema, "values.schema.json").unwrap_err();
-        let mut errors = errors;
-        errors.sort();
         assert_eq!(
-            errors,
+            said(&values, &schema),
             vec![
-                "(root): Additional properties are not allowed ('extra' was unexpected)",
-                "/image/tag: 5 is not of type \"string\"",
-                "/image: \"repository\" is a required property",
-                "/ports/1: \"http\" is not of type \"integer\"",
-                "/replicas: 0 is less than the minimum of 1",
+                "values.image.tag: is a number where the schema wants string",
+                "values.image: needs the key 'repository'",
+                "values.ports[1]: is a string where the schema wants integer",
+                "values.replicas: is less than the minimum of 1",
+                "values: has the key 'extra' that the schema does not allow",
             ]
         );
+        let problems = check_schema(&values, &schema, "s.json").unwrap();
+        let extra = problems.iter().find(|p| p.pointer.is_empty()).unwrap();
+        assert_eq!(extra.key.as_deref(), Some("extra"));
         assert!(check_schema(
             &json!({"image": {"repository": "x", "tag": "1"}}),
             &schema,
             "values.schema.json"
         )
-        .is_ok());
+        .unwrap()
+        .is_empty());
     }
 
+    /// Whatever keyword fails, the message is built from the schema: the value
+    /// itself (maybe a secret) is never in it.
     #[test]
-    fn schema_messages_stay_short() {
+    fn schema_messages_never_quote_the_value() {
+        let secret = "hunter2-SECRET";
+        let schemas = [
+            json!({"pattern": "^ok-"}),
+            json!({"type": "integer"}),
+            json!({"enum": ["a", "b"]}),
+            json!({"const": "a"}),
+            json!({"maxLength": 3}),
+            json!({"format": "email"}),
+            json!({"not": {"type": "string"}}),
+            json!({"anyOf": [{"type": "integer"}, {"pattern": "^x"}]}),
+            json!({"oneOf": [{"type": "integer"}, {"type": "boolean"}]}),
+            json!(false),
+        ];
+        for schema in schemas {
+            let schema = json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "format": "assertion",
+                "properties": {"password": schema, "list": {"uniqueItems": true, "contains": {"type": "integer"}}},
+                "propertyNames": {"maxLength": 8}
+            });
+            let values = json!({"password": secret, "list": [secret, secret]});
+            let problems = check_schema(&values, &schema, "s.json").unwrap();
+            assert!(!problems.is_empty(), "{schema}");
+            for p in problems {
+                assert!(!p.message.contains("hunter2"), "{schema}: {}", p.message);
+            }
+        }
         let big: Vec<String> = (0..50).map(|i| format!("item-{i}")).collect();
         let schema = json!({"properties": {"list": {"maxItems": 2}}});
-        let errors = check_schema(&json!({"list": big}), &schema, "s.json").unwrap_err();
-        assert_eq!(errors, vec!["/list: value has more than 2 items"]);
+        assert_eq!(
+            said(&json!({"list": big}), &schema),
+            vec!["values.list: has more than 2 items"]
+        );
     }
 
     #[test]
@@ -577,40 +778,36 @@ mod tests {
             "type": "object",
             "properties": {"ports": {"type": "array", "prefixItems": [{"$ref": "#/$defs/port"}]}}
         });
-        let errors = check_schema(&json!({"ports": [70000]}), &schema, "s.json").unwrap_err();
         assert_eq!(
-            errors,
-            vec!["/ports/0: 70000 is greater than the maximum of 65535"]
+            said(&json!({"ports": [70000]}), &schema),
+            vec!["values.ports[0]: is greater than the maximum of 65535"]
         );
     }
 
     #[test]
     fn unusable_schema_names_the_file() {
-        let errors = check_schema(
+        let error = check_schema(
             &json!({}),
             &json!({"type": "nonsense"}),
             "apps/web/base/values.schema.json",
         )
         .unwrap_err();
-        assert_eq!(errors.len(), 1);
         assert!(
-            errors[0].starts_with(
+            error.starts_with(
                 "apps/web/base/values.schema.json is not a usable JSON Schema at /type: "
             ),
-            "{}",
-            errors[0]
+            "{error}"
         );
         // No network: a remote reference is refused, not fetched.
-        let errors = check_schema(
+        let error = check_schema(
             &json!({}),
             &json!({"$ref": "https://example.com/schema.json"}),
             "s.json",
         )
         .unwrap_err();
         assert!(
-            errors[0].starts_with("s.json is not a usable JSON Schema"),
-            "{}",
-            errors[0]
+            error.starts_with("s.json is not a usable JSON Schema"),
+            "{error}"
         );
     }
 }

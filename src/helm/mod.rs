@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod funcs;
 pub mod gotmpl;
+pub mod inflate;
 pub mod nondeterministic;
 pub mod render;
 pub mod schema;

@@ -1,18 +1,21 @@
 //! `build`: one kustomization to a list of resources, in kustomize's fixed phase order.
 //!
-//! Per kustomization: resources → generators → components → transformers
-//! (patchesStrategicMerge and patches → namespace → namePrefix → nameSuffix →
-//! labels → annotations → patchesJson6902 → replicas → images → replacements).
-//! Once at the root: hash suffixes → name back-references → sort.
+//! Per kustomization: resources → its `configurations` and `crds` field specs →
+//! generators → components → transformers (patchesStrategicMerge and patches →
+//! namespace → namePrefix → nameSuffix → labels → annotations → patchesJson6902 →
+//! replicas → images → replacements) → its `vars` declared.
+//! Once at the root: hash suffixes → name back-references → vars → sort.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::ctx::{is_remote, remote_error, Ctx};
 use crate::kustomize::fs::{self, FileSystem};
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
+use crate::kustomize::openapi::{self, SchemaChoice};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::{generate, patch, sort, transform};
+use crate::kustomize::{config, generate, patch, sort, transform};
 use crate::yaml;
 use serde_json::Value;
 
@@ -39,7 +42,7 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
 pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
     let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
-    let resources = finish(resmap, k.sort_options.as_ref())?;
+    let resources = finish(resmap, k.sort_options.as_ref(), &mut warnings)?;
     Ok(BuildOutput {
         resources,
         warnings,
@@ -65,12 +68,14 @@ pub fn accumulate_dir(
     if let Some(opts) = &k.sort_options {
         sort::check(opts, &file)?;
     }
+    let openapi = SchemaChoice::default();
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
         file,
         warnings,
         track_edits,
+        openapi: &openapi,
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -89,24 +94,28 @@ pub fn apply_overlay(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<ResMap> {
+    let openapi = SchemaChoice::default();
     let mut ctx = Ctx {
         fs,
         dir: dir.to_string(),
         file: file.to_string(),
         warnings,
         track_edits,
+        openapi: &openapi,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
 
 /// The steps kustomize runs once at the root: hash suffixes, name
-/// back-references, then the output order.
+/// back-references, vars, then the output order.
 pub fn finish(
     mut ra: ResMap,
     sort_options: Option<&crate::kustomize::kustomization::SortOptions>,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<Resource>> {
     transform::hash::add_hash_suffixes(&mut ra)?;
     transform::namereference::fix_back_references(&mut ra)?;
+    warnings.extend(transform::vars::resolve(&mut ra)?);
     ra.resources.retain(|r| !is_local_config(r));
     for r in ra.iter_mut() {
         clean_annotations(r);
@@ -175,12 +184,7 @@ fn clean_annotations(r: &mut Resource) {
 /// Fields kustomize reads that strata does not implement: an error, never a build
 /// that silently differs from kustomize's.
 fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 11] = [
-        (
-            "vars",
-            !k.vars.is_empty(),
-            "use `replacements`, which kustomize recommends instead",
-        ),
+    let unsupported: [(&str, bool, &str); 7] = [
         (
             "helmCharts",
             !k.helm_charts.is_empty(),
@@ -212,21 +216,6 @@ fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
             "use `strata validate`",
         ),
         (
-            "configurations",
-            !k.configurations.is_empty(),
-            "custom field specs are not supported yet",
-        ),
-        (
-            "crds",
-            !k.crds.is_empty(),
-            "custom field specs from CRDs are not supported yet",
-        ),
-        (
-            "openapi",
-            k.openapi.is_some(),
-            "a custom OpenAPI schema is not supported yet",
-        ),
-        (
             "buildMetadata",
             !k.build_metadata.is_empty(),
             "origin and managed-by annotations are not supported yet",
@@ -251,6 +240,7 @@ fn accumulate(
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
     refuse_unsupported(ctx, k)?;
+    openapi::enter(ctx, k)?;
     if stack.contains(&ctx.dir) {
         let mut chain = stack.clone();
         chain.push(ctx.dir.clone());
@@ -266,13 +256,23 @@ fn accumulate(
     stack.push(ctx.dir.clone());
     for entry in k.resources.iter().chain(&k.bases) {
         let sub = accumulate_resource(ctx, entry, stack)?;
-        ra.append_all(sub)?;
+        ra.absorb(sub, &ctx.file)?;
     }
+    let own = config::load_configurations(ctx, &k.configurations)?;
+    let crds = config::load_crds(ctx, &k.crds)?;
+    ra.config = TransformerConfig::merge_shared(&ra.config, &own)
+        .and_then(|c| TransformerConfig::merge_shared(&c, &crds))
+        .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
+        // kustomize moves a component's result into a fresh accumulator: its tables
+        // are merged once more.
+        ra.config = TransformerConfig::merge_shared(&Default::default(), &ra.config)
+            .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     }
     run_transformers(ctx, k, &mut ra)?;
+    transform::vars::declare(&mut ra, &k.vars, &ctx.file)?;
     stack.pop();
     Ok(ra)
 }
@@ -315,6 +315,7 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
             file,
             warnings: ctx.warnings,
             track_edits: ctx.track_edits,
+            openapi: ctx.openapi,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -329,7 +330,11 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
         ));
     }
     let (path, text) = ctx.read_text(entry)?;
-    load_resources(ctx.fs, &path, &text)
+    let ra = load_resources(ctx.fs, &path, &text)?;
+    for r in ra.iter() {
+        ctx.openapi.saw_kind(&r.gvk());
+    }
+    Ok(ra)
 }
 
 fn accumulate_component(
@@ -363,6 +368,7 @@ fn accumulate_component(
         file,
         warnings: ctx.warnings,
         track_edits: ctx.track_edits,
+        openapi: ctx.openapi,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

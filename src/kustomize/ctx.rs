@@ -3,6 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{self, FileSystem};
+use crate::kustomize::openapi::SchemaChoice;
+use crate::kustomize::schema::Schema;
 
 /// The state of one kustomization being built.
 pub struct Ctx<'a> {
@@ -15,9 +17,18 @@ pub struct Ctx<'a> {
     /// Record which fields each patch changed (`Resource::edits`); costs a diff per
     /// patch, so only commands that report provenance ask for it.
     pub track_edits: bool,
+    /// The schema strategic merge uses, shared by the whole build.
+    pub openapi: &'a SchemaChoice,
 }
 
 impl Ctx<'_> {
+    /// The schema strategic-merge patches read in this build.
+    ///
+    /// Before a custom schema is chosen, a strategic merge loads the built-in one.
+    pub fn schema(&self) -> Schema {
+        self.openapi.schema_for_merge()
+    }
+
     /// Resolves a path the kustomization names, refusing anything outside its
     /// directory (kustomize's root-only load restriction for files).
     pub fn file_path(&self, rel: &str) -> Result<String> {
@@ -45,6 +56,23 @@ impl Ctx<'_> {
             ));
         }
         Ok(p)
+    }
+
+    /// Reads a file the kustomization names under `field`, as text; a missing file
+    /// is an error naming it and the field.
+    pub fn read_field_file(&self, rel: &str, field: &str) -> Result<(String, String)> {
+        let path = self.file_path(rel)?;
+        if !self.fs.is_file(&path) {
+            return Err(Error::new(
+                ErrorKind::Missing,
+                self.file.clone(),
+                format!(
+                    "{field}: file '{rel}' does not exist (looked for {path}); fix the path or \
+                     create the file"
+                ),
+            ));
+        }
+        self.read_text(rel)
     }
 
     /// Reads a file named by the kustomization, as text.

@@ -237,16 +237,18 @@ fn load_pairs(
             pairs.push((k, v.into_bytes(), format!("env file {path}")));
         }
     }
-    for lit in &args.literals {
+    for (i, lit) in args.literals.iter().enumerate() {
+        // The literal is not quoted: without its `=` the whole of it may be the secret.
         let (k, v) = parse_literal(lit).ok_or_else(|| {
             Error::new(
                 ErrorKind::Invalid,
                 ctx.file.clone(),
                 format!(
-                    "{} '{}': literal '{lit}' is not KEY=VALUE; write it as `key=value` \
+                    "{} '{}': literal {} is not KEY=VALUE; write it as `key=value` \
                      (the value may contain '=', the key may not be empty)",
                     kind.field(),
-                    args.name
+                    args.name,
+                    i + 1
                 ),
             )
             .at_line(line)
@@ -665,6 +667,7 @@ mod tests {
             file: "kustomization.yaml".into(),
             warnings: &mut warnings,
             track_edits: false,
+            openapi: &crate::kustomize::openapi::SchemaChoice::default(),
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;
@@ -800,8 +803,8 @@ mod tests {
             ("files: [nope]", "does not exist"),
             ("literals: [a=1, a=2]", "has the key 'a' twice"),
             ("literals: [a=1]\n  files: [a=x]", "has the key 'a' twice"),
-            ("literals: [noeq]", "is not KEY=VALUE"),
-            ("literals: [=v]", "is not KEY=VALUE"),
+            ("literals: [ok=1, hunter2]", "literal 2 is not KEY=VALUE"),
+            ("literals: [=hunter2]", "literal 1 is not KEY=VALUE"),
             ("files: [=x]", "has no key"),
             ("files: [k=]", "has no path"),
             ("files: [a=b=c]", "more than one '='"),
@@ -812,6 +815,8 @@ mod tests {
             let k = format!("configMapGenerator:\n- name: e\n  {src}\n");
             let e = ctx_build(&fs, &k).unwrap_err();
             assert!(e.message.contains(want), "{src}: {}", e.message);
+            // A literal may be a secret: never quoted.
+            assert!(!e.message.contains("hunter2"), "{src}: {}", e.message);
             assert_eq!(e.file, "kustomization.yaml");
         }
         let e = ctx_build(&fs, "configMapGenerator:\n- literals: [a=b]\n").unwrap_err();

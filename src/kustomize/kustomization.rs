@@ -44,7 +44,7 @@ pub struct Kustomization {
     #[serde(default)]
     pub replicas: Vec<Replica>,
     #[serde(default)]
-    pub vars: Vec<Value>,
+    pub vars: Vec<Var>,
     pub sort_options: Option<SortOptions>,
     #[serde(default)]
     pub resources: Vec<String>,
@@ -146,6 +146,59 @@ pub struct Selector {
     pub namespace: Option<String>,
     pub label_selector: Option<String>,
     pub annotation_selector: Option<String>,
+}
+
+/// An entry of `vars`: `$(name)` is replaced by a field of the object `objref` names.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Var {
+    pub name: String,
+    #[serde(alias = "objRef")]
+    pub objref: VarTarget,
+    #[serde(default, alias = "fieldRef")]
+    pub fieldref: VarField,
+    /// The kustomization file that declares it, for messages (set when declared).
+    #[serde(skip)]
+    pub declared_in: String,
+}
+
+/// `vars[].objref`: an object by apiVersion (or group and version), kind and name
+/// as loaded, before prefixes and suffixes.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VarTarget {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub namespace: String,
+}
+
+impl VarTarget {
+    /// Group and version: `apiVersion` when given (kustomize's `Target.GVK`).
+    pub fn group_version(&self) -> (String, String) {
+        match self.api_version.split_once('/') {
+            _ if self.api_version.is_empty() => (self.group.clone(), self.version.clone()),
+            Some((g, v)) if !v.contains('/') => (g.to_string(), v.to_string()),
+            Some(_) => (self.group.clone(), self.version.clone()),
+            None => (self.group.clone(), self.api_version.clone()),
+        }
+    }
+}
+
+/// `vars[].fieldref`: a dotted path into the object, `metadata.name` by default.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VarField {
+    #[serde(default, rename = "fieldPath", alias = "fieldpath")]
+    pub field_path: String,
 }
 
 /// An entry of `images`.

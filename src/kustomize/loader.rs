@@ -79,6 +79,12 @@ pub fn load_kustomization(
                 .to_string(),
         );
     }
+    if !k.vars.is_empty() {
+        warnings.push(
+            "# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically."
+                .to_string(),
+        );
+    }
     Ok((k, file))
 }
 
@@ -98,7 +104,7 @@ pub fn yaml_error(file: &str, e: yaml::YamlError) -> Error {
 }
 
 fn kustomization_field_error(file: &str, text: &str, e: serde_json::Error) -> Error {
-    let msg = e.to_string();
+    let msg = crate::redact::serde_message(&e);
     // serde says "unknown field `reources`, expected one of ..."; find its line.
     let field = msg.split('`').nth(1).unwrap_or("");
     let line = if field.is_empty() {

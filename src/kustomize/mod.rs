@@ -2,6 +2,7 @@
 //! out, as kustomize v5 builds them. Pure: it never prints, writes, or touches the network.
 
 pub mod build;
+pub mod config;
 pub mod ctx;
 pub mod fieldspec;
 pub mod fs;
@@ -9,6 +10,7 @@ pub mod generate;
 pub mod kinds;
 pub mod kustomization;
 pub mod loader;
+pub mod openapi;
 pub mod patch;
 pub mod provenance;
 pub mod resmap;

@@ -1,12 +1,20 @@
 //! An ordered set of resources with unique identities.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::TransformerConfig;
+use crate::kustomize::kustomization::Var;
 use crate::kustomize::resource::{ResId, Resource};
+use std::sync::Arc;
 
 /// Resources in the order they were loaded; no two share a current identity.
+/// Like kustomize's accumulator, it also carries what travels up with them: the
+/// field specs of `configurations` and `crds`, and the `vars` declared so far.
 #[derive(Clone, Debug, Default)]
 pub struct ResMap {
     pub resources: Vec<Resource>,
+    pub config: Arc<TransformerConfig>,
+    /// Unique by name, sorted by name.
+    pub vars: Vec<Var>,
 }
 
 impl ResMap {
@@ -99,6 +107,40 @@ impl ResMap {
             self.append(r)?;
         }
         Ok(())
+    }
+
+    /// Takes in a sub-kustomization's result: its resources, field specs and vars
+    /// (kustomize's `MergeAccumulator`). Errors are for the including kustomization.
+    pub fn absorb(&mut self, other: ResMap, file: &str) -> Result<()> {
+        self.append_all(ResMap {
+            resources: other.resources,
+            ..ResMap::default()
+        })?;
+        self.config = TransformerConfig::merge_shared(&self.config, &other.config)
+            .map_err(|m| Error::new(ErrorKind::Invalid, file, m))?;
+        for v in other.vars {
+            self.add_var(v, file)?;
+        }
+        Ok(())
+    }
+
+    /// Declares a var; a name already declared here or in a base is an error.
+    pub fn add_var(&mut self, v: Var, file: &str) -> Result<()> {
+        match self.vars.binary_search_by(|x| x.name.cmp(&v.name)) {
+            Ok(_) => Err(Error::new(
+                ErrorKind::Conflict,
+                file,
+                format!(
+                    "var '{}' already encountered: two kustomizations of this build declare it; \
+                     rename one of them",
+                    v.name
+                ),
+            )),
+            Err(i) => {
+                self.vars.insert(i, v);
+                Ok(())
+            }
+        }
     }
 
     /// Resources any of whose identities, current or earlier, is `id`.

@@ -148,6 +148,8 @@ pub struct ResMeta {
     pub behavior: Behavior,
     /// Identities of resources whose fields were rewritten to point at this one.
     pub ref_by: Vec<ResId>,
+    /// Names of the `vars` whose `objref` named this object when declared.
+    pub ref_vars: Vec<String>,
 }
 
 /// A Kubernetes object with its side data.

@@ -70,7 +70,7 @@ pub enum Shape<'a> {
     Unknown,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Ty {
     Primitive,
     Any,
@@ -86,12 +86,219 @@ static ANY: Ty = Ty::Any;
 struct PatchMeta {
     types: Vec<Ty>,
     kinds: BTreeMap<(String, String, String), usize>,
+    /// Type names (OpenAPI definition names) by index.
+    names: Vec<String>,
 }
 
 /// A position in a kind's schema, for walking an object alongside it.
 #[derive(Clone, Copy, Debug)]
 pub struct SchemaNode {
     ty: &'static Ty,
+    /// The schema its references resolve in.
+    meta: &'static PatchMeta,
+}
+
+/// Which schema strategic merge reads: the built-in Kubernetes one, or a custom one
+/// a kustomization's `openapi: {path: ...}` names, which replaces it for every kind.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Schema(Option<&'static PatchMeta>);
+
+impl Schema {
+    /// The schema of a kind's top-level object in this schema.
+    pub fn for_kind(self, gvk: &Gvk) -> Option<SchemaNode> {
+        match self.0 {
+            None => SchemaNode::for_kind(gvk),
+            Some(meta) => {
+                let key = (gvk.group.clone(), gvk.version.clone(), gvk.kind.clone());
+                let i = *meta.kinds.get(&key)?;
+                meta.types.get(i).map(|t| SchemaNode::new(t, meta))
+            }
+        }
+    }
+
+    /// A custom schema from an OpenAPI (Swagger 2) document, JSON or YAML: its
+    /// `definitions`, kinds by `x-kubernetes-group-version-kind`, list merge rules by
+    /// `x-kubernetes-patch-strategy`, `x-kubernetes-patch-merge-key` and
+    /// `x-kubernetes-list-map-keys`. `builtin` says whether kustomize had already
+    /// loaded its built-in definitions when the custom schema took over (see
+    /// [`Builtin`]). Each distinct document is decoded once per process.
+    pub fn custom(doc: &serde_json::Value, builtin: Builtin) -> Result<Schema, String> {
+        use std::sync::Mutex;
+        type Cache = BTreeMap<(String, Builtin), &'static PatchMeta>;
+        static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+        let key = (doc.to_string(), builtin);
+        let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(meta) = cache.get(&key) {
+            return Ok(Schema(Some(meta)));
+        }
+        let base = match builtin {
+            Builtin::Unloaded => None,
+            Builtin::Delayed => data().map(|d| (d, false)),
+            Builtin::Parsed => data().map(|d| (d, true)),
+        };
+        let meta: &'static PatchMeta = Box::leak(Box::new(custom_meta(doc, base)?));
+        cache.insert(key, meta);
+        Ok(Schema(Some(meta)))
+    }
+
+    /// Whether kustomize v5.5 knows the kind without parsing its built-in schema
+    /// (its precomputed table of built-in kinds); other kinds make it load the schema.
+    pub fn is_builtin_kind(gvk: &Gvk) -> bool {
+        SchemaNode::for_kind(gvk).is_some()
+    }
+}
+
+/// Whether kustomize had loaded its built-in definitions when a custom schema took
+/// over (kyaml keeps one global schema and only ever adds definitions to it):
+/// `Unloaded` (the custom schema alone), `Delayed` (a kind it did not know was read
+/// first: the built-in definitions are added after the custom ones and win), or
+/// `Parsed` (a strategic merge ran first: the custom definitions are added after the
+/// built-in ones and win).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Builtin {
+    #[default]
+    Unloaded,
+    Delayed,
+    Parsed,
+}
+
+/// Decodes an OpenAPI document's definitions into patch metadata, on top of `base`
+/// (the built-in data, and whether the custom definitions win over it) when given.
+fn custom_meta(
+    doc: &serde_json::Value,
+    base: Option<(&'static PatchMeta, bool)>,
+) -> Result<PatchMeta, String> {
+    use serde_json::Value;
+    let empty = serde_json::Map::new();
+    let defs = match doc.get("definitions") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(d)) => d,
+        Some(_) => return Err("`definitions` must be a mapping of type names".into()),
+    };
+    let (base_types, base_names, custom_wins) = match base {
+        Some((b, wins)) => (b.types.as_slice(), b.names.as_slice(), wins),
+        None => (&[][..], &[][..], true),
+    };
+    let offset = base_types.len();
+    // Every name to the index it resolves to in the combined table.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, n) in base_names.iter().enumerate() {
+        index.insert(n.as_str(), i);
+    }
+    for (i, n) in defs.keys().enumerate() {
+        if custom_wins || !index.contains_key(n.as_str()) {
+            index.insert(n.as_str(), offset + i);
+        }
+    }
+    let remap: Vec<usize> = base_names.iter().map(|n| index[n.as_str()]).collect();
+    let mut types: Vec<Ty> = base_types.iter().map(|t| remap_ty(t, &remap)).collect();
+    let mut custom_kinds = BTreeMap::new();
+    for (i, (name, def)) in defs.iter().enumerate() {
+        types.push(custom_ty(def, &index, 0).map_err(|e| format!("definition '{name}': {e}"))?);
+        if let Some(Value::Array(gvks)) = def.get("x-kubernetes-group-version-kind") {
+            for gvk in gvks {
+                let part = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                custom_kinds
+                    .entry((part("group"), part("version"), part("kind")))
+                    .or_insert(offset + i);
+            }
+        }
+    }
+    let mut kinds = BTreeMap::new();
+    if let Some((b, _)) = base {
+        for (k, &i) in &b.kinds {
+            kinds.insert(k.clone(), remap[i]);
+        }
+    }
+    for (k, i) in custom_kinds {
+        if custom_wins || !kinds.contains_key(&k) {
+            kinds.insert(k, i);
+        }
+    }
+    let mut names: Vec<String> = base_names.to_vec();
+    names.extend(defs.keys().cloned());
+    Ok(PatchMeta {
+        types,
+        kinds,
+        names,
+    })
+}
+
+/// A built-in type with its references pointed into the combined table.
+fn remap_ty(t: &Ty, remap: &[usize]) -> Ty {
+    match t {
+        Ty::Ref(i) => Ty::Ref(remap.get(*i).copied().unwrap_or(*i)),
+        Ty::Object(f) => Ty::Object(
+            f.iter()
+                .map(|(k, v)| (k.clone(), remap_ty(v, remap)))
+                .collect(),
+        ),
+        Ty::Map(v) => Ty::Map(Box::new(remap_ty(v, remap))),
+        Ty::List(v, m) => Ty::List(Box::new(remap_ty(v, remap)), m.clone()),
+        other => other.clone(),
+    }
+}
+
+/// One schema node: a `$ref`, an object with `properties`, a map
+/// (`additionalProperties`), a list (`items`), a primitive, or anything.
+fn custom_ty(
+    v: &serde_json::Value,
+    index: &BTreeMap<&str, usize>,
+    depth: usize,
+) -> Result<Ty, String> {
+    use serde_json::Value;
+    if depth > 64 {
+        return Err("schema nested too deeply".into());
+    }
+    let Some(m) = v.as_object() else {
+        return Ok(Ty::Any);
+    };
+    if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/definitions/").unwrap_or(r);
+        return Ok(match index.get(name) {
+            Some(i) => Ty::Ref(*i),
+            None => Ty::Any,
+        });
+    }
+    let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    if let Some(props) = m.get("properties").and_then(Value::as_object) {
+        let mut fields = BTreeMap::new();
+        for (k, p) in props {
+            fields.insert(k.clone(), custom_ty(p, index, depth + 1)?);
+        }
+        return Ok(Ty::Object(fields));
+    }
+    match text("type").as_deref() {
+        Some("array") => {
+            let item = match m.get("items") {
+                Some(i) => custom_ty(i, index, depth + 1)?,
+                None => Ty::Any,
+            };
+            let list_map_keys = m
+                .get("x-kubernetes-list-map-keys")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let meta = ListMeta {
+                strategy: text("x-kubernetes-patch-strategy"),
+                merge_key: text("x-kubernetes-patch-merge-key"),
+                list_map_keys,
+            };
+            Ok(Ty::List(Box::new(item), meta))
+        }
+        Some("object") => match m.get("additionalProperties") {
+            Some(a) if a.is_object() => Ok(Ty::Map(Box::new(custom_ty(a, index, depth + 1)?))),
+            _ => Ok(Ty::Any),
+        },
+        Some("string" | "integer" | "number" | "boolean") => Ok(Ty::Primitive),
+        _ => Ok(Ty::Any),
+    }
 }
 
 fn data() -> Option<&'static PatchMeta> {
@@ -130,7 +337,12 @@ fn decode(gz: &[u8]) -> Result<PatchMeta, String> {
             .ok_or_else(|| format!("unknown type {name}"))?;
         kinds.insert((g.clone(), v.clone(), kind.clone()), i);
     }
-    Ok(PatchMeta { types, kinds })
+    let names = doc.types.keys().cloned().collect();
+    Ok(PatchMeta {
+        types,
+        kinds,
+        names,
+    })
 }
 
 /// The file as stored: `{"kinds": [[group, version, kind, type]], "types": {name: node}}`.
@@ -223,20 +435,20 @@ fn resolve(t: &RawTy, index: &BTreeMap<&str, usize>) -> Result<Ty, String> {
 }
 
 impl SchemaNode {
-    fn new(ty: &'static Ty) -> SchemaNode {
+    fn new(ty: &'static Ty, meta: &'static PatchMeta) -> SchemaNode {
         let mut ty = ty;
         // References only ever point at object/map/list types, never at other references,
         // but bound the loop anyway.
         for _ in 0..8 {
             match ty {
-                Ty::Ref(i) => match data().and_then(|d| d.types.get(*i)) {
+                Ty::Ref(i) => match meta.types.get(*i) {
                     Some(t) => ty = t,
-                    None => return SchemaNode { ty: &ANY },
+                    None => return SchemaNode { ty: &ANY, meta },
                 },
                 _ => break,
             }
         }
-        SchemaNode { ty }
+        SchemaNode { ty, meta }
     }
 
     /// The schema of a kind's top-level object, or `None` when the kind is unknown
@@ -254,14 +466,14 @@ impl SchemaNode {
                     .1
             }
         };
-        d.types.get(i).map(SchemaNode::new)
+        d.types.get(i).map(|t| SchemaNode::new(t, d))
     }
 
     /// The schema of a field of this object (or of any value of this map).
     pub fn field(&self, name: &str) -> Option<SchemaNode> {
         match self.ty {
-            Ty::Object(fields) => fields.get(name).map(SchemaNode::new),
-            Ty::Map(value) => Some(SchemaNode::new(value)),
+            Ty::Object(fields) => fields.get(name).map(|t| SchemaNode::new(t, self.meta)),
+            Ty::Map(value) => Some(SchemaNode::new(value, self.meta)),
             _ => None,
         }
     }
@@ -269,7 +481,7 @@ impl SchemaNode {
     /// The schema of this list's elements.
     pub fn items(&self) -> Option<SchemaNode> {
         match self.ty {
-            Ty::List(item, _) => Some(SchemaNode::new(item)),
+            Ty::List(item, _) => Some(SchemaNode::new(item, self.meta)),
             _ => None,
         }
     }
@@ -385,6 +597,34 @@ mod tests {
         let crd = Gvk::new("example.com", "v1", "Foo");
         assert_eq!(lookup(&crd, &["spec"]), Shape::Unknown);
         assert!(SchemaNode::for_kind(&crd).is_none());
+    }
+
+    #[test]
+    fn a_custom_schema_replaces_the_builtin_one() {
+        let doc: serde_json::Value = serde_json::from_str(
+            r##"{"definitions": {
+              "x.Widget": {
+                "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Widget"}],
+                "properties": {"spec": {"$ref": "#/definitions/x.Spec"}}},
+              "x.Spec": {"properties": {
+                "items": {"type": "array", "items": {"type": "object"},
+                          "x-kubernetes-patch-strategy": "merge",
+                          "x-kubernetes-patch-merge-key": "id"},
+                "tags": {"type": "object", "additionalProperties": {"type": "string"}}}}
+            }}"##,
+        )
+        .unwrap();
+        let schema = Schema::custom(&doc, Builtin::Unloaded).unwrap();
+        let w = schema
+            .for_kind(&Gvk::new("example.com", "v1", "Widget"))
+            .unwrap();
+        let items = w.field("spec").unwrap().field("items").unwrap();
+        assert_eq!(items.list_meta().unwrap().merge_keys(), vec!["id"]);
+        let tags = w.field("spec").unwrap().field("tags").unwrap();
+        assert_eq!(tags.shape(), Shape::Map);
+        // Built-in kinds are unknown to a custom schema, as in kustomize.
+        assert!(schema.for_kind(&dep()).is_none());
+        assert!(Schema::default().for_kind(&dep()).is_some());
     }
 
     #[test]

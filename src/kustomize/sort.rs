@@ -41,6 +41,18 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// Where kustomize's default order puts a kind: negative for the kinds it puts
+/// first, positive for those it puts last, 0 for the rest.
+pub fn kind_rank(kind: &str) -> i64 {
+    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+        return i as i64 - ORDER_FIRST.len() as i64;
+    }
+    ORDER_LAST
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(0, |i| 1 + i as i64)
+}
+
 /// Sorts resources for output. Call [`check`] on the options first: this
 /// function treats options it does not understand as the default order.
 pub fn sort(mut resources: Vec<Resource>, opts: Option<&SortOptions>) -> Vec<Resource> {

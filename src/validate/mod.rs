@@ -184,13 +184,167 @@ pub struct Doc<'a> {
     pub resource: Option<&'a Resource>,
 }
 
-/// CRD schemas by `group/version/Kind`.
-#[derive(Default, Debug)]
+/// CRD schemas by `group/version/Kind`: the user's, compiled as they are added, and
+/// the bundled controller CRDs, compiled on first use (most runs meet few of them).
+#[derive(Default)]
 pub struct Crds {
     by_gvk: HashMap<String, CrdSchema>,
+    bundled: Option<Bundle>,
+}
+
+/// The bundled controller CRDs for one Kubernetes version: decoded when a resource of
+/// a controller's group first needs one, each version compiled on first use.
+struct Bundle {
+    kube: &'static KubeSchemas,
+    versions: std::sync::OnceLock<HashMap<String, Bundled>>,
+}
+
+/// One version of a bundled CRD: its schema, compiled when a resource needs it.
+struct Bundled {
+    schema: &'static Value,
+    cluster_scoped: bool,
+    compiled: std::sync::OnceLock<CrdSchema>,
+}
+
+/// The API groups of the bundled CRDs.
+const CONTROLLER_GROUPS: [&str; 5] = [
+    "argoproj.io",
+    "kustomize.toolkit.fluxcd.io",
+    "source.toolkit.fluxcd.io",
+    "helm.toolkit.fluxcd.io",
+    "kappctrl.k14s.io",
+];
+
+impl std::fmt::Debug for Crds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crds")
+            .field("user", &self.by_gvk.len())
+            .field("bundled", &self.bundled.is_some())
+            .finish()
+    }
+}
+
+/// The CRDs of the GitOps controllers strata emits objects for (Argo CD, Flux,
+/// kapp-controller), from `scripts/gen-controller-schemas.py`.
+static CONTROLLER_CRDS: &[u8] = include_bytes!("../../schemas/crds/controllers.json.gz");
+
+/// Where the bundled controller CRDs are named in messages.
+pub const CONTROLLER_CRDS_FILE: &str = "schemas/crds/controllers.json.gz";
+
+/// The bundled CRD documents, decoded once.
+fn controller_crds() -> &'static [Value] {
+    static DECODED: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    DECODED.get_or_init(|| {
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(CONTROLLER_CRDS),
+            &mut json,
+        )
+        .ok()
+        .and_then(|_| serde_json::from_slice::<Value>(&json).ok())
+        .and_then(|b| b.get("crds").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+    })
+}
+
+/// One version of a CRD document: `group/version/Kind`, its schema, whether the kind
+/// is cluster-scoped.
+type CrdVersion<'a> = (String, Option<&'a Value>, bool);
+
+/// The versions a CRD document defines (apiextensions.k8s.io v1 or v1beta1), or what
+/// makes it unusable.
+fn crd_versions(doc: &Map<String, Value>) -> Result<Vec<CrdVersion<'_>>, String> {
+    let spec = doc
+        .get("spec")
+        .ok_or("a CustomResourceDefinition needs `spec`")?;
+    let group = spec
+        .get("group")
+        .and_then(Value::as_str)
+        .ok_or("a CRD needs `spec.group`")?;
+    let kind = spec
+        .get("names")
+        .and_then(|n| n.get("kind"))
+        .and_then(Value::as_str)
+        .ok_or("a CRD needs `spec.names.kind`")?;
+    let cluster_scoped = spec.get("scope").and_then(Value::as_str) == Some("Cluster");
+    let shared = spec
+        .get("validation")
+        .and_then(|v| v.get("openAPIV3Schema"));
+    let mut out: Vec<CrdVersion> = spec
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            let name = v.get("name")?.as_str()?;
+            let s = v
+                .get("schema")
+                .and_then(|s| s.get("openAPIV3Schema"))
+                .or(shared);
+            Some((format!("{group}/{name}/{kind}"), s, cluster_scoped))
+        })
+        .collect();
+    if out.is_empty() {
+        if let Some(v) = spec.get("version").and_then(Value::as_str) {
+            out.push((format!("{group}/{v}/{kind}"), shared, cluster_scoped));
+        }
+    }
+    Ok(out)
+}
+
+fn compile_version(
+    schema: Option<&Value>,
+    cluster_scoped: bool,
+    file: &str,
+    kube: &KubeSchemas,
+) -> CrdSchema {
+    let open = serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
+    let (compiled, root) = schema::compile_crd(schema.unwrap_or(&open), kube);
+    CrdSchema {
+        compiled,
+        root,
+        cluster_scoped,
+        file: file.to_string(),
+    }
+}
+
+/// Every version of the bundled CRDs, uncompiled.
+fn bundled_versions() -> HashMap<String, Bundled> {
+    let mut out = HashMap::new();
+    for crd in controller_crds() {
+        let Value::Object(m) = crd else { continue };
+        // Built by the script from known files: a test looks every kind up.
+        for (gvk, schema, cluster_scoped) in crd_versions(m).unwrap_or_default() {
+            if let Some(schema) = schema {
+                out.insert(
+                    gvk,
+                    Bundled {
+                        schema,
+                        cluster_scoped,
+                        compiled: std::sync::OnceLock::new(),
+                    },
+                );
+            }
+        }
+    }
+    out
 }
 
 impl Crds {
+    /// The bundled controller CRDs (Argo CD `Application`, `ApplicationSet`,
+    /// `AppProject`; Flux `Kustomization`, `GitRepository`, `HelmRelease`; kapp-controller
+    /// `App`), so strata's own output checks clean without vendored CRDs. CRDs the
+    /// user adds replace them, version by version.
+    pub fn with_controllers(kube: &'static KubeSchemas) -> Crds {
+        Crds {
+            by_gvk: HashMap::new(),
+            bundled: Some(Bundle {
+                kube,
+                versions: std::sync::OnceLock::new(),
+            }),
+        }
+    }
+
     /// Adds the versions of a CRD document (apiextensions.k8s.io v1 or v1beta1).
     /// Returns an error message when the document is not a usable CRD.
     pub fn add(
@@ -199,65 +353,35 @@ impl Crds {
         file: &str,
         kube: &KubeSchemas,
     ) -> Result<(), String> {
-        let spec = doc
-            .get("spec")
-            .ok_or("a CustomResourceDefinition needs `spec`")?;
-        let group = spec
-            .get("group")
-            .and_then(Value::as_str)
-            .ok_or("a CRD needs `spec.group`")?;
-        let kind = spec
-            .get("names")
-            .and_then(|n| n.get("kind"))
-            .and_then(Value::as_str)
-            .ok_or("a CRD needs `spec.names.kind`")?;
-        let cluster_scoped = spec.get("scope").and_then(Value::as_str) == Some("Cluster");
-        let shared = spec
-            .get("validation")
-            .and_then(|v| v.get("openAPIV3Schema"));
-        let versions = spec
-            .get("versions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut names: Vec<(String, Option<Value>)> = versions
-            .iter()
-            .filter_map(|v| {
-                let name = v.get("name")?.as_str()?.to_string();
-                let s = v
-                    .get("schema")
-                    .and_then(|s| s.get("openAPIV3Schema"))
-                    .or(shared)
-                    .cloned();
-                Some((name, s))
-            })
-            .collect();
-        if names.is_empty() {
-            if let Some(v) = spec.get("version").and_then(Value::as_str) {
-                names.push((v.to_string(), shared.cloned()));
-            }
-        }
-        for (version, s) in names {
-            let s = s.unwrap_or_else(|| serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
-            let (compiled, root) = schema::compile_crd(&s, kube);
-            self.by_gvk.insert(
-                format!("{group}/{version}/{kind}"),
-                CrdSchema {
-                    compiled,
-                    root,
-                    cluster_scoped,
-                    file: file.to_string(),
-                },
-            );
+        for (gvk, s, cluster_scoped) in crd_versions(doc)? {
+            self.by_gvk
+                .insert(gvk, compile_version(s, cluster_scoped, file, kube));
         }
         Ok(())
     }
 
+    /// The schema of a kind: the user's CRD, else the bundled one.
     pub fn get(&self, gvk: &Gvk) -> Option<&CrdSchema> {
-        self.by_gvk
-            .get(&format!("{}/{}/{}", gvk.group, gvk.version, gvk.kind))
+        let key = format!("{}/{}/{}", gvk.group, gvk.version, gvk.kind);
+        if let Some(c) = self.by_gvk.get(&key) {
+            return Some(c);
+        }
+        let bundle = self
+            .bundled
+            .as_ref()
+            .filter(|_| CONTROLLER_GROUPS.contains(&gvk.group.as_str()))?;
+        let b = bundle.versions.get_or_init(bundled_versions).get(&key)?;
+        Some(b.compiled.get_or_init(|| {
+            compile_version(
+                Some(b.schema),
+                b.cluster_scoped,
+                CONTROLLER_CRDS_FILE,
+                bundle.kube,
+            )
+        }))
     }
 
+    /// The number of user CRD versions.
     pub fn len(&self) -> usize {
         self.by_gvk.len()
     }
@@ -474,15 +598,17 @@ fn source_of(r: &Resource, path: &str) -> SourceRef {
 }
 
 /// Never quote a Secret's values or the last-applied annotation.
+/// Whether a finding about `path` may quote the value there ([`crate::redact`]).
 fn is_sensitive(doc: &Map<String, Value>, path: &[Seg]) -> bool {
     let secret = doc.get("kind").and_then(Value::as_str) == Some("Secret");
-    match path.first() {
-        Some(Seg::Key(k)) if secret && (k == "data" || k == "stringData") => true,
-        Some(Seg::Key(k)) if k == "metadata" => path.iter().any(
-            |s| matches!(s, Seg::Key(a) if a == "kubectl.kubernetes.io/last-applied-configuration"),
-        ),
-        _ => false,
-    }
+    let keys: Vec<Option<&str>> = path
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    !crate::redact::may_quote(secret, &keys)
 }
 
 fn describe(
@@ -928,5 +1054,31 @@ mod tests {
         ];
         assert_eq!(dotted(&p), "spec.containers[0].a/b");
         assert_eq!(pointer(&p), "/spec/containers/0/a~1b");
+    }
+}
+
+#[cfg(test)]
+mod controller_crd_tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_controller_crds_cover_every_kind_strata_emits() {
+        let kube = schema::kube(schema::DEFAULT_VERSION).unwrap();
+        let crds = Crds::with_controllers(kube);
+        for (group, version, kind) in [
+            ("argoproj.io", "v1alpha1", "Application"),
+            ("argoproj.io", "v1alpha1", "ApplicationSet"),
+            ("argoproj.io", "v1alpha1", "AppProject"),
+            ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
+            ("source.toolkit.fluxcd.io", "v1", "GitRepository"),
+            ("helm.toolkit.fluxcd.io", "v2", "HelmRelease"),
+            ("kappctrl.k14s.io", "v1alpha1", "App"),
+        ] {
+            let gvk = Gvk::from_api_version(&format!("{group}/{version}"), kind);
+            let c = crds
+                .get(&gvk)
+                .unwrap_or_else(|| panic!("{group}/{version} {kind}"));
+            assert_eq!(c.file, CONTROLLER_CRDS_FILE);
+        }
     }
 }

@@ -94,6 +94,13 @@ fn scan_error(src: &str, e: &ScanError) -> YamlError {
             );
         }
     }
+    if info.starts_with("unexpected character") {
+        // The scanner quotes the character: the first one of a value, maybe a secret's.
+        return err(
+            line_of(e.marker()),
+            "a plain value cannot start with `@` or a backquote; quote the value",
+        );
+    }
     err(line_of(e.marker()), info.to_string())
 }
 
@@ -563,7 +570,7 @@ fn resolve_scalar(
         if !ok {
             return Err(err(
                 line,
-                format!("cannot decode {got} `{text}` as a {want}"),
+                format!("cannot decode a {got} value as a {want}"),
             ));
         }
     }
@@ -571,7 +578,7 @@ fn resolve_scalar(
         n.map(Value::Number).ok_or_else(|| {
             err(
                 line,
-                format!("`{text}` is not a finite number, which kustomize cannot write (json: unsupported value); quote it to keep it as a string"),
+                format!("`{}` is not a finite number, which kustomize cannot write (json: unsupported value); quote it to keep it as a string", text.trim()),
             )
         })
     };

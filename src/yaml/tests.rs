@@ -85,8 +85,31 @@ fn resolves_like_go_yaml_v3() {
     );
     assert_eq!(
         error("a: !!int abc\n").message,
-        "cannot decode !!str `abc` as a !!int"
+        "cannot decode a !!str value as a !!int"
     );
+}
+
+#[test]
+fn errors_do_not_quote_what_they_read() {
+    // Errors about a value say what is wrong with it, not what it is: it may be a
+    // Secret's (the scanner would quote the first character, the resolver the text).
+    for (src, want) in [
+        (
+            "password: !!int s3cr3t\n",
+            "cannot decode a !!str value as a !!int",
+        ),
+        (
+            "password: @s3cr3t\n",
+            "a plain value cannot start with `@` or a backquote; quote the value",
+        ),
+        (
+            "password: `s3cr3t\n",
+            "a plain value cannot start with `@` or a backquote; quote the value",
+        ),
+    ] {
+        let e = error(src);
+        assert_eq!((e.message.as_str(), e.line), (want, 1), "{src}");
+    }
 }
 
 #[test]

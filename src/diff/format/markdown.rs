@@ -295,12 +295,13 @@ fn resource(res: &ResourceDiff) -> String {
     }
     let mut lines = String::new();
     for f in &res.fields {
-        let text = field_line(f);
+        let note = super::set_by_note(f);
+        let text = field_line(f) + &note;
         match (f.op, &f.old, &f.new) {
             // A change of a value reads best as the old line and the new line.
             (Op::Changed, Some(o), Some(n)) if f.diff.is_none() => {
                 let _ = writeln!(lines, "- {}: {}", f.path, super::inline(o));
-                let _ = writeln!(lines, "+ {}: {}", f.path, super::inline(n));
+                let _ = writeln!(lines, "+ {}: {}{note}", f.path, super::inline(n));
             }
             (Op::Added, ..) => {
                 let _ = writeln!(lines, "+ {text}");

@@ -47,6 +47,14 @@ pub fn field_line(f: &FieldChange) -> String {
     }
 }
 
+/// `  ← set by FILE:LINE (how)` when `diff --base` found who set the new value, else empty.
+pub fn set_by_note(f: &FieldChange) -> String {
+    match &f.set_by {
+        Some(s) => format!("  ← set by {s}"),
+        None => String::new(),
+    }
+}
+
 /// `2 changed, 1 added, 1 removed`, leaving out zeros; `no changes` for none.
 pub fn counts(added: usize, removed: usize, changed: usize) -> String {
     let mut parts = Vec::new();

@@ -112,7 +112,7 @@ fn resource(out: &mut String, p: &Paint, res: &ResourceDiff) {
     };
     let _ = writeln!(out, "  {line}");
     for f in &res.fields {
-        let text = field_line(f);
+        let text = field_line(f) + &super::set_by_note(f);
         let line = match f.op {
             Op::Added => p.green(&format!("+ {text}")),
             Op::Removed => p.red(&format!("- {text}")),

@@ -705,7 +705,7 @@ mod tests {
         let data = serde_json::json!({"a": {}});
         assert_eq!(
             run("x\n  {{ .a.b.c }}", data.clone()).unwrap_err().message,
-            "template: t:2:5: executing \"t\" at <.a.b.c>: nil pointer evaluating interface {}.c"
+            "template: t:2:7: executing \"t\" at <.a.b.c>: nil pointer evaluating interface {}.c"
         );
         assert_eq!(
             run("{{ eq 1 .f }}", serde_json::json!({"f": 1})).unwrap_err().message,

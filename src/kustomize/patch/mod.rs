@@ -14,10 +14,28 @@ use crate::kustomize::loader::yaml_error;
 use crate::kustomize::provenance::changed_paths;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
+use crate::kustomize::schema::Schema;
 use crate::yaml;
 use serde_json::{Map, Value};
 use strategic::MergeOutcome;
 use target::TargetMatcher;
+
+/// How strategic-merge patches apply in this build: recording what they change or
+/// not, and with which schema's merge rules.
+#[derive(Clone, Copy)]
+struct Mode {
+    track: bool,
+    schema: Schema,
+}
+
+impl Mode {
+    fn of(ctx: &Ctx) -> Mode {
+        Mode {
+            track: ctx.track_edits,
+            schema: ctx.schema(),
+        }
+    }
+}
 
 /// A loaded patch: where it came from and what it says.
 struct Loaded {
@@ -54,7 +72,7 @@ pub fn apply_strategic_merge_list(
             ));
         }
         for (doc, line) in docs {
-            apply_untargeted(ra, doc, &source, line, false, false, ctx.track_edits)?;
+            apply_untargeted(ra, doc, &source, line, false, false, Mode::of(ctx))?;
         }
     }
     Ok(())
@@ -83,11 +101,11 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
                 }
                 let matcher = matcher(sel, &loaded)?;
                 let (doc, _) = &docs[0];
-                apply_targeted(ra, &matcher, doc, &loaded.source, allow_name, allow_kind, ctx.track_edits)?;
+                apply_targeted(ra, &matcher, doc, &loaded.source, allow_name, allow_kind, Mode::of(ctx))?;
             }
             (Body::Strategic(docs), None) => {
                 for (doc, line) in docs {
-                    apply_untargeted(ra, doc.clone(), &loaded.source, *line, allow_name, allow_kind, ctx.track_edits)?;
+                    apply_untargeted(ra, doc.clone(), &loaded.source, *line, allow_name, allow_kind, Mode::of(ctx))?;
                 }
             }
             (Body::Json6902(ops), Some(sel)) => {
@@ -238,7 +256,7 @@ fn apply_untargeted(
     line: u32,
     allow_name: bool,
     allow_kind: bool,
-    track: bool,
+    mode: Mode,
 ) -> Result<()> {
     let id = patch_id(&doc);
     let matches = ra.matching_any_id(&id);
@@ -283,7 +301,7 @@ fn apply_untargeted(
         source,
         allow_name,
         allow_kind,
-        track,
+        mode,
     )?;
     if deleted {
         ra.resources.remove(index);
@@ -300,7 +318,7 @@ fn apply_targeted(
     source: &str,
     allow_name: bool,
     allow_kind: bool,
-    track: bool,
+    mode: Mode,
 ) -> Result<()> {
     let mut keep = Vec::with_capacity(ra.resources.len());
     for mut r in std::mem::take(&mut ra.resources) {
@@ -311,7 +329,7 @@ fn apply_targeted(
                 "apiVersion".into(),
                 Value::String(r.api_version().to_string()),
             );
-            if merge_into(&mut r, &patch, source, allow_name, allow_kind, track)? {
+            if merge_into(&mut r, &patch, source, allow_name, allow_kind, mode)? {
                 continue;
             }
         }
@@ -329,7 +347,7 @@ fn merge_into(
     source: &str,
     allow_name: bool,
     allow_kind: bool,
-    track: bool,
+    mode: Mode,
 ) -> Result<bool> {
     let (name, namespace, kind) = (
         r.name().to_string(),
@@ -339,9 +357,9 @@ fn merge_into(
     if allow_name || allow_kind {
         r.store_previous_id();
     }
-    let before = track.then(|| r.doc.clone());
+    let before = mode.track.then(|| r.doc.clone());
     let gvk = r.gvk();
-    match strategic::merge(&mut r.doc, patch, &gvk) {
+    match strategic::merge(&mut r.doc, patch, &gvk, mode.schema) {
         Ok(MergeOutcome::Deleted) => return Ok(true),
         Ok(MergeOutcome::Kept) => {}
         Err(e) => {

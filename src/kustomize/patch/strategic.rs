@@ -28,7 +28,7 @@
 //! the patch and placed in the result is the same node later steps look at.
 
 use crate::kustomize::resource::Gvk;
-use crate::kustomize::schema::SchemaNode;
+use crate::kustomize::schema::{Schema, SchemaNode};
 use serde_json::{Map, Value};
 
 /// What became of the target object.
@@ -40,7 +40,8 @@ pub enum MergeOutcome {
     Deleted,
 }
 
-/// Applies the strategic merge patch `patch` to `target` (an object of kind `gvk`).
+/// Applies the strategic merge patch `patch` to `target` (an object of kind `gvk`),
+/// with the merge rules of `schema`.
 ///
 /// The caller keeps name, namespace and kind as kustomize does (a patch may not
 /// rename unless allowed); this function merges every field.
@@ -48,12 +49,16 @@ pub fn merge(
     target: &mut Map<String, Value>,
     patch: &Map<String, Value>,
     gvk: &Gvk,
+    schema: Schema,
 ) -> Result<MergeOutcome, String> {
-    let mut a = Arena::default();
+    let mut a = Arena {
+        schema,
+        ..Arena::default()
+    };
     let dest = a.add(&Value::Object(target.clone()));
     let origin = a.add(&Value::Object(patch.clone()));
-    let schema = SchemaNode::for_kind(gvk);
-    let result = a.walk(Some(dest), Some(origin), schema, &mut Vec::new())?;
+    let node = schema.for_kind(gvk);
+    let result = a.walk(Some(dest), Some(origin), node, &mut Vec::new())?;
     match result {
         // kustomize keeps the resource's own node; a root `$patch: replace` yields
         // the patch's node instead, which kustomize then drops: the target is unchanged.
@@ -95,6 +100,7 @@ const DIRECTIVE: &str = "$patch";
 #[derive(Default)]
 struct Arena {
     nodes: Vec<Node>,
+    schema: Schema,
 }
 
 impl Arena {
@@ -234,7 +240,10 @@ impl Arena {
             let (Some(api_version), Some(kind)) = (get("apiVersion"), get("kind")) else {
                 continue;
             };
-            if let Some(s) = SchemaNode::for_kind(&Gvk::from_api_version(&api_version, &kind)) {
+            if let Some(s) = self
+                .schema
+                .for_kind(&Gvk::from_api_version(&api_version, &kind))
+            {
                 return Some(s);
             }
         }
@@ -752,7 +761,7 @@ mod tests {
             target["apiVersion"].as_str().unwrap_or_default(),
             target["kind"].as_str().unwrap_or_default(),
         );
-        match merge(&mut target, &patch, &gvk)? {
+        match merge(&mut target, &patch, &gvk, Schema::default())? {
             MergeOutcome::Kept => Ok(Some(Value::Object(target))),
             MergeOutcome::Deleted => Ok(None),
         }

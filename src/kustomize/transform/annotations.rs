@@ -3,15 +3,16 @@
 
 use crate::error::Result;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, ANNOTATIONS};
+use crate::kustomize::transform::tables;
 use std::collections::BTreeMap;
 
-/// Sets every annotation on every resource (and its pod templates).
+/// Sets every annotation on every resource (and its pod templates, and the fields
+/// `configurations` and `crds` add: `ra.config`).
 pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &str) -> Result<()> {
     if annotations.is_empty() {
         return Ok(());
     }
-    let specs = tables::specs(ANNOTATIONS);
+    let specs = ra.config.or_defaults().common_annotations.clone();
     let entries: Vec<(&str, &str)> = annotations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

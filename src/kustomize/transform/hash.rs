@@ -300,6 +300,7 @@ mod tests {
             "metadata": {"name": "plain"}}));
         let mut ra = ResMap {
             resources: vec![r, plain],
+            ..ResMap::default()
         };
         add_hash_suffixes(&mut ra).unwrap();
         assert_eq!(ra.resources[0].name(), "p-empty-6ct58987ht");

@@ -11,13 +11,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fieldspec::{walk, WalkError};
 use crate::kustomize::kustomization::Image;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, IMAGES};
 use regex::Regex;
 use serde_json::Value;
 
 /// Applies each `images` entry in order.
 pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
-    let specs = tables::specs(IMAGES);
+    let specs = ra.config.or_defaults().images.clone();
     for image in images {
         let rule = Rule::new(image, source)?;
         for r in ra.iter_mut() {

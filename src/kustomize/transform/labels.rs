@@ -6,25 +6,34 @@
 //! user `fields` cannot be given). A key in both is not an error at build time.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::kustomization::{Kustomization, Label};
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, merge_one, METADATA_LABELS, SELECTOR_LABELS};
+use crate::kustomize::transform::tables::{self, merge_one};
 use std::collections::BTreeMap;
 
 /// Applies the kustomization's `labels` entries, then its `commonLabels`.
+/// The field specs are the built-in tables plus the rows of `configurations` and
+/// `crds` (`ra.config`).
 pub fn apply(ra: &mut ResMap, k: &Kustomization, source: &str) -> Result<()> {
+    let shared = std::sync::Arc::clone(&ra.config);
+    let config = shared.or_defaults();
+    let common = &config.common_labels;
     for label in &k.labels {
-        let specs = specs_for(label, source)?;
+        let specs = specs_for(label, config, common, source)?;
         set_labels(ra, &label.pairs, &specs, source)?;
     }
-    let mut common = tables::specs(SELECTOR_LABELS);
-    common.extend(tables::specs(METADATA_LABELS));
-    set_labels(ra, &k.common_labels, &common, source)
+    set_labels(ra, &k.common_labels, common, source)
 }
 
 /// The field specs one `labels` entry applies to, merged as kustomize merges them.
-fn specs_for(label: &Label, source: &str) -> Result<Vec<FieldSpec>> {
+fn specs_for(
+    label: &Label,
+    config: &TransformerConfig,
+    common: &[FieldSpec],
+    source: &str,
+) -> Result<Vec<FieldSpec>> {
     let mut specs: Vec<FieldSpec> = label.fields.iter().map(FieldSpec::from).collect();
     let conflict = |what: &str| {
         Error::new(
@@ -36,20 +45,20 @@ fn specs_for(label: &Label, source: &str) -> Result<Vec<FieldSpec>> {
             ),
         )
     };
-    let merge_all = |specs: &mut Vec<FieldSpec>, rows: &[tables::Row], what: &str| {
-        for fs in tables::specs(rows) {
-            merge_one(specs, fs).map_err(|()| conflict(what))?;
+    let merge_all = |specs: &mut Vec<FieldSpec>, rows: &[FieldSpec], what: &str| {
+        for fs in rows {
+            merge_one(specs, fs.clone()).map_err(|()| conflict(what))?;
         }
         Ok::<(), Error>(())
     };
+    merge_all(&mut specs, &config.labels, "failed to merge labels")?;
     if label.include_selectors {
-        merge_all(&mut specs, SELECTOR_LABELS, "failed to merge labels")?;
-        merge_all(&mut specs, METADATA_LABELS, "failed to merge labels")?;
+        merge_all(&mut specs, common, "failed to merge labels")?;
     } else {
         if label.include_templates {
             merge_all(
                 &mut specs,
-                METADATA_LABELS,
+                &config.template_labels,
                 "failed to merge template fieldSpec",
             )?;
         }

@@ -20,8 +20,8 @@
 //! Objects without a previous identity (never renamed nor given a namespace) are
 //! never candidates, so a reference to something outside the build is left alone.
 
-use super::namereference_table::NAME_REFERENCES;
 use crate::error::{Error, ErrorKind, Result};
+use crate::kustomize::config::{NameBackReference, TransformerConfig};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
 use serde_json::{Map, Value};
@@ -50,13 +50,29 @@ pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
         // Nothing was renamed or moved: every reference is already right.
         return Ok(());
     }
-    let table = table();
+    let configured;
+    let refs = &ra.config.or_defaults().name_reference;
+    let table = if *refs == TransformerConfig::defaults().name_reference {
+        table()
+    } else {
+        configured = build_table(refs);
+        &configured
+    };
     let mut referrals: Vec<(usize, ResId)> = Vec::new();
     for i in 0..ra.resources.len() {
         let org = &known[i].org_gvk;
-        let Some(spec_ids) = table.by_referrer_kind.get(org.kind.as_str()) else {
+        let mut spec_ids: Vec<usize> = table
+            .by_referrer_kind
+            .get(org.kind.as_str())
+            .into_iter()
+            .flatten()
+            .chain(&table.any_kind)
+            .copied()
+            .collect();
+        if table.any_kind.is_empty() && spec_ids.is_empty() {
             continue;
-        };
+        }
+        spec_ids.sort_unstable();
         let specs: Vec<&Spec> = spec_ids
             .iter()
             .map(|&s| &table.specs[s])
@@ -108,24 +124,14 @@ pub fn fix_back_references(ra: &mut ResMap) -> Result<()> {
 }
 
 /// A group/version/kind filter; empty parts match anything.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Selector {
-    group: &'static str,
-    version: &'static str,
-    kind: &'static str,
+    group: String,
+    version: String,
+    kind: String,
 }
 
 impl Selector {
-    /// `kind` with an apiVersion selector: `group/version`, or a version alone.
-    fn parse(kind: &'static str, api: &'static str) -> Selector {
-        let (group, version) = api.rsplit_once('/').unwrap_or(("", api));
-        Selector {
-            group,
-            version,
-            kind,
-        }
-    }
-
     fn selects(&self, gvk: &Gvk) -> bool {
         self.selects_parts(&gvk.group, &gvk.version, &gvk.kind)
     }
@@ -146,37 +152,73 @@ struct Spec {
     /// The path ends in `roleRef/name`: the `roleRef`'s kind and group must match too.
     role_ref: bool,
     /// The path as written, for messages.
-    text: &'static str,
+    text: String,
 }
 
 struct Table {
     specs: Vec<Spec>,
     /// Spec indices by referrer kind, in table order.
-    by_referrer_kind: HashMap<&'static str, Vec<usize>>,
+    by_referrer_kind: HashMap<String, Vec<usize>>,
+    /// Spec indices of referrers of any kind (only from `configurations`).
+    any_kind: Vec<usize>,
 }
 
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut specs = Vec::new();
-        let mut by_referrer_kind: HashMap<&'static str, Vec<usize>> = HashMap::new();
-        for ((kind, api), referrers) in NAME_REFERENCES {
-            for (rkind, rapi, path) in *referrers {
-                by_referrer_kind.entry(rkind).or_default().push(specs.len());
-                specs.push(Spec {
-                    target: Selector::parse(kind, api),
-                    referrer: Selector::parse(rkind, rapi),
-                    path: crate::kustomize::fieldspec::split_path(path),
-                    role_ref: path.ends_with("roleRef/name"),
-                    text: path,
-                });
+    TABLE.get_or_init(|| build_table(&TransformerConfig::defaults().name_reference))
+}
+
+/// The table of a build's name references: the built-in ones and those of
+/// `configurations` and `crds`, in kustomize's order (`config.rs` merges them).
+fn build_table(refs: &[NameBackReference]) -> Table {
+    let selector = |group: &str, version: &str, kind: &str| Selector {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+    };
+    let entries = refs
+        .iter()
+        .map(|nbr| {
+            let target = selector(&nbr.group, &nbr.version, &nbr.kind);
+            let referrers = nbr
+                .referrers
+                .iter()
+                .map(|fs| (selector(&fs.group, &fs.version, &fs.kind), fs.path.clone()))
+                .collect();
+            (target, referrers)
+        })
+        .collect();
+    table_of(entries)
+}
+
+fn table_of(entries: Vec<(Selector, Vec<(Selector, String)>)>) -> Table {
+    let mut specs = Vec::new();
+    let mut by_referrer_kind: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut any_kind = Vec::new();
+    for (target, referrers) in entries {
+        for (referrer, path) in referrers {
+            if referrer.kind.is_empty() {
+                any_kind.push(specs.len());
+            } else {
+                by_referrer_kind
+                    .entry(referrer.kind.clone())
+                    .or_default()
+                    .push(specs.len());
             }
+            specs.push(Spec {
+                target: target.clone(),
+                referrer,
+                path: crate::kustomize::fieldspec::split_path(&path),
+                role_ref: path.ends_with("roleRef/name"),
+                text: path,
+            });
         }
-        Table {
-            specs,
-            by_referrer_kind,
-        }
-    })
+    }
+    Table {
+        specs,
+        by_referrer_kind,
+        any_kind,
+    }
 }
 
 /// What the selection needs to know of every object, taken before any field changes.

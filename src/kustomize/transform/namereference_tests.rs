@@ -76,7 +76,10 @@ fn with_prefix(mut r: Resource, prefix: &str) -> Resource {
 }
 
 fn resmap(rs: Vec<Resource>) -> ResMap {
-    ResMap { resources: rs }
+    ResMap {
+        resources: rs,
+        ..ResMap::default()
+    }
 }
 
 fn cm(name: &str, ns: &str) -> Resource {

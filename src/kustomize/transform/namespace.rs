@@ -12,7 +12,8 @@
 //! phase moves them when the Service or ServiceAccount they name is part of the build.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::fieldspec::{walk, WalkError};
+use crate::kustomize::config::TransformerConfig;
+use crate::kustomize::fieldspec::{split_path, walk, FieldSpec, WalkError};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{ResId, Resource};
 use serde_json::{Map, Value};
@@ -52,9 +53,19 @@ pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
     if namespace.is_empty() {
         return Ok(());
     }
+    // The built-in rows are the special cases below; only configured ones are walked.
+    let builtin = &TransformerConfig::defaults().namespace;
+    let extra: Vec<FieldSpec> = ra
+        .config
+        .or_defaults()
+        .namespace
+        .iter()
+        .filter(|fs| !builtin.contains(fs))
+        .cloned()
+        .collect();
     for r in ra.iter_mut() {
         r.store_previous_id();
-        let paths = set_namespace(r, namespace).map_err(|e| {
+        let paths = set_namespace(r, namespace, &extra).map_err(|e| {
             Error::new(
                 ErrorKind::Transform,
                 r.origin.file.clone(),
@@ -72,7 +83,12 @@ pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
 }
 
 /// Applies the namespace to one object; returns the dotted paths it changed.
-fn set_namespace(r: &mut Resource, ns: &str) -> std::result::Result<Vec<String>, String> {
+/// `extra` are the rows `configurations` and `crds` add to kustomize's table.
+fn set_namespace(
+    r: &mut Resource,
+    ns: &str,
+    extra: &[FieldSpec],
+) -> std::result::Result<Vec<String>, String> {
     let gvk = r.gvk();
     let mut changed = Vec::new();
     if !gvk.is_cluster_scoped() && r.namespace() != ns {
@@ -101,6 +117,31 @@ fn set_namespace(r: &mut Resource, ns: &str) -> std::result::Result<Vec<String>,
             r.doc = m;
         }
         result.map_err(|e| format!("`{}` is not a mapping", e.at))?;
+    }
+    // `metadata/namespace` is kustomize's own special case, never a plain field.
+    for fs in extra
+        .iter()
+        .filter(|fs| fs.matches(&gvk) && fs.path != "metadata/namespace")
+    {
+        let segments = split_path(&fs.path);
+        let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let mut doc = Value::Object(std::mem::take(&mut r.doc));
+        let result = walk(
+            &mut doc,
+            &segs,
+            fs.create.then_some(Value::Null),
+            &mut |v, at| set_scalar(v, ns, at, &mut changed),
+        );
+        if let Value::Object(m) = doc {
+            r.doc = m;
+        }
+        result.map_err(|e| {
+            format!(
+                "namespace field specs must target scalar nodes: `{}` (from the field spec {}) \
+                 is a mapping or list",
+                e.at, fs.path
+            )
+        })?;
     }
     Ok(changed)
 }

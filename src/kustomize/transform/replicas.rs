@@ -8,12 +8,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fieldspec::walk;
 use crate::kustomize::kustomization::Replica;
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::transform::tables::{self, REPLICAS};
 use serde_json::Value;
 
 /// Applies each `replicas` entry in order.
 pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> {
-    let specs = tables::specs(REPLICAS);
+    let specs = ra.config.or_defaults().replicas.clone();
     for replica in replicas {
         let mut found = false;
         for fs in &specs {

@@ -1,0 +1,72 @@
+//! Blame in diffs: beside each changed field of `diff --base`, the file and line
+//! that set its new value, found as `explain` finds it.
+
+use super::{blame_paths, Ask, Unit};
+use crate::diff::fields::SetBy;
+use crate::diff::report::{Change, DiffReport};
+use crate::fleet::layout::unit_dir;
+use crate::fleet::render::expand_targets;
+use crate::fleet::Fleet;
+use crate::kustomize::fs::FileSystem;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Fills `set_by` of every added or changed field of the changed resources, rendering
+/// each changed unit once more with edit tracking (in parallel). A unit that cannot be
+/// told (not a unit of this fleet) is left as it is.
+pub fn annotate(fs: &dyn FileSystem, fleet: &Fleet, report: &mut DiffReport) {
+    let output = fleet.project.output.trim_end_matches('/');
+    let mut units: BTreeMap<String, Unit> = BTreeMap::new();
+    for (c, a) in fleet.pairs() {
+        if let Ok(d) = unit_dir(&fleet.project.layout, c, &a.name) {
+            units.insert(d, Unit::Pair(c, a));
+        }
+    }
+    for t in expand_targets(fs, &fleet.project.targets).unwrap_or_default() {
+        units.insert(t.clone(), Unit::Target(t));
+    }
+    let found: Vec<Option<Vec<Vec<Option<super::Step>>>>> = report
+        .units
+        .par_iter()
+        .map(|u| {
+            let dir = u
+                .unit
+                .strip_prefix(&format!("{output}/"))
+                .unwrap_or(&u.unit);
+            let unit = units.get(dir)?;
+            let asks: Vec<Ask> = u
+                .resources
+                .iter()
+                .map(|r| Ask {
+                    kind: r.kind.clone(),
+                    name: r.name.clone(),
+                    namespace: (!r.namespace.is_empty()).then(|| r.namespace.clone()),
+                    paths: if r.change == Change::Changed {
+                        r.fields.iter().map(|f| f.segs.0.clone()).collect()
+                    } else {
+                        Vec::new()
+                    },
+                })
+                .collect();
+            if asks.iter().all(|a| a.paths.is_empty()) {
+                return None;
+            }
+            blame_paths(fs, fleet, unit, &asks).ok()
+        })
+        .collect();
+    for (u, steps) in report.units.iter_mut().zip(found) {
+        let Some(steps) = steps else { continue };
+        for (r, steps) in u.resources.iter_mut().zip(steps) {
+            for (f, step) in r.fields.iter_mut().zip(steps) {
+                if f.op == crate::diff::fields::Op::Removed {
+                    continue;
+                }
+                f.set_by = step.map(|s| SetBy {
+                    file: s.file,
+                    line: s.line,
+                    mechanism: s.mechanism,
+                });
+            }
+        }
+    }
+}
