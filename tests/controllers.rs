@@ -146,7 +146,7 @@ fn bad_settings_exit_2_naming_the_file_and_write_nothing() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("strata.yaml:9") && err.contains("soon"),
+        err.contains("strata.yaml:9") && err.contains("interval") && !err.contains("soon"),
         "{err}"
     );
     assert!(!s.0.join("rendered").exists());

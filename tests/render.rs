@@ -396,7 +396,7 @@ fn controllers_need_a_repository_and_known_names() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr)
-            .contains("`controllers[0]` is not one of the allowed values: argocd, flux, kapp"),
+            .contains("`controllers[0]` is not one of the allowed values: argocd, argocd-applicationset, flux, kapp"),
         "{}",
         text(&out.stderr)
     );

@@ -1,7 +1,8 @@
 //! `values.schema.json` as Helm v4 checks it, with Helm's wording
 //! (`- at '/replicaCount': got string, want number`). Helm quotes the failing value for
-//! `pattern`, `enum`, `const` and `format`; strata names the key and the constraint
-//! only, since a value that fails a schema may be a secret.
+//! bounds, `pattern`, `enum`, `const` and `format`; strata names the key and the
+//! constraint only, as `crate::redact` rules for every chart value (any may end up in a
+//! Secret).
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
@@ -31,24 +32,16 @@ pub fn check(values: &Value, schema: &Value) -> Result<(), Vec<String>> {
                 format!("got {}, want {}", json_type(e.instance()), want_type(kind))
             }
             ValidationErrorKind::Maximum { limit } => {
-                format!("maximum: got {}, want {}", num(e.instance()), num(limit))
+                format!("maximum: want {}, got more", num(limit))
             }
             ValidationErrorKind::Minimum { limit } => {
-                format!("minimum: got {}, want {}", num(e.instance()), num(limit))
+                format!("minimum: want {}, got less", num(limit))
             }
             ValidationErrorKind::ExclusiveMaximum { limit } => {
-                format!(
-                    "exclusiveMaximum: got {}, want {}",
-                    num(e.instance()),
-                    num(limit)
-                )
+                format!("exclusiveMaximum: want less than {}, got more", num(limit))
             }
             ValidationErrorKind::ExclusiveMinimum { limit } => {
-                format!(
-                    "exclusiveMinimum: got {}, want {}",
-                    num(e.instance()),
-                    num(limit)
-                )
+                format!("exclusiveMinimum: want more than {}, got less", num(limit))
             }
             ValidationErrorKind::MaxLength { limit } => {
                 format!("maxLength: got {}, want {limit}", str_len(e.instance()))
