@@ -818,6 +818,7 @@ mod tests {
                 "clusters/a.yaml",
                 "name: a\nenv: dev\nlabels:\n  tier: a/b\n",
             ),
+            ("apps/web/app.yaml", "name: web\n"),
         ])
         .unwrap();
     }
