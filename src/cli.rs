@@ -142,6 +142,10 @@ pub struct BuildArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Inflate `helmCharts` (charts vendored under `helmGlobals.chartHome`) with
+    /// strata's Helm engine, as `kustomize build --enable-helm` does with Helm.
+    #[arg(long)]
+    pub enable_helm: bool,
 }
 
 #[derive(Debug, clap::Args)]

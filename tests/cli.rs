@@ -160,23 +160,30 @@ fn kustomize_features_strata_lacks_are_refused_not_ignored() {
         "k/cm.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     );
-    for (field, body) in [
-        ("helmCharts", "helmCharts:\n- name: redis\n"),
-        ("transformers", "transformers: [t.yaml]\n"),
-        ("buildMetadata", "buildMetadata: [originAnnotations]\n"),
+    for (field, body, says) in [
+        (
+            "helmCharts",
+            "helmCharts:\n- name: redis\n",
+            "`helmCharts` inflates a Helm chart, which kustomize does only when given --enable-helm",
+        ),
+        (
+            "transformers",
+            "transformers: [t.yaml]\n",
+            "an exec, container or Go plugin",
+        ),
     ] {
         s.write(
             "k/kustomization.yaml",
             &format!("resources: [cm.yaml]\n{body}"),
         );
+        s.write(
+            "k/t.yaml",
+            "apiVersion: example.com/v1\nkind: Sed\nmetadata: {name: sed}\n",
+        );
         let out = strata(&s.0, &["build", "k"]);
         assert_eq!(out.status.code(), Some(2), "{field}");
         assert!(out.stdout.is_empty(), "{field}");
         let err = text(&out.stderr);
-        assert!(
-            err.contains(&format!("`{field}` is not supported"))
-                && err.contains("k/kustomization.yaml"),
-            "{err}"
-        );
+        assert!(err.contains(says) && err.contains("k/"), "{field}: {err}");
     }
 }

@@ -278,3 +278,43 @@ fn platform_example_renders_upstream_charts_per_env() {
     // Unchanged inputs: a check finds nothing stale.
     ok(&s.0, &["render", "--check"]);
 }
+
+#[test]
+fn build_enable_helm_inflates_vendored_charts() {
+    let s = Scratch::new("helm-build");
+    common::copy_dir(
+        &fixtures().join("metrics-server/chart"),
+        &s.0.join("charts/metrics-server"),
+    );
+    s.write(
+        "kustomization.yaml",
+        "helmCharts:\n  - name: metrics-server\n    releaseName: ms\n    namespace: kube-system\n    valuesInline:\n      replicas: 2\nnamePrefix: team-\n",
+    );
+    let refused = strata(&s.0, &["build", "."]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("--enable-helm"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(text(&refused.stdout).is_empty());
+
+    let out = ok(&s.0, &["build", "--enable-helm", "."]);
+    assert!(out.contains("name: team-ms-metrics-server\n"), "{out}");
+    assert!(out.contains("replicas: 2\n"), "{out}");
+    assert!(out.contains("namespace: kube-system\n"), "{out}");
+
+    s.write(
+        "kustomization.yaml",
+        "helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n",
+    );
+    let missing = strata(&s.0, &["build", "--enable-helm", "."]);
+    assert_eq!(missing.status.code(), Some(2));
+    let err = text(&missing.stderr);
+    assert!(
+        err.contains("kustomization.yaml")
+            && err.contains("not in the repository")
+            && err.contains("never downloads"),
+        "{err}"
+    );
+}

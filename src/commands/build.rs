@@ -8,7 +8,8 @@ use std::path::Path;
 
 pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
     let (fs, dir) = open_root(&args.dir)?;
-    let out = kustomize::build(&fs, &dir).map_err(|e| relative_to_cwd(e, fs.root()))?;
+    let out = kustomize::build::build_with_helm(&fs, &dir, false, args.enable_helm)
+        .map_err(|e| relative_to_cwd(e, fs.root()))?;
     for w in &out.warnings {
         eprintln!("{w}");
     }

@@ -389,8 +389,14 @@ pub fn render_pair(
     let context = template_context(cluster, app, &Value::Null);
     let layers = load_layers(fs, fleet, cluster, app, &context)?;
     let base_dir = format!("{}/base", app.dir);
+    // The base kustomization's buildMetadata holds for the rendered app, as at a root.
+    let mut build_metadata = Vec::new();
     let mut ra = match app.source {
-        Source::Kustomize => build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?.0,
+        Source::Kustomize => {
+            let (ra, k) = build::accumulate_dir(fs, &base_dir, warnings, opts.keep_resources)?;
+            build_metadata = k.build_metadata;
+            ra
+        }
         Source::Manifests => load_manifests(fs, &base_dir)?,
         Source::Chart => {
             let values = chart_values_of(fs, &base_dir, &layers, &opts.set)?;
@@ -424,7 +430,9 @@ pub fn render_pair(
             opts.keep_resources,
         )?;
     }
-    finish(ra, None, warnings)
+    let mut out = finish(ra, None, warnings)?;
+    crate::kustomize::metadata::apply(&mut out, &base_dir, &build_metadata)?;
+    Ok(out)
 }
 
 /// What templates see: the values, the cluster and the app.
@@ -887,5 +895,26 @@ mod tests {
         assert!(tree.units[0].resources.is_empty());
         assert_eq!(tree.files.len(), 1);
         assert!(tree.files["apps/prod/prod-1/web/deployment-web.yaml"].contains("replicas: 3"));
+    }
+
+    // The base kustomization is the root of the app's build: its buildMetadata holds.
+    #[test]
+    fn the_base_build_metadata_marks_the_rendered_app() {
+        let mut fs = fleet_fs();
+        fs.add(
+            "apps/web/base/kustomization.yaml",
+            "resources: [d.yaml]\nbuildMetadata: [managedByLabel, originAnnotations]\n",
+        );
+        let fleet = crate::fleet::load(&fs).unwrap();
+        let tree = render(&fs, &fleet, &RenderOptions::default()).unwrap();
+        let out = &tree.files["apps/prod/prod-1/web/deployment-web.yaml"];
+        assert!(
+            out.contains("app.kubernetes.io/managed-by: kustomize-(devel)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("config.kubernetes.io/origin: |\n      path: d.yaml\n"),
+            "{out}"
+        );
     }
 }

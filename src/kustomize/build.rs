@@ -14,8 +14,9 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{load_kustomization, load_resources};
 use crate::kustomize::openapi::{self, SchemaChoice};
 use crate::kustomize::resmap::ResMap;
+use crate::kustomize::resource::PluginRef;
 use crate::kustomize::resource::Resource;
-use crate::kustomize::{config, generate, patch, sort, transform};
+use crate::kustomize::{config, generate, metadata, patch, plugins, sort, transform};
 use crate::yaml;
 use serde_json::Value;
 
@@ -40,9 +41,20 @@ pub fn build(fs: &dyn FileSystem, dir: &str) -> Result<BuildOutput> {
 
 /// `build`, recording which fields each patch changed when `track_edits` is set.
 pub fn build_with(fs: &dyn FileSystem, dir: &str, track_edits: bool) -> Result<BuildOutput> {
+    build_with_helm(fs, dir, track_edits, false)
+}
+
+/// `build_with`, inflating `helmCharts` with strata's Helm engine when `enable_helm`.
+pub fn build_with_helm(
+    fs: &dyn FileSystem,
+    dir: &str,
+    track_edits: bool,
+    enable_helm: bool,
+) -> Result<BuildOutput> {
     let mut warnings = Vec::new();
-    let (resmap, k) = accumulate_dir(fs, dir, &mut warnings, track_edits)?;
-    let resources = finish(resmap, k.sort_options.as_ref(), &mut warnings)?;
+    let (resmap, k) = accumulate_dir_with(fs, dir, &mut warnings, track_edits, enable_helm)?;
+    let mut resources = finish(resmap, k.sort_options.as_ref(), &mut warnings)?;
+    metadata::apply(&mut resources, dir, &k.build_metadata)?;
     Ok(BuildOutput {
         resources,
         warnings,
@@ -57,14 +69,19 @@ pub fn accumulate_dir(
     warnings: &mut Vec<String>,
     track_edits: bool,
 ) -> Result<(ResMap, Kustomization)> {
+    accumulate_dir_with(fs, dir, warnings, track_edits, false)
+}
+
+/// `accumulate_dir`, inflating `helmCharts` when `enable_helm` (`--enable-helm`).
+pub fn accumulate_dir_with(
+    fs: &dyn FileSystem,
+    dir: &str,
+    warnings: &mut Vec<String>,
+    track_edits: bool,
+    enable_helm: bool,
+) -> Result<(ResMap, Kustomization)> {
+    // A `kind: Component` built directly is built as a kustomization, as kustomize does.
     let (k, file) = load_kustomization(fs, dir, warnings)?;
-    if k.is_component() {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            file,
-            "a Component cannot be built on its own; list it under `components` of a kustomization",
-        ));
-    }
     if let Some(opts) = &k.sort_options {
         sort::check(opts, &file)?;
     }
@@ -75,7 +92,10 @@ pub fn accumulate_dir(
         file,
         warnings,
         track_edits,
+        // As kustomize, the root's buildMetadata holds for the whole build.
+        track_origins: !k.build_metadata.is_empty(),
         openapi: &openapi,
+        enable_helm,
     };
     let resmap = accumulate(&mut ctx, &k, ResMap::new(), &mut Vec::new())?;
     Ok((resmap, k))
@@ -101,7 +121,9 @@ pub fn apply_overlay(
         file: file.to_string(),
         warnings,
         track_edits,
+        track_origins: false,
         openapi: &openapi,
+        enable_helm: false,
     };
     accumulate(&mut ctx, k, ra, &mut Vec::new())
 }
@@ -181,56 +203,6 @@ fn clean_annotations(r: &mut Resource) {
     }
 }
 
-/// Fields kustomize reads that strata does not implement: an error, never a build
-/// that silently differs from kustomize's.
-fn refuse_unsupported(ctx: &Ctx, k: &Kustomization) -> Result<()> {
-    let unsupported: [(&str, bool, &str); 7] = [
-        (
-            "helmCharts",
-            !k.helm_charts.is_empty(),
-            "render the chart in strata's fleet (`source: chart`) or vendor its output",
-        ),
-        (
-            "helmChartInflationGenerator",
-            !k.helm_chart_inflation_generator.is_empty(),
-            "vendor the chart's output",
-        ),
-        (
-            "helmGlobals",
-            k.helm_globals.is_some(),
-            "vendor the chart's output",
-        ),
-        (
-            "generators",
-            !k.generators.is_empty(),
-            "plugins run code; vendor what they generate",
-        ),
-        (
-            "transformers",
-            !k.transformers.is_empty(),
-            "plugins run code; express them as patches or replacements",
-        ),
-        (
-            "validators",
-            !k.validators.is_empty(),
-            "use `strata validate`",
-        ),
-        (
-            "buildMetadata",
-            !k.build_metadata.is_empty(),
-            "origin and managed-by annotations are not supported yet",
-        ),
-    ];
-    match unsupported.iter().find(|(_, used, _)| *used) {
-        Some((field, _, hint)) => Err(Error::new(
-            ErrorKind::Invalid,
-            ctx.file.clone(),
-            format!("`{field}` is not supported by strata; {hint}"),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// Resources, generators, components and transformers of one kustomization,
 /// applied on top of `ra` (the parent's resources, for a component).
 fn accumulate(
@@ -239,7 +211,6 @@ fn accumulate(
     mut ra: ResMap,
     stack: &mut Vec<String>,
 ) -> Result<ResMap> {
-    refuse_unsupported(ctx, k)?;
     openapi::enter(ctx, k)?;
     if stack.contains(&ctx.dir) {
         let mut chain = stack.clone();
@@ -264,6 +235,8 @@ fn accumulate(
         .and_then(|c| TransformerConfig::merge_shared(&c, &crds))
         .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     generate::run_generators(ctx, k, &mut ra)?;
+    plugins::helm_charts(ctx, k, &mut ra)?;
+    plugins::run_generators(ctx, k, &mut ra, stack)?;
     for entry in &k.components {
         ra = accumulate_component(ctx, entry, ra, stack)?;
         // kustomize moves a component's result into a fresh accumulator: its tables
@@ -272,30 +245,83 @@ fn accumulate(
             .map_err(|m| Error::new(ErrorKind::Invalid, ctx.file.clone(), m))?;
     }
     run_transformers(ctx, k, &mut ra)?;
+    plugins::run_transformers(ctx, k, &mut ra, stack)?;
+    plugins::run_validators(ctx, k, &ra, stack)?;
     transform::vars::declare(&mut ra, &k.vars, &ctx.file)?;
     stack.pop();
     Ok(ra)
 }
 
-/// The transformers of one kustomization, in kustomize's fixed order.
+/// The transformers of one kustomization, in kustomize's fixed order; each builtin
+/// transformer kustomize would configure is noted for `buildMetadata`.
 fn run_transformers(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Result<()> {
     let file = ctx.file.clone();
+    let note = |ctx: &Ctx, ra: &mut ResMap, kind: &str, times: usize| {
+        metadata::note(ctx, ra, PluginRef::builtin(&file, kind), times)
+    };
+    let once = |used: bool| usize::from(used);
     patch::apply_strategic_merge_list(ctx, &k.patches_strategic_merge, ra)?;
+    let psm = once(!k.patches_strategic_merge.is_empty());
+    note(ctx, ra, "PatchStrategicMergeTransformer", psm);
     patch::apply_patches(ctx, &k.patches, ra)?;
+    note(ctx, ra, "PatchTransformer", k.patches.len());
     transform::namespace::apply(ra, &k.namespace, &file)?;
-    transform::prefix_suffix::apply(ra, &k.name_prefix, &k.name_suffix, &file)?;
+    note(
+        ctx,
+        ra,
+        "NamespaceTransformer",
+        once(!k.namespace.is_empty()),
+    );
+    transform::prefix_suffix::apply(ra, &k.name_prefix, "", &file)?;
+    note(
+        ctx,
+        ra,
+        "PrefixTransformer",
+        once(!k.name_prefix.is_empty()),
+    );
+    transform::prefix_suffix::apply(ra, "", &k.name_suffix, &file)?;
+    note(
+        ctx,
+        ra,
+        "SuffixTransformer",
+        once(!k.name_suffix.is_empty()),
+    );
     transform::labels::apply(ra, k, &file)?;
+    // kustomize configures one LabelTransformer per `labels` entry and one for
+    // `commonLabels`, even an empty one, once either is set.
+    let labels = if k.labels.is_empty() && k.common_labels.is_empty() {
+        0
+    } else {
+        k.labels.len() + 1
+    };
+    note(ctx, ra, "LabelTransformer", labels);
     transform::annotations::apply(ra, &k.common_annotations, &file)?;
+    let annotations = once(!k.common_annotations.is_empty());
+    note(ctx, ra, "AnnotationsTransformer", annotations);
     patch::apply_json6902_list(ctx, &k.patches_json6902, ra)?;
+    note(
+        ctx,
+        ra,
+        "PatchJson6902Transformer",
+        k.patches_json6902.len(),
+    );
     transform::replicas::apply(ra, &k.replicas, &file)?;
+    note(ctx, ra, "ReplicaCountTransformer", k.replicas.len());
     let images: Vec<_> = k.images.iter().chain(&k.image_tags).cloned().collect();
     transform::images::apply(ra, &images, &file)?;
+    note(ctx, ra, "ImageTagTransformer", images.len());
     transform::replacements::apply(ctx, &k.replacements, ra)?;
+    let replacements = once(!k.replacements.is_empty());
+    note(ctx, ra, "ReplacementTransformer", replacements);
     Ok(())
 }
 
 /// One entry of `resources`: a file of documents, or a directory with its own kustomization.
-fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> Result<ResMap> {
+pub(crate) fn accumulate_resource(
+    ctx: &mut Ctx,
+    entry: &str,
+    stack: &mut Vec<String>,
+) -> Result<ResMap> {
     if is_remote(entry) {
         return Err(remote_error(&ctx.file, entry));
     }
@@ -315,7 +341,9 @@ fn accumulate_resource(ctx: &mut Ctx, entry: &str, stack: &mut Vec<String>) -> R
             file,
             warnings: ctx.warnings,
             track_edits: ctx.track_edits,
+            track_origins: ctx.track_origins,
             openapi: ctx.openapi,
+            enable_helm: ctx.enable_helm,
         };
         return accumulate(&mut sub_ctx, &sub, ResMap::new(), stack);
     }
@@ -368,7 +396,9 @@ fn accumulate_component(
         file,
         warnings: ctx.warnings,
         track_edits: ctx.track_edits,
+        track_origins: ctx.track_origins,
         openapi: ctx.openapi,
+        enable_helm: ctx.enable_helm,
     };
     accumulate(&mut sub_ctx, &sub, ra, stack)
 }

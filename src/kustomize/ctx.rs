@@ -17,8 +17,13 @@ pub struct Ctx<'a> {
     /// Record which fields each patch changed (`Resource::edits`); costs a diff per
     /// patch, so only commands that report provenance ask for it.
     pub track_edits: bool,
+    /// Record which transformers ran over each resource (`ResMeta::transformations`),
+    /// for the root's `buildMetadata`.
+    pub track_origins: bool,
     /// The schema strategic merge uses, shared by the whole build.
     pub openapi: &'a SchemaChoice,
+    /// `--enable-helm`: inflate `helmCharts` (kustomize refuses them otherwise).
+    pub enable_helm: bool,
 }
 
 impl Ctx<'_> {

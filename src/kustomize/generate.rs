@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::ctx::Ctx;
 use crate::kustomize::kustomization::{GeneratorArgs, GeneratorOptions, Kustomization};
 use crate::kustomize::resmap::ResMap;
-use crate::kustomize::resource::{Behavior, Origin, Resource};
+use crate::kustomize::resource::{Behavior, Origin, PluginRef, Resource};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -78,6 +78,27 @@ pub fn run_generators(ctx: &mut Ctx, k: &Kustomization, ra: &mut ResMap) -> Resu
         }
     }
     Ok(())
+}
+
+/// Runs one ConfigMapGenerator or SecretGenerator plugin configuration (`secret`
+/// says which): as a kustomization entry, but without the kustomization's
+/// `generatorOptions`, as kustomize configures builtin plugins.
+/// `by` names the configuration, for `buildMetadata`.
+pub fn run_plugin_generator(
+    ctx: &mut Ctx,
+    secret: bool,
+    args: &GeneratorArgs,
+    by: &PluginRef,
+    ra: &mut ResMap,
+) -> Result<()> {
+    let kind = if secret {
+        GenKind::Secret
+    } else {
+        GenKind::ConfigMap
+    };
+    let mut r = generate(ctx, kind, args, None, 0)?;
+    r.meta.generated_by = Some(by.clone());
+    absorb(ctx, kind, ra, r)
 }
 
 /// Combines a generator's `options` with the kustomization's `generatorOptions`.
@@ -206,6 +227,13 @@ fn generate(
             generated_by: Some(ctx.file.clone()),
         },
     );
+    r.meta.generated_by = Some(PluginRef::builtin(
+        &ctx.file,
+        match kind {
+            GenKind::ConfigMap => "ConfigMapGenerator",
+            GenKind::Secret => "SecretGenerator",
+        },
+    ));
     r.meta.needs_hash = opts.disable_name_suffix_hash != Some(true);
     r.meta.behavior = behavior;
     Ok(r)
@@ -531,8 +559,10 @@ fn absorb(ctx: &Ctx, kind: GenKind, ra: &mut ResMap, mut r: Resource) -> Result<
             let mut edits = old.edits.clone();
             edits.append(&mut r.edits);
             r.edits = edits;
+            r.meta.transformations = old.meta.transformations.clone();
             if merge {
                 r.origin = old.origin.clone();
+                r.meta.generated_by = old.meta.generated_by.clone();
             }
             r.record(
                 if kind == GenKind::ConfigMap {
@@ -667,7 +697,9 @@ mod tests {
             file: "kustomization.yaml".into(),
             warnings: &mut warnings,
             track_edits: false,
+            track_origins: false,
             openapi: &crate::kustomize::openapi::SchemaChoice::default(),
+            enable_helm: false,
         };
         let mut ra = ResMap::new();
         run_generators(&mut ctx, &k, &mut ra)?;

@@ -148,8 +148,40 @@ pub struct ResMeta {
     pub behavior: Behavior,
     /// Identities of resources whose fields were rewritten to point at this one.
     pub ref_by: Vec<ResId>,
+    /// Set by a generator: the generator, as `buildMetadata` names it.
+    pub generated_by: Option<PluginRef>,
+    /// The transformers that ran over it, in order; recorded only when the build
+    /// asks for `buildMetadata` (`Ctx::track_origins`).
+    pub transformations: Vec<std::sync::Arc<PluginRef>>,
     /// Names of the `vars` whose `objref` named this object when declared.
     pub ref_vars: Vec<String>,
+}
+
+/// A builtin generator or transformer (or a plugin configuration) as kustomize names
+/// it in `config.kubernetes.io/origin` and `alpha.config.kubernetes.io/transformations`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PluginRef {
+    /// Root-relative file that configured it: a kustomization, or a plugin's config file.
+    pub configured_in: String,
+    /// `builtin` for every plugin strata runs.
+    pub api_version: String,
+    /// `ConfigMapGenerator`, `PrefixTransformer`, ...
+    pub kind: String,
+    /// Set for plugin configurations (`metadata.name` and `metadata.namespace`).
+    pub name: String,
+    pub namespace: String,
+}
+
+impl PluginRef {
+    /// A transformer or generator a kustomization field configures.
+    pub fn builtin(configured_in: &str, kind: &str) -> PluginRef {
+        PluginRef {
+            configured_in: configured_in.to_string(),
+            api_version: "builtin".to_string(),
+            kind: kind.to_string(),
+            ..PluginRef::default()
+        }
+    }
 }
 
 /// A Kubernetes object with its side data.

@@ -2,23 +2,37 @@
 //! templates of workloads, along kustomize's FieldSpec table.
 
 use crate::error::Result;
+use crate::kustomize::fieldspec::FieldSpec;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::transform::tables;
 use std::collections::BTreeMap;
 
-/// Sets every annotation on every resource (and its pod templates, and the fields
-/// `configurations` and `crds` add: `ra.config`).
+/// Sets every annotation on every resource (and its pod templates).
 pub fn apply(ra: &mut ResMap, annotations: &BTreeMap<String, String>, source: &str) -> Result<()> {
     if annotations.is_empty() {
         return Ok(());
     }
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
     let specs = ra.config.or_defaults().common_annotations.clone();
+    apply_with_specs(ra, annotations, &specs, source)
+}
+
+/// `apply` along the given field specs (an AnnotationsTransformer's `fieldSpecs`).
+pub fn apply_with_specs(
+    ra: &mut ResMap,
+    annotations: &BTreeMap<String, String>,
+    specs: &[FieldSpec],
+    source: &str,
+) -> Result<()> {
+    if annotations.is_empty() {
+        return Ok(());
+    }
     let entries: Vec<(&str, &str)> = annotations
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     for r in ra.iter_mut() {
-        let changed = tables::set_entries(r, &specs, &entries, "annotations", source)?;
+        let changed = tables::set_entries(r, specs, &entries, "annotations", source)?;
         r.record("commonAnnotations", source, changed);
     }
     Ok(())

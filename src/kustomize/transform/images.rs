@@ -8,7 +8,7 @@
 //! kustomize prints it.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::fieldspec::{walk, WalkError};
+use crate::kustomize::fieldspec::{walk, FieldSpec, WalkError};
 use crate::kustomize::kustomization::Image;
 use crate::kustomize::resmap::ResMap;
 use regex::Regex;
@@ -16,7 +16,19 @@ use serde_json::Value;
 
 /// Applies each `images` entry in order.
 pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
     let specs = ra.config.or_defaults().images.clone();
+    apply_with_specs(ra, images, &specs, source)
+}
+
+/// `apply` with the given field specs for the second pass (an ImageTagTransformer's
+/// `fieldSpecs`); the first pass over `containers` lists is always made.
+pub fn apply_with_specs(
+    ra: &mut ResMap,
+    images: &[Image],
+    specs: &[FieldSpec],
+    source: &str,
+) -> Result<()> {
     for image in images {
         let rule = Rule::new(image, source)?;
         for r in ra.iter_mut() {
@@ -32,6 +44,7 @@ pub fn apply(ra: &mut ResMap, images: &[Image], source: &str) -> Result<()> {
                 for fs in specs.iter().filter(|fs| fs.matches(&gvk)) {
                     let segments = crate::kustomize::fieldspec::split_path(&fs.path);
                     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+                    // kustomize's image filter never creates a field, whatever `create` says.
                     let walked = walk(&mut doc, &segs, None, &mut |v, path| {
                         rule.update(v, path, &mut changed).map_err(|()| WalkError {
                             at: path.to_string(),

@@ -68,7 +68,8 @@ fn specs_for(
     Ok(specs)
 }
 
-fn set_labels(
+/// Sets `pairs` at `specs` on every resource (a LabelTransformer's `fieldSpecs`).
+pub fn set_labels(
     ra: &mut ResMap,
     pairs: &BTreeMap<String, String>,
     specs: &[FieldSpec],

@@ -11,4 +11,5 @@ pub mod prefix_suffix;
 pub mod replacements;
 pub mod replicas;
 pub(crate) mod tables;
+pub mod value_add;
 pub mod vars;

@@ -1,18 +1,23 @@
 //! `namespace`: moves every namespaced object into one namespace, as kustomize's
-//! NamespaceTransformer does with its default configuration.
+//! NamespaceTransformer does (the `namespace:` field, or a builtin plugin configuration
+//! with its own field specs and options).
 //!
-//! What it sets (kustomize v5.5, `setRoleBindingSubjects: defaultOnly`, `unsetOnly: false`):
-//! - `metadata.namespace` of every namespaced object (cluster-scoped kinds untouched);
-//! - `metadata.name` of `v1` `Namespace` objects (a `Namespace` of another group keeps its name);
-//! - `namespace` of (Cluster)RoleBinding `subjects` whose `name` is `default`, whatever their kind;
-//! - `spec.service.namespace` of `apiregistration.k8s.io` APIServices (created when absent);
-//! - `spec.conversion.webhook.clientConfig.service.namespace` of CRDs (only when present).
+//! What it sets (kustomize v5.5; the `namespace:` field uses the default options):
+//! - `metadata.namespace` of every namespaced object (cluster-scoped kinds untouched),
+//!   whatever the field specs say;
+//! - (Cluster)RoleBinding `subjects`, per `setRoleBindingSubjects`: `defaultOnly` (the
+//!   default) sets those named `default` whatever their kind, `allServiceAccounts` every
+//!   ServiceAccount subject, `none` nothing;
+//! - then every field spec: by default `metadata.name` of `v1` `Namespace` objects (a
+//!   `metadata/name` spec applies only to `apiVersion: v1` objects), `spec.service.namespace`
+//!   of `apiregistration.k8s.io` APIServices (created when absent) and
+//!   `spec.conversion.webhook.clientConfig.service.namespace` of CRDs (only when present).
 //!
+//! With `unsetOnly`, only fields that are absent or empty are set.
 //! Webhook configurations and other subjects are not touched here: the name-reference
 //! phase moves them when the Service or ServiceAccount they name is part of the build.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::config::TransformerConfig;
 use crate::kustomize::fieldspec::{split_path, walk, FieldSpec, WalkError};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{ResId, Resource};
@@ -21,51 +26,84 @@ use std::collections::HashMap;
 
 const BY: &str = "namespace";
 
-/// Paths set besides `metadata.namespace`: (group, kind, path, create when absent).
-const EXTRA_FIELDS: &[(&str, &str, &[&str], bool)] = &[
+/// kustomize's default `namespace` field specs (besides `metadata/namespace`, always set).
+pub const DEFAULT_SPECS: &[(&str, &str, &str, bool)] = &[
+    ("", "Namespace", "metadata/name", true),
     (
         "apiregistration.k8s.io",
         "APIService",
-        &["spec", "service", "namespace"],
+        "spec/service/namespace",
         true,
     ),
     (
         "apiextensions.k8s.io",
         "CustomResourceDefinition",
-        &[
-            "spec",
-            "conversion",
-            "webhook",
-            "clientConfig",
-            "service",
-            "namespace",
-        ],
+        "spec/conversion/webhook/clientConfig/service/namespace",
         false,
     ),
 ];
 
+/// Which (Cluster)RoleBinding subjects get the namespace (`setRoleBindingSubjects`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Subjects {
+    /// `defaultOnly`: subjects named `default`.
+    #[default]
+    DefaultOnly,
+    /// `allServiceAccounts`: every subject of kind ServiceAccount.
+    AllServiceAccounts,
+    /// `none`.
+    None,
+}
+
+/// How the namespace is set: the field specs and a NamespaceTransformer's options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub specs: Vec<FieldSpec>,
+    /// Set only fields that are absent or empty.
+    pub unset_only: bool,
+    pub subjects: Subjects,
+}
+
+impl Default for Options {
+    /// The `namespace:` field's options.
+    fn default() -> Options {
+        Options {
+            specs: DEFAULT_SPECS
+                .iter()
+                .map(|&(group, kind, path, create)| FieldSpec {
+                    group: group.into(),
+                    kind: kind.into(),
+                    ..FieldSpec::new(kind, path, create)
+                })
+                .collect(),
+            unset_only: false,
+            subjects: Subjects::DefaultOnly,
+        }
+    }
+}
+
 /// Sets `namespace` on every resource of `ra` as kustomize's `namespace:` field does;
 /// `source` is the kustomization asking for it. A no-op for an empty namespace.
+pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
+    let opts = Options {
+        specs: ra.config.or_defaults().namespace.clone(),
+        ..Options::default()
+    };
+    apply_with(ra, namespace, &opts, source)
+}
+
+/// `apply` with a NamespaceTransformer's field specs and options.
 ///
 /// Every resource gets its identity stored (`store_previous_id`) first, cluster-scoped
 /// ones included, as kustomize does: the name-reference phase relies on it.
-pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
+pub fn apply_with(ra: &mut ResMap, namespace: &str, opts: &Options, source: &str) -> Result<()> {
     if namespace.is_empty() {
         return Ok(());
     }
-    // The built-in rows are the special cases below; only configured ones are walked.
-    let builtin = &TransformerConfig::defaults().namespace;
-    let extra: Vec<FieldSpec> = ra
-        .config
-        .or_defaults()
-        .namespace
-        .iter()
-        .filter(|fs| !builtin.contains(fs))
-        .cloned()
-        .collect();
     for r in ra.iter_mut() {
         r.store_previous_id();
-        let paths = set_namespace(r, namespace, &extra).map_err(|e| {
+        let paths = set_namespace(r, namespace, opts).map_err(|e| {
             Error::new(
                 ErrorKind::Transform,
                 r.origin.file.clone(),
@@ -82,80 +120,93 @@ pub fn apply(ra: &mut ResMap, namespace: &str, source: &str) -> Result<()> {
     check_unique(ra, namespace, source)
 }
 
+/// Sets the namespace on one resource without storing its identity or checking for
+/// conflicts (as kustomize's ValueAddTransformer does for `metadata/namespace`);
+/// returns the dotted paths it changed.
+pub fn set_on(
+    r: &mut Resource,
+    ns: &str,
+    opts: &Options,
+) -> std::result::Result<Vec<String>, String> {
+    set_namespace(r, ns, opts)
+}
+
+fn is_role_binding(kind: &str) -> bool {
+    kind == "RoleBinding" || kind == "ClusterRoleBinding"
+}
+
 /// Applies the namespace to one object; returns the dotted paths it changed.
-/// `extra` are the rows `configurations` and `crds` add to kustomize's table.
 fn set_namespace(
     r: &mut Resource,
     ns: &str,
-    extra: &[FieldSpec],
+    opts: &Options,
 ) -> std::result::Result<Vec<String>, String> {
     let gvk = r.gvk();
+    let api_version = r.api_version().to_string();
     let mut changed = Vec::new();
-    if !gvk.is_cluster_scoped() && r.namespace() != ns {
-        r.set_namespace(ns);
-        changed.push("metadata.namespace".to_string());
-    }
-    if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
-        set_default_subjects(&mut r.doc, ns, &mut changed)?;
-    }
-    if gvk.kind == "Namespace" && r.api_version() == "v1" && r.name() != ns {
-        r.set_name(ns);
-        changed.push("metadata.name".to_string());
-    }
-    for (group, kind, path, create) in EXTRA_FIELDS {
-        if gvk.kind != *kind || gvk.group != *group {
-            continue;
-        }
-        let mut doc = Value::Object(std::mem::take(&mut r.doc));
-        let result = walk(
-            &mut doc,
-            path,
-            create.then_some(Value::Null),
-            &mut |v, at| set_scalar(v, ns, at, &mut changed),
-        );
-        if let Value::Object(m) = doc {
-            r.doc = m;
-        }
-        result.map_err(|e| format!("`{}` is not a mapping", e.at))?;
-    }
-    // `metadata/namespace` is kustomize's own special case, never a plain field.
-    for fs in extra
-        .iter()
-        .filter(|fs| fs.matches(&gvk) && fs.path != "metadata/namespace")
-    {
-        let segments = split_path(&fs.path);
+    let mut doc = Value::Object(std::mem::take(&mut r.doc));
+    let set_at = |doc: &mut Value, path: &str, create: bool, changed: &mut Vec<String>| {
+        let segments = split_path(path);
         let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let mut doc = Value::Object(std::mem::take(&mut r.doc));
-        let result = walk(
-            &mut doc,
-            &segs,
-            fs.create.then_some(Value::Null),
-            &mut |v, at| set_scalar(v, ns, at, &mut changed),
-        );
-        if let Value::Object(m) = doc {
-            r.doc = m;
-        }
-        result.map_err(|e| {
+        walk(doc, &segs, create.then_some(Value::Null), &mut |v, at| {
+            set_scalar(v, ns, opts.unset_only, at, changed)
+        })
+        .map_err(|e| {
             format!(
-                "namespace field specs must target scalar nodes: `{}` (from the field spec {}) \
-                 is a mapping or list",
-                e.at, fs.path
+                "`{}` is not a string; namespace field specs must name scalar fields",
+                e.at
             )
-        })?;
+        })
+    };
+    let mut result = Ok(());
+    if !gvk.is_cluster_scoped() {
+        result = set_at(&mut doc, "metadata/namespace", true, &mut changed);
     }
-    Ok(changed)
+    if result.is_ok() && is_role_binding(&gvk.kind) {
+        if let Value::Object(m) = &mut doc {
+            result = set_subjects(m, ns, opts, &mut changed);
+        }
+    }
+    for fs in opts.specs.iter().filter(|fs| fs.matches(&gvk)) {
+        if result.is_err() {
+            break;
+        }
+        let skip = fs.path == "metadata/namespace"
+            || (fs.path == "metadata/name" && api_version != "v1")
+            || (is_role_binding(&fs.kind) && fs.path == "subjects/namespace");
+        if !skip {
+            result = set_at(&mut doc, &fs.path, fs.create, &mut changed);
+        }
+    }
+    if let Value::Object(m) = doc {
+        r.doc = m;
+    }
+    result.map(|()| changed)
 }
 
-/// Sets a namespace field, refusing to overwrite a mapping or a list.
+/// Sets a namespace field, refusing to overwrite a mapping or a list; with
+/// `unset_only`, a field that has a value keeps it.
 fn set_scalar(
     v: &mut Value,
     ns: &str,
+    unset_only: bool,
     at: &str,
     changed: &mut Vec<String>,
 ) -> std::result::Result<(), WalkError> {
     match v {
         Value::String(s) if s == ns => Ok(()),
         Value::Object(_) | Value::Array(_) => Err(WalkError { at: at.to_string() }),
+        Value::Null => {
+            *v = Value::String(ns.to_string());
+            changed.push(at.to_string());
+            Ok(())
+        }
+        Value::String(s) if s.is_empty() => {
+            *v = Value::String(ns.to_string());
+            changed.push(at.to_string());
+            Ok(())
+        }
+        _ if unset_only => Ok(()),
         _ => {
             *v = Value::String(ns.to_string());
             changed.push(at.to_string());
@@ -164,12 +215,18 @@ fn set_scalar(
     }
 }
 
-/// kustomize's `defaultOnly` mode: subjects named `default` get the namespace.
-fn set_default_subjects(
+/// `setRoleBindingSubjects`: which subjects get the namespace.
+fn set_subjects(
     doc: &mut Map<String, Value>,
     ns: &str,
+    opts: &Options,
     changed: &mut Vec<String>,
 ) -> std::result::Result<(), String> {
+    let (field, wanted) = match opts.subjects {
+        Subjects::None => return Ok(()),
+        Subjects::DefaultOnly => ("name", "default"),
+        Subjects::AllServiceAccounts => ("kind", "ServiceAccount"),
+    };
     let subjects = match doc.get_mut("subjects") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Array(items)) => items,
@@ -179,18 +236,18 @@ fn set_default_subjects(
         let Some(m) = subject.as_object_mut() else {
             continue;
         };
-        if m.get("name").and_then(Value::as_str) != Some("default") {
+        if m.get(field).and_then(Value::as_str) != Some(wanted) {
             continue;
         }
-        if m.get("namespace").and_then(Value::as_str) != Some(ns) {
-            if m.get("namespace")
-                .is_some_and(|v| v.is_object() || v.is_array())
-            {
-                return Err(format!("`subjects[{i}].namespace` is not a string"));
-            }
-            m.insert("namespace".into(), Value::String(ns.to_string()));
-            changed.push(format!("subjects[{i}].namespace"));
-        }
+        let slot = m.entry("namespace").or_insert(Value::Null);
+        set_scalar(
+            slot,
+            ns,
+            opts.unset_only,
+            &format!("subjects[{i}].namespace"),
+            changed,
+        )
+        .map_err(|e| format!("`{}` is not a string", e.at))?;
     }
     Ok(())
 }

@@ -18,107 +18,102 @@ use serde_json::Value;
 /// kustomize runs the prefix transformer over every resource, then the suffix
 /// transformer; each stores a previous identity, so a resource given both has
 /// `name`, `prefix-name` as previous ids and `prefix-name-suffix` as its name.
-///
-/// Rows that `configurations` and `crds` add (`ra.config.name_prefix`, `name_suffix`)
-/// get the affix too, on the kinds they select (by the kind the object was loaded with).
 pub fn apply(ra: &mut ResMap, prefix: &str, suffix: &str, source: &str) -> Result<()> {
+    // The built-in tables plus the rows `configurations` and `crds` add (`ra.config`).
     let config = std::sync::Arc::clone(&ra.config);
     let config = config.or_defaults();
-    let prefix_specs = config.name_prefix.clone();
-    let suffix_specs = config.name_suffix.clone();
+    apply_with_specs(ra, prefix, "", &config.name_prefix, source)?;
+    apply_with_specs(ra, "", suffix, &config.name_suffix, source)
+}
+
+/// `apply` along the given field specs (a Prefix/SuffixTransformer's `fieldSpecs`):
+/// a `metadata/name` spec renames the object (with its identity stored, so name
+/// references follow); any other spec only prepends or appends to that field.
+pub fn apply_with_specs(
+    ra: &mut ResMap,
+    prefix: &str,
+    suffix: &str,
+    specs: &[FieldSpec],
+    source: &str,
+) -> Result<()> {
     if !prefix.is_empty() {
-        for r in ra.iter_mut().filter(|r| !skipped(r)) {
-            let gvk = org_gvk(r);
-            for fs in prefix_specs.iter().filter(|fs| fs.matches(&gvk)) {
-                if fs.path == NAME_PATH {
-                    r.meta.prefixes.push(prefix.to_string());
-                    r.store_previous_id();
-                    let name = format!("{prefix}{}", r.name());
-                    r.set_name(&name);
-                    r.record("namePrefix", source, vec!["metadata.name".into()]);
-                } else {
-                    set_field(r, fs, &|v| format!("{prefix}{v}"), "namePrefix", source)?;
-                }
-            }
-        }
+        affix(ra, Affix::Prefix(prefix), specs, source)?;
     }
     if !suffix.is_empty() {
-        for r in ra.iter_mut().filter(|r| !skipped(r)) {
-            let gvk = org_gvk(r);
-            for fs in suffix_specs.iter().filter(|fs| fs.matches(&gvk)) {
-                if fs.path == NAME_PATH {
-                    r.meta.suffixes.push(suffix.to_string());
-                    r.store_previous_id();
-                    let name = format!("{}{suffix}", r.name());
-                    r.set_name(&name);
-                    r.record("nameSuffix", source, vec!["metadata.name".into()]);
-                } else {
-                    set_field(r, fs, &|v| format!("{v}{suffix}"), "nameSuffix", source)?;
-                }
-            }
-        }
+        affix(ra, Affix::Suffix(suffix), specs, source)?;
     }
     Ok(())
 }
 
-const NAME_PATH: &str = "metadata/name";
-
-/// The object's kind as loaded, with its current group and version (kustomize's `OrgId`).
-fn org_gvk(r: &Resource) -> Gvk {
-    Gvk {
-        kind: r.org_id().gvk.kind,
-        ..r.gvk()
-    }
+#[derive(Clone, Copy)]
+enum Affix<'a> {
+    Prefix(&'a str),
+    Suffix(&'a str),
 }
 
-/// Adds the affix to a configured field other than the name (created empty first
-/// when the row says `create`).
-fn set_field(
-    r: &mut Resource,
-    fs: &FieldSpec,
-    affixed: &dyn Fn(&str) -> String,
-    by: &'static str,
-    source: &str,
-) -> Result<()> {
-    let segments = split_path(&fs.path);
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let mut changed = Vec::new();
-    let mut doc = Value::Object(std::mem::take(&mut r.doc));
-    let walked = walk(
-        &mut doc,
-        &segs,
-        fs.create.then_some(Value::Null),
-        &mut |v, at| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => return Err(WalkError { at: at.to_string() }),
-            };
-            *v = Value::String(affixed(&text));
-            changed.push(at.to_string());
-            Ok(())
-        },
-    );
-    if let Value::Object(m) = doc {
-        r.doc = m;
+fn affix(ra: &mut ResMap, a: Affix, specs: &[FieldSpec], source: &str) -> Result<()> {
+    let by = match a {
+        Affix::Prefix(_) => "namePrefix",
+        Affix::Suffix(_) => "nameSuffix",
+    };
+    for r in ra.iter_mut().filter(|r| !skipped(r)) {
+        // kustomize's OrgId keeps the kind the object was loaded with, but its current
+        // group and version (only kinds are stored as previous identities).
+        let org = Gvk {
+            kind: r.org_id().gvk.kind,
+            ..r.gvk()
+        };
+        for fs in specs.iter().filter(|fs| fs.matches(&org)) {
+            if fs.path == "metadata/name" {
+                match a {
+                    Affix::Prefix(p) => r.meta.prefixes.push(p.to_string()),
+                    Affix::Suffix(s) => r.meta.suffixes.push(s.to_string()),
+                }
+                r.store_previous_id();
+            }
+            let segments = split_path(&fs.path);
+            let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+            let mut changed = Vec::new();
+            let mut doc = Value::Object(std::mem::take(&mut r.doc));
+            let create = fs.create.then_some(Value::Null);
+            let walked = walk(&mut doc, &segs, create, &mut |v, path| {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => {
+                        return Err(WalkError {
+                            at: path.to_string(),
+                        })
+                    }
+                };
+                *v = Value::String(match a {
+                    Affix::Prefix(p) => format!("{p}{text}"),
+                    Affix::Suffix(s) => format!("{text}{s}"),
+                });
+                changed.push(path.to_string());
+                Ok(())
+            });
+            if let Value::Object(m) = doc {
+                r.doc = m;
+            }
+            if let Err(e) = walked {
+                return Err(Error::new(
+                    ErrorKind::Transform,
+                    source,
+                    format!(
+                        "{by}: cannot change '{}' of {}: it is not a string; fix the object, or \
+                         remove this kind from the field specs",
+                        e.at,
+                        r.cur_id()
+                    ),
+                )
+                .at_line(r.origin.line));
+            }
+            r.record(by, source, changed);
+        }
     }
-    walked.map_err(|e| {
-        Error::new(
-            ErrorKind::Transform,
-            source,
-            format!(
-                "{by}: cannot rename '{}' of {}: it is not a string; fix the object or the \
-                 field spec {}",
-                e.at,
-                r.cur_id(),
-                fs.path
-            ),
-        )
-        .at_line(r.origin.line)
-    })?;
-    r.record(by, source, changed);
     Ok(())
 }
 

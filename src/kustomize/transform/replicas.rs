@@ -5,17 +5,28 @@
 //! or after prefixes and suffixes), and an entry matching no such object is an error.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::fieldspec::walk;
+use crate::kustomize::fieldspec::{walk, FieldSpec};
 use crate::kustomize::kustomization::Replica;
 use crate::kustomize::resmap::ResMap;
 use serde_json::Value;
 
 /// Applies each `replicas` entry in order.
 pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> {
+    // The built-in table plus the rows `configurations` and `crds` add (`ra.config`).
     let specs = ra.config.or_defaults().replicas.clone();
+    apply_with_specs(ra, replicas, &specs, source)
+}
+
+/// `apply` along the given field specs (a ReplicaCountTransformer's `fieldSpecs`).
+pub fn apply_with_specs(
+    ra: &mut ResMap,
+    replicas: &[Replica],
+    specs: &[FieldSpec],
+    source: &str,
+) -> Result<()> {
     for replica in replicas {
         let mut found = false;
-        for fs in &specs {
+        for fs in specs {
             let segments = crate::kustomize::fieldspec::split_path(&fs.path);
             let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
             for r in ra.iter_mut() {
@@ -29,7 +40,8 @@ pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> 
                 let id = r.cur_id();
                 let mut doc = Value::Object(std::mem::take(&mut r.doc));
                 let mut changed = Vec::new();
-                let walked = walk(&mut doc, &segs, Some(Value::Null), &mut |v, path| {
+                let create = fs.create.then_some(Value::Null);
+                let walked = walk(&mut doc, &segs, create, &mut |v, path| {
                     *v = Value::from(replica.count);
                     changed.push(path.to_string());
                     Ok(())
@@ -52,16 +64,33 @@ pub fn apply(ra: &mut ResMap, replicas: &[Replica], source: &str) -> Result<()> 
             }
         }
         if !found {
+            let gvks: Vec<String> = specs
+                .iter()
+                .map(|fs| {
+                    let or = |s: &str, none: &str| {
+                        if s.is_empty() {
+                            none.to_string()
+                        } else {
+                            s.to_string()
+                        }
+                    };
+                    format!(
+                        "{}.{}.{}",
+                        fs.kind,
+                        or(&fs.version, "[noVer]"),
+                        or(&fs.group, "[noGrp]")
+                    )
+                })
+                .collect();
             return Err(Error::new(
                 ErrorKind::Transform,
                 source,
                 format!(
                     "replicas: resource with name {} does not match a config with the following GVK \
-                     [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] \
-                     ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]; name a \
-                     Deployment, StatefulSet, ReplicaSet or ReplicationController of this build \
-                     (use a patch for other kinds)",
-                    replica.name
+                     [{}]; name an object of one of these kinds in this build (use a patch for \
+                     other kinds)",
+                    replica.name,
+                    gvks.join(" ")
                 ),
             ));
         }
