@@ -112,8 +112,8 @@ pub struct RenderArgs {
     /// Override a chart value: `--set image.tag=1.2.3` (repeatable; applied last).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Threads (default: all cores). The output is the same for any number.
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Threads (default: all cores; at most 256). The output is the same for any number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Print nothing but errors (`--check`: the exit code says it all).
     #[arg(short, long)]
@@ -211,8 +211,8 @@ pub struct ValidateArgs {
     /// Write the report to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Threads (default: all cores). The output is the same for any number.
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Threads (default: all cores; at most 256). The output is the same for any number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 }
 
@@ -305,4 +305,21 @@ pub struct PromoteArgs {
     /// Exit with 1 when there is nothing to promote.
     #[arg(long)]
     pub exit_code: bool,
+}
+
+/// The most threads `-j` may ask for: each is a real thread with its own stack,
+/// and more than the machine has cores only costs memory.
+pub const MAX_JOBS: usize = 256;
+
+/// `-j N`: 0 (all cores) to [`MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of threads"))?;
+    if n > MAX_JOBS {
+        return Err(format!(
+            "{n} threads is more than strata allows ({MAX_JOBS}); give at most {MAX_JOBS}, or leave -j out to use every core"
+        ));
+    }
+    Ok(n)
 }

@@ -667,6 +667,77 @@ fn an_interrupted_base_diff_leaves_no_temporary_folder() {
 }
 
 #[test]
+fn base_extracts_into_a_private_folder_and_removes_copies_of_killed_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new("base-private");
+    let root = fleet_repo(&s, "");
+    let tmp = s.0.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // A run killed with SIGKILL cannot clean up: its copy stays, with its pid.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let abandoned = tmp.join(format!("strata-diff-{dead}-1-0"));
+    std::fs::create_dir_all(abandoned.join("apps")).unwrap();
+    std::fs::write(abandoned.join("apps/secret.yaml"), "left behind\n").unwrap();
+    // A copy another run still uses (in another container, say, where its pid is
+    // not ours to see) is locked: it stays.
+    let in_use = tmp.join(format!("strata-diff-{dead}-2-0"));
+    std::fs::create_dir_all(&in_use).unwrap();
+    let mut holder = Command::new("flock")
+        .arg(&in_use)
+        .args(["sleep", "600"])
+        .spawn()
+        .unwrap();
+    // Until the holder has the lock (a non-blocking try fails).
+    while Command::new("flock")
+        .args(["--nonblock"])
+        .arg(&in_use)
+        .arg("true")
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(holder.try_wait().unwrap().is_none(), "flock exited");
+        std::thread::yield_now();
+    }
+    // A `tar` first on the PATH notes the mode of the folder it extracts into.
+    let bin = s.0.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mode_file = s.0.join("mode");
+    let tar = bin.join("tar");
+    std::fs::write(
+        &tar,
+        format!(
+            "#!/bin/sh\nfor a; do dest=$a; done\nstat -c %a \"$dest\" > '{}'\nexec /usr/bin/tar \"$@\"\n",
+            mode_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tar, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = [("TMPDIR", tmp.to_str().unwrap()), ("PATH", path.as_str())];
+    let out = strata_env(&root, &["diff", "--base", "HEAD"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&mode_file).unwrap(),
+        "700\n",
+        "the copy of the base is readable by others"
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(
+        leftovers(&tmp),
+        [format!("strata-diff-{dead}-2-0")],
+        "the abandoned copy stays, or the copy in use is gone"
+    );
+}
+
+#[test]
 fn base_says_which_file_and_line_set_each_new_value_in_every_format() {
     let s = Scratch::new("base-blame");
     let root = fleet_repo(&s, "");

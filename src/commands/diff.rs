@@ -194,19 +194,28 @@ fn layout_of(tree: &Path) -> Option<String> {
 }
 
 /// Removes a temporary folder when dropped: on success, on error and on panic.
-struct TempDir(PathBuf);
+/// Holds a lock on it meanwhile (see `lock`).
+struct TempDir(PathBuf, Option<std::os::fd::OwnedFd>);
 
 impl TempDir {
     fn new() -> Result<TempDir, CommandError> {
         let base = std::env::temp_dir();
+        remove_abandoned(&base);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         for i in 0..100u32 {
             let p = base.join(format!("strata-diff-{}-{nanos}-{i}", std::process::id()));
-            match std::fs::create_dir(&p) {
-                Ok(()) => return Ok(TempDir(p)),
+            // Private: the base may hold what the working tree does not show.
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            match builder.create(&p) {
+                Ok(()) => {
+                    let held = lock(&p);
+                    return Ok(TempDir(p, held));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(
@@ -219,9 +228,64 @@ impl TempDir {
     }
 }
 
+/// An exclusive lock on a folder, held while the handle lives. The kernel releases
+/// it when the process dies, even by SIGKILL, so a later run can tell a copy in use
+/// from an abandoned one (a pid alone cannot: containers sharing /tmp see other pids).
+fn lock(dir: &Path) -> Option<std::os::fd::OwnedFd> {
+    use rustix::fs::{FlockOperation, Mode, OFlags};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).ok()?;
+    Some(fd)
+}
+
+/// Removes the copies of earlier runs that were killed (SIGKILL, a lost CI runner)
+/// before they could clean up: `strata-diff-<pid>-*` whose process is gone and
+/// that no process holds locked.
+fn remove_abandoned(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("strata-diff-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        if let Some(_held) = lock(&e.path()) {
+            // Not following links: std removes a link, not what it points to.
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Without /proc, every process counts as alive: nothing is removed.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_: u32) -> bool {
+    true
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        // Released only once the folder is gone.
+        drop(self.1.take());
     }
 }
 

@@ -5,7 +5,7 @@ use crate::commands::CommandError;
 use crate::fleet::render::RenderOptions;
 use crate::fleet::{self, Fleet, PROJECT_FILE};
 use crate::kustomize::DiskFs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The fleet root: `--root`, else the nearest folder upwards with a strata.yaml.
 pub fn find_root(sel: &Selection) -> Result<PathBuf, CommandError> {
@@ -97,19 +97,24 @@ pub fn options(sel: &Selection) -> Result<RenderOptions, CommandError> {
     })
 }
 
-/// The output folder of a fleet, refusing one that would swap the repository itself.
-pub fn output_dir(root: &Path, fleet: &Fleet) -> Result<PathBuf, CommandError> {
-    let out = fleet.project.output.trim_end_matches('/');
-    if out.is_empty()
-        || out == "."
-        || out.split('/').any(|c| c == "..")
-        || Path::new(out).is_absolute()
-    {
-        return Err(format!(
-            "{PROJECT_FILE}: output '{}' must be a folder inside the repository (e.g. `rendered`)",
-            fleet.project.output
-        )
-        .into());
+/// The output folder on disk. `fleet::load` checked that `output` is a safe path inside
+/// the repository; a folder on the way to it (or the output itself) that is a symbolic
+/// link is refused here, since strata never writes through one.
+pub fn output_dir(root: &std::path::Path, fleet: &Fleet) -> Result<PathBuf, CommandError> {
+    let rel = fleet.project.output.trim_end_matches('/');
+    let mut at = root.to_path_buf();
+    for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        at.push(part);
+        if at
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(format!(
+                "{}: is a symbolic link; strata never writes through one. Remove it (git rm) and render again",
+                at.strip_prefix(root).unwrap_or(&at).display()
+            )
+            .into());
+        }
     }
-    Ok(root.join(out))
+    Ok(at)
 }

@@ -70,6 +70,25 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             eprintln!("{w}");
         }
     }
+    // A link committed inside the output would send a write (or a check's read)
+    // elsewhere: never follow one.
+    let links = tree::links(&out);
+    if args.check && !links.is_empty() {
+        for l in &links {
+            println!("link: {out_name}/{l}");
+        }
+        eprintln!(
+            "{out_name} holds {} symbolic link(s), which strata never writes or reads through; remove them (git rm)",
+            links.len()
+        );
+        return Ok(1);
+    }
+    if let Some(l) = links.first() {
+        return Err(format!(
+            "{out_name}/{l}: is a symbolic link inside the output; strata never writes through one. Remove it (git rm) and render again"
+        )
+        .into());
+    }
     if args.check {
         return check(args, &out, &out_name, &plan, &tree, &fleet);
     }

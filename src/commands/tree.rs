@@ -159,11 +159,30 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
+/// The symbolic links inside the output folder (relative paths), which strata never
+/// writes or reads through: `render` refuses them and `--check` lists them.
+pub fn links(out: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(out)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path_is_symlink())
+        .map(|e| {
+            e.path()
+                .strip_prefix(out)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
 /// Carries out `plan` in `out`.
 pub fn write(out: &Path, plan: &Plan) -> Result<(), String> {
     if !out.exists() {
         return write_new(out, plan);
     }
+    refuse_read_only(out, plan)?;
     for (path, content) in &plan.writes {
         put(&out.join(path), content.as_bytes())?;
     }
@@ -190,6 +209,51 @@ pub fn write(out: &Path, plan: &Plan) -> Result<(), String> {
         fs::remove_file(&p).map_err(io(&p))?;
     }
     Ok(())
+}
+
+/// Files are written in place, one by one: a folder that cannot be written would stop
+/// the render half-way, so every folder the plan touches is checked first and the
+/// render refused, with the tree exactly as it was.
+fn refuse_read_only(out: &Path, plan: &Plan) -> Result<(), String> {
+    let records = plan
+        .records
+        .keys()
+        .chain(&plan.drop_records)
+        .map(|u| bookkeeping::record_path(u));
+    let paths = plan
+        .writes
+        .keys()
+        .cloned()
+        .chain(plan.deletes.iter().cloned())
+        .chain(records);
+    let mut seen = BTreeSet::new();
+    for rel in paths {
+        // The nearest folder that exists is the one a write creates into.
+        let mut dir = out.join(&rel);
+        dir.pop();
+        while !dir.exists() && dir != out {
+            dir.pop();
+        }
+        if seen.insert(dir.clone()) && !writable(&dir) {
+            return Err(format!(
+                "{}: the folder is read-only, so the render would stop half-way; make it writable (chmod -R u+w {}) and render again",
+                dir.display(),
+                out.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process may create and remove files in `dir` (access(2) with W_OK,
+/// which answers for this user, root included).
+fn writable(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
 }
 
 /// Writes `bytes` to `path` through a temporary name and a rename, so the file is

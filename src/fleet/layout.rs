@@ -1,6 +1,7 @@
 //! Where rendered resources go in the hydrated tree: the folder of each
 //! (cluster, app) from the layout, and one file per resource inside it.
 
+use crate::fleet::paths::{self, sanitize_segment};
 use crate::fleet::Cluster;
 use crate::kustomize::resource::Resource;
 use std::collections::BTreeMap;
@@ -20,7 +21,19 @@ pub fn unit_dir(layout: &str, cluster: &Cluster, app: &str) -> Result<String, St
             other => cluster.attribute(other),
         };
         match value {
-            Some(v) if !v.is_empty() => out.push_str(&path_safe(v)),
+            // Checked when the cluster file is read (with its line); again here, so
+            // no caller can expand a layout out of the output folder.
+            Some(v) if !v.is_empty() => {
+                if let Some(why) = paths::segment_problem(v) {
+                    return Err(format!(
+                        "cluster {}: its {name} '{}' {why}, so it cannot name a folder; fix it in {}",
+                        cluster.name,
+                        v.escape_debug(),
+                        cluster.file
+                    ));
+                }
+                out.push_str(v)
+            }
             _ => {
                 return Err(format!(
                     "cluster {} has no {name}, which the layout '{layout}' needs; set it in {} or drop {{{name}}} from the layout",
@@ -34,27 +47,13 @@ pub fn unit_dir(layout: &str, cluster: &Cluster, app: &str) -> Result<String, St
     Ok(out.trim_matches('/').to_string())
 }
 
-/// A value made safe as one path segment.
-fn path_safe(v: &str) -> String {
-    v.chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .replace("..", "__")
-}
-
 /// File names for resources: `<kind>-<name>.yaml` in lower case; when two would
 /// collide, the namespace goes first (`<namespace>_<kind>-<name>.yaml`), and then
 /// the API group too.
 pub fn file_names(resources: &[Resource]) -> Vec<String> {
     let plain: Vec<String> = resources
         .iter()
-        .map(|r| path_safe(&format!("{}-{}.yaml", r.kind(), r.name()).to_lowercase()))
+        .map(|r| sanitize_segment(&format!("{}-{}.yaml", r.kind(), r.name()).to_lowercase()))
         .collect();
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for n in &plain {
@@ -65,7 +64,7 @@ pub fn file_names(resources: &[Resource]) -> Vec<String> {
         .zip(&plain)
         .map(|(r, n)| {
             if count[n.as_str()] > 1 {
-                path_safe(&format!("{}_{n}", r.namespace().to_lowercase()))
+                sanitize_segment(&format!("{}_{n}", r.namespace().to_lowercase()))
             } else {
                 n.clone()
             }
@@ -81,7 +80,7 @@ pub fn file_names(resources: &[Resource]) -> Vec<String> {
         .map(|(r, n)| {
             if count2[n.as_str()] > 1 {
                 let group = r.gvk().group;
-                path_safe(&format!(
+                sanitize_segment(&format!(
                     "{}_{n}",
                     if group.is_empty() {
                         "core".to_string()
@@ -133,6 +132,10 @@ mod tests {
         );
         let e = unit_dir("{tenant}/{cluster}/{app}", &cluster(), "web").unwrap_err();
         assert!(e.contains("has no tenant"), "{e}");
+        let mut c = cluster();
+        c.env = "../../x".into();
+        let e = unit_dir("apps/{env}/{cluster}/{app}", &c, "web").unwrap_err();
+        assert!(e.contains("env '../../x'"), "{e}");
     }
 
     #[test]

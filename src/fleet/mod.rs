@@ -6,6 +6,7 @@ pub mod explain;
 pub mod inputs;
 pub mod layout;
 pub mod lint;
+pub mod paths;
 pub mod promote;
 pub mod render;
 pub mod template;
@@ -439,6 +440,7 @@ fn load_with(fs: &dyn FileSystem, renders: bool) -> Result<Fleet> {
     }
     let project: Project = read_strict(fs, PROJECT_FILE, "strata.yaml", schemas::PROJECT)?;
     check_layout(&project)?;
+    check_project_paths(fs, &project)?;
     let mut lint = Vec::new();
     let clusters = load_clusters(fs, &project)?;
     lint::cluster_folder(fs, &project.paths.clusters, &mut lint);
@@ -520,6 +522,113 @@ fn check_layout(p: &Project) -> Result<()> {
     Ok(())
 }
 
+/// The 1-based line of the node at a JSON pointer (`/paths/clusters`, `/labels/tier`)
+/// in the first document of `text`; 0 when it cannot be found.
+fn line_at(text: &str, pointer: &str) -> u32 {
+    yaml::key_lines(text)
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+        .and_then(|lines| lines.get(pointer).copied())
+        .unwrap_or(0)
+}
+
+fn file_text(fs: &dyn FileSystem, path: &str) -> String {
+    fs.read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+/// Every path strata.yaml names stays inside the repository (`fleet::paths` decides
+/// what is safe): `output`, `layout`, `layers`, `paths.clusters` and `paths.apps`,
+/// the last two not through a symlink either.
+fn check_project_paths(fs: &dyn FileSystem, p: &Project) -> Result<()> {
+    let text = file_text(fs, PROJECT_FILE);
+    let bad = |pointer: &str, msg: String| {
+        Err(Error::new(ErrorKind::Forbidden, PROJECT_FILE, msg).at_line(line_at(&text, pointer)))
+    };
+    if let Some(why) = paths::relative_problem(&p.output) {
+        return bad(
+            "/output",
+            format!(
+                "output '{}' {why}; set it to a folder inside the repository (e.g. `rendered`)",
+                p.output.escape_debug()
+            ),
+        );
+    }
+    if let Some(why) = paths::layout_problem(&p.layout) {
+        return bad(
+            "/layout",
+            format!("layout '{}' {why}; a layout is folder names and placeholders inside the output, e.g. apps/{{env}}/{{cluster}}/{{app}}", p.layout.escape_debug()),
+        );
+    }
+    for (i, layer) in p.layers.iter().enumerate() {
+        if let Some(why) = paths::segment_problem(layer) {
+            return bad(
+                &format!("/layers/{i}"),
+                format!("layer '{}' {why}; a layer is a folder name in each app (env, region, tenant, cluster or a label)", layer.escape_debug()),
+            );
+        }
+    }
+    for (key, dir) in [("clusters", &p.paths.clusters), ("apps", &p.paths.apps)] {
+        let pointer = format!("/paths/{key}");
+        if let Some(why) = paths::relative_problem(dir) {
+            return bad(
+                &pointer,
+                format!(
+                    "paths.{key} '{}' {why}; set it to a folder inside the repository",
+                    dir.escape_debug()
+                ),
+            );
+        }
+        let rel = dir.trim_end_matches('/');
+        if let Err(e @ crate::kustomize::fs::FsError::OutsideRoot { .. }) = fs.canonical(rel) {
+            return bad(&pointer, format!("paths.{key}: {e}"));
+        }
+    }
+    Ok(())
+}
+
+/// The cluster fields that name folders (in the layout and the layers) are safe
+/// path segments; the error names the cluster file and the line of the field.
+fn check_cluster_paths(fs: &dyn FileSystem, p: &Project, c: &Cluster) -> Result<()> {
+    let mut named: Vec<(String, &str)> = vec![
+        ("/name".into(), c.name.as_str()),
+        ("/env".into(), c.env.as_str()),
+    ];
+    named.extend(c.region.as_deref().map(|v| ("/region".to_string(), v)));
+    named.extend(c.tenant.as_deref().map(|v| ("/tenant".to_string(), v)));
+    for layer in &p.layers {
+        if matches!(
+            layer.as_str(),
+            "name" | "cluster" | "env" | "region" | "tenant"
+        ) {
+            continue;
+        }
+        let key = layer.strip_prefix("labels.").unwrap_or(layer);
+        if let Some(v) = c.labels.get(key) {
+            named.push((
+                format!("/labels/{}", key.replace('~', "~0").replace('/', "~1")),
+                v,
+            ));
+        }
+    }
+    for (pointer, value) in named {
+        if let Some(why) = paths::segment_problem(value) {
+            let field = pointer.trim_start_matches('/').replacen('/', ".", 1);
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                c.file.clone(),
+                format!(
+                    "{field} '{}' {why}; it names a folder (in the layout or a layer), so it must be one plain name such as `prod`",
+                    value.escape_debug()
+                ),
+            )
+            .at_line(line_at(&file_text(fs, &c.file), &pointer)));
+        }
+    }
+    Ok(())
+}
+
 fn yaml_files(fs: &dyn FileSystem, dir: &str) -> Result<Vec<String>> {
     if !fs.is_dir(dir) {
         return Ok(Vec::new());
@@ -545,6 +654,7 @@ fn load_clusters(fs: &dyn FileSystem, p: &Project) -> Result<Vec<Cluster>> {
                 "a cluster needs a non-empty `name` and `env`",
             ));
         }
+        check_cluster_paths(fs, p, &c)?;
         if let Some(prev) = clusters.iter().find(|o| o.name == c.name) {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -571,15 +681,25 @@ fn load_apps(fs: &dyn FileSystem, p: &Project, lint: &mut Vec<Error>) -> Result<
         .map_err(|e| Error::from(e).in_file(&p.paths.apps))?
     {
         let dir = format!("{}/{name}", p.paths.apps);
-        if name.starts_with('.') || !fs.is_dir(&dir) {
+        if name.starts_with('.') {
+            continue;
+        }
+        if !fs.is_dir(&dir) {
+            // A folder that is a symlink out of the repository is an error, not a non-app.
+            if let Err(e @ crate::kustomize::fs::FsError::OutsideRoot { .. }) = fs.canonical(&dir) {
+                return Err(Error::from(e).in_file(&dir));
+            }
             continue;
         }
         // `app.yml` is read like `app.yaml`, as `.yml` is for cluster and layer files.
-        let found: Vec<String> = ["app.yaml", "app.yml"]
-            .iter()
-            .map(|n| format!("{dir}/{n}"))
-            .filter(|f| fs.is_file(f))
-            .collect();
+        let mut found: Vec<String> = Vec::new();
+        for n in ["app.yaml", "app.yml"] {
+            let f = format!("{dir}/{n}");
+            // An app file that is a symlink out of the repository is an error, not absent.
+            if crate::kustomize::fs::probe_file(fs, &f).map_err(|e| Error::from(e).in_file(&f))? {
+                found.push(f);
+            }
+        }
         let file = match found.as_slice() {
             [one] => one.clone(),
             [] => {
@@ -599,6 +719,7 @@ fn load_apps(fs: &dyn FileSystem, p: &Project, lint: &mut Vec<Error>) -> Result<
             }
         };
         let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
+
         a.file = file.clone();
         a.dir = dir;
         if let Some(prev) = apps.iter().find(|o| o.name == a.name) {
@@ -667,5 +788,39 @@ mod tests {
         let e =
             fleet(&[("strata.yaml", "layout: \"{env}/{zone}/{cluster}/{app}\"\n")]).unwrap_err();
         assert!(e.message.contains("{zone}"), "{e}");
+    }
+
+    #[test]
+    fn paths_that_leave_their_folder_name_file_and_line() {
+        let e = fleet(&[(
+            "strata.yaml",
+            "output: out\nlayout: \"../{cluster}/{app}\"\n",
+        )])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2), "{e}");
+        let e = fleet(&[("strata.yaml", "paths:\n  apps: /etc\n")]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 2), "{e}");
+        let e = fleet(&[("strata.yaml", "output: ../x\n")]).unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("strata.yaml", 1), "{e}");
+        let e = fleet(&[
+            ("strata.yaml", "layers: [env, tier]\n"),
+            (
+                "clusters/a.yaml",
+                "name: a\nenv: dev\nlabels:\n  tier: ..\n",
+            ),
+        ])
+        .unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("clusters/a.yaml", 4), "{e}");
+        assert!(e.message.starts_with("labels.tier '..' is `..`"), "{e}");
+        // A label that is not a layer names no folder: any value is fine.
+        fleet(&[
+            ("strata.yaml", "{}"),
+            (
+                "clusters/a.yaml",
+                "name: a\nenv: dev\nlabels:\n  tier: a/b\n",
+            ),
+            ("apps/web/app.yaml", "name: web\n"),
+        ])
+        .unwrap();
     }
 }

@@ -582,10 +582,17 @@ fn load_layers(
             continue;
         };
         let dir = format!("{}/{layer}", app.dir);
-        let file = ["yaml", "yml"]
-            .iter()
-            .map(|ext| format!("{dir}/{value}.{ext}"))
-            .find(|p| fs.is_file(p));
+        let mut file = None;
+        for ext in ["yaml", "yml"] {
+            let path = format!("{dir}/{value}.{ext}");
+            // A layer file that is a symlink out of the repository is an error, not absent.
+            if crate::kustomize::fs::probe_file(fs, &path)
+                .map_err(|e| Error::from(e).in_file(&path))?
+            {
+                file = Some(path);
+                break;
+            }
+        }
         let Some(file) = file else { continue };
         let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
         let raw = String::from_utf8(bytes)
@@ -801,7 +808,9 @@ fn chart_values_of(
     let mut merged = Value::Object(Default::default());
     let mut sources = Vec::new();
     let values_file = format!("{dir}/values.yaml");
-    if fs.is_file(&values_file) {
+    if crate::kustomize::fs::probe_file(fs, &values_file)
+        .map_err(|e| Error::from(e).in_file(&values_file))?
+    {
         let text = read_text(fs, &values_file)?;
         let doc = yaml::parse_stream(&text).map_err(|e| yaml_error(&values_file, e))?;
         if let Some(v) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
@@ -825,7 +834,9 @@ fn chart_values_of(
         values::apply_set(&mut merged, &a.path, a.value.clone());
     }
     let schema_file = format!("{dir}/values.schema.json");
-    let schema = if fs.is_file(&schema_file) {
+    let schema = if crate::kustomize::fs::probe_file(fs, &schema_file)
+        .map_err(|e| Error::from(e).in_file(&schema_file))?
+    {
         let schema: Value = serde_json::from_str(&read_text(fs, &schema_file)?).map_err(|e| {
             Error::new(
                 ErrorKind::Syntax,

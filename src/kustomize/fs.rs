@@ -81,6 +81,19 @@ pub fn join(dir: &str, rel: &str) -> Result<String, FsError> {
     Ok(parts.join("/"))
 }
 
+/// Whether `path` is a file, refusing one that resolves outside the root (a symlink
+/// out): `is_file` reports such a file as absent, and a caller that skips absent
+/// files (optional layers, app files) would drop it without a word.
+pub fn probe_file(fs: &dyn FileSystem, path: &str) -> Result<bool, FsError> {
+    if fs.is_file(path) {
+        return Ok(true);
+    }
+    match fs.canonical(path) {
+        Err(e @ FsError::OutsideRoot { .. }) => Err(e),
+        _ => Ok(false),
+    }
+}
+
 /// The parent directory of a root-relative path (`""` for top-level entries).
 pub fn parent(path: &str) -> &str {
     match path.rfind('/') {
