@@ -3,7 +3,6 @@
 use crate::cli::BuildArgs;
 use crate::commands::CommandError;
 use crate::kustomize::{self, DiskFs};
-use std::io::Write;
 use std::path::Path;
 
 pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
@@ -16,17 +15,7 @@ pub fn run(args: &BuildArgs) -> Result<u8, CommandError> {
     let text = out.to_yaml();
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
-                }
-            }
-        }
+        None => super::print_stdout(&text)?,
     }
     Ok(0)
 }

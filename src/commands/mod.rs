@@ -21,6 +21,19 @@ use crate::cli::{Cli, Command};
 /// A command's failure: printed as `error: ...`, exit code 2.
 pub type CommandError = Box<dyn std::error::Error>;
 
+/// Writes `text` to stdout; a reader that went away (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> Result<(), CommandError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, CommandError> {
     match cli.command {

@@ -4,7 +4,6 @@ use crate::cli::TemplateArgs;
 use crate::commands::build::{open_root, relative_to_cwd};
 use crate::commands::CommandError;
 use crate::helm::{chart, render, values};
-use std::io::Write;
 
 pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
     let (fs, dir) = open_root(&args.chart)?;
@@ -43,14 +42,6 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         return Ok(0);
     }
     let text = render::template_stream(&rendered, args.include_crds, &args.show_only)?;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e.into());
-        }
-    }
+    super::print_stdout(&text)?;
     Ok(0)
 }

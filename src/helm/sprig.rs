@@ -3,7 +3,6 @@
 //! reproducible (`randAlphaNum`, `uuidv4`, `now`, ...) live in `nondeterministic.rs`.
 
 use super::gotmpl::funcs::{arity, at_least, fail, FuncError, Funcs};
-use super::gotmpl::value::format_float_g;
 use super::gotmpl::Value;
 use base64::Engine as _;
 use sha2::Digest;
@@ -1153,9 +1152,4 @@ fn wrap(text: &str, width: usize, nl: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `%v` of a float, for callers outside the template engine.
-pub fn float_text(f: f64) -> String {
-    format_float_g(f)
 }

@@ -146,6 +146,12 @@ impl ParseCache {
     }
 }
 
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite float (YAML's spelling for
+/// NaN and the infinities).
+pub fn go_format_g(f: f64) -> String {
+    scalar::go_format_g(f)
+}
+
 /// One document as kustomize prints it, ending in a newline.
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::with_capacity(1024);

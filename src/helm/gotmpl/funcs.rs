@@ -2,7 +2,7 @@
 //! registry that sprig's and Helm's functions join, and Go's `fmt` verbs.
 
 use super::exec::{Exec, ExecError};
-use super::value::{format_float, Value};
+use super::value::{format_float_g, Value};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -478,7 +478,7 @@ fn float_verb(verb: char, spec: &Spec, f: f64) -> String {
             }
         }
         _ => match spec.prec {
-            None => format_float(f, 6),
+            None => format_float_g(f),
             Some(p) => {
                 let p = p.max(1);
                 let exp = if f == 0.0 {

@@ -223,62 +223,18 @@ fn float_json(f: f64) -> Json {
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is what `%v` prints: the shortest
-/// digits that round-trip, in exponent form when the exponent is < -4 or >= 6 (strconv
-/// uses precision 6 for that decision when the precision is "shortest"). This is why
-/// Helm prints `replicas: 1000000` from values as `1e+06`.
+/// digits that round-trip, in exponent form when the exponent is < -4 or >= 6. This is why
+/// Helm prints `replicas: 1000000` from values as `1e+06`. The digits are the YAML
+/// module's (kustomize prints floats the same way); only NaN and the infinities are
+/// spelled as Go's `fmt` spells them.
 pub fn format_float_g(f: f64) -> String {
-    format_float(f, 6)
-}
-
-/// The shortest round-trip digits of `f`, in exponent form when the decimal exponent
-/// is < -4 or >= `eprec`.
-pub fn format_float(f: f64, eprec: i32) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
     if f.is_infinite() {
         return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e6".
-    let sci = format!("{:e}", f);
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if exp < -4 || exp >= eprec {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
-    } else if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let int_len = exp as usize + 1;
-        if digits.len() <= int_len {
-            out.push_str(&digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    }
-    out
+    crate::yaml::go_format_g(f)
 }
 
 #[cfg(test)]
