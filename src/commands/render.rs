@@ -23,6 +23,25 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     fleet::refuse_lint(&fleet, args.strict)?;
     let out = fleet::output_dir(&root, &fleet)?;
     let out_name = fleet.project.output.trim_end_matches('/').to_string();
+    // A link committed inside the output would send a write, or the reads that verify
+    // the tree, elsewhere: look for links before the output is read or written.
+    let links = tree::links(&out);
+    if args.check && !links.is_empty() {
+        for l in &links {
+            println!("link: {out_name}/{l}");
+        }
+        eprintln!(
+            "{out_name} holds {} symbolic link(s), which strata never writes or reads through; remove them (git rm)",
+            links.len()
+        );
+        return Ok(1);
+    }
+    if let Some(l) = links.first() {
+        return Err(format!(
+            "{out_name}/{l}: is a symbolic link inside the output; strata never writes through one. Remove it (git rm) and render again"
+        )
+        .into());
+    }
     // The hydrated tree is an output, never an input: a target glob never walks it.
     let view = SourceView::new(&disk, &out_name);
     let mut opts = fleet::options(&args.selection)?;
@@ -69,25 +88,6 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         for w in tree.warnings.iter().chain(&book.warnings) {
             eprintln!("{w}");
         }
-    }
-    // A link committed inside the output would send a write (or a check's read)
-    // elsewhere: never follow one.
-    let links = tree::links(&out);
-    if args.check && !links.is_empty() {
-        for l in &links {
-            println!("link: {out_name}/{l}");
-        }
-        eprintln!(
-            "{out_name} holds {} symbolic link(s), which strata never writes or reads through; remove them (git rm)",
-            links.len()
-        );
-        return Ok(1);
-    }
-    if let Some(l) = links.first() {
-        return Err(format!(
-            "{out_name}/{l}: is a symbolic link inside the output; strata never writes through one. Remove it (git rm) and render again"
-        )
-        .into());
     }
     if args.check {
         return check(args, &out, &out_name, &plan, &tree, &fleet);
