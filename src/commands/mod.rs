@@ -8,7 +8,6 @@ pub mod explain;
 pub mod fleet;
 pub mod init;
 pub mod ls;
-pub mod outdir;
 pub mod promote;
 pub mod render;
 pub mod stdout;
