@@ -38,8 +38,7 @@ pub fn all() -> Funcs {
             other => other.to_go_string(),
         };
         let name = template_name(&a[1]).unwrap_or_else(|| "gotpl".to_string());
-        let mut set: TemplateSet = exec.set.clone();
-        set.add(&name, &text).map_err(|e| {
+        let set: TemplateSet = exec.set.with(&name, &text).map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {e}"
             ))
@@ -267,7 +266,7 @@ fn to_toml(v: &Value) -> String {
 /// `.Files`: the chart's other files, with Helm's methods.
 #[derive(Debug)]
 pub struct Files {
-    pub files: Rc<Vec<(String, Vec<u8>)>>,
+    pub files: std::sync::Arc<Vec<(String, Vec<u8>)>>,
 }
 
 impl Object for Files {
@@ -304,7 +303,7 @@ impl Object for Files {
                     .build()
                 else {
                     return Some(Ok(Value::Object(Rc::new(Files {
-                        files: Rc::new(Vec::new()),
+                        files: Default::default(),
                     }))));
                 };
                 let m = glob.compile_matcher();
@@ -315,7 +314,7 @@ impl Object for Files {
                     .cloned()
                     .collect();
                 Value::Object(Rc::new(Files {
-                    files: Rc::new(matched),
+                    files: std::sync::Arc::new(matched),
                 }))
             }
             "AsConfig" => {
@@ -366,10 +365,8 @@ fn base_name(p: &str) -> String {
 
 /// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
 /// few charts, so it stays an object.
-pub fn files_value(files: Vec<(String, Vec<u8>)>) -> Value {
-    Value::Object(Rc::new(Files {
-        files: Rc::new(files),
-    }))
+pub fn files_value(files: std::sync::Arc<Vec<(String, Vec<u8>)>>) -> Value {
+    Value::Object(Rc::new(Files { files }))
 }
 
 /// `.Capabilities`: the Kubernetes version and API versions `helm template` assumes.

@@ -4,11 +4,14 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
+use super::gotmpl::parse::parse_shared;
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a render needs besides the chart.
 #[derive(Clone, Debug)]
@@ -119,15 +122,26 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
         let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
         cb.cmp(&ca).then_with(|| b.cmp(a))
     });
+    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
+    // then added in Helm's order.
+    let texts: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|k| (k.as_str(), templates[*k].text))
+        .collect();
+    let parsed: Vec<_> = texts
+        .par_iter()
+        .map(|(name, text)| parse_shared(name, text))
+        .collect();
     let mut set = TemplateSet::new(funcs::all());
-    for k in &keys {
-        set.add(k, &templates[*k].text).map_err(|e| {
+    for (k, p) in keys.iter().zip(parsed) {
+        let p = p.map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
             err(format!(
                 "parse error at ({}:{}): {}",
                 e.name, e.line, e.message
             ))
         })?;
+        set.add_parsed(k, &p);
     }
     let mut out = Rendered {
         crds,
@@ -152,7 +166,10 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
         exec.run_named(k, &Value::map(scope), &mut text, None)
             .map_err(|e| err(helm_exec_error(k, &e)))?;
         out.warnings.append(&mut exec.warnings);
-        out.files.insert(k.clone(), text.replace("<no value>", ""));
+        if text.contains("<no value>") {
+            text = text.replace("<no value>", "");
+        }
+        out.files.insert(k.clone(), text);
     }
     out.warnings.sort();
     out.warnings.dedup();
@@ -181,8 +198,8 @@ fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
     )))
 }
 
-struct Renderable {
-    text: String,
+struct Renderable<'a> {
+    text: &'a str,
     scope: BTreeMap<String, Value>,
     base_path: String,
 }
@@ -190,14 +207,14 @@ struct Renderable {
 /// Helm's `recAllTpls`: each chart's templates with its own `.Values`, `.Chart`,
 /// `.Files` and `.Subcharts`.
 #[allow(clippy::too_many_arguments)]
-fn collect(
-    chart: &Chart,
+fn collect<'a>(
+    chart: &'a Chart,
     parent_path: &str,
     values: &Value,
     release: &Value,
     caps: &Value,
     is_root: bool,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'a>>,
     crds: &mut Vec<(String, String)>,
 ) -> BTreeMap<String, Value> {
     let full = if parent_path.is_empty() {
@@ -224,7 +241,10 @@ fn collect(
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));
-    scope.insert("Files".to_string(), funcs::files_value(chart.files.clone()));
+    scope.insert(
+        "Files".to_string(),
+        funcs::files_value(Arc::clone(&chart.files)),
+    );
     scope.insert("Release".to_string(), release.clone());
     scope.insert("Capabilities".to_string(), caps.clone());
     scope.insert("Values".to_string(), scoped_values.clone());
@@ -234,7 +254,7 @@ fn collect(
         subcharts.insert(sub.name().to_string(), Value::map(sub_scope));
     }
     scope.insert("Subcharts".to_string(), Value::map(subcharts));
-    for (name, text) in &chart.templates {
+    for (name, text) in chart.templates.iter() {
         let base = name.rsplit('/').next().unwrap_or(name);
         if chart.is_library() && !base.starts_with('_') {
             continue;
@@ -242,7 +262,7 @@ fn collect(
         out.insert(
             format!("{full}/{name}"),
             Renderable {
-                text: text.clone(),
+                text,
                 scope: scope.clone(),
                 base_path: format!("{full}/templates"),
             },
@@ -418,6 +438,7 @@ pub fn manifests(
 fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>), HelmError> {
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut hooks: Vec<Manifest> = Vec::new();
+    let mut docs: Vec<(&String, String)> = Vec::new();
     for (path, content) in &rendered.files {
         if path.ends_with("NOTES.txt") {
             continue;
@@ -426,9 +447,12 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
-        for doc in split_manifests(content) {
-            let head =
-                head_of(&doc).map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
+        docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
+    }
+    let heads: Vec<Result<Head, String>> = docs.par_iter().map(|(_, d)| head_of(d)).collect();
+    for ((path, doc), head) in docs.into_iter().zip(heads) {
+        {
+            let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
             match head.hook {
                 Some(events) => {
                     let known = [
@@ -448,14 +472,14 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
                         .all(|e| known.contains(&e.trim().to_lowercase().as_str()))
                     {
                         hooks.push(Manifest {
-                            path: path.clone(),
+                            path: path.to_string(),
                             kind: head.kind,
                             content: doc,
                         });
                     }
                 }
                 None => manifests.push(Manifest {
-                    path: path.clone(),
+                    path: path.to_string(),
                     kind: head.kind,
                     content: doc,
                 }),
@@ -476,17 +500,26 @@ pub fn template_stream(
 ) -> Result<String, HelmError> {
     let (manifests, hooks) = sorted_manifests(rendered)?;
     let mut body = String::new();
+    let source = |body: &mut String, path: &str, text: &str| {
+        body.push_str("---\n# Source: ");
+        body.push_str(path);
+        body.push('\n');
+        body.push_str(text);
+        body.push('\n');
+    };
     if include_crds {
         for (path, text) in &rendered.crds {
-            body.push_str(&format!("---\n# Source: {path}\n{text}\n"));
+            source(&mut body, path, text);
         }
     }
     for m in &manifests {
-        body.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+        source(&mut body, &m.path, &m.content);
     }
-    let mut out = format!("{}\n", body.trim());
+    let mut out = String::with_capacity(body.len() + 1);
+    out.push_str(body.trim());
+    out.push('\n');
     for h in &hooks {
-        out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.content));
+        source(&mut out, &h.path, &h.content);
     }
     if show_only.is_empty() {
         return Ok(out);
@@ -530,7 +563,17 @@ struct Head {
     hook: Option<String>,
 }
 
+/// The kind and hook of a rendered document, as Helm reads them (it parses each one,
+/// and fails on YAML that does not parse). Skimmed when the document is plainly
+/// written; parsed in full otherwise.
 fn head_of(doc: &str) -> Result<Head, String> {
+    const KIND: &[&str] = &["kind"];
+    const HOOK: &[&str] = &["metadata", "annotations", "helm.sh/hook"];
+    if let Some(mut found) = crate::yaml::skim(doc, &[KIND, HOOK]) {
+        let hook = found.pop().flatten();
+        let kind = found.pop().flatten().unwrap_or_default();
+        return Ok(Head { kind, hook });
+    }
     let docs = crate::yaml::parse_stream(doc).map_err(|e| {
         format!(
             "error converting YAML to JSON: yaml: line {}: {}",
@@ -559,21 +602,24 @@ fn head_of(doc: &str) -> Result<Head, String> {
 fn split_manifests(text: &str) -> Vec<String> {
     let trimmed = text.trim_start();
     let mut docs = Vec::new();
-    let mut cur = String::new();
+    // What followed `---[ \t]*` on its line, which belongs to the next document.
+    let mut head = "";
+    let (mut start, mut pos) = (0, 0);
+    let mut push = |head: &str, body: &str| {
+        if !(head.trim().is_empty() && body.trim().is_empty()) {
+            docs.push(format!("{head}{body}").trim_start().to_string());
+        }
+    };
     for line in trimmed.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix("---") {
-            docs.push(std::mem::take(&mut cur));
-            // What follows `---[ \t]*` on the line belongs to the next document.
-            cur.push_str(rest.trim_start_matches([' ', '\t']));
-        } else {
-            cur.push_str(line);
+            push(head, &trimmed[start..pos]);
+            head = rest.trim_start_matches([' ', '\t']);
+            start = pos + line.len();
         }
+        pos += line.len();
     }
-    docs.push(cur);
-    docs.into_iter()
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| d.trim_start().to_string())
-        .collect()
+    push(head, &trimmed[start..]);
+    docs
 }
 
 const INSTALL_ORDER: &[&str] = &[

@@ -51,6 +51,9 @@
 mod emit;
 mod parse;
 mod scalar;
+mod skim;
+
+pub use skim::skim;
 
 use serde_json::Value;
 

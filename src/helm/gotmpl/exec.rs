@@ -7,19 +7,23 @@ use super::parse::{self, Arg, Command, Node, ParseError, Pipe, Pos};
 use super::value::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A named template: where it was parsed (for messages) and its body.
 #[derive(Clone, Debug)]
 pub struct Define {
     pub file: Rc<str>,
-    pub body: Rc<Vec<Node>>,
+    pub body: Arc<Vec<Node>>,
 }
 
 /// Every template a render can reach by name: one per file (named by its path), and
 /// every `define`/`block`, with the functions templates may call.
 #[derive(Clone)]
 pub struct TemplateSet {
-    pub defs: BTreeMap<String, Define>,
+    pub defs: Rc<BTreeMap<String, Define>>,
+    /// Templates added over `defs` without copying it (`tpl`'s text and its `define`s,
+    /// which win over the chart's of the same name as they do in Helm).
+    pub overlay: BTreeMap<String, Define>,
     pub funcs: Rc<Funcs>,
 }
 
@@ -86,32 +90,34 @@ type Walk<T> = Result<T, Flow>;
 impl TemplateSet {
     pub fn new(funcs: Funcs) -> TemplateSet {
         TemplateSet {
-            defs: BTreeMap::new(),
+            defs: Rc::new(BTreeMap::new()),
+            overlay: BTreeMap::new(),
             funcs: Rc::new(funcs),
         }
     }
 
     /// Parses `src` as the template `name` and adds it and its `define`s.
     pub fn add(&mut self, name: &str, src: &str) -> Result<(), ParseError> {
-        let parsed = parse::parse(name, src)?;
-        let file: Rc<str> = Rc::from(name);
-        for (def, body) in parsed.defines {
-            self.defs.insert(
-                def,
-                Define {
-                    file: file.clone(),
-                    body,
-                },
-            );
-        }
-        self.defs.insert(
-            name.to_string(),
-            Define {
-                file,
-                body: Rc::new(parsed.body),
-            },
-        );
+        let defs = Rc::make_mut(&mut self.defs);
+        add_parsed(defs, name, &*parse::parse_shared(name, src)?);
         Ok(())
+    }
+
+    /// Adds a template parsed before (see [`parse::parse_shared`]) as `name`.
+    pub fn add_parsed(&mut self, name: &str, parsed: &parse::Parsed) {
+        add_parsed(Rc::make_mut(&mut self.defs), name, parsed);
+    }
+
+    /// This set with `src` added as the template `name` over it, sharing the rest.
+    pub fn with(&self, name: &str, src: &str) -> Result<TemplateSet, ParseError> {
+        let mut set = self.clone();
+        add_parsed(&mut set.overlay, name, &*parse::parse_shared(name, src)?);
+        Ok(set)
+    }
+
+    /// The template called `name`.
+    pub fn get(&self, name: &str) -> Option<&Define> {
+        self.overlay.get(name).or_else(|| self.defs.get(name))
     }
 
     /// Executes the template `name` with `data` as dot.
@@ -121,6 +127,26 @@ impl TemplateSet {
         exec.run_named(name, data, &mut out, None)?;
         Ok(out)
     }
+}
+
+fn add_parsed(defs: &mut BTreeMap<String, Define>, name: &str, parsed: &parse::Parsed) {
+    let file: Rc<str> = Rc::from(name);
+    for (def, body) in &parsed.defines {
+        defs.insert(
+            def.clone(),
+            Define {
+                file: file.clone(),
+                body: body.clone(),
+            },
+        );
+    }
+    defs.insert(
+        name.to_string(),
+        Define {
+            file,
+            body: parsed.body.clone(),
+        },
+    );
 }
 
 /// The state of one execution: the set, the variables in scope, the template whose
@@ -162,7 +188,7 @@ impl<'a> Exec<'a> {
         out: &mut String,
         at: Option<(Pos, &str)>,
     ) -> Result<(), ExecError> {
-        let Some(def) = self.set.defs.get(name).cloned() else {
+        let Some(def) = self.set.get(name).cloned() else {
             return Err(match at {
                 Some((pos, text)) => {
                     self.error_at(pos, text, &format!("template {name:?} not defined"))

@@ -2,7 +2,7 @@
 //! `/* */` comments) into a tree of nodes; `define` and `block` add named templates.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where a node starts in its template: for `template: NAME:LINE:COL:` messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,8 +78,8 @@ pub enum Arg {
 /// A parsed template file: its main body and the templates it defines.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    pub body: Vec<Node>,
-    pub defines: BTreeMap<String, Rc<Vec<Node>>>,
+    pub body: Arc<Vec<Node>>,
+    pub defines: BTreeMap<String, Arc<Vec<Node>>>,
 }
 
 /// A parse error: `template: NAME:LINE: message`, as Go words it.
@@ -111,9 +111,39 @@ pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
         return Err(p.err(end.line, format!("unexpected {{{{{}}}}}", end.word)));
     }
     Ok(Parsed {
-        body,
+        body: Arc::new(body),
         defines: p.defines,
     })
+}
+
+/// Parsed templates by their text, for every render of one command: a fleet renders
+/// the same chart for many clusters, and a chart calls `tpl` with the same strings in
+/// many templates. A tree does not depend on the template's name (only errors name
+/// it, and errors are not kept).
+type Shared = Mutex<std::collections::HashMap<u64, Vec<(Arc<str>, Arc<Parsed>)>>>;
+
+/// [`parse`], or the tree parsed before from the same text.
+pub fn parse_shared(name: &str, src: &str) -> Result<Arc<Parsed>, ParseError> {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    let shared = SHARED.get_or_init(Default::default);
+    let key = {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0).hash_one(src)
+    };
+    let found = shared.lock().ok().and_then(|m| {
+        m.get(&key)?
+            .iter()
+            .find(|(text, _)| &**text == src)
+            .map(|(_, p)| p.clone())
+    });
+    if let Some(p) = found {
+        return Ok(p);
+    }
+    let parsed = Arc::new(parse(name, src)?);
+    if let Ok(mut m) = shared.lock() {
+        m.entry(key).or_default().push((src.into(), parsed.clone()));
+    }
+    Ok(parsed)
 }
 
 // ---------------------------------------------------------------- lexing
@@ -611,7 +641,7 @@ struct Parser {
     name: String,
     items: Vec<Item>,
     at: usize,
-    defines: BTreeMap<String, Rc<Vec<Node>>>,
+    defines: BTreeMap<String, Arc<Vec<Node>>>,
     range_depth: usize,
 }
 
@@ -713,7 +743,7 @@ impl Parser {
                                 let pipe = self.pipeline("block", pos, &text, false)?;
                                 let (body, end) = self.list()?;
                                 self.require_end(end, "block", pos.line)?;
-                                self.defines.insert(name.clone(), Rc::new(body));
+                                self.defines.insert(name.clone(), Arc::new(body));
                                 nodes.push(Node::Template {
                                     pos,
                                     name,
@@ -789,7 +819,7 @@ impl Parser {
         self.expect_close("define clause")?;
         let (body, end) = self.list()?;
         self.require_end(end, "define", pos.line)?;
-        self.defines.insert(name, Rc::new(body));
+        self.defines.insert(name, Arc::new(body));
         Ok(())
     }
 
