@@ -6,8 +6,9 @@
 //! failure leaves nothing. Later renders write in place, each file through a
 //! temporary name and a rename, files before records: a render killed half-way
 //! leaves files whose records no longer match, and the next render or check finds
-//! and redoes those units. Bad input never gets this far: every unit is rendered
-//! before anything is written.
+//! and redoes those units (and removes the temporary files a kill left). Bad input
+//! never gets this far: every unit is rendered before anything is written. Every
+//! read and write goes through `outdir.rs`, which never follows a link.
 
 use crate::commands::bookkeeping::{self, Book, FileHash, Record};
 use crate::commands::outdir::{Folder, Kind, OutDir};
@@ -88,13 +89,14 @@ pub fn plan<'t>(
         legacy: book.legacy,
         ..Default::default()
     };
-    let mut at = out.map(Folder::cursor);
     // What is on disk, asked without following a link: a link is never a unit's
     // folder or file, so a render replaces it (the link itself).
-    let mut kind = |rel: &str| at.as_mut().and_then(|c| c.kind(rel).ok().flatten());
-    let mut at = out.map(Folder::cursor);
+    let mut probe = out.map(Folder::cursor);
+    let mut kind = |rel: &str| probe.as_mut().and_then(|c| c.kind(rel).ok().flatten());
+    let mut reader = out.map(Folder::cursor);
     let mut same = |rel: &str, content: &str| {
-        at.as_mut()
+        reader
+            .as_mut()
             .and_then(|c| c.read(rel).ok().flatten())
             .is_some_and(|b| b == content.as_bytes())
     };
