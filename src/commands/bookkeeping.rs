@@ -128,8 +128,9 @@ pub struct Book {
 }
 
 /// Reads the records of the output folder `out` (`None`: it does not exist yet, no
-/// records). An error: it has files but no `.strata` folder, so strata did not write it.
-pub fn read(out: Option<&Folder>) -> Result<Book, String> {
+/// records), whose files (relative to it, as `outdir`'s walk lists them) are `files`.
+/// An error: it has files but no `.strata` folder, so strata did not write it.
+pub fn read(out: Option<&Folder>, files: &[String]) -> Result<Book, String> {
     let mut book = Book::default();
     let Some(out) = out else {
         return Ok(book);
@@ -146,27 +147,28 @@ pub fn read(out: Option<&Folder>) -> Result<Book, String> {
     };
     let shown = |unit: &str| format!("{}/{}", out.shown(), record_path(unit));
     let mut broken = Vec::new();
+    let prefix = format!("{UNITS_DIR}/");
+    let records: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(&prefix))
+        .collect();
     let files = match strata.subfolder("units", false)? {
-        Some(units) => {
-            let files = units.contents()?.files;
-            // Records are read in parallel, each batch through one cursor: the
-            // folders records share are opened once per batch.
-            let parsed: Vec<(String, Result<Record, String>)> = files
-                .par_chunks(64)
-                .flat_map_iter(|batch| {
-                    let mut at = units.cursor();
-                    batch
-                        .iter()
-                        .filter_map(|rel| {
-                            let unit = rel.strip_suffix(".json")?.to_string();
-                            let r = parse_record(&mut at, rel, &unit);
-                            Some((unit, r))
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            parsed
-        }
+        // Read in parallel, each batch through one cursor: the folders records share
+        // are opened once per batch.
+        Some(units) => records
+            .par_chunks(64)
+            .flat_map_iter(|batch| {
+                let mut at = units.cursor();
+                batch
+                    .iter()
+                    .filter_map(|rel| {
+                        let unit = rel.strip_suffix(".json")?.to_string();
+                        let r = parse_record(&mut at, rel, &unit);
+                        Some((unit, r))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
         None => Vec::new(),
     };
     for (unit, r) in files {
@@ -305,14 +307,21 @@ impl Book {
         let Some(out) = out else {
             return BTreeSet::new();
         };
-        self.records
+        // One cursor per run of units (in sorted order): units that share folders
+        // (`clusters/<cluster>/...`) open them once.
+        let ok: Vec<Option<&String>> = self
+            .records
             .par_iter()
-            .filter(|(unit, r)| {
-                let mut at = out.cursor();
-                !self.rebuilt.contains(*unit) && r.files.iter().all(|(f, h)| holds(&mut at, f, h))
-            })
-            .map(|(u, _)| u.clone())
-            .collect()
+            .map_init(
+                || out.cursor(),
+                |at, (unit, r)| {
+                    let ok = !self.rebuilt.contains(unit)
+                        && r.files.iter().all(|(f, h)| holds(at, f, h));
+                    ok.then_some(unit)
+                },
+            )
+            .collect();
+        ok.into_iter().flatten().cloned().collect()
     }
 }
 

@@ -32,9 +32,9 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         Some(d) => d.contents()?,
         None => Contents::default(),
     };
-    let links = scan.links;
+    let links = &scan.links;
     if args.check && !links.is_empty() {
-        for l in &links {
+        for l in links {
             println!("link: {out_name}/{l}");
         }
         eprintln!(
@@ -58,7 +58,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
 
-    let mut book = bookkeeping::read(dir.as_ref())?;
+    let mut book = bookkeeping::read(dir.as_ref(), &scan.files)?;
     let intact = book.intact(dir.as_ref());
     if !args.full {
         let previous: BTreeMap<String, Previous> = intact
