@@ -3,13 +3,13 @@
 
 use crate::cli::RenderArgs;
 use crate::commands::bookkeeping::{self, Record};
+use crate::commands::outdir::{Contents, Folder, OutDir};
 use crate::commands::{fleet, tree, CommandError};
 use crate::diff::{self, DiffOptions, DiffReport, Tree};
 use crate::fleet::inputs::SourceView;
 use crate::fleet::render::{self, HydratedTree, Previous};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 
 /// Lines of `--check` text before the rest is only counted: about a screenful.
@@ -21,13 +21,20 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let (root, disk, fleet) = fleet::open(&args.selection)?;
     fleet::refuse_lint(&fleet, args.strict)?;
-    let out = fleet::output_dir(&root, &fleet)?;
+    // The output is reached through folder handles that refuse links (an output that
+    // is or lies behind one is an error here) and read and written only through them.
+    let out = OutDir::new(&root, &fleet.project.output);
+    let dir = out.open()?;
     let out_name = fleet.project.output.trim_end_matches('/').to_string();
-    // A link committed inside the output would send a write, or the reads that verify
-    // the tree, elsewhere: look for links before the output is read or written.
-    let links = tree::links(&out);
+    // Links inside the output are never followed (outdir); they are looked for first,
+    // to refuse them all at once with a clear message before anything is read.
+    let scan = match &dir {
+        Some(d) => d.contents()?,
+        None => Contents::default(),
+    };
+    let links = &scan.links;
     if args.check && !links.is_empty() {
-        for l in &links {
+        for l in links {
             println!("link: {out_name}/{l}");
         }
         eprintln!(
@@ -51,8 +58,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
 
-    let mut book = bookkeeping::read(&out)?;
-    let intact = book.intact(&out);
+    let mut book = bookkeeping::read(dir.as_ref(), &scan.files)?;
+    let intact = book.intact(dir.as_ref());
     if !args.full {
         let previous: BTreeMap<String, Previous> = intact
             .iter()
@@ -81,7 +88,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let tree = tree?;
     let in_scope = |r: &Record| !partial || opts.selects_unit(&r.cluster, &r.app);
-    let mut plan = tree::plan(&out, &mut book, &intact, &tree, in_scope);
+    let mut plan = tree::plan(dir.as_ref(), &mut book, &intact, &tree, in_scope);
+    plan.leftovers = scan.leftovers;
     // A partial render leaves the legacy manifest to name the units it did not render.
     plan.legacy &= !partial;
     if !args.quiet {
@@ -90,9 +98,9 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         }
     }
     if args.check {
-        return check(args, &out, &out_name, &plan, &tree, &fleet);
+        return check(args, dir.as_ref(), &out_name, &plan, &tree, &fleet);
     }
-    tree::write(&out, &plan)?;
+    tree::write(&out, dir.as_ref(), &plan)?;
     if !args.quiet {
         let rendered = renders(&tree, false);
         let reused = renders(&tree, true);
@@ -128,7 +136,7 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
 /// `--check`: exit 0 when a render would change nothing; else say what it would.
 fn check(
     args: &RenderArgs,
-    out: &Path,
+    out: Option<&Folder>,
     out_name: &str,
     plan: &tree::Plan,
     tree: &HydratedTree,
@@ -173,6 +181,11 @@ fn check(
     }
     for u in &plan.removed_units {
         lines.push(format!("removed unit: {out_name}/{u}"));
+    }
+    for f in &plan.leftovers {
+        lines.push(format!(
+            "left by a killed render, removed by a render: {out_name}/{f}"
+        ));
     }
     for f in &report.unreadable {
         lines.push(format!(
@@ -240,7 +253,12 @@ struct Explained {
 
 /// The resources and fields a render would change, by the engine of `strata diff`
 /// (identity matching, hash-suffix pairing, secrets redacted).
-fn explain(out: &Path, out_name: &str, plan: &tree::Plan, layout: Option<String>) -> Explained {
+fn explain(
+    out: Option<&Folder>,
+    out_name: &str,
+    plan: &tree::Plan,
+    layout: Option<String>,
+) -> Explained {
     let opts = DiffOptions {
         context: 3,
         layout,
@@ -251,8 +269,9 @@ fn explain(out: &Path, out_name: &str, plan: &tree::Plan, layout: Option<String>
         ..Default::default()
     };
     let mut unreadable = Vec::new();
+    let mut at = out.map(Folder::cursor);
     for f in plan.writes.keys().chain(&plan.deletes) {
-        let Ok(bytes) = std::fs::read(out.join(f)) else {
+        let Some(bytes) = at.as_mut().and_then(|c| c.read(f).ok().flatten()) else {
             continue;
         };
         let alone = Tree {
@@ -291,6 +310,7 @@ fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: &Explained) -> St
         "writes": plan.writes.keys().collect::<Vec<_>>(),
         "deletes": plan.deletes,
         "unreadable": report.unreadable,
+        "leftovers": plan.leftovers,
         "diff": report.diff.as_ref().ok(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
