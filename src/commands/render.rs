@@ -90,7 +90,12 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         }
     }
     if args.check {
-        return check(args, &out, &out_name, &plan, &tree, &fleet);
+        let blame = Blame {
+            fs: &view,
+            fleet: &fleet,
+            set: &opts.set,
+        };
+        return check(args, &out, &out_name, &plan, &tree, &blame);
     }
     tree::write(&out, &plan)?;
     if !args.quiet {
@@ -125,6 +130,14 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// What `--check` needs to say which file and line set each changed field: the
+/// sources as the render read them, and its `--set` values.
+struct Blame<'a> {
+    fs: &'a dyn crate::kustomize::fs::FileSystem,
+    fleet: &'a crate::fleet::Fleet,
+    set: &'a [crate::fleet::values::SetAssignment],
+}
+
 /// `--check`: exit 0 when a render would change nothing; else say what it would.
 fn check(
     args: &RenderArgs,
@@ -132,8 +145,9 @@ fn check(
     out_name: &str,
     plan: &tree::Plan,
     tree: &HydratedTree,
-    fleet: &crate::fleet::Fleet,
+    blame: &Blame,
 ) -> Result<u8, CommandError> {
+    let fleet = blame.fleet;
     if plan.is_clean() {
         if !args.quiet {
             if args.format == "json" {
@@ -141,7 +155,7 @@ fn check(
                     unreadable: Vec::new(),
                     diff: Ok(DiffReport::default()),
                 };
-                println!("{}", json(plan, &BTreeSet::new(), &nothing));
+                super::print_stdout(&(json(plan, &BTreeSet::new(), &nothing) + "\n"))?;
             } else {
                 println!(
                     "{out_name}: up to date ({} files, {} renders, {} rendered now)",
@@ -162,9 +176,14 @@ fn check(
         .targets
         .is_empty()
         .then(|| fleet.project.layout.clone());
-    let report = explain(out, out_name, plan, layout);
+    let mut report = explain(out, out_name, plan, layout);
+    if let Ok(diff) = &mut report.diff {
+        // Beside each changed field, the file and line that set its new value, as
+        // `diff --base` says it (only here: a quiet check prints nothing to blame).
+        crate::fleet::explain::diff::annotate(blame.fs, blame.fleet, blame.set, diff);
+    }
     if args.format == "json" {
-        println!("{}", json(plan, &changed, &report));
+        super::print_stdout(&(json(plan, &changed, &report) + "\n"))?;
         return Ok(1);
     }
     let mut lines: Vec<String> = Vec::new();
@@ -212,15 +231,15 @@ fn check(
         ));
     }
     let shown = lines.len().min(SCREENFUL);
-    for l in &lines[..shown] {
-        println!("{l}");
-    }
+    let mut text: String = lines[..shown].iter().map(|l| format!("{l}\n")).collect();
     if lines.len() > shown {
-        println!(
-            "... {} more lines (`strata render --check --format json` has everything)",
+        text += &format!(
+            "... {} more lines (`strata render --check --format json` has everything)\n",
             lines.len() - shown
         );
     }
+    // A reader that stops early (`| head`) is not an error.
+    super::print_stdout(&text)?;
     eprintln!(
         "{out_name} is out of date: {} unit{} would change, {} would be added, {} removed; run `strata render` and commit the result",
         changed.len(),

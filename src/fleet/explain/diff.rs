@@ -6,15 +6,23 @@ use crate::diff::fields::SetBy;
 use crate::diff::report::{Change, DiffReport};
 use crate::fleet::layout::unit_dir;
 use crate::fleet::render::expand_targets;
+use crate::fleet::values::SetAssignment;
 use crate::fleet::Fleet;
 use crate::kustomize::fs::FileSystem;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Fills `set_by` of every added or changed field of the changed resources, rendering
-/// each changed unit once more with edit tracking (in parallel). A unit that cannot be
-/// told (not a unit of this fleet) is left as it is.
-pub fn annotate(fs: &dyn FileSystem, fleet: &Fleet, report: &mut DiffReport) {
+/// each changed unit once more with edit tracking (in parallel) with the `--set`
+/// values the new side was rendered with. Unit paths may be relative to the output
+/// folder or start with its name. A unit that cannot be told (not a unit of this
+/// fleet, or one that does not render) is left as it is.
+pub fn annotate(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    set: &[SetAssignment],
+    report: &mut DiffReport,
+) {
     let output = fleet.project.output.trim_end_matches('/');
     let mut units: BTreeMap<String, Unit> = BTreeMap::new();
     for (c, a) in fleet.pairs() {
@@ -51,7 +59,7 @@ pub fn annotate(fs: &dyn FileSystem, fleet: &Fleet, report: &mut DiffReport) {
             if asks.iter().all(|a| a.paths.is_empty()) {
                 return None;
             }
-            blame_paths(fs, fleet, unit, &asks).ok()
+            blame_paths(fs, fleet, unit, &asks, set).ok()
         })
         .collect();
     for (u, steps) in report.units.iter_mut().zip(found) {

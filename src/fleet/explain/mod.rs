@@ -365,19 +365,20 @@ pub struct Ask {
 }
 
 /// The step that set each asked field's value now (`None` where it cannot be told:
-/// a removed field, a resource not found). Renders the unit once.
+/// a removed field, a resource not found). Renders the unit once, with `set`.
 pub fn blame_paths(
     fs: &dyn FileSystem,
     fleet: &Fleet,
     unit: &Unit,
     asks: &[Ask],
+    set: &[SetAssignment],
 ) -> Result<Vec<Vec<Option<Step>>>> {
-    let resources = render_unit(fs, fleet, unit, &[])?;
+    let resources = render_unit(fs, fleet, unit, set)?;
     let ctx = Ctx {
         fs,
         fleet,
         unit,
-        set: &[],
+        set,
         files: locate::Files::new(fs, unit),
     };
     let mut out = Vec::new();
