@@ -405,6 +405,27 @@ fn a_helm_field_printed_through_include_points_at_the_helpers_line() {
         "apps/ingress-nginx/base/templates/_helpers.tpl:38 base template {{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix \"-\" -}} <- set it"
     );
 
+    // An image a helper composes from pieces (`{{ template "cert-manager.image" (tuple
+    // .Values.image ...) }}`): the line that composed them, with the values it handed.
+    let out = explain(
+        &platform,
+        &[
+            "prod-1",
+            "cert-manager",
+            "Deployment/cert-manager",
+            "spec.template.spec.containers[name=cert-manager-controller].image",
+        ],
+    );
+    assert!(
+        row(&out, "apps/cert-manager/base/templates/deployment.yaml:89")
+            .starts_with("apps/cert-manager/base/templates/deployment.yaml:89 base template image: \"{{ template \"cert-manager.image\" (tuple .Values.image"),
+        "{out}"
+    );
+    assert_eq!(
+        row(&out, "apps/cert-manager/base/values.yaml:191"),
+        "apps/cert-manager/base/values.yaml:191 base values image image:"
+    );
+
     let mut a = deployment.to_vec();
     a.extend(["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&explain(&platform, &a)).unwrap();

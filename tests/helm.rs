@@ -379,7 +379,7 @@ fn printed_by(
         .nth(after)
         .unwrap_or_else(|| panic!("no line {prefix:?} in {template}:\n{text}"))
         .0;
-    let (file, line) = r.lines[template][at].clone().unwrap();
+    let (file, line) = r.lines[template][at].clone().unwrap()[0].clone();
     // `CHART/templates/x` is `chart/templates/x` in the fixture.
     let rel = format!("chart/{}", file.split_once('/').unwrap().1);
     let src = std::fs::read_to_string(dir.join(&rel)).unwrap();

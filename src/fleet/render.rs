@@ -898,9 +898,10 @@ fn helm_path(dir: &str, template: &str) -> String {
 
 /// A `source: helm` app's templates rendered again recording the template line
 /// behind each output line (through `include`), for `explain`: template path →
-/// (its output, per output line the template file and line that printed it), all
-/// paths in the repository.
-pub type HelmLines = BTreeMap<String, (String, Vec<Option<(String, u32)>>)>;
+/// (its output, per output line the template file and line that printed it, then
+/// the `include`/`template` calls it ran under, innermost first), all paths in the
+/// repository.
+pub type HelmLines = BTreeMap<String, (String, Vec<Option<crate::helm::render::PrintedBy>>)>;
 
 /// [`HelmLines`] of one (cluster, app) pair, rendered with `set`.
 pub fn helm_lines(
@@ -928,7 +929,13 @@ pub fn helm_lines(
         };
         let lines = lines
             .into_iter()
-            .map(|o| o.map(|(f, l)| (helm_path(&dir, &f), l)))
+            .map(|c| {
+                c.map(|c| {
+                    c.into_iter()
+                        .map(|(f, l)| (helm_path(&dir, &f), l))
+                        .collect()
+                })
+            })
             .collect();
         out.insert(helm_path(&dir, &path), (text.clone(), lines));
     }

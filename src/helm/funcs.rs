@@ -28,7 +28,7 @@ pub fn all() -> Funcs {
         };
         let mut out = String::new();
         if let Some(trace) = &mut exec.trace {
-            trace.begin();
+            trace.begin(exec.call_site.clone());
         }
         let done = exec.run_named(&name, &a[1], &mut out, None);
         if let Some(trace) = &mut exec.trace {

@@ -30,10 +30,14 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
     pub crds: Vec<(String, String)>,
-    /// With [`render_traced`]: per template, the template and line that printed
-    /// each line of its output (through `include`), `None` for blank lines.
-    pub lines: BTreeMap<String, Vec<Option<(String, u32)>>>,
+    /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
+    /// output; `None` for blank lines.
+    pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
 }
+
+/// The template and line that printed an output line, then the `include` and
+/// `template` calls it ran under (innermost first).
+pub type PrintedBy = Vec<(String, u32)>;
 
 /// Why a render failed, worded as Helm words it.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +177,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             let lines = t
                 .finish(&text)
                 .into_iter()
-                .map(|o| o.map(|(f, l)| (f.to_string(), l)))
+                .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
                 .collect();
             out.lines.insert(k.clone(), lines);
         }

@@ -35,18 +35,21 @@ pub(crate) struct Chart<'a> {
     values: ChartValues,
 }
 
+/// A template file and line, then the `include`/`template` calls it ran under.
+type Chain = crate::helm::render::PrintedBy;
+
 /// A template's real output, parsed, the resource's document in it, and the
-/// template file and line behind each output line.
+/// template file and line behind each output line (with the calls it ran under).
 struct Traced {
     output: Parsed,
     doc: usize,
-    origins: Vec<Option<(String, u32)>>,
+    origins: Vec<Option<Chain>>,
 }
 
 impl Traced {
     /// The document of `text` that is the resource: its kind, and its name before
     /// any layer renamed it when the template printed more than one of that kind.
-    fn find(text: &str, origins: &[Option<(String, u32)>], r: &Resource) -> Option<Traced> {
+    fn find(text: &str, origins: &[Option<Chain>], r: &Resource) -> Option<Traced> {
         let output = Parsed::from_text(text)?;
         let kind_of = |d: &Value| d.get("kind").and_then(Value::as_str) == Some(r.kind());
         let name_of = |d: &Value| {
@@ -73,9 +76,13 @@ impl Traced {
         })
     }
 
-    /// The template file and line that printed the output line `line` (1-based).
-    fn origin(&self, line: u32) -> Option<(String, u32)> {
-        self.origins.get((line as usize).checked_sub(1)?)?.clone()
+    /// The template file and line that printed the output line `line` (1-based),
+    /// then the calls it ran under.
+    fn origin(&self, line: u32) -> Option<Chain> {
+        self.origins
+            .get((line as usize).checked_sub(1)?)?
+            .clone()
+            .filter(|c| !c.is_empty())
     }
 }
 
@@ -152,8 +159,10 @@ impl<'a> Chart<'a> {
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default();
+        // The skeleton is the fallback: not made when the trace answers.
         let skeleton = ["x", ""]
             .iter()
+            .filter(|_| traced.is_none())
             .find_map(|with| parse_skeleton(skeleton(&text, with)))
             .map(|p| {
                 let d = p
@@ -196,7 +205,7 @@ impl<'a> Chart<'a> {
     pub fn origin_step(&self, ctx: &Ctx) -> Step {
         let traced = self.traced.as_ref().and_then(|t| {
             let start = *t.output.starts.get(t.doc)?;
-            t.origin(start)
+            t.origin(start)?.into_iter().next()
         });
         let (file, line) = traced.unwrap_or_else(|| {
             let line = self
@@ -216,15 +225,16 @@ impl<'a> Chart<'a> {
         }
     }
 
-    /// The template file and line that printed a field: as traced (the line that
-    /// printed the field's line of the output), else from the skeleton.
-    fn template_line(&self, f: &Field) -> Option<(String, u32)> {
+    /// The template file and line that printed a field, then the `include` and
+    /// `template` calls it ran under: as traced (the line that printed the field's
+    /// line of the output), else from the skeleton.
+    fn template_line(&self, f: &Field) -> Option<Chain> {
         if let Some(t) = &self.traced {
             let doc = t.output.docs.get(t.doc)?;
             let ptr = resolve(doc, &f.segs)?;
             return t.origin(t.output.line(t.doc, &pointer(&ptr))?);
         }
-        Some((self.template.clone(), self.skeleton_line(f)?))
+        Some(vec![(self.template.clone(), self.skeleton_line(f)?)])
     }
 
     /// The line of a field's key in the template, or of the deepest part of its
@@ -265,20 +275,30 @@ impl<'a> Chart<'a> {
     /// Whether the field was printed by an expression (a value, not template text).
     pub fn prints_expression(&self, ctx: &Ctx, f: &Field) -> bool {
         self.template_line(f)
-            .is_some_and(|(file, l)| self.line_text(ctx, &file, l).contains("{{"))
+            .is_some_and(|c| self.line_text(ctx, &c[0].0, c[0].1).contains("{{"))
     }
 
     /// The steps for one field: the files that set each value the template line
     /// printed (lowest first), then the template line.
     pub fn steps(&self, ctx: &Ctx, f: &Field) -> Vec<Step> {
-        let Some((file, line)) = self.template_line(f) else {
+        let Some(chain) = self.template_line(f) else {
             return Vec::new();
         };
-        let text = self.line_text(ctx, &file, line);
-        let text = text.as_str();
+        let (file, line) = chain[0].clone();
+        // The values the line reads; when it prints an expression that reads none
+        // (a helper printing `$image.tag`), those its nearest caller handed it
+        // (`tuple .Values.image ...`).
+        let mut refs: Vec<Vec<String>> = Vec::new();
+        for (f, l) in &chain {
+            let text = self.line_text(ctx, f, *l);
+            refs = references(&text);
+            if !refs.is_empty() || !text.contains("{{") {
+                break;
+            }
+        }
         let mut values: Vec<(usize, Step)> = Vec::new();
         let mut others = Vec::new();
-        for r in references(text) {
+        for r in refs {
             match r.first().map(String::as_str) {
                 // An empty value prints nothing: the field came from elsewhere on the
                 // line (`default .Release.Namespace .Values.namespaceOverride`).

@@ -260,7 +260,14 @@ impl<'a> Exec<'a> {
                     None => Value::Nil,
                 };
                 let text = format!("{{{{template {name:?}}}}}");
-                self.run_named(name, &data, out, Some((*pos, &text)))?;
+                if let Some(trace) = &mut self.trace {
+                    trace.enter((self.file.clone(), pos.line));
+                }
+                let done = self.run_named(name, &data, out, Some((*pos, &text)));
+                if let Some(trace) = &mut self.trace {
+                    trace.leave();
+                }
+                done?;
             }
             Node::Break(_) => return Err(Flow::Break),
             Node::Continue(_) => return Err(Flow::Continue),
