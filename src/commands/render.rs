@@ -157,12 +157,12 @@ fn check(
                 };
                 super::print_stdout(&(json(plan, &BTreeSet::new(), &nothing) + "\n"))?;
             } else {
-                println!(
-                    "{out_name}: up to date ({} files, {} renders, {} rendered now)",
+                super::print_stdout(&format!(
+                    "{out_name}: up to date ({} files, {} renders, {} rendered now)\n",
                     plan.files,
                     renders(tree, false) + renders(tree, true),
                     renders(tree, false)
-                );
+                ))?;
             }
         }
         return Ok(0);
