@@ -331,6 +331,20 @@ fn targets_mode_renders_plain_kustomize_overlays_as_build_does() {
         "the stream files are gone: {:?}",
         tree.keys()
     );
+
+    // In targets mode too, the check names the kustomization line that set a change.
+    let k = s.0.join("overlays/prod/kustomization.yaml");
+    let text_k = std::fs::read_to_string(&k).unwrap();
+    std::fs::write(&k, text_k.replace("value: 12", "value: 16")).unwrap();
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let o = text(&out.stdout);
+    assert!(
+        o.contains(
+            "~ spec.maxReplicas: 12 → 16  ← set by overlays/prod/kustomization.yaml:26 (patch)\n"
+        ),
+        "{o}"
+    );
 }
 
 #[test]
