@@ -494,3 +494,55 @@ fn a_field_of_a_containers_block_from_a_define_is_its_line_there() {
         (helpers, "- name: blackbox-exporter".into())
     );
 }
+
+#[test]
+fn an_output_line_traced_to_a_literal_template_line_is_that_line() {
+    // A template line without `{{` prints itself (indented as an include's nindent
+    // puts it): where the trace points at one, the output line must end with its text
+    // (text of another line may come first: `---` joined to it by a `{{-`).
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (dir, case) in cases() {
+        let Ok((chart, opts)) = load_case(&dir, &case) else {
+            continue;
+        };
+        let Ok(r) = render::render_traced(&chart, &opts) else {
+            continue;
+        };
+        let mut sources: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (path, text) in &r.files {
+            for (out, chain) in text.split('\n').zip(&r.lines[path]) {
+                let Some((file, line)) = chain.as_ref().and_then(|c| c.first()) else {
+                    continue;
+                };
+                let lines = sources.entry(file.clone()).or_insert_with(|| {
+                    let rel = format!("chart/{}", file.split_once('/').unwrap().1);
+                    std::fs::read_to_string(dir.join(rel))
+                        .map(|t| t.lines().map(str::to_string).collect())
+                        .unwrap_or_default()
+                });
+                let Some(src) = lines.get(*line as usize - 1) else {
+                    wrong.push(format!("{path}: {file}:{line} is past the end"));
+                    continue;
+                };
+                if src.contains("{{") {
+                    continue;
+                }
+                checked += 1;
+                if !out.trim().ends_with(src.trim()) {
+                    wrong.push(format!(
+                        "{}/{case} {path}: {out:?} traced to {file}:{line} {src:?}",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong[..wrong.len().min(20)].join("\n")
+    );
+}
