@@ -177,10 +177,19 @@ fn check(
         .is_empty()
         .then(|| fleet.project.layout.clone());
     let mut report = explain(out, out_name, plan, layout);
+    let above = plan.added_units.len() + plan.removed_units.len() + report.unreadable.len();
     if let Ok(diff) = &mut report.diff {
         // Beside each changed field, the file and line that set its new value, as
         // `diff --base` says it (only here: a quiet check prints nothing to blame).
+        // Each unit blamed is rendered once more: text blames the units its screenful
+        // shows, json all of them.
+        let shown = match args.format.as_str() {
+            "json" => diff.units.len(),
+            _ => units_shown(diff, SCREENFUL.saturating_sub(above)),
+        };
+        let rest = diff.units.split_off(shown);
         crate::fleet::explain::diff::annotate(blame.fs, blame.fleet, blame.set, diff);
+        diff.units.extend(rest);
     }
     if args.format == "json" {
         super::print_stdout(&(json(plan, &changed, &report) + "\n"))?;
@@ -248,6 +257,18 @@ fn check(
         plan.removed_units.len()
     );
     Ok(1)
+}
+
+/// How many units of the report start within the first `lines` lines of its text
+/// (a unit's header is its folder on a line of its own; blame adds no lines).
+fn units_shown(report: &DiffReport, lines: usize) -> usize {
+    let text = diff::format::text::render(report, false);
+    let mut shown = text.lines().take(lines);
+    report
+        .units
+        .iter()
+        .take_while(|u| shown.any(|l| l == u.unit))
+        .count()
 }
 
 /// What a render would change, resource by resource.
