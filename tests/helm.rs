@@ -45,11 +45,8 @@ fn cases() -> Vec<(PathBuf, String)> {
     out
 }
 
-/// Renders one case with strata: each template's output, or the error message.
-fn strata_render(
-    dir: &Path,
-    case: &str,
-) -> Result<std::collections::BTreeMap<String, String>, String> {
+/// The chart and options of one case.
+fn load_case(dir: &Path, case: &str) -> Result<(chart::Chart, render::Options), String> {
     let fs = DiskFs::new(dir).map_err(|e| e.to_string())?;
     let chart = chart::load_dir(&fs, "chart").map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(dir.join("cases").join(format!("{case}.yaml")))
@@ -68,6 +65,15 @@ fn strata_render(
         api_versions: Vec::new(),
         values,
     };
+    Ok((chart, opts))
+}
+
+/// Renders one case with strata: each template's output, or the error message.
+fn strata_render(
+    dir: &Path,
+    case: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let (chart, opts) = load_case(dir, case)?;
     render::render(&chart, &opts)
         .map(|r| r.files)
         .map_err(|e| e.message)
@@ -316,5 +322,227 @@ fn build_enable_helm_inflates_vendored_charts() {
             && err.contains("not in the repository")
             && err.contains("never downloads"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_traced_render_prints_the_same_with_an_origin_for_each_line() {
+    let mut traced_lines = 0;
+    for (dir, case) in cases() {
+        let Ok((chart, opts)) = load_case(&dir, &case) else {
+            continue;
+        };
+        let plain = render::render(&chart, &opts);
+        let traced = render::render_traced(&chart, &opts);
+        match (plain, traced) {
+            (Ok(plain), Ok(traced)) => {
+                assert_eq!(plain.files, traced.files, "{}/{case}", dir.display());
+                assert!(plain.lines.is_empty(), "traces only when asked");
+                for (path, text) in &traced.files {
+                    let lines = &traced.lines[path];
+                    assert_eq!(lines.len(), text.split('\n').count(), "{path}");
+                    for (l, o) in text.split('\n').zip(lines) {
+                        assert_eq!(
+                            o.is_some(),
+                            !l.trim().is_empty(),
+                            "{path}: a printed line has an origin, a blank one none: {l:?}"
+                        );
+                    }
+                    traced_lines += lines.len();
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            (a, b) => panic!("{}/{case}: {:?} / {:?}", dir.display(), a.err(), b.err()),
+        }
+    }
+    assert!(traced_lines > 1000, "{traced_lines}");
+}
+
+/// For the first output line of `template` (in chart `name`, case `case`) that
+/// starts with `prefix` after `after` lines that do: the template file and the text
+/// of the template line that printed it, trimmed.
+fn printed_by(
+    name: &str,
+    case: &str,
+    template: &str,
+    prefix: &str,
+    after: usize,
+) -> (String, String) {
+    let dir = fixtures().join(name);
+    let (chart, opts) = load_case(&dir, case).unwrap();
+    let r = render::render_traced(&chart, &opts).unwrap();
+    let text = &r.files[template];
+    let at = text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(prefix))
+        .nth(after)
+        .unwrap_or_else(|| panic!("no line {prefix:?} in {template}:\n{text}"))
+        .0;
+    let (file, line) = r.lines[template][at].clone().unwrap()[0].clone();
+    // `CHART/templates/x` is `chart/templates/x` in the fixture.
+    let rel = format!("chart/{}", file.split_once('/').unwrap().1);
+    let src = std::fs::read_to_string(dir.join(&rel)).unwrap();
+    let said = src
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap()
+        .trim()
+        .to_string();
+    (file, said)
+}
+
+#[test]
+fn a_field_printed_directly_is_its_templates_line() {
+    assert_eq!(
+        printed_by(
+            "podinfo",
+            "default",
+            "podinfo/templates/deployment.yaml",
+            "replicas:",
+            0
+        ),
+        (
+            "podinfo/templates/deployment.yaml".into(),
+            "replicas: {{ .Values.replicaCount }}".into()
+        )
+    );
+}
+
+#[test]
+fn a_label_printed_through_include_and_nindent_is_the_helpers_line() {
+    assert_eq!(
+        printed_by(
+            "podinfo",
+            "default",
+            "podinfo/templates/deployment.yaml",
+            "app.kubernetes.io/managed-by:",
+            0
+        ),
+        (
+            "podinfo/templates/_helpers.tpl".into(),
+            "app.kubernetes.io/managed-by: {{ .Release.Service }}".into()
+        )
+    );
+    // Two includes deep (labels includes selectorLabels), in a selector and in the
+    // pod template's labels.
+    for after in 0..3 {
+        assert_eq!(
+            printed_by(
+                "ingress-nginx",
+                "default",
+                "ingress-nginx/templates/controller-deployment.yaml",
+                "app.kubernetes.io/instance:",
+                after
+            ),
+            (
+                "ingress-nginx/templates/_helpers.tpl".into(),
+                "app.kubernetes.io/instance: {{ .Release.Name }}".into()
+            )
+        );
+    }
+    // The value an include printed on a line of the template's own text.
+    assert_eq!(
+        printed_by(
+            "ingress-nginx",
+            "default",
+            "ingress-nginx/templates/controller-deployment.yaml",
+            "helm.sh/chart:",
+            0
+        )
+        .1,
+        "{{- printf \"%s-%s\" .Chart.Name .Chart.Version | replace \"+\" \"_\" | trunc 63 | trimSuffix \"-\" -}}"
+    );
+}
+
+#[test]
+fn a_field_of_a_containers_block_from_a_define_is_its_line_there() {
+    let t = "prometheus-blackbox-exporter/templates/deployment.yaml";
+    let helpers = "prometheus-blackbox-exporter/templates/_helpers.tpl".to_string();
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "- containerPort:",
+            0
+        ),
+        (
+            helpers.clone(),
+            "- containerPort: {{ .Values.containerPort }}".into()
+        )
+    );
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "name: http",
+            0
+        ),
+        (helpers.clone(), "name: http".into()),
+        "template text inside the define"
+    );
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "- name: blackbox-exporter",
+            0
+        ),
+        (helpers, "- name: blackbox-exporter".into())
+    );
+}
+
+#[test]
+fn an_output_line_traced_to_a_literal_template_line_is_that_line() {
+    // A template line without `{{` prints itself (indented as an include's nindent
+    // puts it): where the trace points at one, the output line must end with its text
+    // (text of another line may come first: `---` joined to it by a `{{-`).
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (dir, case) in cases() {
+        let Ok((chart, opts)) = load_case(&dir, &case) else {
+            continue;
+        };
+        let Ok(r) = render::render_traced(&chart, &opts) else {
+            continue;
+        };
+        let mut sources: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (path, text) in &r.files {
+            for (out, chain) in text.split('\n').zip(&r.lines[path]) {
+                let Some((file, line)) = chain.as_ref().and_then(|c| c.first()) else {
+                    continue;
+                };
+                let lines = sources.entry(file.clone()).or_insert_with(|| {
+                    let rel = format!("chart/{}", file.split_once('/').unwrap().1);
+                    std::fs::read_to_string(dir.join(rel))
+                        .map(|t| t.lines().map(str::to_string).collect())
+                        .unwrap_or_default()
+                });
+                let Some(src) = lines.get(*line as usize - 1) else {
+                    wrong.push(format!("{path}: {file}:{line} is past the end"));
+                    continue;
+                };
+                if src.contains("{{") {
+                    continue;
+                }
+                checked += 1;
+                if !out.trim().ends_with(src.trim()) {
+                    wrong.push(format!(
+                        "{}/{case} {path}: {out:?} traced to {file}:{line} {src:?}",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong[..wrong.len().min(20)].join("\n")
     );
 }

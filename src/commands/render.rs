@@ -98,7 +98,12 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         }
     }
     if args.check {
-        return check(args, dir.as_ref(), &out_name, &plan, &tree, &fleet);
+        let blame = Blame {
+            fs: &view,
+            fleet: &fleet,
+            set: &opts.set,
+        };
+        return check(args, dir.as_ref(), &out_name, &plan, &tree, &blame);
     }
     tree::write(&out, dir.as_ref(), &plan)?;
     if !args.quiet {
@@ -133,6 +138,14 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// What `--check` needs to say which file and line set each changed field: the
+/// sources as the render read them, and its `--set` values.
+struct Blame<'a> {
+    fs: &'a dyn crate::kustomize::fs::FileSystem,
+    fleet: &'a crate::fleet::Fleet,
+    set: &'a [crate::fleet::values::SetAssignment],
+}
+
 /// `--check`: exit 0 when a render would change nothing; else say what it would.
 fn check(
     args: &RenderArgs,
@@ -140,8 +153,9 @@ fn check(
     out_name: &str,
     plan: &tree::Plan,
     tree: &HydratedTree,
-    fleet: &crate::fleet::Fleet,
+    blame: &Blame,
 ) -> Result<u8, CommandError> {
+    let fleet = blame.fleet;
     if plan.is_clean() {
         if !args.quiet {
             if args.format == "json" {
@@ -149,14 +163,14 @@ fn check(
                     unreadable: Vec::new(),
                     diff: Ok(DiffReport::default()),
                 };
-                println!("{}", json(plan, &BTreeSet::new(), &nothing));
+                super::print_stdout(&(json(plan, &BTreeSet::new(), &nothing) + "\n"))?;
             } else {
-                println!(
-                    "{out_name}: up to date ({} files, {} renders, {} rendered now)",
+                super::print_stdout(&format!(
+                    "{out_name}: up to date ({} files, {} renders, {} rendered now)\n",
                     plan.files,
                     renders(tree, false) + renders(tree, true),
                     renders(tree, false)
-                );
+                ))?;
             }
         }
         return Ok(0);
@@ -170,9 +184,23 @@ fn check(
         .targets
         .is_empty()
         .then(|| fleet.project.layout.clone());
-    let report = explain(out, out_name, plan, layout);
+    let mut report = explain(out, out_name, plan, layout);
+    let above = plan.added_units.len() + plan.removed_units.len() + report.unreadable.len();
+    if let Ok(diff) = &mut report.diff {
+        // Beside each changed field, the file and line that set its new value, as
+        // `diff --base` says it (only here: a quiet check prints nothing to blame).
+        // Each unit blamed is rendered once more: text blames the units its screenful
+        // shows, json all of them.
+        let shown = match args.format.as_str() {
+            "json" => diff.units.len(),
+            _ => units_shown(diff, SCREENFUL.saturating_sub(above)),
+        };
+        let rest = diff.units.split_off(shown);
+        crate::fleet::explain::diff::annotate(blame.fs, blame.fleet, blame.set, diff);
+        diff.units.extend(rest);
+    }
     if args.format == "json" {
-        println!("{}", json(plan, &changed, &report));
+        super::print_stdout(&(json(plan, &changed, &report) + "\n"))?;
         return Ok(1);
     }
     let mut lines: Vec<String> = Vec::new();
@@ -225,15 +253,15 @@ fn check(
         ));
     }
     let shown = lines.len().min(SCREENFUL);
-    for l in &lines[..shown] {
-        println!("{l}");
-    }
+    let mut text: String = lines[..shown].iter().map(|l| format!("{l}\n")).collect();
     if lines.len() > shown {
-        println!(
-            "... {} more lines (`strata render --check --format json` has everything)",
+        text += &format!(
+            "... {} more lines (`strata render --check --format json` has everything)\n",
             lines.len() - shown
         );
     }
+    // A reader that stops early (`| head`) is not an error.
+    super::print_stdout(&text)?;
     eprintln!(
         "{out_name} is out of date: {} unit{} would change, {} would be added, {} removed; run `strata render` and commit the result",
         changed.len(),
@@ -242,6 +270,18 @@ fn check(
         plan.removed_units.len()
     );
     Ok(1)
+}
+
+/// How many units of the report start within the first `lines` lines of its text
+/// (a unit's header is its folder on a line of its own; blame adds no lines).
+fn units_shown(report: &DiffReport, lines: usize) -> usize {
+    let text = diff::format::text::render(report, false);
+    let mut shown = text.lines().take(lines);
+    report
+        .units
+        .iter()
+        .take_while(|u| shown.any(|l| l == u.unit))
+        .count()
 }
 
 /// What a render would change, resource by resource.

@@ -384,7 +384,7 @@ fn edit_lines(fs: &DiskFs, fleet: &Fleet, findings: &mut [Finding]) {
                 }
             })
             .collect();
-        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks) else {
+        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks, &[]) else {
             continue;
         };
         for (&i, step) in idx.iter().zip(steps) {

@@ -27,8 +27,14 @@ pub fn all() -> Funcs {
             other => other.to_go_string(),
         };
         let mut out = String::new();
-        exec.run_named(&name, &a[1], &mut out, None)
-            .map_err(FuncError::Exec)?;
+        if let Some(trace) = &mut exec.trace {
+            trace.begin(exec.call_site.clone());
+        }
+        let done = exec.run_named(&name, &a[1], &mut out, None);
+        if let Some(trace) = &mut exec.trace {
+            trace.end(&out);
+        }
+        done.map_err(FuncError::Exec)?;
         Ok(Value::str(out))
     });
     f.insert("tpl", |exec, a| {

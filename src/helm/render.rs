@@ -33,7 +33,14 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
     pub crds: Vec<(String, String)>,
+    /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
+    /// output; `None` for blank lines.
+    pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
 }
+
+/// The template and line that printed an output line, then the `include` and
+/// `template` calls it ran under (innermost first).
+pub type PrintedBy = Vec<(String, u32)>;
 
 /// Why a render failed, worded as Helm words it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +63,16 @@ fn err(message: impl Into<String>) -> HelmError {
 /// Renders every template of `chart` (Helm's `engine.Render` after dependencies and
 /// values are processed, as `helm install --dry-run` does it).
 pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
+    render_with(chart, opts, false)
+}
+
+/// [`render`], also recording which template line printed each output line
+/// (`Rendered::lines`), for `explain`.
+pub fn render_traced(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
+    render_with(chart, opts, true)
+}
+
+fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, HelmError> {
     let kube = opts
         .kube_version
         .clone()
@@ -162,10 +179,22 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
             ])),
         );
         let mut exec = super::gotmpl::exec::Exec::new(&set, k);
+        if trace {
+            exec.trace = Some(Box::default());
+        }
         let mut text = String::new();
         exec.run_named(k, &Value::map(scope), &mut text, None)
             .map_err(|e| err(helm_exec_error(k, &e)))?;
         out.warnings.append(&mut exec.warnings);
+        if let Some(t) = exec.trace.take() {
+            // Removing `<no value>` below keeps every line where it is.
+            let lines = t
+                .finish(&text)
+                .into_iter()
+                .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
+                .collect();
+            out.lines.insert(k.clone(), lines);
+        }
         if text.contains("<no value>") {
             text = text.replace("<no value>", "");
         }

@@ -163,6 +163,9 @@ pub struct Exec<'a> {
     pub warnings: Vec<String>,
     /// Calls so far of seeded functions, so each call gets its own stream.
     pub seeded_calls: u64,
+    /// Which template line printed each piece of output, when asked for (`explain`);
+    /// `None` costs one check per printed node.
+    pub trace: Option<Box<super::trace::Trace>>,
 }
 
 impl<'a> Exec<'a> {
@@ -176,6 +179,7 @@ impl<'a> Exec<'a> {
             call_site: (Rc::from(name), 0),
             warnings: Vec::new(),
             seeded_calls: 0,
+            trace: None,
         }
     }
 
@@ -237,11 +241,21 @@ impl<'a> Exec<'a> {
 
     fn walk(&mut self, node: &Node, dot: &Value, out: &mut String) -> Walk<()> {
         match node {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t, line) => {
+                if let Some(trace) = &mut self.trace {
+                    trace.text(out.len(), &self.file, *line, t);
+                }
+                out.push_str(t)
+            }
             Node::Action(pipe) => {
+                let mark = self.trace.as_ref().map(|t| t.mark());
                 let v = self.eval_pipe(dot, pipe)?;
                 if pipe.decl.is_empty() {
-                    out.push_str(&v.to_go_string());
+                    let s = v.to_go_string();
+                    if let (Some(trace), Some(mark)) = (&mut self.trace, mark) {
+                        trace.action(out.len(), &self.file, pipe.pos.line, &s, mark);
+                    }
+                    out.push_str(&s);
                 }
             }
             Node::If(b) | Node::With(b) => {
@@ -272,7 +286,14 @@ impl<'a> Exec<'a> {
                     None => Value::Nil,
                 };
                 let text = format!("{{{{template {name:?}}}}}");
-                self.run_named(name, &data, out, Some((*pos, &text)))?;
+                if let Some(trace) = &mut self.trace {
+                    trace.enter((self.file.clone(), pos.line));
+                }
+                let done = self.run_named(name, &data, out, Some((*pos, &text)));
+                if let Some(trace) = &mut self.trace {
+                    trace.leave();
+                }
+                done?;
             }
             Node::Break(_) => return Err(Flow::Break),
             Node::Continue(_) => return Err(Flow::Continue),

@@ -13,7 +13,8 @@ pub struct Pos {
 
 #[derive(Debug)]
 pub enum Node {
-    Text(String),
+    /// Text printed as it is, with the line its first byte is on.
+    Text(String, u32),
     /// `{{ pipeline }}`: prints its value unless the pipeline declares variables.
     Action(Pipe),
     If(Branch),
@@ -150,7 +151,8 @@ pub fn parse_shared(name: &str, src: &str) -> Result<Arc<Parsed>, ParseError> {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
-    Text(String),
+    /// Text, with the line of its first byte (after trimming).
+    Text(String, u32),
     /// The start of an action, with its source text (between the delimiters).
     Open(String),
     Close,
@@ -212,8 +214,11 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             text = text.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
         }
         if !text.is_empty() {
+            // Trimming may have skipped lines: the text's own line, for traces.
+            let skipped = text.as_ptr() as usize - src[i..].as_ptr() as usize;
+            let text_line = line + src[i..i + skipped].matches('\n').count() as u32;
             items.push(Item {
-                tok: Tok::Text(text.to_string()),
+                tok: Tok::Text(text.to_string(), text_line),
                 pos: Pos {
                     line,
                     col: (i - line_start) as u32,
@@ -690,7 +695,7 @@ impl Parser {
         let mut nodes = Vec::new();
         while let Some(item) = self.next() {
             match item.tok {
-                Tok::Text(t) => nodes.push(Node::Text(t)),
+                Tok::Text(t, line) => nodes.push(Node::Text(t, line)),
                 Tok::Open(text) => {
                     let pos = item.pos;
                     match self.peek().cloned() {
@@ -1080,7 +1085,7 @@ fn describe(t: &Tok) -> String {
 
 fn token_text(t: &Tok) -> String {
     match t {
-        Tok::Text(s) => s.clone(),
+        Tok::Text(s, _) => s.clone(),
         Tok::Open(_) => "{{".into(),
         Tok::Close => "}}".into(),
         Tok::Word(w) => w.clone(),
@@ -1110,7 +1115,7 @@ mod tests {
             .body
             .iter()
             .filter_map(|n| match n {
-                Node::Text(t) => Some(t.as_str()),
+                Node::Text(t, _) => Some(t.as_str()),
                 _ => None,
             })
             .collect();
