@@ -2,7 +2,8 @@
 //! strata's engine and compared with what Helm's own SDK rendered for it
 //! (`expected/<case>.json`, made by `scripts/regen-helm.py`): each template's output byte
 //! for byte, or Helm's error message exactly. Templates Helm itself renders differently
-//! on every run (random names) are listed as nondeterministic and only checked to exist.
+//! on every run (random names, keys, certificates: "nondeterministic", with one of
+//! Helm's outputs) are compared by shape: `same_shape`.
 //!
 //! `HELM_FILTER=argo cargo test --test helm` runs the cases whose path contains "argo".
 
@@ -122,10 +123,10 @@ fn every_fixture_renders_as_helm_renders_it() {
                     .as_object()
                     .cloned()
                     .unwrap_or_default();
-                let unstable: Vec<&str> = expected
+                let unstable = expected
                     .get("nondeterministic")
-                    .and_then(Json::as_array)
-                    .map(|a| a.iter().filter_map(Json::as_str).collect())
+                    .and_then(Json::as_object)
+                    .cloned()
                     .unwrap_or_default();
                 for (path, text) in &want {
                     templates += 1;
@@ -139,13 +140,19 @@ fn every_fixture_renders_as_helm_renders_it() {
                     }
                 }
                 for path in files.keys() {
-                    if !want.contains_key(path) && !unstable.contains(&path.as_str()) {
+                    if !want.contains_key(path) && !unstable.contains_key(path) {
                         failures.push(format!("{name}: {path} rendered by strata only"));
                     }
                 }
-                for path in unstable {
-                    if !files.contains_key(path) {
-                        failures.push(format!("{name}: {path} missing"));
+                for (path, text) in &unstable {
+                    templates += 1;
+                    match files.get(path) {
+                        Some(g) => {
+                            if let Err(why) = same_shape(text.as_str().unwrap_or(""), g) {
+                                failures.push(format!("{name}: {path} differs in shape: {why}"));
+                            }
+                        }
+                        None => failures.push(format!("{name}: {path} missing")),
                     }
                 }
             }
@@ -167,6 +174,93 @@ fn every_fixture_renders_as_helm_renders_it() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Whether strata's output of a template Helm renders differently on every run has the
+/// shape of Helm's: the same YAML documents, equal everywhere except strings Helm
+/// draws at random. Such a string may differ when both are PEM (or base64 of PEM) with
+/// blocks of the same types that parse, or when both have the same length and differ
+/// only where both have letters or digits (`randAlphaNum`).
+fn same_shape(helm: &str, strata: &str) -> Result<(), String> {
+    let parse = |t: &str| -> Result<Vec<Json>, String> {
+        Ok(strata::yaml::parse_stream(t)
+            .map_err(|e| e.message)?
+            .into_iter()
+            .map(|d| d.value)
+            .collect())
+    };
+    let (h, s) = (parse(helm)?, parse(strata)?);
+    if h.len() != s.len() {
+        return Err(format!("{} documents against {}", h.len(), s.len()));
+    }
+    h.iter().zip(&s).try_for_each(|(h, s)| same_value(h, s, ""))
+}
+
+fn same_value(h: &Json, s: &Json, at: &str) -> Result<(), String> {
+    match (h, s) {
+        (Json::Object(h), Json::Object(s)) => {
+            if h.keys().ne(s.keys()) {
+                return Err(format!("{at}: keys differ"));
+            }
+            h.iter()
+                .try_for_each(|(k, v)| same_value(v, &s[k], &format!("{at}.{k}")))
+        }
+        (Json::Array(h), Json::Array(s)) if h.len() == s.len() => h
+            .iter()
+            .zip(s)
+            .enumerate()
+            .try_for_each(|(i, (h, s))| same_value(h, s, &format!("{at}[{i}]"))),
+        (Json::String(h), Json::String(s)) if h != s => match (pem_blocks(h), pem_blocks(s)) {
+            (Some(hb), Some(sb)) if hb == sb && hb.is_ok() => Ok(()),
+            (Some(hb), Some(sb)) => Err(format!("{at}: PEM blocks {hb:?} against {sb:?}")),
+            (Some(_), None) | (None, Some(_)) => Err(format!("{at}: PEM on one side only")),
+            _ if h.len() == s.len()
+                && h.bytes().zip(s.bytes()).all(|(a, b)| {
+                    a == b || (a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric())
+                }) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("{at}: {h:?} against {s:?}")),
+        },
+        _ if h == s => Ok(()),
+        _ => Err(format!("{at}: {h} against {s}")),
+    }
+}
+
+/// The types of the PEM blocks in `text` (or in its base64 decoding), each checked to
+/// parse as what its type says (`Err` names one that does not); `None` when it has none.
+fn pem_blocks(text: &str) -> Option<Result<Vec<String>, String>> {
+    use base64::Engine as _;
+    use strata::helm::crypto;
+    use x509_cert::der::Decode as _;
+    let text = if text.contains("-----BEGIN ") {
+        text.to_string()
+    } else {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()?;
+        String::from_utf8(raw).ok()?
+    };
+    let mut kinds = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let Some((kind, der)) = crypto::pem_decode(block) else {
+            return Some(Err("a PEM block that does not decode".into()));
+        };
+        let parses = match kind.as_str() {
+            "CERTIFICATE" => x509_cert::Certificate::from_der(&der).is_ok(),
+            _ => crypto::parse_key_pem(block).is_ok(),
+        };
+        if !parses {
+            return Some(Err(format!("a {kind} that does not parse")));
+        }
+        let end = block.find(&format!("-----END {kind}-----"))? + kind.len() + 14;
+        rest = &block[end..];
+        kinds.push(kind);
+    }
+    (!kinds.is_empty()).then_some(Ok(kinds))
 }
 
 fn first_difference(want: &str, got: &str) -> String {
@@ -316,5 +410,34 @@ fn build_enable_helm_inflates_vendored_charts() {
             && err.contains("not in the repository")
             && err.contains("never downloads"),
         "{err}"
+    );
+}
+
+#[test]
+fn shape_comparison_accepts_only_random_differences() {
+    let pem = |k: &str| {
+        strata::helm::crypto::key_pem(&strata::helm::crypto::parse_key_pem(k).expect("key parses"))
+            .expect("prints")
+    };
+    // A P-256 key made by openssl.
+    let a = pem("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAnf7LU4g+bVd2bwBi+WSSRyY35xw5tvVGCZG5FL4H3ioAoGCCqGSM49\nAwEHoUQDQgAEe84et/batUNZKZBrensJ8ALIAphzJ9enGV6238G77ymJJVVPBlfh\n3zxyw7QQ0liE7vcaCVPBpEWrSPhhk6Kz9w==\n-----END EC PRIVATE KEY-----\n");
+    let doc = |name: &str, key: &str| {
+        format!("kind: Secret\nmetadata:\n  name: {name}\ndata:\n  k: {key:?}\n")
+    };
+    assert!(same_shape(&doc("web-ab3x", &a), &doc("web-q9z1", &a)).is_ok());
+    assert!(
+        same_shape(&doc("web-ab3x", &a), &doc("web_ab3x", &a)).is_err(),
+        "a non-random character"
+    );
+    assert!(same_shape(&doc("web", &a), &doc("web", "not a key")).is_err());
+    assert!(same_shape(
+        &doc("web", &a),
+        &format!("{}---\n{}", doc("web", &a), doc("web", &a))
+    )
+    .is_err());
+    let broken = a.replace("MHcCAQEE", "MHcCAQEF");
+    assert!(
+        same_shape(&doc("web", &a), &doc("web", &broken)).is_err(),
+        "a block that does not parse"
     );
 }

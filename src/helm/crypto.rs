@@ -20,10 +20,8 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 use x509_cert::time::{Time, Validity};
 
-const OID_RSA_ENCRYPTION: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const OID_SHA256_WITH_RSA: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
@@ -58,9 +56,9 @@ pub fn generate_key(kind: &str, rng: &mut ChaCha20Rng) -> Result<Key, String> {
         "ed25519" => {
             let mut seed = [0u8; 32];
             rng.fill_bytes(&mut seed);
-            Ok(Key::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(
-                &seed,
-            ))))
+            Ok(Key::Ed25519(Box::new(
+                ed25519_dalek::SigningKey::from_bytes(&seed),
+            )))
         }
         "dsa" => {
             let params = dsa::Components::generate(rng, dsa::KeySize::DSA_2048_256);
@@ -127,9 +125,7 @@ pub fn pem_decode(text: &str) -> Option<(String, Vec<u8>)> {
         .flat_map(|l| l.chars())
         .filter(|c| !c.is_whitespace())
         .collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     Some((kind.to_string(), bytes))
 }
 
@@ -160,8 +156,8 @@ pub fn key_pem(key: &Key) -> Result<String, String> {
         Key::Ed25519(k) => {
             // Go's `MarshalPKCS8PrivateKey`: version 0, no public key.
             let mut der = vec![
-                0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04,
-                0x22, 0x04, 0x20,
+                0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+                0x04, 0x20,
             ];
             der.extend_from_slice(&k.to_bytes());
             ("PRIVATE KEY", der)
@@ -200,7 +196,9 @@ fn parse_sec1(der: &[u8]) -> Result<Key, String> {
     let k = sec1::EcPrivateKey::from_der(der).map_err(|e| e.to_string())?;
     if let Some(sec1::EcParameters::NamedCurve(oid)) = k.parameters {
         if oid != OID_P256 {
-            return Err(format!("x509: unknown elliptic curve {oid} (strata supports P-256)"));
+            return Err(format!(
+                "x509: unknown elliptic curve {oid} (strata supports P-256)"
+            ));
         }
     }
     p256::SecretKey::from_slice(k.private_key)
@@ -224,9 +222,9 @@ fn parse_pkcs8(der: &[u8]) -> Result<Key, String> {
                 .as_bytes()
                 .try_into()
                 .map_err(|_| "x509: invalid Ed25519 private key length".to_string())?;
-            Ok(Key::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(
-                &bytes,
-            ))))
+            Ok(Key::Ed25519(Box::new(
+                ed25519_dalek::SigningKey::from_bytes(&bytes),
+            )))
         }
         oid => Err(format!(
             "x509: PKCS#8 wrapping contained private key with unknown algorithm: {oid}"
@@ -289,7 +287,9 @@ impl Key {
         Ok(match self {
             Key::Rsa(_) => AlgorithmIdentifierOwned {
                 oid: OID_SHA256_WITH_RSA,
-                parameters: Some(der::Any::new(der::Tag::Null, Vec::new()).map_err(|e| e.to_string())?),
+                parameters: Some(
+                    der::Any::new(der::Tag::Null, Vec::new()).map_err(|e| e.to_string())?,
+                ),
             },
             Key::Ec(_) => AlgorithmIdentifierOwned {
                 oid: OID_ECDSA_SHA256,
@@ -463,8 +463,8 @@ pub fn certificate(
         exts.push(extension(OID_SAN, critical, &SubjectAltName(names))?);
     }
 
-    let not_before = UtcTime::from_unix_duration(std::time::Duration::ZERO)
-        .map_err(|e| e.to_string())?;
+    let not_before =
+        UtcTime::from_unix_duration(std::time::Duration::ZERO).map_err(|e| e.to_string())?;
     let tbs = TbsCertificate {
         version: Version::V3,
         serial_number: serial,
@@ -494,7 +494,11 @@ pub fn certificate(
     })
 }
 
-fn extension(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> Result<Extension, String> {
+fn extension(
+    oid: ObjectIdentifier,
+    critical: bool,
+    value: &impl Encode,
+) -> Result<Extension, String> {
     let der = value.to_der().map_err(|e| e.to_string())?;
     Ok(Extension {
         extn_id: oid,
@@ -757,13 +761,13 @@ mod tests {
 
     #[test]
     fn keys_print_in_sprigs_pem_blocks_and_parse_back() {
-        for (kind, block) in [
-            ("ecdsa", "EC PRIVATE KEY"),
-            ("ed25519", "PRIVATE KEY"),
-        ] {
+        for (kind, block) in [("ecdsa", "EC PRIVATE KEY"), ("ed25519", "PRIVATE KEY")] {
             let k = generate_key(kind, &mut rng()).expect("key");
             let pem = key_pem(&k).expect("pem");
-            assert!(pem.starts_with(&format!("-----BEGIN {block}-----\n")), "{pem}");
+            assert!(
+                pem.starts_with(&format!("-----BEGIN {block}-----\n")),
+                "{pem}"
+            );
             let again = key_pem(&parse_key_pem(&pem).expect("parses")).expect("pem");
             assert_eq!(pem, again);
         }
@@ -827,7 +831,8 @@ mod tests {
         let Key::Rsa(k) = &ca_key else { panic!() };
         let vk = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(k.to_public_key());
         let sig = rsa::pkcs1v15::Signature::try_from(cert.signature.raw_bytes()).expect("sig");
-        vk.verify(&tbs.to_der().expect("der"), &sig).expect("verifies");
+        vk.verify(&tbs.to_der().expect("der"), &sig)
+            .expect("verifies");
 
         // A key that is not the CA's is refused, as Go refuses it.
         let other = CertPair {

@@ -45,8 +45,14 @@ pub fn all() -> Funcs {
             ))
         })?;
         let mut inner = Exec::new(&set, &name);
+        // Seeded calls inside `tpl` count as calls of the template that runs it.
+        inner.root = exec.root.clone();
+        inner.seeded_calls = exec.seeded_calls;
         let mut out = String::new();
-        inner.run_named(&name, &a[1], &mut out, None).map_err(|e| {
+        let result = inner.run_named(&name, &a[1], &mut out, None);
+        exec.seeded_calls = inner.seeded_calls;
+        exec.warnings.append(&mut inner.warnings);
+        result.map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {}",
                 e.message

@@ -120,6 +120,7 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
         cb.cmp(&ca).then_with(|| b.cmp(a))
     });
     let mut set = TemplateSet::new(funcs::all());
+    set.seed = Rc::from(format!("{}\0{}", opts.release, opts.namespace));
     for k in &keys {
         set.add(k, &templates[*k].text).map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".

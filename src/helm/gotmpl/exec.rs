@@ -21,6 +21,9 @@ pub struct Define {
 pub struct TemplateSet {
     pub defs: BTreeMap<String, Define>,
     pub funcs: Rc<Funcs>,
+    /// What seeds the functions whose output Helm draws at random (the release), so
+    /// the same chart in two releases gets two passwords, and one release the same each run.
+    pub seed: Rc<str>,
 }
 
 /// A failure while executing, worded as Go words it
@@ -88,6 +91,7 @@ impl TemplateSet {
         TemplateSet {
             defs: BTreeMap::new(),
             funcs: Rc::new(funcs),
+            seed: Rc::from(""),
         }
     }
 
@@ -137,6 +141,9 @@ pub struct Exec<'a> {
     pub warnings: Vec<String>,
     /// Calls so far of seeded functions, so each call gets its own stream.
     pub seeded_calls: u64,
+    /// The template this execution renders (a chart file), which seeds those calls too:
+    /// a helper called from two files makes two passwords.
+    pub root: Rc<str>,
 }
 
 impl<'a> Exec<'a> {
@@ -150,6 +157,7 @@ impl<'a> Exec<'a> {
             call_site: (Rc::from(name), 0),
             warnings: Vec::new(),
             seeded_calls: 0,
+            root: Rc::from(name),
         }
     }
 
@@ -581,7 +589,6 @@ impl<'a> Exec<'a> {
                 self.file, pos.line
             )));
         };
-        self.call_site = (self.file.clone(), pos.line);
         let mut values = Vec::with_capacity(args.len() + 1);
         for (p, a) in args {
             values.push(self.eval_arg(dot, *p, a)?);
@@ -589,6 +596,8 @@ impl<'a> Exec<'a> {
         if let Some(l) = last {
             values.push(l);
         }
+        // After the arguments: an `include` among them runs calls of its own.
+        self.call_site = (self.file.clone(), pos.line);
         // Go names the whole command when a call fails, the function when its
         // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
         let command = || {
