@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 use std::io::Read;
 
 /// One chart and, recursively, its subcharts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Chart {
     /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
     pub metadata: Map<String, Json>,

@@ -5,9 +5,11 @@
 //! rendered and the call site (stable across runs and machines) and warns, naming the
 //! template and line.
 
+use super::chart::Chart;
 use super::crypto::{self, CertPair, CertSpec, Key};
 use super::gotmpl::exec::Exec;
 use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
+use super::gotmpl::parse::{self, Arg, Node, Pipe};
 use super::gotmpl::value::Object;
 use super::gotmpl::Value;
 use rand_chacha::ChaCha20Rng;
@@ -42,6 +44,80 @@ pub const FUNCTIONS: &[&str] = &[
     "bcrypt",
     "htpasswd",
 ];
+
+/// A call of one of [`FUNCTIONS`] written in a chart's template.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CallSite {
+    /// The template file in the repository (`apps/web/base/templates/secret.yaml`).
+    pub file: String,
+    pub line: u32,
+    pub function: &'static str,
+}
+
+/// Every call of a function whose output Helm draws at random in the templates of
+/// `chart` and its subcharts, whether or not the values make it run; templates that do
+/// not parse are left to the render, which reports them.
+pub fn call_sites(chart: &Chart) -> Vec<CallSite> {
+    let mut out = Vec::new();
+    let dir = match chart.source.strip_suffix("Chart.yaml") {
+        Some(dir) => dir.to_string(),
+        None => format!("{}/", chart.source),
+    };
+    for (path, text) in &chart.templates {
+        let Ok(parsed) = parse::parse(path, text) else {
+            continue;
+        };
+        let file = format!("{dir}{path}");
+        let mut add = |line: u32, function: &'static str| {
+            out.push(CallSite {
+                file: file.clone(),
+                line,
+                function,
+            })
+        };
+        walk_nodes(&parsed.body, &mut add);
+        for body in parsed.defines.values() {
+            walk_nodes(body, &mut add);
+        }
+    }
+    for dep in &chart.dependencies {
+        out.extend(call_sites(dep));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn walk_nodes(nodes: &[Node], add: &mut dyn FnMut(u32, &'static str)) {
+    for n in nodes {
+        match n {
+            Node::Action(p) => walk_pipe(p, add),
+            Node::If(b) | Node::With(b) | Node::Range(b) => {
+                walk_pipe(&b.pipe, add);
+                walk_nodes(&b.body, add);
+                walk_nodes(&b.else_body, add);
+            }
+            Node::Template { pipe: Some(p), .. } => walk_pipe(p, add),
+            _ => {}
+        }
+    }
+}
+
+fn walk_pipe(pipe: &Pipe, add: &mut dyn FnMut(u32, &'static str)) {
+    for cmd in &pipe.cmds {
+        for (pos, arg) in &cmd.args {
+            match arg {
+                Arg::Ident(name) => {
+                    if let Some(f) = FUNCTIONS.iter().find(|f| **f == name.as_str()) {
+                        add(pos.line, f);
+                    }
+                }
+                Arg::Pipe(p, _) => walk_pipe(p, add),
+                _ => {}
+            }
+        }
+    }
+}
 
 /// Functions that make keys or certificates: their warning says what a derived key means.
 fn makes_keys(name: &str) -> bool {
@@ -473,6 +549,37 @@ mod tests {
         assert!(warnings[1].starts_with("c/templates/t.yaml:2: genSignedCert makes a new key"));
         let (b, _) = run("r2", src);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn call_sites_name_the_repository_file_line_and_function() {
+        let chart = crate::helm::chart::Chart {
+            source: "apps/web/base/Chart.yaml".into(),
+            templates: vec![
+                (
+                    "templates/a.yaml".into(),
+                    "a: 1\n{{- if .Values.x }}\nb: {{ randAlphaNum 5 | quote }}\n{{- end }}\nc: {{ (genCA \"x\" 3).Cert }}\n".into(),
+                ),
+                (
+                    "templates/_h.tpl".into(),
+                    "{{- define \"h\" }}{{ include \"y\" . }}\n{{ uuidv4 }}{{ end }}".into(),
+                ),
+                ("templates/bad.yaml".into(), "{{ randAlpha ".into()),
+            ],
+            ..Default::default()
+        };
+        let sites: Vec<String> = super::call_sites(&chart)
+            .iter()
+            .map(|s| format!("{}:{} {}", s.file, s.line, s.function))
+            .collect();
+        assert_eq!(
+            sites,
+            [
+                "apps/web/base/templates/_h.tpl:2 uuidv4",
+                "apps/web/base/templates/a.yaml:3 randAlphaNum",
+                "apps/web/base/templates/a.yaml:5 genCA",
+            ]
+        );
     }
 
     #[test]
