@@ -55,7 +55,9 @@ fn strata_render(
     let chart = chart::load_dir(&fs, "chart").map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(dir.join("cases").join(format!("{case}.yaml")))
         .map_err(|e| e.to_string())?;
-    let values = strata::yaml::parse_stream(&text)
+    // Read as Helm reads a `-f` file (the script hands PyYAML's reading to the SDK:
+    // YAML 1.1 too; cases keep to what both read alike).
+    let values = strata::yaml::parse_stream_helm(&text)
         .map_err(|e| e.message)?
         .into_iter()
         .map(|d| d.value)

@@ -188,7 +188,7 @@ pub fn to_yaml(v: &Value) -> String {
 }
 
 fn from_yaml(text: &str, array: bool) -> Value {
-    match crate::yaml::parse_stream(text) {
+    match crate::yaml::parse_stream_helm(text) {
         Ok(docs) => {
             let v = docs
                 .into_iter()
