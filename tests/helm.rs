@@ -443,3 +443,190 @@ fn shape_comparison_accepts_only_random_differences() {
         "a block that does not parse"
     );
 }
+
+// What `helm template` prints, read from Helm v4's code (the SDK only returns each
+// template's output, so the stream itself cannot come from the reference):
+//
+// - `pkg/action/action.go` `renderResources`: the engine renders every template of the
+//   chart and its enabled subcharts; every file ending in `NOTES.txt` (the subcharts'
+//   too) is taken out and never printed by `helm template`.
+// - `pkg/release/v1/util/manifest_sorter.go` `SortManifests`: files in byte order of
+//   their path; a file whose base name starts with `_`, or whose output is only white
+//   space, is skipped. Each file is split by `SplitManifests` (`manifest.go`: a line
+//   starting with `---` and spaces or tabs separates; what follows on that line starts
+//   the next document; each document loses its leading white space and keeps its
+//   trailing one; white-space-only documents are dropped), so a template with three
+//   documents gives three entries with the same `# Source:`. A comment-only document is
+//   an entry of kind "". Each document is read into `SimpleHead` (apiVersion, kind,
+//   metadata.name, metadata.annotations) with sigs.k8s.io/yaml: YAML 1.1, scalars turned
+//   into text where a string is wanted; a list or mapping there is an error,
+//   `YAML parse error on PATH: ...`. A document with a `helm.sh/hook` annotation is a
+//   hook: its comma-separated events, trimmed and lower-cased, must all be known
+//   (pre/post-install/-upgrade/-delete/-rollback, test, test-success), else the
+//   document is dropped entirely; every other document is a manifest.
+// - `kind_sorter.go`: manifests and hooks each stable-sorted by kind in `InstallOrder`;
+//   unknown kinds after the known ones, by kind name (the empty kind first); the same
+//   kind keeps file order. Hooks are not sorted by weight for printing.
+// - `renderResources` then writes, with `--include-crds`, each CRD file first
+//   (`Chart.CRDObjects`: the chart's `crds/*.yaml|yml|json` in file order, then each
+//   subchart's, named `CHART/charts/SUB/crds/x.yaml`, raw), then each manifest, each as
+//   `---\n# Source: PATH\nCONTENT\n`.
+// - `pkg/cmd/template.go`: prints that text trimmed plus one newline (so the last
+//   manifest has no blank line after it, and a chart with no manifests starts with an
+//   empty line), then each hook, tests included, as `---\n# Source: PATH\nCONTENT\n`.
+//   With `--show-only`, that whole text is split again with `SplitManifests`; for each
+//   pattern in order, every document whose first `# Source: CHART/REST` has a REST that
+//   `filepath.Match`es it is printed as `---\nDOC\n` (twice if two patterns match);
+//   a pattern that matches nothing fails: `could not find template P in chart`.
+#[test]
+fn template_stream_follows_helms_code() {
+    let s = Scratch::new("helm-stream");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+        .write("c/charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+        .write("c/crds/b.yaml", "kind: CustomResourceDefinition\nmetadata:\n  name: b.example.com\n")
+        .write("c/crds/a.yml", "kind: CustomResourceDefinition\nmetadata:\n  name: a.example.com\n")
+        .write("c/crds/README.md", "not a manifest\n")
+        .write(
+            "c/charts/sub/crds/s.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: s.example.com\n",
+        )
+        .write("c/templates/NOTES.txt", "Thanks for installing {{ .Release.Name }}\n")
+        .write("c/charts/sub/templates/NOTES.txt", "sub notes\n")
+        .write("c/charts/sub/templates/cm.yaml", "kind: ConfigMap\nmetadata:\n  name: sub\n")
+        .write("c/templates/_helpers.tpl", "{{- define \"x\" }}kind: Secret{{ end }}\n")
+        .write("c/templates/empty.yaml", "{{- if false }}\nkind: Secret\n{{- end }}\n")
+        .write(
+            "c/templates/multi.yaml",
+            "kind: Deployment\nmetadata:\n  name: web\n---\n# only a comment\n--- \nkind: Service\nmetadata:\n  name: web\n---\nkind: Widget\nmetadata:\n  name: w\n",
+        )
+        .write(
+            "c/templates/hooks.yaml",
+            "kind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"5\"\n---\nkind: ConfigMap\nmetadata:\n  name: hook-cm\n  annotations:\n    helm.sh/hook: Post-Install\n---\nkind: Pod\nmetadata:\n  name: skipped\n  annotations:\n    helm.sh/hook: pre-install,on-a-whim\n",
+        )
+        .write(
+            "c/templates/sub/test.yaml",
+            "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+        )
+        // `name: n` is `false` in YAML 1.1, which SimpleHead reads back as text.
+        .write(
+            "c/templates/a.yaml",
+            "kind: Gadget\nmetadata:\n  name: g\n---\nkind: Namespace\nmetadata:\n  name: n\n",
+        );
+    let doc = |path: &str, body: &str| format!("---\n# Source: c/{path}\n{body}\n");
+    let manifests = [
+        doc(
+            "templates/a.yaml",
+            "kind: Namespace\nmetadata:\n  name: n\n",
+        ),
+        doc(
+            "charts/sub/templates/cm.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: sub\n",
+        ),
+        doc(
+            "templates/multi.yaml",
+            "kind: Service\nmetadata:\n  name: web\n",
+        ),
+        doc(
+            "templates/multi.yaml",
+            "kind: Deployment\nmetadata:\n  name: web\n",
+        ),
+        doc("templates/multi.yaml", "# only a comment\n"),
+        doc("templates/a.yaml", "kind: Gadget\nmetadata:\n  name: g\n"),
+        "---\n# Source: c/templates/multi.yaml\nkind: Widget\nmetadata:\n  name: w\n".into(),
+    ]
+    .concat();
+    let hooks = [
+        doc(
+            "templates/hooks.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: hook-cm\n  annotations:\n    helm.sh/hook: Post-Install\n",
+        ),
+        doc(
+            "templates/sub/test.yaml",
+            "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+        ),
+        doc(
+            "templates/hooks.yaml",
+            "kind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"5\"\n",
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        ok(&s.0, &["template", "rel", "c"]),
+        format!("{manifests}{hooks}")
+    );
+
+    let crds = [
+        doc(
+            "crds/a.yml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: a.example.com\n",
+        ),
+        doc(
+            "crds/b.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: b.example.com\n",
+        ),
+        doc(
+            "charts/sub/crds/s.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: s.example.com\n",
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        ok(&s.0, &["template", "rel", "c", "--include-crds"]),
+        format!("{crds}{manifests}{hooks}")
+    );
+
+    // --show-only: the documents of the full stream (each keeps the blank line the
+    // stream had after it), per pattern in order.
+    let only = ok(
+        &s.0,
+        &[
+            "template",
+            "rel",
+            "c",
+            "-s",
+            "templates/sub/*.yaml",
+            "-s",
+            "templates/m*.yaml",
+        ],
+    );
+    let again = |d: &str| format!("---\n{}\n", d.trim_start_matches("---\n"));
+    assert_eq!(
+        only,
+        [
+            again(&doc(
+                "templates/sub/test.yaml",
+                "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+            )),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Service\nmetadata:\n  name: web\n"
+            )),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Deployment\nmetadata:\n  name: web\n"
+            )),
+            again(&doc("templates/multi.yaml", "# only a comment\n")),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Widget\nmetadata:\n  name: w"
+            )),
+        ]
+        .concat()
+    );
+    let out = strata(&s.0, &["template", "rel", "c", "-s", "templates/nope.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("could not find template templates/nope.yaml in chart"));
+
+    // A list where SimpleHead wants text fails the render as Helm's decoding does.
+    s.write(
+        "c/templates/bad.yaml",
+        "kind: Pod\nmetadata:\n  name: p\n  annotations:\n    a: [1]\n",
+    );
+    let out = strata(&s.0, &["template", "rel", "c"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: YAML parse error on c/templates/bad.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations of type string"
+    );
+    assert!(text(&out.stdout).is_empty());
+}
