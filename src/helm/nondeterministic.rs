@@ -351,8 +351,10 @@ fn uniform(rng: &mut ChaCha20Rng, n: u64) -> u64 {
 
 /// Keys by (seed, kind): RSA generation costs milliseconds to seconds, and a fleet
 /// renders the same release on many clusters.
-static KEYS: LazyLock<Mutex<HashMap<([u8; 32], Option<String>), Key>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static KEYS: LazyLock<Mutex<HashMap<KeyId, Key>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A call's seed and the key type asked for (`None`: a certificate's RSA 2048 key).
+type KeyId = ([u8; 32], Option<String>);
 
 /// The key of `genPrivateKey`'s type `kind`, or the certificate functions' RSA 2048
 /// key for `None`, drawn from stream 1 of `seed`.
