@@ -630,3 +630,27 @@ fn template_stream_follows_helms_code() {
     );
     assert!(text(&out.stdout).is_empty());
 }
+
+#[test]
+fn generated_certificates_are_byte_stable_and_warned_about() {
+    let chart = fixtures().join("nginx/chart");
+    let chart = chart.to_str().unwrap_or_default();
+    let args = ["template", "rel", chart, "-n", "ns", "-s", "templates/tls-secret.yaml"];
+    let first = strata(&fixtures(), &args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let second = strata(&fixtures(), &args);
+    assert_eq!(first.stdout, second.stdout, "same release, same bytes");
+    let out = text(&first.stdout);
+    assert!(out.contains("tls.crt: ") && out.contains("tls.key: ") && out.contains("ca.crt: "));
+    let warnings = text(&first.stderr);
+    assert!(
+        warnings.contains("warning: nginx/templates/tls-secret.yaml:7: genCA makes a new key")
+            && warnings.contains("nginx/templates/tls-secret.yaml:20: genSignedCert"),
+        "{warnings}"
+    );
+    let other = strata(
+        &fixtures(),
+        &["template", "other", chart, "-n", "ns", "-s", "templates/tls-secret.yaml"],
+    );
+    assert_ne!(first.stdout, other.stdout, "another release, other keys");
+}
