@@ -635,7 +635,15 @@ fn template_stream_follows_helms_code() {
 fn generated_certificates_are_byte_stable_and_warned_about() {
     let chart = fixtures().join("nginx/chart");
     let chart = chart.to_str().unwrap_or_default();
-    let args = ["template", "rel", chart, "-n", "ns", "-s", "templates/tls-secret.yaml"];
+    let args = [
+        "template",
+        "rel",
+        chart,
+        "-n",
+        "ns",
+        "-s",
+        "templates/tls-secret.yaml",
+    ];
     let first = strata(&fixtures(), &args);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let second = strata(&fixtures(), &args);
@@ -650,7 +658,15 @@ fn generated_certificates_are_byte_stable_and_warned_about() {
     );
     let other = strata(
         &fixtures(),
-        &["template", "other", chart, "-n", "ns", "-s", "templates/tls-secret.yaml"],
+        &[
+            "template",
+            "other",
+            chart,
+            "-n",
+            "ns",
+            "-s",
+            "templates/tls-secret.yaml",
+        ],
     );
     assert_ne!(first.stdout, other.stdout, "another release, other keys");
 }
