@@ -233,14 +233,14 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("genSignedCert", |e, a| {
         arity("genSignedCert", a, 5)?;
-        let ca = cert_arg("genSignedCert", &a[4])?;
+        let ca = cert_arg(&a[4])?;
         let seed = call_seed(e, "genSignedCert");
         let key = key(&seed, None).or_else(fail)?;
         leaf(&a[0], &a[1], &a[2], &key, Some(&ca), &seed)
     });
     f.insert("genSignedCertWithKey", |e, a| {
         arity("genSignedCertWithKey", a, 6)?;
-        let ca = cert_arg("genSignedCertWithKey", &a[4])?;
+        let ca = cert_arg(&a[4])?;
         let seed = call_seed(e, "genSignedCertWithKey");
         let key = pem_key(&a[5])?;
         leaf(&a[0], &a[1], &a[2], &key, Some(&ca), &seed)
@@ -439,7 +439,7 @@ fn leaf(
 }
 
 /// The `certificate` argument of `genSignedCert` (what `genCA` returned).
-fn cert_arg(name: &str, v: &Value) -> Result<CertPair, FuncError> {
+fn cert_arg(v: &Value) -> Result<CertPair, FuncError> {
     if let Value::Object(o) = v {
         if let (Some(Value::String(cert)), Some(Value::String(key))) =
             (o.field("Cert"), o.field("Key"))
@@ -453,7 +453,7 @@ fn cert_arg(name: &str, v: &Value) -> Result<CertPair, FuncError> {
         }
     }
     Err(FuncError::Args(format!(
-        "wrong type for value; expected {CERTIFICATE}; got {} (in {name})",
+        "wrong type for value; expected {CERTIFICATE}; got {}",
         v.type_name()
     )))
 }
