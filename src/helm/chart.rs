@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 /// One chart and, recursively, its subcharts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Chart {
     /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
     pub metadata: Map<String, Json>,
@@ -192,7 +192,7 @@ fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
     let docs =
-        yaml::parse_stream(text).map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
+        yaml::parse_stream_helm(text).map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
     match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
         None => Ok(Map::new()),
         Some(Json::Object(m)) => Ok(m),

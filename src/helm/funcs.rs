@@ -50,8 +50,14 @@ pub fn all() -> Funcs {
             ))
         })?;
         let mut inner = Exec::new(&set, &name);
+        // Seeded calls inside `tpl` count as calls of the template that runs it.
+        inner.root = exec.root.clone();
+        inner.seeded_calls = exec.seeded_calls;
         let mut out = String::new();
-        inner.run_named(&name, &a[1], &mut out, None).map_err(|e| {
+        let result = inner.run_named(&name, &a[1], &mut out, None);
+        exec.seeded_calls = inner.seeded_calls;
+        exec.warnings.append(&mut inner.warnings);
+        result.map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {}",
                 e.message
@@ -105,27 +111,19 @@ pub fn all() -> Funcs {
     });
     f.insert("toJson", |_, a| {
         arity("toJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("mustToJson", |_, a| {
         arity("mustToJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("toRawJson", |_, a| {
         arity("toRawJson", a, 1)?;
-        Ok(Value::str(
-            serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        ))
+        Ok(Value::str(go_json(&a[0].to_json(), false)))
     });
     f.insert("toPrettyJson", |_, a| {
         arity("toPrettyJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string_pretty(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), true))))
     });
     f.insert("fromJson", |_, a| {
         arity("fromJson", a, 1)?;
@@ -187,7 +185,7 @@ pub fn to_yaml(v: &Value) -> String {
 }
 
 fn from_yaml(text: &str, array: bool) -> Value {
-    match crate::yaml::parse_stream(text) {
+    match crate::yaml::parse_stream_helm(text) {
         Ok(docs) => {
             let v = docs
                 .into_iter()
@@ -217,6 +215,96 @@ fn from_yaml(text: &str, array: bool) -> Value {
 }
 
 /// Go's `json.Marshal` escapes `<`, `>` and `&` for HTML safety.
+/// JSON as Go's `encoding/json` writes it: floats in full below 1e21 (`12345678901234567000`),
+/// else with an exponent (`1e+21`, `1.5e-7`); `pretty` indents by two spaces.
+fn go_json(v: &serde_json::Value, pretty: bool) -> String {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let done = if pretty {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            GoFloats(serde_json::ser::PrettyFormatter::new()),
+        );
+        v.serialize(&mut ser)
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            GoFloats(serde_json::ser::CompactFormatter),
+        );
+        v.serialize(&mut ser)
+    };
+    match done {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Go's `float64` text in JSON (`encoding/json`'s `floatEncoder`).
+fn go_json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // 'e' with the shortest digits; Go drops the exponent's leading zero (e-07 → e-7).
+        let e = format!("{f:e}");
+        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        format!(
+            "{mant}e{}{}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        )
+    } else {
+        // Rust's Display: the shortest digits, never an exponent (Go's 'f', -1).
+        format!("{f}")
+    }
+}
+
+/// A serde_json formatter that writes floats as Go does and leaves the rest to `F`.
+struct GoFloats<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for GoFloats<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        w.write_all(go_json_float(v).as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 fn escape_html(s: &str) -> String {
     s.replace('<', "\\u003c")
         .replace('>', "\\u003e")

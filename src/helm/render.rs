@@ -150,6 +150,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .map(|(name, text)| parse_shared(name, text))
         .collect();
     let mut set = TemplateSet::new(funcs::all());
+    set.seed = Rc::from(format!("{}\0{}", opts.release, opts.namespace));
     for (k, p) in keys.iter().zip(parsed) {
         let p = p.map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
@@ -592,18 +593,25 @@ struct Head {
     hook: Option<String>,
 }
 
-/// The kind and hook of a rendered document, as Helm reads them (it parses each one,
-/// and fails on YAML that does not parse). Skimmed when the document is plainly
-/// written; parsed in full otherwise.
+/// Helm's `yaml.Unmarshal` of a document into `SimpleHead` (sigs.k8s.io/yaml: YAML 1.1,
+/// scalars turned into the text a string field wants, then Go's JSON decoding): a
+/// document that is not a mapping, or whose `apiVersion`, `kind`, `metadata`,
+/// `metadata.name` or an annotation is a list or mapping where text belongs, fails the
+/// render. Skimmed when the document is plainly written (the skim declines anything
+/// it is not sure of, wrong types included); parsed in full otherwise.
 fn head_of(doc: &str) -> Result<Head, String> {
     const KIND: &[&str] = &["kind"];
     const HOOK: &[&str] = &["metadata", "annotations", "helm.sh/hook"];
-    if let Some(mut found) = crate::yaml::skim(doc, &[KIND, HOOK]) {
-        let hook = found.pop().flatten();
-        let kind = found.pop().flatten().unwrap_or_default();
+    const API_VERSION: &[&str] = &["apiVersion"];
+    const NAME: &[&str] = &["metadata", "name"];
+    const ANNOTATIONS: &[&str] = &["metadata", "annotations", "*"];
+    if let Some(found) = crate::yaml::skim(doc, &[KIND, HOOK, API_VERSION, NAME, ANNOTATIONS]) {
+        let mut found = found.into_iter();
+        let kind = found.next().flatten().unwrap_or_default();
+        let hook = found.next().flatten();
         return Ok(Head { kind, hook });
     }
-    let docs = crate::yaml::parse_stream(doc).map_err(|e| {
+    let docs = crate::yaml::parse_stream_helm(doc).map_err(|e| {
         format!(
             "error converting YAML to JSON: yaml: line {}: {}",
             e.line, e.message
@@ -614,16 +622,80 @@ fn head_of(doc: &str) -> Result<Head, String> {
         .next()
         .map(|d| d.value)
         .unwrap_or(Json::Null);
+    head_types(&v)
+        .map_err(|e| format!("error unmarshaling JSON: while decoding JSON: json: {e}"))?;
     let kind = v
         .get("kind")
         .and_then(Json::as_str)
         .unwrap_or("")
         .to_string();
+    // A scalar annotation is read as its text (`helm.sh/hook: yes` is "true").
     let hook = v
         .pointer("/metadata/annotations/helm.sh~1hook")
-        .and_then(Json::as_str)
-        .map(str::to_string);
+        .and_then(|h| match h {
+            Json::String(s) => Some(s.clone()),
+            Json::Bool(b) => Some(b.to_string()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
     Ok(Head { kind, hook })
+}
+
+/// Go's `UnmarshalTypeError` for the first field of `SimpleHead` (in JSON's sorted key
+/// order) whose value has the wrong type.
+fn head_types(v: &Json) -> Result<(), String> {
+    let json_kind = |v: &Json| match v {
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+        Json::Null => "null",
+    };
+    let field = |v: Option<&Json>, field: &str, ty: &str| match v {
+        None | Some(Json::Null | Json::String(_) | Json::Bool(_) | Json::Number(_)) => Ok(()),
+        Some(other) => Err(format!(
+            "cannot unmarshal {} into Go struct field {field} of type {ty}",
+            json_kind(other)
+        )),
+    };
+    let map = match v {
+        Json::Null => return Ok(()),
+        Json::Object(m) => m,
+        other => {
+            return Err(format!(
+                "cannot unmarshal {} into Go value of type util.SimpleHead",
+                json_kind(other)
+            ))
+        }
+    };
+    field(map.get("apiVersion"), "SimpleHead.apiVersion", "string")?;
+    field(map.get("kind"), "SimpleHead.kind", "string")?;
+    let meta = match map.get("metadata") {
+        None | Some(Json::Null) => return Ok(()),
+        Some(Json::Object(meta)) => meta,
+        Some(other) => {
+            return Err(format!(
+                "cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
+                json_kind(other)
+            ))
+        }
+    };
+    match meta.get("annotations") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(a)) => {
+            for value in a.values() {
+                field(Some(value), ".metadata.annotations", "string")?;
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
+                json_kind(other)
+            ))
+        }
+    }
+    field(meta.get("name"), ".metadata.name", "string")
 }
 
 /// Helm v4's `SplitManifests`: documents split at lines starting with `---`,

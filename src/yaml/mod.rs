@@ -107,6 +107,14 @@ pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
     parse::parse_stream(src, true)
 }
 
+/// A stream as Helm reads values files, `Chart.yaml` and `fromYaml` (sigs.k8s.io/yaml
+/// over go-yaml v2, YAML 1.1): `yes`/`no`/`on`/`off`/`y`/`n` are booleans, timestamps
+/// stay text, a repeated key replaces the earlier one, and a boolean or number key
+/// becomes its text (`yes:` is the key "true").
+pub fn parse_stream_helm(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream_with(src, true, scalar::Rules::V2)
+}
+
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.
 pub const MAX_DEPTH: usize = parse::MAX_DEPTH;
 /// Most nodes that alias expansion may add to one stream.

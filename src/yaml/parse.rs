@@ -65,6 +65,9 @@ struct Builder {
     root: Option<Value>,
     /// A repeated mapping key replaces the earlier value (go-yaml v2) instead of failing.
     last_key_wins: bool,
+    /// V3: kustomize's reading. V2: Helm's (sigs.k8s.io/yaml over go-yaml v2: YAML 1.1
+    /// booleans, timestamps kept as text, scalar keys turned into strings).
+    rules: Rules,
     /// The source text of this document's `metadata.annotations` values that resolved to
     /// something else (a number, a boolean, null, a timestamp).
     annotation_text: Vec<(String, String)>,
@@ -141,6 +144,15 @@ fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
 /// Parses every document of a stream; a repeated mapping key is an error unless
 /// `last_key_wins`.
 pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, YamlError> {
+    parse_stream_with(src, last_key_wins, Rules::V3)
+}
+
+/// [`parse_stream`] with go-yaml `rules`; V2 is Helm's reading (a repeated key wins).
+pub(crate) fn parse_stream_with(
+    src: &str,
+    last_key_wins: bool,
+    rules: Rules,
+) -> Result<Vec<Doc>, YamlError> {
     // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -151,6 +163,7 @@ pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, Y
         alias_nodes: 0,
         root: None,
         last_key_wins,
+        rules,
         annotation_text: Vec::new(),
         last_block: None,
     };
@@ -393,8 +406,9 @@ impl Builder {
             {
                 Key::Merge
             } else {
-                match resolve(text, style, tag.as_deref(), line)? {
+                match resolve(text, style, tag.as_deref(), line, self.rules)? {
                     Value::String(s) => Key::Str(s),
+                    other if self.rules == Rules::V2 => Key::Str(helm_key(&other, line)?),
                     other => return Err(non_string_key(&other, line)),
                 }
             };
@@ -421,10 +435,15 @@ impl Builder {
             .annotation_key()
             .filter(|_| style == TScalarStyle::Plain)
             .map(|k| (k.to_string(), text.clone()));
-        let value = if in_flow && text.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
+        let value = if in_flow
+            && text.is_empty()
+            && style == TScalarStyle::Plain
+            && tag.is_none()
+            && self.rules == Rules::V3
+        {
             Value::String(String::new())
         } else {
-            resolve(text, style, tag.as_deref(), line)?
+            resolve(text, style, tag.as_deref(), line, self.rules)?
         };
         if let Some(raw) = raw.filter(|(_, raw)| value.as_str() != Some(raw)) {
             self.annotation_text.push(raw);
@@ -613,15 +632,36 @@ fn short_tag(t: &Tag) -> String {
     }
 }
 
-/// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
+/// sigs.k8s.io/yaml's `convertToJSONableObject` for a key that is not a string.
+fn helm_key(v: &Value, line: u32) -> Result<String, YamlError> {
+    match v {
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) if n.is_f64() => {
+            // Go's FormatFloat(f, 'g', -1, 32).
+            let f = n.as_f64().unwrap_or_default() as f32;
+            Ok(super::scalar::go_format_g32(f))
+        }
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Err(err(
+            line,
+            "a mapping key must not be null (Helm: unsupported map key of type: <nil>)",
+        )),
+        _ => Err(non_string_key(v, line)),
+    }
+}
+
+/// A scalar as go-yaml v3 (or v2) decodes it into `interface{}`, then as `json.Marshal`
+/// sees it.
 fn resolve(
     text: String,
     style: TScalarStyle,
     tag: Option<&str>,
     line: u32,
+    rules: Rules,
 ) -> Result<Value, YamlError> {
-    let folded = style == TScalarStyle::Folded;
-    let mut v = resolve_scalar(text, style, tag, line)?;
+    // kustomize writes folded text back with go-yaml v3; Helm reads it as it is.
+    let folded = style == TScalarStyle::Folded && rules == Rules::V3;
+    let mut v = resolve_scalar(text, style, tag, line, rules)?;
     if let Value::String(s) = &mut v {
         if folded {
             *s = super::emit::v3_folded_round_trip(s);
@@ -636,6 +676,7 @@ fn resolve_scalar(
     style: TScalarStyle,
     tag: Option<&str>,
     line: u32,
+    rules: Rules,
 ) -> Result<Value, YamlError> {
     let quoted = style != TScalarStyle::Plain;
     match tag {
@@ -654,14 +695,19 @@ fn resolve_scalar(
         Some(_) => return Ok(Value::String(text)),
     }
     let resolved = match tag {
-        None => resolve_plain(&text, Rules::V3),
+        // go-yaml v2 keeps a timestamp decoded into `interface{}` as its text.
+        None if rules == Rules::V2 => match resolve_plain(&text, rules) {
+            Resolved::Timestamp(_) => Resolved::Str,
+            r => r,
+        },
+        None => resolve_plain(&text, rules),
         Some("!!timestamp") => match parse_timestamp(&text) {
             Some(ts) => Resolved::Timestamp(ts.rfc3339nano()),
-            None => resolve_plain(&text, Rules::V3),
+            None => resolve_plain(&text, rules),
         },
         // A tag other than !!timestamp: no timestamp detection.
-        Some(_) => match resolve_plain(&text, Rules::V3) {
-            Resolved::Timestamp(_) => resolve_number(&text, Rules::V3).unwrap_or(Resolved::Str),
+        Some(_) => match resolve_plain(&text, rules) {
+            Resolved::Timestamp(_) => resolve_number(&text, rules).unwrap_or(Resolved::Str),
             r => r,
         },
     };

@@ -12,8 +12,10 @@
 use std::ops::Not;
 
 /// The string at each of `paths` (`None` when absent), or `None` when the document is
-/// not certainly valid YAML in the skimmed subset, or a path holds something other than
-/// a string scalar.
+/// not certainly valid YAML in the skimmed subset, or does not certainly have the
+/// shape the paths ask for: a path holds a string scalar (a path ending in `*`: each
+/// child of the mapping before it holds a scalar, and its answer is always `None`), and
+/// whatever leads to a path (the document itself included) is a mapping or null.
 pub fn skim(doc: &str, paths: &[&[&str]]) -> Option<Vec<Option<String>>> {
     if !plain_characters(doc) {
         return None;
@@ -31,7 +33,7 @@ pub fn skim(doc: &str, paths: &[&[&str]]) -> Option<Vec<Option<String>>> {
     for line in doc.split('\n') {
         s.line(line)?;
     }
-    Some(s.found)
+    s.quoted.is_none().then_some(s.found)
 }
 
 /// Deepest nesting skimmed; deeper documents are parsed in full (which has its limit).
@@ -161,9 +163,16 @@ impl<'a> Skim<'a> {
             if indent > p.indent && matches!(text.as_bytes()[0], b'[' | b'{') {
                 // The value on a line of its own: a flow collection (`{}` after
                 // `resources:`).
+                if p.path.is_some() && !text.starts_with("{}") {
+                    return None;
+                }
                 return ends_cleanly(flow(text, 0)?).then_some(());
             }
             if indent > p.indent || (indent == p.indent && p.after_key && dash) {
+                if dash && p.path.is_some() {
+                    // A sequence where a path leads through a mapping.
+                    return None;
+                }
                 let path = if dash { None } else { p.path };
                 self.push(indent, if dash { Kind::Seq } else { Kind::Map }, path)?;
             }
@@ -184,6 +193,9 @@ impl<'a> Skim<'a> {
                 return None;
             }
             self.root_seen = true;
+            if dash && !self.paths.is_empty() {
+                return None;
+            }
             self.push(
                 indent,
                 if dash { Kind::Seq } else { Kind::Map },
@@ -226,7 +238,7 @@ impl<'a> Skim<'a> {
             let mut p = p.clone();
             p.push(key);
             // Only paths that lead somewhere wanted are followed.
-            self.paths.iter().any(|w| w.starts_with(&p)).then_some(p)
+            self.paths.iter().any(|w| leads(w, &p)).then_some(p)
         });
         self.value(indent, rest, path, true)
     }
@@ -255,11 +267,23 @@ impl<'a> Skim<'a> {
         path: Option<Vec<&'a str>>,
         after_key: bool,
     ) -> Option<()> {
+        let p = path.as_deref().unwrap_or_default();
         let want = path
             .as_ref()
             .and_then(|p| self.paths.iter().position(|w| *w == p.as_slice()));
+        // A child of a mapping whose every child must be a scalar.
+        let any_scalar = path.is_some()
+            && self
+                .paths
+                .iter()
+                .any(|w| w.len() == p.len() && w.last() == Some(&"*") && leads(w, p));
+        // On the way to a wanted path: a mapping or null.
+        let through = path.is_some() && self.paths.iter().any(|w| w.len() > p.len() && leads(w, p));
+        if through && !(v.is_empty() || v.starts_with('#') || v.starts_with("{}")) {
+            return None;
+        }
         if v.is_empty() || v.starts_with('#') {
-            if want.is_some() {
+            if want.is_some() || any_scalar {
                 // A null, or a collection: not a string either way.
                 return None;
             }
@@ -294,7 +318,7 @@ impl<'a> Skim<'a> {
             b'\'' => single_quoted(v, true)?,
             b'[' | b'{' => {
                 let rest = flow(v, 0)?;
-                if !ends_cleanly(rest) || want.is_some() {
+                if !ends_cleanly(rest) || want.is_some() || any_scalar {
                     return None;
                 }
                 return Some(());
@@ -321,6 +345,11 @@ impl<'a> Skim<'a> {
         }
         Some(())
     }
+}
+
+/// Whether the wanted path `w` goes through (or is) `p`; `*` in `w` stands for any key.
+fn leads(w: &[&str], p: &[&str]) -> bool {
+    w.len() >= p.len() && w.iter().zip(p).all(|(a, b)| *a == "*" || a == b)
 }
 
 /// `key: rest` or `key:` with a key that is certainly a string: plain, or quoted without

@@ -25,6 +25,9 @@ pub struct TemplateSet {
     /// which win over the chart's of the same name as they do in Helm).
     pub overlay: BTreeMap<String, Define>,
     pub funcs: Rc<Funcs>,
+    /// What seeds the functions whose output Helm draws at random (the release), so
+    /// the same chart in two releases gets two passwords, and one release the same each run.
+    pub seed: Rc<str>,
 }
 
 /// A failure while executing, worded as Go words it
@@ -93,6 +96,7 @@ impl TemplateSet {
             defs: Rc::new(BTreeMap::new()),
             overlay: BTreeMap::new(),
             funcs: Rc::new(funcs),
+            seed: Rc::from(""),
         }
     }
 
@@ -166,6 +170,9 @@ pub struct Exec<'a> {
     /// Which template line printed each piece of output, when asked for (`explain`);
     /// `None` costs one check per printed node.
     pub trace: Option<Box<super::trace::Trace>>,
+    /// The template this execution renders (a chart file), which seeds those calls too:
+    /// a helper called from two files makes two passwords.
+    pub root: Rc<str>,
 }
 
 impl<'a> Exec<'a> {
@@ -180,6 +187,7 @@ impl<'a> Exec<'a> {
             warnings: Vec::new(),
             seeded_calls: 0,
             trace: None,
+            root: Rc::from(name),
         }
     }
 
@@ -628,7 +636,6 @@ impl<'a> Exec<'a> {
                 self.file, pos.line
             )));
         };
-        self.call_site = (self.file.clone(), pos.line);
         let mut values = Vec::with_capacity(args.len() + 1);
         for (p, a) in args {
             values.push(self.eval_arg(dot, *p, a)?);
@@ -636,6 +643,8 @@ impl<'a> Exec<'a> {
         if let Some(l) = last {
             values.push(l);
         }
+        // After the arguments: an `include` among them runs calls of its own.
+        self.call_site = (self.file.clone(), pos.line);
         // Go names the whole command when a call fails, the function when its
         // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
         let command = || {

@@ -5,18 +5,38 @@ use serde_json::Value;
 const KIND: &[&str] = &["kind"];
 const HOOK: &[&str] = &["metadata", "annotations", "helm.sh/hook"];
 
+const API_VERSION: &[&str] = &["apiVersion"];
+const NAME: &[&str] = &["metadata", "name"];
+const ANNOTATIONS: &[&str] = &["metadata", "annotations", "*"];
+
+/// What Helm reads of a rendered document (see `helm::render::head_of`).
 fn head(doc: &str) -> Option<Vec<Option<String>>> {
-    skim(doc, &[KIND, HOOK])
+    let mut h = skim(doc, &[KIND, HOOK, API_VERSION, NAME, ANNOTATIONS])?;
+    h.truncate(2);
+    Some(h)
 }
 
-/// What the full parse says of the same paths: `None` when it fails.
+/// What the full parses say of the same paths: `None` when either fails, or the
+/// document does not have the shape the paths ask for.
 fn parsed_head(doc: &str) -> Option<Vec<Option<String>>> {
+    crate::yaml::parse_stream_helm(doc).ok()?;
     let docs = parse_stream(doc).ok()?;
-    let v = docs
-        .into_iter()
-        .next()
-        .map(|d| d.value)
-        .unwrap_or(Value::Null);
+    let v = docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Null);
+    let scalar = |v: Option<&Value>| !matches!(v, Some(Value::Array(_) | Value::Object(_)));
+    let map_or_null = |v: Option<&Value>| matches!(v, None | Some(Value::Null | Value::Object(_)));
+    let shaped = map_or_null(Some(&v))
+        && scalar(v.get("apiVersion"))
+        && scalar(v.get("kind"))
+        && map_or_null(v.get("metadata"))
+        && scalar(v.pointer("/metadata/name"))
+        && map_or_null(v.pointer("/metadata/annotations"))
+        && v
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .is_none_or(|a| a.values().all(|x| scalar(Some(x))));
+    if !shaped {
+        return None;
+    }
     let at = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
     Some(vec![at("/kind"), at("/metadata/annotations/helm.sh~1hook")])
 }
@@ -92,6 +112,13 @@ fn declines_what_it_does_not_certainly_read() {
         "kind: 5\n",          // a kind that is not a string
         "a: \"\\x41\"\n",     // an escape not skimmed
         "metadata:\n  annotations:\n    helm.sh/hook: |\n      x\n", // a block hook
+        "metadata:\n  annotations:\n    a:\n      b: c\n", // an annotation that is a map
+        "metadata:\n  annotations:\n    a: [b]\n", // an annotation that is a list
+        "metadata:\n- a\n",                  // metadata that is a list
+        "metadata: x\n",                      // metadata that is text
+        "apiVersion:\n  a: b\n",             // an apiVersion that is a map
+        "- kind: A\n",                        // a document that is a list
+        "kind: A\nname: \"open\n",              // a quote never closed
     ] {
         assert_eq!(head(doc), None, "{doc:?}");
         assert!(agrees(doc), "{doc:?}");
