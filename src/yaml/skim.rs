@@ -30,10 +30,20 @@ pub fn skim(doc: &str, paths: &[&[&str]]) -> Option<Vec<Option<String>>> {
         quoted: None,
         root_seen: false,
     };
-    for line in doc.split('\n') {
-        s.line(line)?;
+    for (_n, line) in doc.split('\n').enumerate() {
+        if s.line(line).is_none() {
+            #[cfg(test)]
+            DECLINED_AT.with(|d| d.set(_n + 1));
+            return None;
+        }
     }
     s.quoted.is_none().then_some(s.found)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The line a test's last skim declined at (1-based), to tell why.
+    pub(crate) static DECLINED_AT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Deepest nesting skimmed; deeper documents are parsed in full (which has its limit).
@@ -145,7 +155,13 @@ impl<'a> Skim<'a> {
         if let Some(p) = self.plain.take() {
             if indent > p {
                 // A continuation line of a multi-line plain scalar.
-                if text.starts_with('#') || plain(text)? != text {
+                // Any character may start it (it is no new node), but a comment or
+                // a `: ` would end or break the scalar.
+                if text.starts_with('#')
+                    || text.contains(" #")
+                    || text.contains(": ")
+                    || text.ends_with([':', ' '])
+                {
                     return None;
                 }
                 self.plain = Some(p);

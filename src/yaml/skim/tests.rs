@@ -21,7 +21,11 @@ fn head(doc: &str) -> Option<Vec<Option<String>>> {
 fn parsed_head(doc: &str) -> Option<Vec<Option<String>>> {
     crate::yaml::parse_stream_helm(doc).ok()?;
     let docs = parse_stream(doc).ok()?;
-    let v = docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Null);
+    let v = docs
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
     let scalar = |v: Option<&Value>| !matches!(v, Some(Value::Array(_) | Value::Object(_)));
     let map_or_null = |v: Option<&Value>| matches!(v, None | Some(Value::Null | Value::Object(_)));
     let shaped = map_or_null(Some(&v))
@@ -30,8 +34,7 @@ fn parsed_head(doc: &str) -> Option<Vec<Option<String>>> {
         && map_or_null(v.get("metadata"))
         && scalar(v.pointer("/metadata/name"))
         && map_or_null(v.pointer("/metadata/annotations"))
-        && v
-            .pointer("/metadata/annotations")
+        && v.pointer("/metadata/annotations")
             .and_then(Value::as_object)
             .is_none_or(|a| a.values().all(|x| scalar(Some(x))));
     if !shaped {
@@ -114,11 +117,11 @@ fn declines_what_it_does_not_certainly_read() {
         "metadata:\n  annotations:\n    helm.sh/hook: |\n      x\n", // a block hook
         "metadata:\n  annotations:\n    a:\n      b: c\n", // an annotation that is a map
         "metadata:\n  annotations:\n    a: [b]\n", // an annotation that is a list
-        "metadata:\n- a\n",                  // metadata that is a list
-        "metadata: x\n",                      // metadata that is text
-        "apiVersion:\n  a: b\n",             // an apiVersion that is a map
-        "- kind: A\n",                        // a document that is a list
-        "kind: A\nname: \"open\n",              // a quote never closed
+        "metadata:\n- a\n",   // metadata that is a list
+        "metadata: x\n",      // metadata that is text
+        "apiVersion:\n  a: b\n", // an apiVersion that is a map
+        "- kind: A\n",        // a document that is a list
+        "kind: A\nname: \"open\n", // a quote never closed
     ] {
         assert_eq!(head(doc), None, "{doc:?}");
         assert!(agrees(doc), "{doc:?}");
@@ -132,6 +135,7 @@ fn reads_scalars_that_go_on_over_lines() {
         "kind: A\nd: \"one \\\n  two\\n\"  # c\ne: 1\n",
         "kind: A\nm:\n  d: plain\n    goes on\n    and on\n  e: 1\n",
         "kind: A\nl:\n- plain\n  goes on\n- 'q\n  r'\n",
+        "kind: A\nd: plain\n  \"2m\", \"1h\")\n  - dash [x] {y} 'z' & * ! | > % @ `\ne: 1\n",
     ] {
         assert_eq!(head(doc), Some(vec![Some("A".into()), None]), "{doc:?}");
         assert!(agrees(doc), "{doc:?}");
@@ -278,21 +282,23 @@ fn agrees_with_the_full_parse_on_fixtures_and_their_mutations() {
     assert!(mutants > 1000);
 }
 
+/// Which lines documents are declined at (`STRATA_SKIM_FILE=FILE` for one file).
 #[test]
 #[ignore]
 fn why_declined() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     let only = std::env::var("STRATA_SKIM_FILE").ok();
-    for sub in ["helm", "build"] {
-        for e in walkdir::WalkDir::new(only.clone().unwrap_or(root.join(sub).display().to_string()))
-            .sort_by_file_name()
-        {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let dirs = match &only {
+        Some(f) => vec![std::path::PathBuf::from(f)],
+        None => vec![root.join("helm"), root.join("build")],
+    };
+    for dir in dirs {
+        for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let Ok(e) = e else { continue };
             let p = e.path();
-            if p.components().any(|c| c.as_os_str() == "chart")
-                || !p.extension().is_some_and(|x| x == "yaml" || x == "yml")
-            {
+            let template = p.components().any(|c| c.as_os_str() == "chart");
+            if template || !p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
                 continue;
             }
             let text = std::fs::read_to_string(p).unwrap_or_default();
@@ -301,14 +307,12 @@ fn why_declined() {
                     continue;
                 }
                 let lines: Vec<&str> = doc.split('\n').collect();
-                for k in 1..=lines.len() {
-                    if head(&lines[..k].join("\n")).is_none() {
-                        let l = lines[k - 1].trim_start();
-                        let key: String = l.chars().take(30).collect();
-                        *counts.entry(key).or_default() += 1;
-                        break;
-                    }
-                }
+                let at = super::DECLINED_AT.with(|d| d.get());
+                let l = match at {
+                    0 => "(at the end)",
+                    n => lines[n - 1].trim_start(),
+                };
+                *counts.entry(l.chars().take(50).collect()).or_default() += 1;
             }
         }
     }
