@@ -158,8 +158,8 @@ impl<'a> Skim<'a> {
                 // Any character may start it (it is no new node), but a comment or
                 // a `: ` would end or break the scalar.
                 if text.starts_with('#')
-                    || text.contains(" #")
-                    || text.contains(": ")
+                    || comment_at(text).is_some()
+                    || colon_space(text).is_some()
                     || text.ends_with([':', ' '])
                 {
                     return None;
@@ -346,7 +346,7 @@ impl<'a> Skim<'a> {
                 }
                 // A plain scalar may go on over more indented lines (then the value
                 // read here is not all of it).
-                if want.is_none() && !v.contains(" #") {
+                if want.is_none() && comment_at(v).is_none() {
                     self.plain = Some(indent);
                 }
                 if want.is_some() {
@@ -388,11 +388,9 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
             (&text[1..end], &text[end + 1..])
         }
         c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c == b'.' => {
-            let colon = text
-                .find(": ")
-                .or_else(|| text.strip_suffix(':').map(str::len))?;
+            let colon = colon_space(text).or_else(|| text.strip_suffix(':').map(str::len))?;
             let key = text[..colon].trim_end_matches(' ');
-            if key.contains(" #") || !plain_is_string(key) {
+            if comment_at(key).is_some() || !plain_is_string(key) {
                 return None;
             }
             (key, &text[colon..])
@@ -587,12 +585,12 @@ fn plain(v: &str) -> Option<&str> {
         b'-' | b'?' | b':' if b.len() == 1 || b[1] == b' ' => return None,
         _ => {}
     }
-    let s = match v.find(" #") {
+    let s = match comment_at(v) {
         Some(c) => &v[..c],
         None => v,
     };
     let s = s.trim_end_matches(' ');
-    if s.contains(": ") || s.ends_with(':') {
+    if colon_space(s).is_some() || s.ends_with(':') {
         return None;
     }
     special_float(s).not().then_some(s)
@@ -601,7 +599,21 @@ fn plain(v: &str) -> Option<&str> {
 /// `.inf`, `.nan` and their signed forms (in any case): refused by the full parse.
 fn special_float(s: &str) -> bool {
     let unsigned = s.trim_start_matches(['-', '+']);
-    matches!(unsigned.to_ascii_lowercase().as_str(), ".inf" | ".nan")
+    unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan")
+}
+
+/// Where `: ` is in `s` (a mapping value indicator inside a plain scalar).
+fn colon_space(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b':', b).find(|&i| b.get(i + 1) == Some(&b' '))
+}
+
+/// Where ` #` is in `s` (a comment after a plain scalar).
+fn comment_at(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'#', b)
+        .find(|&i| i > 0 && b[i - 1] == b' ')
+        .map(|i| i - 1)
 }
 
 /// Whether a plain scalar certainly reads as a string under YAML 1.1 and 1.2 alike:
