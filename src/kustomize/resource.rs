@@ -157,6 +157,10 @@ pub struct ResMeta {
     /// something other than its text (`1.50`, `true`, an empty value). kustomize reads
     /// annotations as the text written, until a JSON patch re-encodes the object.
     pub annotation_text: Vec<(String, String, Value)>,
+    /// Paths of values written with no text (`key:`) in the file it was read from, which
+    /// kyaml's strategic merge drops (see `patch::strategic`); kept until a JSON patch
+    /// re-encodes the object. Empty for generated objects and `List` items.
+    pub blank_values: Vec<Vec<crate::yaml::Step>>,
     /// Names of the `vars` whose `objref` named this object when declared.
     pub ref_vars: Vec<String>,
 }

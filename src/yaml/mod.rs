@@ -66,6 +66,18 @@ pub struct Doc {
     /// kustomize keeps
     /// annotations as the text written (see `kustomize::loader`).
     pub annotation_text: Vec<(String, String)>,
+    /// Where a value was written with no text at all (`key:`, `!!null ""`, `{a: }`):
+    /// go-yaml v3 keeps such a null's empty text, and kyaml's strategic merge drops those
+    /// fields where `null` stays (see `kustomize::patch::strategic`). Paths to values
+    /// reached through an alias or a merge key are not listed.
+    pub blank_values: Vec<Vec<Step>>,
+}
+
+/// One step of a path from a document's root.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Key(String),
+    Index(usize),
 }
 
 /// A YAML syntax error or a limit exceeded.
@@ -94,14 +106,33 @@ impl std::error::Error for YamlError {}
 /// Aliases are expanded (at most [`MAX_ALIAS_NODES`] nodes in all) and nesting is limited
 /// to [`MAX_DEPTH`] levels.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, false)
+    parse::parse_stream(src, Keys::Unique)
+}
+
+/// [`parse_stream`] for Kubernetes objects as kustomize reads them (kyaml's `ByteReader`
+/// with `AnchorsAweigh`): kyaml's `DeAnchor` clears the first key written `<<` of every
+/// mapping, so a `<<` that is not a merge key (`"<<"`, `'<<'`, `!!str <<`) and is the
+/// first `<<` of its mapping is dropped with its value.
+pub fn parse_objects(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream(src, Keys::Kyaml)
 }
 
 /// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
 /// being an error, as go-yaml v2 (which kustomize reads its own kustomization file with)
 /// does.
 pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, true)
+    parse::parse_stream(src, Keys::LastWins)
+}
+
+/// How the parser treats repeated keys and keys written `<<`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keys {
+    /// go-yaml v3: a repeated key is an error.
+    Unique,
+    /// go-yaml v2 into a struct: a repeated key replaces the earlier value.
+    LastWins,
+    /// go-yaml v3, then kyaml's `DeAnchor` (see [`parse_objects`]).
+    Kyaml,
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.
@@ -121,7 +152,7 @@ pub struct ParseCache {
 type CachedParse = (std::sync::Arc<str>, std::sync::Arc<Vec<Doc>>);
 
 impl ParseCache {
-    /// `parse_stream(src)`, from the cache when the same text was parsed before.
+    /// `parse_objects(src)`, from the cache when the same text was parsed before.
     /// Errors are not cached.
     pub fn parse(&self, src: &str) -> Result<std::sync::Arc<Vec<Doc>>, YamlError> {
         use std::hash::{Hash, Hasher};
@@ -135,7 +166,7 @@ impl ParseCache {
                 }
             }
         }
-        let docs = std::sync::Arc::new(parse_stream(src)?);
+        let docs = std::sync::Arc::new(parse_objects(src)?);
         if let Ok(mut entries) = self.entries.lock() {
             entries
                 .entry(key)

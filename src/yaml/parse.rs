@@ -2,7 +2,7 @@
 //! keys and duplicate-key errors, and limits on nesting and alias expansion.
 
 use super::scalar::{parse_timestamp, resolve_number, resolve_plain, Resolved, Rules};
-use super::{Doc, YamlError};
+use super::{Doc, Keys, Step, YamlError};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -33,6 +33,8 @@ struct Anchored {
 enum Key {
     Str(String),
     Merge,
+    /// A key kyaml's `DeAnchor` clears: the value is read and dropped.
+    Dropped,
 }
 
 enum Coll {
@@ -46,6 +48,8 @@ enum Coll {
         lines: Vec<(u64, u32)>,
         merges: Vec<(Value, u32)>,
         merge_line: Option<u32>,
+        /// A key written `<<` (merge or not) came already.
+        saw_merge_text: bool,
     },
 }
 
@@ -63,19 +67,15 @@ struct Builder {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: u64,
     root: Option<Value>,
-    /// A repeated mapping key replaces the earlier value (go-yaml v2) instead of failing.
-    last_key_wins: bool,
+    /// Repeated keys and keys written `<<`.
+    keys: Keys,
     /// The source text of this document's `metadata.annotations` values that resolved to
     /// something else (a number, a boolean, null, a timestamp).
     annotation_text: Vec<(String, String)>,
+    /// Paths of this document's values written with no text (see [`Doc::blank_values`]).
+    blank_values: Vec<Vec<Step>>,
     /// Where the latest block scalar sits (document, path), while nothing came after it.
     last_block: Option<(usize, Vec<Step>)>,
-}
-
-/// One step of a path from a document's root.
-enum Step {
-    Key(String),
-    Index(usize),
 }
 
 fn err(line: u32, message: impl Into<String>) -> YamlError {
@@ -138,9 +138,8 @@ fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
     }
 }
 
-/// Parses every document of a stream; a repeated mapping key is an error unless
-/// `last_key_wins`.
-pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, YamlError> {
+/// Parses every document of a stream, treating repeated and `<<` keys as `keys` says.
+pub(crate) fn parse_stream(src: &str, keys: Keys) -> Result<Vec<Doc>, YamlError> {
     // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -150,8 +149,9 @@ pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, Y
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
-        last_key_wins,
+        keys,
         annotation_text: Vec::new(),
+        blank_values: Vec::new(),
         last_block: None,
     };
     let mut cursor = Cursor {
@@ -177,6 +177,7 @@ pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, Y
                     value: b.root.take().unwrap_or(Value::Null),
                     line: doc_line.unwrap_or(start_line),
                     annotation_text: std::mem::take(&mut b.annotation_text),
+                    blank_values: std::mem::take(&mut b.blank_values),
                 });
                 // Anchors do not carry across documents.
                 b.anchors.clear();
@@ -211,6 +212,7 @@ pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, Y
                     lines: Vec::new(),
                     merges: Vec::new(),
                     merge_line: None,
+                    saw_merge_text: false,
                 };
                 let flow = cursor.char_at(mark.index()) == Some('{');
                 b.open(coll, anchor, line, flow)?;
@@ -291,6 +293,21 @@ impl Builder {
                 Coll::Map { .. } => Step::Key(String::new()),
             })
             .collect()
+    }
+
+    /// Whether the node about to be added sits in the document at [`Builder::path`]: not
+    /// the root itself, and not inside a merge key's or a dropped key's value.
+    fn on_plain_path(&self) -> bool {
+        !self.stack.is_empty()
+            && self.stack.iter().all(|f| {
+                !matches!(
+                    &f.coll,
+                    Coll::Map {
+                        key: Some((Key::Merge | Key::Dropped, _)),
+                        ..
+                    }
+                )
+            })
     }
 
     /// The key when the node about to be added is a value of the document's
@@ -421,11 +438,15 @@ impl Builder {
             .annotation_key()
             .filter(|_| style == TScalarStyle::Plain)
             .map(|k| (k.to_string(), text.clone()));
-        let value = if in_flow && text.is_empty() && style == TScalarStyle::Plain && tag.is_none() {
+        let blank = text.is_empty();
+        let value = if in_flow && blank && style == TScalarStyle::Plain && tag.is_none() {
             Value::String(String::new())
         } else {
             resolve(text, style, tag.as_deref(), line)?
         };
+        if blank && (value.is_null() || in_flow) && self.on_plain_path() {
+            self.blank_values.push(self.path());
+        }
         if let Some(raw) = raw.filter(|(_, raw)| value.as_str() != Some(raw)) {
             self.annotation_text.push(raw);
         }
@@ -476,7 +497,7 @@ impl Builder {
         self.finish(node, 0, line)
     }
 
-    fn set_key(&mut self, key: Key, line: u32) -> Result<(), YamlError> {
+    fn set_key(&mut self, mut key: Key, line: u32) -> Result<(), YamlError> {
         let Some(Frame {
             coll:
                 Coll::Map {
@@ -484,6 +505,7 @@ impl Builder {
                     key: slot,
                     lines,
                     merge_line,
+                    saw_merge_text,
                     ..
                 },
             count,
@@ -493,7 +515,18 @@ impl Builder {
             return Ok(());
         };
         *count += 1;
+        if self.keys == Keys::Kyaml {
+            let written_merge =
+                matches!(&key, Key::Merge) || matches!(&key, Key::Str(s) if s == "<<");
+            if written_merge && !*saw_merge_text {
+                *saw_merge_text = true;
+                if !matches!(key, Key::Merge) {
+                    key = Key::Dropped;
+                }
+            }
+        }
         match &key {
+            Key::Dropped => {}
             Key::Merge => {
                 if let Some(first) = merge_line {
                     return Err(duplicate("<<", line, *first));
@@ -502,7 +535,7 @@ impl Builder {
             }
             Key::Str(s) => {
                 let h = fnv(s);
-                if map.contains_key(s) && !self.last_key_wins {
+                if map.contains_key(s) && self.keys != Keys::LastWins {
                     let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
                     return Err(duplicate(s, line, first));
                 }
@@ -540,6 +573,7 @@ impl Builder {
                     map.insert(k, node.value);
                 }
                 Some((Key::Merge, kline)) => merges.push((node.value, kline)),
+                Some((Key::Dropped, _)) => {}
                 None => return Err(non_string_key(&node.value, line)),
             },
         }

@@ -213,7 +213,7 @@ fn load(ctx: &Ctx, p: &Patch) -> Result<Loaded> {
 }
 
 fn strategic_docs(source: &str, text: &str) -> Result<Vec<(Map<String, Value>, u32)>> {
-    let docs = yaml::parse_stream(text).map_err(|e| yaml_error(source, e))?;
+    let docs = yaml::parse_objects(text).map_err(|e| yaml_error(source, e))?;
     objects(source, &docs)
 }
 
@@ -359,7 +359,13 @@ fn merge_into(
     }
     let before = mode.track.then(|| r.doc.clone());
     let gvk = r.gvk();
-    match strategic::merge(&mut r.doc, patch, &gvk, mode.schema) {
+    match strategic::merge(
+        &mut r.doc,
+        &mut r.meta.blank_values,
+        patch,
+        &gvk,
+        mode.schema,
+    ) {
         Ok(MergeOutcome::Deleted) => return Ok(true),
         Ok(MergeOutcome::Kept) => {}
         Err(e) => {
@@ -402,6 +408,7 @@ fn apply_json_ops(
         // kustomize's JSON patch re-encodes the whole object: annotations lose their
         // source text (`1.50` becomes "1.5").
         r.meta.annotation_text.clear();
+        r.meta.blank_values.clear();
         r.doc = match doc {
             Value::Object(m) => m,
             _ => {
