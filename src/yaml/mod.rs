@@ -177,6 +177,14 @@ impl ParseCache {
     }
 }
 
+/// The value kustomize ends up with for a scalar node it made itself from `text` with no
+/// tag and no quotes (kyaml's `NewScalarRNode`): its output reads the text back as go-yaml
+/// v3 does, so `5` is a number, `true` a boolean and `~` null. `Err` names what kustomize
+/// cannot write (`.inf`, control characters).
+pub fn plain_scalar(text: &str) -> Result<Value, YamlError> {
+    parse::resolve_plain_text(text)
+}
+
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite float (YAML's spelling for
 /// NaN and the infinities).
 pub fn go_format_g(f: f64) -> String {

@@ -647,6 +647,11 @@ fn short_tag(t: &Tag) -> String {
     }
 }
 
+/// What a plain (unquoted, untagged) scalar with this text reads as.
+pub(crate) fn resolve_plain_text(text: &str) -> Result<Value, YamlError> {
+    resolve(text.to_string(), TScalarStyle::Plain, None, 0)
+}
+
 /// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
 fn resolve(
     text: String,

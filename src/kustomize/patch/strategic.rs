@@ -794,16 +794,10 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
     common.then_some(res)
 }
 
-/// The value a plain YAML scalar with this text reads back as.
+/// The value a plain YAML scalar with this text reads back as (kyaml makes the key
+/// field with `NewScalarRNode`; kustomize's output reads it as go-yaml v3 does).
 fn plain_scalar(text: &str) -> Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::from(i);
-    }
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(text.to_string()),
-    }
+    crate::yaml::plain_scalar(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 #[cfg(test)]
