@@ -68,8 +68,8 @@ pub struct Doc {
     pub annotation_text: Vec<(String, String)>,
     /// Where a value was written with no text at all (`key:`, `!!null ""`, `{a: }`):
     /// go-yaml v3 keeps such a null's empty text, and kyaml's strategic merge drops those
-    /// fields where `null` stays (see `kustomize::patch::strategic`). Paths to values
-    /// reached through an alias or a merge key are not listed.
+    /// fields where `null` stays (see `kustomize::patch::strategic`). Values copied by an
+    /// alias or a merge key are listed where they land.
     pub blank_values: Vec<Vec<Step>>,
 }
 

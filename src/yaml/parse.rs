@@ -18,6 +18,8 @@ pub(crate) const MAX_ALIAS_NODES: u64 = 250_000;
 /// A finished node on its way into its parent.
 struct Node {
     value: Value,
+    /// Paths (relative to this node) of the values in it written with no text.
+    blanks: Vec<Vec<Step>>,
     /// Nodes in this subtree (for the alias budget).
     count: u64,
     /// Nesting depth of this subtree (a scalar is 0).
@@ -26,6 +28,7 @@ struct Node {
 
 struct Anchored {
     value: Value,
+    blanks: Vec<Vec<Step>>,
     count: u64,
     depth: usize,
 }
@@ -46,7 +49,8 @@ enum Coll {
         /// (hash of key, line) of each key, to name the first line in a duplicate error
         /// without keeping a copy of every key.
         lines: Vec<(u64, u32)>,
-        merges: Vec<(Value, u32)>,
+        /// Each merge key's value, with its blank paths, and its line.
+        merges: Vec<(Node, u32)>,
         merge_line: Option<u32>,
         /// A key written `<<` (merge or not) came already.
         saw_merge_text: bool,
@@ -55,6 +59,8 @@ enum Coll {
 
 struct Frame {
     coll: Coll,
+    /// Blank paths found so far in this collection, relative to it.
+    blanks: Vec<Vec<Step>>,
     /// A flow collection (`{}` / `[]`).
     flow: bool,
     anchor: usize,
@@ -72,7 +78,7 @@ struct Builder {
     /// The source text of this document's `metadata.annotations` values that resolved to
     /// something else (a number, a boolean, null, a timestamp).
     annotation_text: Vec<(String, String)>,
-    /// Paths of this document's values written with no text (see [`Doc::blank_values`]).
+    /// Blank paths of the document finished last (see [`Doc::blank_values`]).
     blank_values: Vec<Vec<Step>>,
     /// Where the latest block scalar sits (document, path), while nothing came after it.
     last_block: Option<(usize, Vec<Step>)>,
@@ -295,21 +301,6 @@ impl Builder {
             .collect()
     }
 
-    /// Whether the node about to be added sits in the document at [`Builder::path`]: not
-    /// the root itself, and not inside a merge key's or a dropped key's value.
-    fn on_plain_path(&self) -> bool {
-        !self.stack.is_empty()
-            && self.stack.iter().all(|f| {
-                !matches!(
-                    &f.coll,
-                    Coll::Map {
-                        key: Some((Key::Merge | Key::Dropped, _)),
-                        ..
-                    }
-                )
-            })
-    }
-
     /// The key when the node about to be added is a value of the document's
     /// `metadata.annotations`.
     fn annotation_key(&self) -> Option<&str> {
@@ -357,6 +348,7 @@ impl Builder {
         }
         self.stack.push(Frame {
             coll,
+            blanks: Vec::new(),
             flow,
             anchor,
             count: 1,
@@ -369,19 +361,21 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return Err(err(line, "unbalanced end of collection"));
         };
+        let mut blanks = frame.blanks;
         let value = match frame.coll {
             Coll::Seq(items) => Value::Array(items),
             Coll::Map {
                 mut map, merges, ..
             } => {
                 for (m, mline) in merges {
-                    merge_into(&mut map, m, mline)?;
+                    merge_into(&mut map, &mut blanks, m, mline)?;
                 }
                 Value::Object(map)
             }
         };
         let node = Node {
             value,
+            blanks,
             count: frame.count,
             depth: frame.depth + 1,
         };
@@ -421,6 +415,7 @@ impl Builder {
                         anchor,
                         Anchored {
                             value: Value::String(s.clone()),
+                            blanks: Vec::new(),
                             count: 1,
                             depth: 0,
                         },
@@ -444,14 +439,17 @@ impl Builder {
         } else {
             resolve(text, style, tag.as_deref(), line)?
         };
-        if blank && (value.is_null() || in_flow) && self.on_plain_path() {
-            self.blank_values.push(self.path());
-        }
+        let blanks = if blank && (value.is_null() || in_flow) {
+            vec![Vec::new()]
+        } else {
+            Vec::new()
+        };
         if let Some(raw) = raw.filter(|(_, raw)| value.as_str() != Some(raw)) {
             self.annotation_text.push(raw);
         }
         let node = Node {
             value,
+            blanks,
             count: 1,
             depth: 0,
         };
@@ -491,6 +489,7 @@ impl Builder {
         }
         let node = Node {
             value: a.value.clone(),
+            blanks: a.blanks.clone(),
             count: a.count,
             depth: a.depth,
         };
@@ -553,26 +552,43 @@ impl Builder {
                 anchor,
                 Anchored {
                     value: node.value.clone(),
+                    blanks: node.blanks.clone(),
                     count: node.count,
                     depth: node.depth,
                 },
             );
         }
         let Some(parent) = self.stack.last_mut() else {
+            // A document that is one null has no field to drop.
+            self.blank_values = node.blanks.into_iter().filter(|p| !p.is_empty()).collect();
             self.root = Some(node.value);
             return Ok(());
         };
         parent.count += node.count;
         parent.depth = parent.depth.max(node.depth);
+        let under = |step: Step, blanks: Vec<Vec<Step>>| {
+            blanks.into_iter().map(move |mut p| {
+                p.insert(0, step.clone());
+                p
+            })
+        };
         match &mut parent.coll {
-            Coll::Seq(items) => items.push(node.value),
+            Coll::Seq(items) => {
+                let at = Step::Index(items.len());
+                parent.blanks.extend(under(at, node.blanks));
+                items.push(node.value);
+            }
             Coll::Map {
                 map, key, merges, ..
             } => match key.take() {
                 Some((Key::Str(k), _)) => {
+                    let at = Step::Key(k.clone());
+                    // A repeated key (last one wins) takes its blanks with it.
+                    parent.blanks.retain(|p| p.first() != Some(&at));
+                    parent.blanks.extend(under(at, node.blanks));
                     map.insert(k, node.value);
                 }
-                Some((Key::Merge, kline)) => merges.push((node.value, kline)),
+                Some((Key::Merge, kline)) => merges.push((node, kline)),
                 Some((Key::Dropped, _)) => {}
                 None => return Err(non_string_key(&node.value, line)),
             },
@@ -610,31 +626,55 @@ fn non_string_key(v: &Value, line: u32) -> YamlError {
     )
 }
 
-/// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later ones.
-fn merge_into(map: &mut Map<String, Value>, source: Value, line: u32) -> Result<(), YamlError> {
+/// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later
+/// ones. The blank paths of the keys taken come along into `blanks`.
+fn merge_into(
+    map: &mut Map<String, Value>,
+    blanks: &mut Vec<Vec<Step>>,
+    source: Node,
+    line: u32,
+) -> Result<(), YamlError> {
     let want_map = || {
         err(
             line,
             "map merge requires map or sequence of maps as the value",
         )
     };
-    match source {
-        Value::Object(src) => {
-            for (k, v) in src {
-                map.entry(k).or_insert(v);
-            }
-        }
+    // (the map, its blank paths) for each source, in order.
+    let sources: Vec<(Map<String, Value>, Vec<Vec<Step>>)> = match source.value {
+        Value::Object(src) => vec![(src, source.blanks)],
         Value::Array(items) => {
-            for item in items {
+            let mut out = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
                 let Value::Object(src) = item else {
                     return Err(want_map());
                 };
-                for (k, v) in src {
-                    map.entry(k).or_insert(v);
-                }
+                let own = source
+                    .blanks
+                    .iter()
+                    .filter(|p| p.first() == Some(&Step::Index(i)))
+                    .map(|p| p[1..].to_vec())
+                    .collect();
+                out.push((src, own));
             }
+            out
         }
         _ => return Err(want_map()),
+    };
+    for (src, src_blanks) in sources {
+        for (k, v) in src {
+            if map.contains_key(&k) {
+                continue;
+            }
+            let at = Step::Key(k.clone());
+            blanks.extend(
+                src_blanks
+                    .iter()
+                    .filter(|p| p.first() == Some(&at))
+                    .cloned(),
+            );
+            map.insert(k, v);
+        }
     }
     Ok(())
 }

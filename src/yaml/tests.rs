@@ -310,8 +310,11 @@ fn blank_values_are_the_values_written_with_no_text() {
     let src = "a:\nb: null\nc: ~\nd: !!null \"\"\ne: {f: , g: null}\nh:\n- \n- null\n- {i: }\nj: &x\n  k:\nl: *x\n<<: {m: }\n";
     let docs = parse_stream(src).unwrap();
     let key = |k: &str| Step::Key(k.to_string());
+    let mut got = docs[0].blank_values.clone();
+    got.sort();
+    // Through an alias and a merge key too: kyaml copies the nodes, empty text and all.
     assert_eq!(
-        docs[0].blank_values,
+        got,
         vec![
             vec![key("a")],
             vec![key("d")],
@@ -319,7 +322,26 @@ fn blank_values_are_the_values_written_with_no_text() {
             vec![key("h"), Step::Index(0)],
             vec![key("h"), Step::Index(2), key("i")],
             vec![key("j"), key("k")],
+            vec![key("l"), key("k")],
+            vec![key("m")],
         ]
+    );
+    let merged = parse_stream(
+        "a: &x {k: , j: 1}
+b:
+  <<: [{k: 2}, *x]
+c:
+  k: 3
+  <<: *x
+",
+    )
+    .unwrap();
+    let mut got = merged[0].blank_values.clone();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![vec![key("a"), key("k")]],
+        "own and earlier keys win"
     );
 }
 
