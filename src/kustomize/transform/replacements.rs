@@ -911,8 +911,8 @@ impl Matcher {
         f: &mut SetFn,
     ) -> std::result::Result<(), String> {
         let (key, pattern) = split_index(part)?;
-        let re =
-            Regex::new(&pattern).map_err(|e| format!("error parsing regexp in '{part}': {e}"))?;
+        let re = Regex::new(&crate::kustomize::pattern::go_syntax(&pattern))
+            .map_err(|e| format!("error parsing regexp in '{part}': {e}"))?;
         if node.is_null() && self.create.is_some() {
             *node = Value::Array(Vec::new());
         }
