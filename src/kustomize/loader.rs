@@ -60,15 +60,10 @@ pub fn load_kustomization(
     let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
-    // kustomize reads its own file with go-yaml v2, where a repeated key replaces the
-    // earlier one; resources keep go-yaml v3's duplicate-key error.
-    let docs = match parse_docs(fs, &file, &text) {
-        Ok(docs) => docs,
-        Err(strict) => match yaml::parse_stream_last_key_wins(&text) {
-            Ok(docs) => std::sync::Arc::new(docs),
-            Err(_) => return Err(strict),
-        },
-    };
+    // kustomize reads its own file with `YAMLToJSON` (go-yaml v2): YAML 1.1 scalars
+    // (`on` is a boolean, `2024-05-01` stays text) and a repeated key replaces the earlier
+    // one; resources keep go-yaml v3's rules.
+    let docs = yaml::parse_yaml_to_json(&text).map_err(|e| yaml_error(&file, e))?;
     let value = docs
         .iter()
         .map(|d| d.value.clone())

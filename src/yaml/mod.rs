@@ -118,13 +118,20 @@ pub fn parse_objects(src: &str) -> Result<Vec<Doc>, YamlError> {
 }
 
 /// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
-/// being an error, as go-yaml v2 (which kustomize reads its own kustomization file with)
-/// does.
+/// being an error.
 pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
     parse::parse_stream(src, Keys::LastWins)
 }
 
-/// How the parser treats repeated keys and keys written `<<`.
+/// YAML as kustomize reads its own files (the kustomization, JSON patches written in YAML)
+/// with `sigs.k8s.io/yaml`'s `YAMLToJSON`, which is go-yaml v2: YAML 1.1 scalars (`yes`,
+/// `on`, `y` are booleans, `0o17` is text), timestamps stay text, and a repeated key
+/// replaces the earlier value.
+pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_stream(src, Keys::YamlToJson)
+}
+
+/// How the parser treats repeated keys, keys written `<<`, and scalars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Keys {
     /// go-yaml v3: a repeated key is an error.
@@ -133,6 +140,8 @@ pub(crate) enum Keys {
     LastWins,
     /// go-yaml v3, then kyaml's `DeAnchor` (see [`parse_objects`]).
     Kyaml,
+    /// go-yaml v2 through `YAMLToJSON` (see [`parse_yaml_to_json`]).
+    YamlToJson,
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.

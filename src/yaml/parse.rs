@@ -323,6 +323,15 @@ impl Builder {
         }
     }
 
+    /// The scalar rules of this dialect.
+    fn rules(&self) -> Rules {
+        if self.keys == Keys::YamlToJson {
+            Rules::V2
+        } else {
+            Rules::V3
+        }
+    }
+
     fn expecting_key(&self) -> bool {
         matches!(
             self.stack.last(),
@@ -404,8 +413,13 @@ impl Builder {
             {
                 Key::Merge
             } else {
-                match resolve(text, style, tag.as_deref(), line)? {
+                match resolve(text, style, tag.as_deref(), line, self.rules())? {
                     Value::String(s) => Key::Str(s),
+                    // `YAMLToJSON` writes boolean and integer keys as their text.
+                    Value::Bool(b) if self.keys == Keys::YamlToJson => Key::Str(b.to_string()),
+                    Value::Number(n) if self.keys == Keys::YamlToJson && !n.is_f64() => {
+                        Key::Str(n.to_string())
+                    }
                     other => return Err(non_string_key(&other, line)),
                 }
             };
@@ -437,7 +451,7 @@ impl Builder {
         let value = if in_flow && blank && style == TScalarStyle::Plain && tag.is_none() {
             Value::String(String::new())
         } else {
-            resolve(text, style, tag.as_deref(), line)?
+            resolve(text, style, tag.as_deref(), line, self.rules())?
         };
         let blanks = if blank && (value.is_null() || in_flow) {
             vec![Vec::new()]
@@ -534,7 +548,7 @@ impl Builder {
             }
             Key::Str(s) => {
                 let h = fnv(s);
-                if map.contains_key(s) && self.keys != Keys::LastWins {
+                if map.contains_key(s) && !matches!(self.keys, Keys::LastWins | Keys::YamlToJson) {
                     let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
                     return Err(duplicate(s, line, first));
                 }
@@ -689,7 +703,7 @@ fn short_tag(t: &Tag) -> String {
 
 /// What a plain (unquoted, untagged) scalar with this text reads as.
 pub(crate) fn resolve_plain_text(text: &str) -> Result<Value, YamlError> {
-    resolve(text.to_string(), TScalarStyle::Plain, None, 0)
+    resolve(text.to_string(), TScalarStyle::Plain, None, 0, Rules::V3)
 }
 
 /// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
@@ -698,9 +712,10 @@ fn resolve(
     style: TScalarStyle,
     tag: Option<&str>,
     line: u32,
+    rules: Rules,
 ) -> Result<Value, YamlError> {
     let folded = style == TScalarStyle::Folded;
-    let mut v = resolve_scalar(text, style, tag, line)?;
+    let mut v = resolve_scalar(text, style, tag, line, rules)?;
     if let Value::String(s) = &mut v {
         if folded {
             *s = super::emit::v3_folded_round_trip(s);
@@ -715,6 +730,7 @@ fn resolve_scalar(
     style: TScalarStyle,
     tag: Option<&str>,
     line: u32,
+    rules: Rules,
 ) -> Result<Value, YamlError> {
     let quoted = style != TScalarStyle::Plain;
     match tag {
@@ -733,14 +749,19 @@ fn resolve_scalar(
         Some(_) => return Ok(Value::String(text)),
     }
     let resolved = match tag {
-        None => resolve_plain(&text, Rules::V3),
+        // go-yaml v2 decodes an untagged timestamp into `interface{}` as its text.
+        None if rules == Rules::V2 => match resolve_plain(&text, rules) {
+            Resolved::Timestamp(_) => Resolved::Str,
+            r => r,
+        },
+        None => resolve_plain(&text, rules),
         Some("!!timestamp") => match parse_timestamp(&text) {
             Some(ts) => Resolved::Timestamp(ts.rfc3339nano()),
-            None => resolve_plain(&text, Rules::V3),
+            None => resolve_plain(&text, rules),
         },
         // A tag other than !!timestamp: no timestamp detection.
-        Some(_) => match resolve_plain(&text, Rules::V3) {
-            Resolved::Timestamp(_) => resolve_number(&text, Rules::V3).unwrap_or(Resolved::Str),
+        Some(_) => match resolve_plain(&text, rules) {
+            Resolved::Timestamp(_) => resolve_number(&text, rules).unwrap_or(Resolved::Str),
             r => r,
         },
     };

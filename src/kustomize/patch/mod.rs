@@ -199,15 +199,21 @@ fn load(ctx: &Ctx, p: &Patch) -> Result<Loaded> {
             "the patch is empty; remove it or add content",
         ));
     }
-    // A top-level sequence is a list of JSON 6902 operations.
-    let docs = crate::kustomize::loader::parse_docs(ctx.fs, &source, &text)?;
-    let is_ops = trimmed.starts_with('[') || docs.iter().any(|d| d.value.is_array());
+    // A top-level sequence is a list of JSON 6902 operations. kustomize reads the text both
+    // ways (objects with go-yaml v3, operations with go-yaml v2); operations that only v2
+    // reads (`7: seven` in a value) are still operations.
+    let docs = crate::kustomize::loader::parse_docs(ctx.fs, &source, &text);
+    let is_ops = trimmed.starts_with('[')
+        || match &docs {
+            Ok(docs) => docs.iter().any(|d| d.value.is_array()),
+            Err(_) => json6902::parse(&text).is_ok(),
+        };
     let body = if is_ops {
         Body::Json6902(
             json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?,
         )
     } else {
-        Body::Strategic(objects(&source, &docs)?)
+        Body::Strategic(objects(&source, &docs?)?)
     };
     Ok(Loaded { source, line, body })
 }
