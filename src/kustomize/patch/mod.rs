@@ -85,7 +85,7 @@ fn looks_inline(entry: &str) -> bool {
 
 /// `patches`: strategic merge or JSON 6902, with or without `target`.
 pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Result<()> {
-    for p in patches {
+    for (entry, p) in patches.iter().enumerate() {
         let loaded = load(ctx, p)?;
         let allow_name = p.options.get("allowNameChange").copied().unwrap_or(false);
         let allow_kind = p.options.get("allowKindChange").copied().unwrap_or(false);
@@ -110,7 +110,7 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
             }
             (Body::Json6902(ops), Some(sel)) => {
                 let matcher = matcher(sel, &loaded)?;
-                apply_json_ops(ra, &matcher, ops, &loaded, true, ctx.track_edits)?;
+                apply_json_ops(ra, &matcher, ops, &loaded, entry, true, ctx.track_edits)?;
             }
             (Body::Json6902(_), None) => {
                 return Err(Error::new(
@@ -126,7 +126,7 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
 
 /// The legacy `patchesJson6902`: JSON 6902 operations with a required target.
 pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Result<()> {
-    for p in patches {
+    for (entry, p) in patches.iter().enumerate() {
         let Some(sel) = &p.target else {
             return Err(Error::new(
                 ErrorKind::Invalid,
@@ -158,7 +158,7 @@ pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) ->
         };
         let matcher = matcher(sel, &loaded)?;
         if let Body::Json6902(ops) = &loaded.body {
-            apply_json_ops(ra, &matcher, ops, &loaded, false, ctx.track_edits)?;
+            apply_json_ops(ra, &matcher, ops, &loaded, entry, false, ctx.track_edits)?;
         }
     }
     Ok(())
@@ -331,12 +331,17 @@ fn apply_targeted(
         if matcher.matches(&r) {
             let mut patch = doc.clone();
             // kustomize gives the patch the target's apiVersion and keeps its own kind.
-            patch.insert(
-                "apiVersion".into(),
-                Value::String(r.api_version().to_string()),
-            );
+            let api_version = r.api_version().to_string();
+            // kyaml sets an empty apiVersion as a scalar with no text, which the output
+            // reads as null, unless the target's own field (`""`) lends it its quotes.
+            let blank =
+                api_version.is_empty() && !r.doc.get("apiVersion").is_some_and(Value::is_string);
+            patch.insert("apiVersion".into(), Value::String(api_version));
             if merge_into(&mut r, &patch, source, allow_name, allow_kind, mode)? {
                 continue;
+            }
+            if blank {
+                r.doc.insert("apiVersion".into(), Value::Null);
             }
         }
         keep.push(r);
@@ -396,11 +401,28 @@ fn merge_into(
     Ok(false)
 }
 
+/// Whether an operation replaces or removes all of `metadata.annotations` (its parent or
+/// the object, too), where kustomize keeps its bookkeeping while it builds.
+fn replaces_annotations(op: &json_patch::PatchOperation) -> bool {
+    use json_patch::PatchOperation as Op;
+    let whole = |p: &str| matches!(p, "" | "/metadata" | "/metadata/annotations");
+    match op {
+        Op::Add(o) => whole(o.path.as_str()),
+        Op::Replace(o) => whole(o.path.as_str()),
+        Op::Remove(o) => whole(o.path.as_str()),
+        Op::Copy(o) => whole(o.path.as_str()),
+        Op::Move(o) => whole(o.path.as_str()) || whole(o.from.as_str()),
+        Op::Test(_) => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn apply_json_ops(
     ra: &mut ResMap,
     matcher: &TargetMatcher,
     ops: &json_patch::Patch,
     loaded: &Loaded,
+    entry: usize,
     store_id: bool,
     track: bool,
 ) -> Result<()> {
@@ -415,6 +437,9 @@ fn apply_json_ops(
         // source text (`1.50` becomes "1.5").
         r.meta.annotation_text.clear();
         r.meta.blank_values.clear();
+        if result.is_ok() && ops.0.iter().any(replaces_annotations) {
+            r.meta.provenance_wiped = Some(entry);
+        }
         r.doc = match doc {
             Value::Object(m) => m,
             _ => {
