@@ -640,6 +640,9 @@ fn non_string_key(v: &Value, line: u32) -> YamlError {
     )
 }
 
+/// Paths of values written with no text, relative to some node.
+type BlankPaths = Vec<Vec<Step>>;
+
 /// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later
 /// ones. The blank paths of the keys taken come along into `blanks`.
 fn merge_into(
@@ -655,7 +658,7 @@ fn merge_into(
         )
     };
     // (the map, its blank paths) for each source, in order.
-    let sources: Vec<(Map<String, Value>, Vec<Vec<Step>>)> = match source.value {
+    let sources: Vec<(Map<String, Value>, BlankPaths)> = match source.value {
         Value::Object(src) => vec![(src, source.blanks)],
         Value::Array(items) => {
             let mut out = Vec::new();
