@@ -12,7 +12,9 @@ For each `fixtures/helm/<chart>/cases/<case>.yaml` it renders `<chart>/chart` wi
 values as release `rel` in namespace `ns` (what tests/helm.rs uses) and writes
 `expected/<case>.json`: {"templates": {path: output}} or {"error": message}. The chart is
 rendered twice; a template whose output differs between the two (random names, generated
-passwords) is listed under "nondeterministic" instead, with no output to compare.
+passwords, keys and certificates) goes under "nondeterministic" instead, with the first
+render's output, which tests/helm.rs compares by shape (same documents, PEM blocks of the
+same types that parse, random characters where Helm's differ, all else equal).
 Tests never need this script or the SDK.
 """
 import json
@@ -54,7 +56,7 @@ def main(names):
                 unstable = sorted(k for k in first if second.get(k) != first[k])
                 result = {"templates": {k: v for k, v in sorted(first.items()) if k not in unstable}}
                 if unstable:
-                    result["nondeterministic"] = unstable
+                    result["nondeterministic"] = {k: first[k] for k in unstable}
                 summary = f"{len(first)} templates, {len(unstable)} nondeterministic"
             (out_dir / f"{case.stem}.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
             print(f"{fixture.name}/{case.stem}: {summary}")

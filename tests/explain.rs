@@ -359,3 +359,86 @@ fn a_helm_chart_value_names_the_values_key_and_the_go_template_line() {
         "apps/cert-manager/base/templates/deployment.yaml:17 base template replicas: {{ .Values.replicaCount }}"
     );
 }
+
+#[test]
+fn a_helm_field_printed_through_include_points_at_the_helpers_line() {
+    let platform = example("platform");
+    let deployment = [
+        "staging-1",
+        "ingress-nginx",
+        "Deployment/ingress-nginx-controller",
+    ];
+    let ask = |field: &str| {
+        let mut a = deployment.to_vec();
+        a.push(field);
+        explain(&platform, &a)
+    };
+    // A label from `{{- include "ingress-nginx.labels" . | nindent 4 }}`.
+    let out = ask("metadata.labels[\"app.kubernetes.io/managed-by\"]");
+    assert_eq!(
+        row(&out, "apps/ingress-nginx/base/templates/_helpers.tpl:138"),
+        "apps/ingress-nginx/base/templates/_helpers.tpl:138 base template app.kubernetes.io/managed-by: {{ .Release.Service }} <- set it"
+    );
+    // Two includes deep (labels → selectorLabels), in the selector.
+    let out = ask("spec.selector.matchLabels[\"app.kubernetes.io/instance\"]");
+    assert_eq!(
+        row(&out, "apps/ingress-nginx/base/templates/_helpers.tpl:149"),
+        "apps/ingress-nginx/base/templates/_helpers.tpl:149 base template app.kubernetes.io/instance: {{ .Release.Name }} <- set it"
+    );
+    // A name a helper computes from a values key: the key, then the helper's line.
+    let out = ask("metadata.name");
+    assert_eq!(
+        row(&out, "apps/ingress-nginx/base/values.yaml:23"),
+        "apps/ingress-nginx/base/values.yaml:23 base values controller.name name: controller <- set it"
+    );
+    assert!(
+        row(&out, "apps/ingress-nginx/base/templates/_helpers.tpl:101").starts_with(
+            "apps/ingress-nginx/base/templates/_helpers.tpl:101 base template {{- printf \"%s-%s\" (include \"ingress-nginx.fullname\" .)"
+        ),
+        "{out}"
+    );
+    // An empty values key on the helper's line did not set the field.
+    let out = ask("metadata.namespace");
+    assert!(!out.contains("values namespaceOverride"), "{out}");
+    assert_eq!(
+        row(&out, "apps/ingress-nginx/base/templates/_helpers.tpl:38"),
+        "apps/ingress-nginx/base/templates/_helpers.tpl:38 base template {{- default .Release.Namespace .Values.namespaceOverride | trunc 63 | trimSuffix \"-\" -}} <- set it"
+    );
+
+    // An image a helper composes from pieces (`{{ template "cert-manager.image" (tuple
+    // .Values.image ...) }}`): the line that composed them, with the values it handed.
+    let out = explain(
+        &platform,
+        &[
+            "prod-1",
+            "cert-manager",
+            "Deployment/cert-manager",
+            "spec.template.spec.containers[name=cert-manager-controller].image",
+        ],
+    );
+    assert!(
+        row(&out, "apps/cert-manager/base/templates/deployment.yaml:89")
+            .starts_with("apps/cert-manager/base/templates/deployment.yaml:89 base template image: \"{{ template \"cert-manager.image\" (tuple .Values.image"),
+        "{out}"
+    );
+    assert_eq!(
+        row(&out, "apps/cert-manager/base/values.yaml:191"),
+        "apps/cert-manager/base/values.yaml:191 base values image image:"
+    );
+
+    let mut a = deployment.to_vec();
+    a.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&explain(&platform, &a)).unwrap();
+    let label = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "metadata.labels[\"app.kubernetes.io/managed-by\"]")
+        .unwrap();
+    assert_eq!(
+        label["set_by"]["file"],
+        "apps/ingress-nginx/base/templates/_helpers.tpl"
+    );
+    assert_eq!(label["set_by"]["line"], 138);
+    assert_eq!(label["set_by"]["mechanism"], "template");
+}

@@ -2,7 +2,8 @@
 //! strata's engine and compared with what Helm's own SDK rendered for it
 //! (`expected/<case>.json`, made by `scripts/regen-helm.py`): each template's output byte
 //! for byte, or Helm's error message exactly. Templates Helm itself renders differently
-//! on every run (random names) are listed as nondeterministic and only checked to exist.
+//! on every run (random names, keys, certificates: "nondeterministic", with one of
+//! Helm's outputs) are compared by shape: `same_shape`.
 //!
 //! `HELM_FILTER=argo cargo test --test helm` runs the cases whose path contains "argo".
 
@@ -45,16 +46,15 @@ fn cases() -> Vec<(PathBuf, String)> {
     out
 }
 
-/// Renders one case with strata: each template's output, or the error message.
-fn strata_render(
-    dir: &Path,
-    case: &str,
-) -> Result<std::collections::BTreeMap<String, String>, String> {
+/// The chart and options of one case.
+fn load_case(dir: &Path, case: &str) -> Result<(chart::Chart, render::Options), String> {
     let fs = DiskFs::new(dir).map_err(|e| e.to_string())?;
     let chart = chart::load_dir(&fs, "chart").map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(dir.join("cases").join(format!("{case}.yaml")))
         .map_err(|e| e.to_string())?;
-    let values = strata::yaml::parse_stream(&text)
+    // Read as Helm reads a `-f` file (the script hands PyYAML's reading to the SDK:
+    // YAML 1.1 too; cases keep to what both read alike).
+    let values = strata::yaml::parse_stream_helm(&text)
         .map_err(|e| e.message)?
         .into_iter()
         .map(|d| d.value)
@@ -68,6 +68,15 @@ fn strata_render(
         api_versions: Vec::new(),
         values,
     };
+    Ok((chart, opts))
+}
+
+/// Renders one case with strata: each template's output, or the error message.
+fn strata_render(
+    dir: &Path,
+    case: &str,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let (chart, opts) = load_case(dir, case)?;
     render::render(&chart, &opts)
         .map(|r| r.files)
         .map_err(|e| e.message)
@@ -122,10 +131,10 @@ fn every_fixture_renders_as_helm_renders_it() {
                     .as_object()
                     .cloned()
                     .unwrap_or_default();
-                let unstable: Vec<&str> = expected
+                let unstable = expected
                     .get("nondeterministic")
-                    .and_then(Json::as_array)
-                    .map(|a| a.iter().filter_map(Json::as_str).collect())
+                    .and_then(Json::as_object)
+                    .cloned()
                     .unwrap_or_default();
                 for (path, text) in &want {
                     templates += 1;
@@ -139,13 +148,19 @@ fn every_fixture_renders_as_helm_renders_it() {
                     }
                 }
                 for path in files.keys() {
-                    if !want.contains_key(path) && !unstable.contains(&path.as_str()) {
+                    if !want.contains_key(path) && !unstable.contains_key(path) {
                         failures.push(format!("{name}: {path} rendered by strata only"));
                     }
                 }
-                for path in unstable {
-                    if !files.contains_key(path) {
-                        failures.push(format!("{name}: {path} missing"));
+                for (path, text) in &unstable {
+                    templates += 1;
+                    match files.get(path) {
+                        Some(g) => {
+                            if let Err(why) = same_shape(text.as_str().unwrap_or(""), g) {
+                                failures.push(format!("{name}: {path} differs in shape: {why}"));
+                            }
+                        }
+                        None => failures.push(format!("{name}: {path} missing")),
                     }
                 }
             }
@@ -167,6 +182,93 @@ fn every_fixture_renders_as_helm_renders_it() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Whether strata's output of a template Helm renders differently on every run has the
+/// shape of Helm's: the same YAML documents, equal everywhere except strings Helm
+/// draws at random. Such a string may differ when both are PEM (or base64 of PEM) with
+/// blocks of the same types that parse, or when both have the same length and differ
+/// only where both have letters or digits (`randAlphaNum`).
+fn same_shape(helm: &str, strata: &str) -> Result<(), String> {
+    let parse = |t: &str| -> Result<Vec<Json>, String> {
+        Ok(strata::yaml::parse_stream(t)
+            .map_err(|e| e.message)?
+            .into_iter()
+            .map(|d| d.value)
+            .collect())
+    };
+    let (h, s) = (parse(helm)?, parse(strata)?);
+    if h.len() != s.len() {
+        return Err(format!("{} documents against {}", h.len(), s.len()));
+    }
+    h.iter().zip(&s).try_for_each(|(h, s)| same_value(h, s, ""))
+}
+
+fn same_value(h: &Json, s: &Json, at: &str) -> Result<(), String> {
+    match (h, s) {
+        (Json::Object(h), Json::Object(s)) => {
+            if h.keys().ne(s.keys()) {
+                return Err(format!("{at}: keys differ"));
+            }
+            h.iter()
+                .try_for_each(|(k, v)| same_value(v, &s[k], &format!("{at}.{k}")))
+        }
+        (Json::Array(h), Json::Array(s)) if h.len() == s.len() => h
+            .iter()
+            .zip(s)
+            .enumerate()
+            .try_for_each(|(i, (h, s))| same_value(h, s, &format!("{at}[{i}]"))),
+        (Json::String(h), Json::String(s)) if h != s => match (pem_blocks(h), pem_blocks(s)) {
+            (Some(hb), Some(sb)) if hb == sb && hb.is_ok() => Ok(()),
+            (Some(hb), Some(sb)) => Err(format!("{at}: PEM blocks {hb:?} against {sb:?}")),
+            (Some(_), None) | (None, Some(_)) => Err(format!("{at}: PEM on one side only")),
+            _ if h.len() == s.len()
+                && h.bytes().zip(s.bytes()).all(|(a, b)| {
+                    a == b || (a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric())
+                }) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("{at}: {h:?} against {s:?}")),
+        },
+        _ if h == s => Ok(()),
+        _ => Err(format!("{at}: {h} against {s}")),
+    }
+}
+
+/// The types of the PEM blocks in `text` (or in its base64 decoding), each checked to
+/// parse as what its type says (`Err` names one that does not); `None` when it has none.
+fn pem_blocks(text: &str) -> Option<Result<Vec<String>, String>> {
+    use base64::Engine as _;
+    use strata::helm::crypto;
+    use x509_cert::der::Decode as _;
+    let text = if text.contains("-----BEGIN ") {
+        text.to_string()
+    } else {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()?;
+        String::from_utf8(raw).ok()?
+    };
+    let mut kinds = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let Some((kind, der)) = crypto::pem_decode(block) else {
+            return Some(Err("a PEM block that does not decode".into()));
+        };
+        let parses = match kind.as_str() {
+            "CERTIFICATE" => x509_cert::Certificate::from_der(&der).is_ok(),
+            _ => crypto::parse_key_pem(block).is_ok(),
+        };
+        if !parses {
+            return Some(Err(format!("a {kind} that does not parse")));
+        }
+        let end = block.find(&format!("-----END {kind}-----"))? + kind.len() + 14;
+        rest = &block[end..];
+        kinds.push(kind);
+    }
+    (!kinds.is_empty()).then_some(Ok(kinds))
 }
 
 fn first_difference(want: &str, got: &str) -> String {
@@ -317,4 +419,482 @@ fn build_enable_helm_inflates_vendored_charts() {
             && err.contains("never downloads"),
         "{err}"
     );
+}
+
+#[test]
+fn a_traced_render_prints_the_same_with_an_origin_for_each_line() {
+    let mut traced_lines = 0;
+    for (dir, case) in cases() {
+        let Ok((chart, opts)) = load_case(&dir, &case) else {
+            continue;
+        };
+        let plain = render::render(&chart, &opts);
+        let traced = render::render_traced(&chart, &opts);
+        match (plain, traced) {
+            (Ok(plain), Ok(traced)) => {
+                assert_eq!(plain.files, traced.files, "{}/{case}", dir.display());
+                assert!(plain.lines.is_empty(), "traces only when asked");
+                for (path, text) in &traced.files {
+                    let lines = &traced.lines[path];
+                    assert_eq!(lines.len(), text.split('\n').count(), "{path}");
+                    for (l, o) in text.split('\n').zip(lines) {
+                        assert_eq!(
+                            o.is_some(),
+                            !l.trim().is_empty(),
+                            "{path}: a printed line has an origin, a blank one none: {l:?}"
+                        );
+                    }
+                    traced_lines += lines.len();
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            (a, b) => panic!("{}/{case}: {:?} / {:?}", dir.display(), a.err(), b.err()),
+        }
+    }
+    assert!(traced_lines > 1000, "{traced_lines}");
+}
+
+/// For the first output line of `template` (in chart `name`, case `case`) that
+/// starts with `prefix` after `after` lines that do: the template file and the text
+/// of the template line that printed it, trimmed.
+fn printed_by(
+    name: &str,
+    case: &str,
+    template: &str,
+    prefix: &str,
+    after: usize,
+) -> (String, String) {
+    let dir = fixtures().join(name);
+    let (chart, opts) = load_case(&dir, case).unwrap();
+    let r = render::render_traced(&chart, &opts).unwrap();
+    let text = &r.files[template];
+    let at = text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with(prefix))
+        .nth(after)
+        .unwrap_or_else(|| panic!("no line {prefix:?} in {template}:\n{text}"))
+        .0;
+    let (file, line) = r.lines[template][at].clone().unwrap()[0].clone();
+    // `CHART/templates/x` is `chart/templates/x` in the fixture.
+    let rel = format!("chart/{}", file.split_once('/').unwrap().1);
+    let src = std::fs::read_to_string(dir.join(&rel)).unwrap();
+    let said = src
+        .lines()
+        .nth(line as usize - 1)
+        .unwrap()
+        .trim()
+        .to_string();
+    (file, said)
+}
+
+#[test]
+fn a_field_printed_directly_is_its_templates_line() {
+    assert_eq!(
+        printed_by(
+            "podinfo",
+            "default",
+            "podinfo/templates/deployment.yaml",
+            "replicas:",
+            0
+        ),
+        (
+            "podinfo/templates/deployment.yaml".into(),
+            "replicas: {{ .Values.replicaCount }}".into()
+        )
+    );
+}
+
+#[test]
+fn a_label_printed_through_include_and_nindent_is_the_helpers_line() {
+    assert_eq!(
+        printed_by(
+            "podinfo",
+            "default",
+            "podinfo/templates/deployment.yaml",
+            "app.kubernetes.io/managed-by:",
+            0
+        ),
+        (
+            "podinfo/templates/_helpers.tpl".into(),
+            "app.kubernetes.io/managed-by: {{ .Release.Service }}".into()
+        )
+    );
+    // Two includes deep (labels includes selectorLabels), in a selector and in the
+    // pod template's labels.
+    for after in 0..3 {
+        assert_eq!(
+            printed_by(
+                "ingress-nginx",
+                "default",
+                "ingress-nginx/templates/controller-deployment.yaml",
+                "app.kubernetes.io/instance:",
+                after
+            ),
+            (
+                "ingress-nginx/templates/_helpers.tpl".into(),
+                "app.kubernetes.io/instance: {{ .Release.Name }}".into()
+            )
+        );
+    }
+    // The value an include printed on a line of the template's own text.
+    assert_eq!(
+        printed_by(
+            "ingress-nginx",
+            "default",
+            "ingress-nginx/templates/controller-deployment.yaml",
+            "helm.sh/chart:",
+            0
+        )
+        .1,
+        "{{- printf \"%s-%s\" .Chart.Name .Chart.Version | replace \"+\" \"_\" | trunc 63 | trimSuffix \"-\" -}}"
+    );
+}
+
+#[test]
+fn a_field_of_a_containers_block_from_a_define_is_its_line_there() {
+    let t = "prometheus-blackbox-exporter/templates/deployment.yaml";
+    let helpers = "prometheus-blackbox-exporter/templates/_helpers.tpl".to_string();
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "- containerPort:",
+            0
+        ),
+        (
+            helpers.clone(),
+            "- containerPort: {{ .Values.containerPort }}".into()
+        )
+    );
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "name: http",
+            0
+        ),
+        (helpers.clone(), "name: http".into()),
+        "template text inside the define"
+    );
+    assert_eq!(
+        printed_by(
+            "prometheus-blackbox-exporter",
+            "default",
+            t,
+            "- name: blackbox-exporter",
+            0
+        ),
+        (helpers, "- name: blackbox-exporter".into())
+    );
+}
+
+#[test]
+fn an_output_line_traced_to_a_literal_template_line_is_that_line() {
+    // A template line without `{{` prints itself (indented as an include's nindent
+    // puts it): where the trace points at one, the output line must end with its text
+    // (text of another line may come first: `---` joined to it by a `{{-`).
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (dir, case) in cases() {
+        let Ok((chart, opts)) = load_case(&dir, &case) else {
+            continue;
+        };
+        let Ok(r) = render::render_traced(&chart, &opts) else {
+            continue;
+        };
+        let mut sources: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (path, text) in &r.files {
+            for (out, chain) in text.split('\n').zip(&r.lines[path]) {
+                let Some((file, line)) = chain.as_ref().and_then(|c| c.first()) else {
+                    continue;
+                };
+                let lines = sources.entry(file.clone()).or_insert_with(|| {
+                    let rel = format!("chart/{}", file.split_once('/').unwrap().1);
+                    std::fs::read_to_string(dir.join(rel))
+                        .map(|t| t.lines().map(str::to_string).collect())
+                        .unwrap_or_default()
+                });
+                let Some(src) = lines.get(*line as usize - 1) else {
+                    wrong.push(format!("{path}: {file}:{line} is past the end"));
+                    continue;
+                };
+                if src.contains("{{") {
+                    continue;
+                }
+                checked += 1;
+                if !out.trim().ends_with(src.trim()) {
+                    wrong.push(format!(
+                        "{}/{case} {path}: {out:?} traced to {file}:{line} {src:?}",
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked}:\n{}",
+        wrong.len(),
+        wrong[..wrong.len().min(20)].join("\n")
+    );
+}
+
+#[test]
+fn shape_comparison_accepts_only_random_differences() {
+    let pem = |k: &str| {
+        strata::helm::crypto::key_pem(&strata::helm::crypto::parse_key_pem(k).expect("key parses"))
+            .expect("prints")
+    };
+    // A P-256 key made by openssl.
+    let a = pem("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAnf7LU4g+bVd2bwBi+WSSRyY35xw5tvVGCZG5FL4H3ioAoGCCqGSM49\nAwEHoUQDQgAEe84et/batUNZKZBrensJ8ALIAphzJ9enGV6238G77ymJJVVPBlfh\n3zxyw7QQ0liE7vcaCVPBpEWrSPhhk6Kz9w==\n-----END EC PRIVATE KEY-----\n");
+    let doc = |name: &str, key: &str| {
+        format!("kind: Secret\nmetadata:\n  name: {name}\ndata:\n  k: {key:?}\n")
+    };
+    assert!(same_shape(&doc("web-ab3x", &a), &doc("web-q9z1", &a)).is_ok());
+    assert!(
+        same_shape(&doc("web-ab3x", &a), &doc("web_ab3x", &a)).is_err(),
+        "a non-random character"
+    );
+    assert!(same_shape(&doc("web", &a), &doc("web", "not a key")).is_err());
+    assert!(same_shape(
+        &doc("web", &a),
+        &format!("{}---\n{}", doc("web", &a), doc("web", &a))
+    )
+    .is_err());
+    let broken = a.replace("MHcCAQEE", "MHcCAQEF");
+    assert!(
+        same_shape(&doc("web", &a), &doc("web", &broken)).is_err(),
+        "a block that does not parse"
+    );
+}
+
+// What `helm template` prints, read from Helm v4's code (the SDK only returns each
+// template's output, so the stream itself cannot come from the reference):
+//
+// - `pkg/action/action.go` `renderResources`: the engine renders every template of the
+//   chart and its enabled subcharts; every file ending in `NOTES.txt` (the subcharts'
+//   too) is taken out and never printed by `helm template`.
+// - `pkg/release/v1/util/manifest_sorter.go` `SortManifests`: files in byte order of
+//   their path; a file whose base name starts with `_`, or whose output is only white
+//   space, is skipped. Each file is split by `SplitManifests` (`manifest.go`: a line
+//   starting with `---` and spaces or tabs separates; what follows on that line starts
+//   the next document; each document loses its leading white space and keeps its
+//   trailing one; white-space-only documents are dropped), so a template with three
+//   documents gives three entries with the same `# Source:`. A comment-only document is
+//   an entry of kind "". Each document is read into `SimpleHead` (apiVersion, kind,
+//   metadata.name, metadata.annotations) with sigs.k8s.io/yaml: YAML 1.1, scalars turned
+//   into text where a string is wanted; a list or mapping there is an error,
+//   `YAML parse error on PATH: ...`. A document with a `helm.sh/hook` annotation is a
+//   hook: its comma-separated events, trimmed and lower-cased, must all be known
+//   (pre/post-install/-upgrade/-delete/-rollback, test, test-success), else the
+//   document is dropped entirely; every other document is a manifest.
+// - `kind_sorter.go`: manifests and hooks each stable-sorted by kind in `InstallOrder`;
+//   unknown kinds after the known ones, by kind name (the empty kind first); the same
+//   kind keeps file order. Hooks are not sorted by weight for printing.
+// - `renderResources` then writes, with `--include-crds`, each CRD file first
+//   (`Chart.CRDObjects`: the chart's `crds/*.yaml|yml|json` in file order, then each
+//   subchart's, named `CHART/charts/SUB/crds/x.yaml`, raw), then each manifest, each as
+//   `---\n# Source: PATH\nCONTENT\n`.
+// - `pkg/cmd/template.go`: prints that text trimmed plus one newline (so the last
+//   manifest has no blank line after it, and a chart with no manifests starts with an
+//   empty line), then each hook, tests included, as `---\n# Source: PATH\nCONTENT\n`.
+//   With `--show-only`, that whole text is split again with `SplitManifests`; for each
+//   pattern in order, every document whose first `# Source: CHART/REST` has a REST that
+//   `filepath.Match`es it is printed as `---\nDOC\n` (twice if two patterns match);
+//   a pattern that matches nothing fails: `could not find template P in chart`.
+#[test]
+fn template_stream_follows_helms_code() {
+    let s = Scratch::new("helm-stream");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+        .write("c/charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+        .write("c/crds/b.yaml", "kind: CustomResourceDefinition\nmetadata:\n  name: b.example.com\n")
+        .write("c/crds/a.yml", "kind: CustomResourceDefinition\nmetadata:\n  name: a.example.com\n")
+        .write("c/crds/README.md", "not a manifest\n")
+        .write(
+            "c/charts/sub/crds/s.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: s.example.com\n",
+        )
+        .write("c/templates/NOTES.txt", "Thanks for installing {{ .Release.Name }}\n")
+        .write("c/charts/sub/templates/NOTES.txt", "sub notes\n")
+        .write("c/charts/sub/templates/cm.yaml", "kind: ConfigMap\nmetadata:\n  name: sub\n")
+        .write("c/templates/_helpers.tpl", "{{- define \"x\" }}kind: Secret{{ end }}\n")
+        .write("c/templates/empty.yaml", "{{- if false }}\nkind: Secret\n{{- end }}\n")
+        .write(
+            "c/templates/multi.yaml",
+            "kind: Deployment\nmetadata:\n  name: web\n---\n# only a comment\n--- \nkind: Service\nmetadata:\n  name: web\n---\nkind: Widget\nmetadata:\n  name: w\n",
+        )
+        .write(
+            "c/templates/hooks.yaml",
+            "kind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"5\"\n---\nkind: ConfigMap\nmetadata:\n  name: hook-cm\n  annotations:\n    helm.sh/hook: Post-Install\n---\nkind: Pod\nmetadata:\n  name: skipped\n  annotations:\n    helm.sh/hook: pre-install,on-a-whim\n",
+        )
+        .write(
+            "c/templates/sub/test.yaml",
+            "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+        )
+        // `name: n` is `false` in YAML 1.1, which SimpleHead reads back as text.
+        .write(
+            "c/templates/a.yaml",
+            "kind: Gadget\nmetadata:\n  name: g\n---\nkind: Namespace\nmetadata:\n  name: n\n",
+        );
+    let doc = |path: &str, body: &str| format!("---\n# Source: c/{path}\n{body}\n");
+    let manifests = [
+        doc(
+            "templates/a.yaml",
+            "kind: Namespace\nmetadata:\n  name: n\n",
+        ),
+        doc(
+            "charts/sub/templates/cm.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: sub\n",
+        ),
+        doc(
+            "templates/multi.yaml",
+            "kind: Service\nmetadata:\n  name: web\n",
+        ),
+        doc(
+            "templates/multi.yaml",
+            "kind: Deployment\nmetadata:\n  name: web\n",
+        ),
+        doc("templates/multi.yaml", "# only a comment\n"),
+        doc("templates/a.yaml", "kind: Gadget\nmetadata:\n  name: g\n"),
+        "---\n# Source: c/templates/multi.yaml\nkind: Widget\nmetadata:\n  name: w\n".into(),
+    ]
+    .concat();
+    let hooks = [
+        doc(
+            "templates/hooks.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: hook-cm\n  annotations:\n    helm.sh/hook: Post-Install\n",
+        ),
+        doc(
+            "templates/sub/test.yaml",
+            "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+        ),
+        doc(
+            "templates/hooks.yaml",
+            "kind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"5\"\n",
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        ok(&s.0, &["template", "rel", "c"]),
+        format!("{manifests}{hooks}")
+    );
+
+    let crds = [
+        doc(
+            "crds/a.yml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: a.example.com\n",
+        ),
+        doc(
+            "crds/b.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: b.example.com\n",
+        ),
+        doc(
+            "charts/sub/crds/s.yaml",
+            "kind: CustomResourceDefinition\nmetadata:\n  name: s.example.com\n",
+        ),
+    ]
+    .concat();
+    assert_eq!(
+        ok(&s.0, &["template", "rel", "c", "--include-crds"]),
+        format!("{crds}{manifests}{hooks}")
+    );
+
+    // --show-only: the documents of the full stream (each keeps the blank line the
+    // stream had after it), per pattern in order.
+    let only = ok(
+        &s.0,
+        &[
+            "template",
+            "rel",
+            "c",
+            "-s",
+            "templates/sub/*.yaml",
+            "-s",
+            "templates/m*.yaml",
+        ],
+    );
+    let again = |d: &str| format!("---\n{}\n", d.trim_start_matches("---\n"));
+    assert_eq!(
+        only,
+        [
+            again(&doc(
+                "templates/sub/test.yaml",
+                "kind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: test\n",
+            )),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Service\nmetadata:\n  name: web\n"
+            )),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Deployment\nmetadata:\n  name: web\n"
+            )),
+            again(&doc("templates/multi.yaml", "# only a comment\n")),
+            again(&doc(
+                "templates/multi.yaml",
+                "kind: Widget\nmetadata:\n  name: w"
+            )),
+        ]
+        .concat()
+    );
+    let out = strata(&s.0, &["template", "rel", "c", "-s", "templates/nope.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("could not find template templates/nope.yaml in chart"));
+
+    // A list where SimpleHead wants text fails the render as Helm's decoding does.
+    s.write(
+        "c/templates/bad.yaml",
+        "kind: Pod\nmetadata:\n  name: p\n  annotations:\n    a: [1]\n",
+    );
+    let out = strata(&s.0, &["template", "rel", "c"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: YAML parse error on c/templates/bad.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations of type string"
+    );
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn generated_certificates_are_byte_stable_and_warned_about() {
+    let chart = fixtures().join("nginx/chart");
+    let chart = chart.to_str().unwrap_or_default();
+    let args = [
+        "template",
+        "rel",
+        chart,
+        "-n",
+        "ns",
+        "-s",
+        "templates/tls-secret.yaml",
+    ];
+    let first = strata(&fixtures(), &args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let second = strata(&fixtures(), &args);
+    assert_eq!(first.stdout, second.stdout, "same release, same bytes");
+    let out = text(&first.stdout);
+    assert!(out.contains("tls.crt: ") && out.contains("tls.key: ") && out.contains("ca.crt: "));
+    let warnings = text(&first.stderr);
+    assert!(
+        warnings.contains("warning: nginx/templates/tls-secret.yaml:7: genCA makes a new key")
+            && warnings.contains("nginx/templates/tls-secret.yaml:20: genSignedCert"),
+        "{warnings}"
+    );
+    let other = strata(
+        &fixtures(),
+        &[
+            "template",
+            "other",
+            chart,
+            "-n",
+            "ns",
+            "-s",
+            "templates/tls-secret.yaml",
+        ],
+    );
+    assert_ne!(first.stdout, other.stdout, "another release, other keys");
 }

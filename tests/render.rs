@@ -331,6 +331,20 @@ fn targets_mode_renders_plain_kustomize_overlays_as_build_does() {
         "the stream files are gone: {:?}",
         tree.keys()
     );
+
+    // In targets mode too, the check names the kustomization line that set a change.
+    let k = s.0.join("overlays/prod/kustomization.yaml");
+    let text_k = std::fs::read_to_string(&k).unwrap();
+    std::fs::write(&k, text_k.replace("value: 12", "value: 16")).unwrap();
+    let out = strata(&s.0, &["render", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let o = text(&out.stdout);
+    assert!(
+        o.contains(
+            "~ spec.maxReplicas: 12 → 16  ← set by overlays/prod/kustomization.yaml:26 (patch)\n"
+        ),
+        "{o}"
+    );
 }
 
 #[test]
@@ -490,4 +504,85 @@ fn leftovers_of_a_killed_render_are_cleaned_up() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.contains("strata-new")), "{names:?}");
+}
+
+#[test]
+fn check_says_which_file_and_line_set_each_changed_field() {
+    let s = Scratch::example("env-clusters", "check-blame");
+    ok(&s.0, &["render", "--quiet"]);
+    let edit = |rel: &str, from: &str, to: &str| {
+        let p = s.0.join(rel);
+        let t = std::fs::read_to_string(&p).unwrap();
+        assert!(t.contains(from), "{rel}: {t}");
+        std::fs::write(&p, t.replace(from, to)).unwrap();
+    };
+    // A layer's replicas entry and an images entry; a new cluster (its unit is new:
+    // nothing in it has an old value) and a removed one.
+    edit("apps/web/env/prod.yaml", "count: 4", "count: 6");
+    edit(
+        "apps/web/env/dev.yaml",
+        "newTag: 1.5.0-rc.1",
+        "newTag: 1.5.0",
+    );
+    s.write(
+        "clusters/dev-9.yaml",
+        "name: dev-9\nenv: dev\nregion: eu\nserver: https://dev-9.k8s.example.internal\n",
+    );
+    std::fs::remove_file(s.0.join("clusters/prod-2.yaml")).unwrap();
+
+    let out = strata(&s.0, &["render", "--check"]);
+    let o = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{o}{}", text(&out.stderr));
+    assert!(
+        o.contains(
+            "apps/prod/prod-1/web\n  ~ Deployment web/web (apps/v1)\n      ~ spec.replicas: 4 → 6  ← set by apps/web/env/prod.yaml:3 (replicas)\n"
+        ),
+        "{o}"
+    );
+    assert!(
+        o.contains("image: ghcr.io/acme/web:1.5.0-rc.1 → ghcr.io/acme/web:1.5.0  ← set by apps/web/env/dev.yaml:3 (images)\n"),
+        "{o}"
+    );
+    assert!(o.contains("new unit: rendered/apps/dev/dev-9/web\n"), "{o}");
+
+    let out = strata(&s.0, &["render", "--check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let units = v["diff"]["units"].as_array().unwrap();
+    let prod1 = units
+        .iter()
+        .find(|u| u["unit"] == "apps/prod/prod-1/web")
+        .unwrap();
+    assert_eq!(
+        prod1["resources"][0]["fields"][0]["setBy"],
+        serde_json::json!({"file": "apps/web/env/prod.yaml", "line": 3, "mechanism": "replicas"})
+    );
+    assert!(
+        v["removedUnits"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("apps/prod/prod-2/web")),
+        "{v}"
+    );
+    let quiet = strata(&s.0, &["render", "--check", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(quiet.stdout.is_empty(), "{}", text(&quiet.stdout));
+}
+
+#[test]
+fn check_blames_a_chart_field_on_the_values_key_that_set_it() {
+    let s = Scratch::example("platform", "check-blame");
+    ok(&s.0, &["render", "--quiet", "--cluster", "staging-1"]);
+    let p = s.0.join("apps/ingress-nginx/env/staging.yaml");
+    let t = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, t.replace("replicaCount: 2", "replicaCount: 4")).unwrap();
+    let out = strata(&s.0, &["render", "--check", "--cluster", "staging-1"]);
+    let o = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{o}{}", text(&out.stderr));
+    assert!(
+        o.contains(
+            "  ~ Deployment ingress-nginx/ingress-nginx-controller (apps/v1)\n      ~ spec.replicas: 2 → 4  ← set by apps/ingress-nginx/env/staging.yaml:3 (values)\n"
+        ),
+        "{o}"
+    );
 }

@@ -381,3 +381,71 @@ fn secrets_values_are_never_printed() {
         assert!(!all.contains("12345") && !all.contains("hunter2"), "{all}");
     }
 }
+
+#[test]
+fn helm_calls_of_random_functions_are_reported_with_file_and_line() {
+    let s = Scratch::new("helm-nondet");
+    s.write(
+        "strata.yaml",
+        "output: rendered\nkubernetesVersion: \"1.33\"\n",
+    )
+    .write("clusters/dev-1.yaml", "name: dev-1\nenv: dev\n")
+    .write("clusters/dev-2.yaml", "name: dev-2\nenv: dev\n")
+    .write(
+        "apps/db/app.yaml",
+        "name: db\nnamespace: db\nsource: helm\n",
+    )
+    .write(
+        "apps/db/base/Chart.yaml",
+        "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+    )
+    .write("apps/db/base/values.yaml", "tls: false\n")
+    .write(
+        "apps/db/base/templates/secret.yaml",
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData:
+  password: {{ randAlphaNum 16 | quote }}
+{{- if .Values.tls }}
+  ca: {{ (genCA \"db\" 365).Cert | quote }}
+{{- end }}
+",
+    );
+    let out = strata(&s.0, &["validate", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = json(&out);
+    let found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "helm/non-deterministic")
+        .map(|f| {
+            format!(
+                "{} {}:{} {} {}",
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["app"].as_str().unwrap(),
+                f["message"].as_str().unwrap().split(' ').next().unwrap()
+            )
+        })
+        .collect();
+    // Once per call site (not per cluster), including the one the values switch off.
+    assert_eq!(
+        found,
+        [
+            "warning apps/db/base/templates/secret.yaml:6 db randAlphaNum",
+            "warning apps/db/base/templates/secret.yaml:8 db genCA",
+        ]
+    );
+    // The render itself warns with the call site that ran.
+    assert!(
+        text(&out.stderr).contains("db/templates/secret.yaml:6: randAlphaNum"),
+        "{}",
+        text(&out.stderr)
+    );
+    let sarif = strata(&s.0, &["validate", "--format", "sarif"]);
+    assert!(text(&sarif.stdout).contains("helm/non-deterministic"));
+}

@@ -448,3 +448,123 @@ fn a_read_only_output_is_left_exactly_as_it_was() {
         a.assert_outside_untouched();
     }
 }
+
+/// The files of `tree` outside strata's records folder.
+fn without_records(tree: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tree.iter()
+        .filter(|(k, _)| !k.starts_with(".strata/"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A render killed between its files and its records (every file, or only the
+/// first, renamed into place; one more left under its temporary name) leaves units
+/// whose files no longer match their records: `--check` says so, and the next render
+/// redoes them, whatever the sources say by then, and removes the temporary files.
+#[test]
+fn a_render_killed_between_files_and_records_is_redone_by_the_next() {
+    for (tag, all_files, back_to_a) in [
+        ("all", true, false),
+        ("first", false, false),
+        ("reverted", true, true),
+    ] {
+        let a = Attack::new(&format!("killed-{tag}"));
+        assert_eq!(a.run(&["render", "--quiet"]).status.code(), Some(0));
+        let tree_a = a.rendered();
+        // What a complete render of the edit writes, rendered in a copy.
+        a.edit("apps/web/base/deployment.yaml", "cpu: 100m", "cpu: 150m");
+        let copy = Scratch::new(&format!("killed-{tag}-copy"));
+        copy_dir(&a.repo, &copy.0);
+        assert_eq!(
+            strata(&copy.0, &["render", "--quiet"]).status.code(),
+            Some(0)
+        );
+        let tree_b = read_tree(&copy.0.join("rendered"));
+        let changed: Vec<String> = without_records(&tree_b)
+            .into_keys()
+            .filter(|f| tree_a.get(f) != tree_b.get(f))
+            .collect();
+        assert!(
+            changed.len() > 1,
+            "the edit changes several files: {changed:?}"
+        );
+        // The kill: files written (all, or the first), records as they were, one
+        // more file and one record still under their temporary names.
+        for f in changed
+            .iter()
+            .take(if all_files { changed.len() } else { 1 })
+        {
+            std::fs::write(a.repo.join("rendered").join(f), &tree_b[f]).unwrap();
+        }
+        let last = changed.last().unwrap();
+        let (dir, name) = last.rsplit_once('/').unwrap();
+        let tmp_file = format!("rendered/{dir}/.{name}.strata-tmp");
+        a.write(&tmp_file, &tree_b[last]);
+        let tmp_record = "rendered/.strata/units/apps/dev/dev-1/.web.json.strata-tmp";
+        a.write(tmp_record, "{");
+        // Not strata's temporary names: kept.
+        a.write("rendered/apps/dev/notes.strata-tmp", "mine\n");
+        a.write("rendered/apps/dev/.strata-tmp", "mine\n");
+        if back_to_a {
+            a.edit("apps/web/base/deployment.yaml", "cpu: 150m", "cpu: 100m");
+        }
+        let expected = if back_to_a { &tree_a } else { &tree_b };
+
+        let out = a.run(&["render", "--check"]);
+        assert_eq!(out.status.code(), Some(1), "{tag}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        for tmp in [&tmp_file, &tmp_record.to_string()] {
+            assert!(
+                stdout.contains(&format!(
+                    "left by a killed render, removed by a render: {tmp}\n"
+                )),
+                "{tag}: {stdout}"
+            );
+        }
+        let out = a.run(&["render"]);
+        assert_eq!(out.status.code(), Some(0), "{tag}: {}", text(&out.stderr));
+        let mut after = a.rendered();
+        for mine in ["apps/dev/notes.strata-tmp", "apps/dev/.strata-tmp"] {
+            assert_eq!(
+                after.remove(mine).as_deref(),
+                Some("mine\n"),
+                "{tag}: {mine}"
+            );
+        }
+        assert_eq!(
+            &after, expected,
+            "{tag}: the tree is not the complete render"
+        );
+        let out = a.run(&["render", "--check"]);
+        assert_eq!(out.status.code(), Some(0), "{tag}: {}", text(&out.stdout));
+        a.assert_outside_untouched();
+    }
+}
+
+/// A link where a unit's folder will be created (a new env), or where a record
+/// goes, is refused before anything is written, with the tree as it was.
+#[test]
+fn a_link_where_a_render_would_create_a_folder_or_a_record_is_refused() {
+    for (tag, link) in [
+        ("new-env", "rendered/apps/qa"),
+        ("records", "rendered/.strata/units/apps/dev"),
+        ("file", "rendered/.strata/units/apps/dev/dev-1/web.json"),
+    ] {
+        let a = Attack::new(&format!("create-{tag}"));
+        assert_eq!(a.run(&["render", "--quiet"]).status.code(), Some(0));
+        a.write("clusters/qa-1.yaml", "name: qa-1\nenv: qa\n");
+        let p = a.repo.join(link);
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p).unwrap();
+        } else {
+            let _ = std::fs::remove_file(&p);
+        }
+        a.link(link, &a.outside);
+        let before = a.rendered();
+        let out = a.run(&["render"]);
+        assert_error(&out, 2, &[&format!("{link}: is a symbolic link")]);
+        assert_eq!(a.rendered(), before, "{tag}: the tree changed");
+        assert!(a.repo.join(link).is_symlink());
+        a.assert_outside_untouched();
+    }
+}

@@ -4,14 +4,13 @@
 //! without conflict. A record that is missing, unreadable or holds conflict markers
 //! is rebuilt from the unit's folder on disk, with a warning.
 
+use crate::commands::outdir::{Cursor, Folder};
 use crate::fleet::inputs::Question;
 use crate::fleet::render::{hex, Previous, Unit};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::path::Path;
 
 /// strata's folder inside the output.
 pub const STRATA_DIR: &str = ".strata";
@@ -128,62 +127,51 @@ pub struct Book {
     pub warnings: Vec<String>,
 }
 
-/// Reads the records of `out`. `out` missing or empty: no records. An error: it has
-/// files but no `.strata` folder, so strata did not write it.
-pub fn read(out: &Path) -> Result<Book, String> {
+/// Reads the records of the output folder `out` (`None`: it does not exist yet, no
+/// records), whose files (relative to it, as `outdir`'s walk lists them) are `files`.
+/// An error: it has files but no `.strata` folder, so strata did not write it.
+pub fn read(out: Option<&Folder>, files: &[String]) -> Result<Book, String> {
     let mut book = Book::default();
-    if !out.exists() {
+    let Some(out) = out else {
         return Ok(book);
-    }
-    if !out.join(STRATA_DIR).is_dir() {
-        let non_empty = fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false);
-        if non_empty {
+    };
+    let Some(strata) = out.subfolder(STRATA_DIR, false)? else {
+        if !out.is_empty()? {
             return Err(format!(
                 "{}: the folder is not empty and has no {STRATA_DIR}/, so strata did not write it; \
                  strata will not overwrite it. Empty it, or set `output` in strata.yaml to another folder",
-                out.display()
+                out.shown()
             ));
         }
         return Ok(book);
-    }
-    let units = out.join(UNITS_DIR);
+    };
+    let shown = |unit: &str| format!("{}/{}", out.shown(), record_path(unit));
     let mut broken = Vec::new();
-    let files: Vec<_> = walkdir::WalkDir::new(&units)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
+    let prefix = format!("{UNITS_DIR}/");
+    let records: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_prefix(&prefix))
         .collect();
-    let parsed: Vec<(String, Result<Record, String>)> = files
-        .par_iter()
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(&units).ok()?;
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let unit = rel.strip_suffix(".json")?.to_string();
-            let r = fs::read_to_string(e.path())
-                .map_err(|e| e.to_string())
-                .and_then(|t| {
-                    if t.contains("\n<<<<<<<") || t.starts_with("<<<<<<<") {
-                        return Err("it holds git conflict markers".to_string());
-                    }
-                    serde_json::from_str::<Record>(&t).map_err(|e| e.to_string())
-                })
-                .and_then(|r| {
-                    if r.unit != unit {
-                        Err(format!("it describes unit '{}'", r.unit))
-                    } else if !r.files.keys().all(|f| safe(f, Some(&unit))) {
-                        Err("it names a file outside its unit".to_string())
-                    } else {
-                        Ok(r)
-                    }
-                });
-            Some((unit, r))
-        })
-        .collect();
-    for (unit, r) in parsed {
+    let files = match strata.subfolder("units", false)? {
+        // Read in parallel, each batch through one cursor: the folders records share
+        // are opened once per batch.
+        Some(units) => records
+            .par_chunks(64)
+            .flat_map_iter(|batch| {
+                let mut at = units.cursor();
+                batch
+                    .iter()
+                    .filter_map(|rel| {
+                        let unit = rel.strip_suffix(".json")?.to_string();
+                        let r = parse_record(&mut at, rel, &unit);
+                        Some((unit, r))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    for (unit, r) in files {
         if !safe(&unit, None) {
             continue;
         }
@@ -194,33 +182,46 @@ pub fn read(out: &Path) -> Result<Book, String> {
             Err(why) => broken.push((unit, why)),
         }
     }
-    let legacy = out.join(LEGACY_MANIFEST);
-    if legacy.is_file() {
+    if let Some(bytes) = out.read(LEGACY_MANIFEST).ok().flatten() {
         book.legacy = true;
-        adopt_legacy(&legacy, &mut book);
+        adopt_legacy(&bytes, &mut book);
     }
     for (unit, why) in broken {
         book.warnings.push(format!(
             "warning: {}: cannot use it ({why}); rebuilt from the files under {unit}/",
-            out.join(record_path(&unit)).display()
+            shown(&unit)
         ));
         book.adopt(out, &unit);
     }
     Ok(book)
 }
 
+/// The record of `unit` at `rel` under the records folder, checked.
+fn parse_record(at: &mut Cursor, rel: &str, unit: &str) -> Result<Record, String> {
+    let bytes = at.read(rel)?.ok_or("it vanished while strata read it")?;
+    let t = String::from_utf8(bytes).map_err(|_| "it is not UTF-8".to_string())?;
+    if t.contains("\n<<<<<<<") || t.starts_with("<<<<<<<") {
+        return Err("it holds git conflict markers".to_string());
+    }
+    let r = serde_json::from_str::<Record>(&t).map_err(|e| e.to_string())?;
+    if r.unit != unit {
+        Err(format!("it describes unit '{}'", r.unit))
+    } else if !r.files.keys().all(|f| safe(f, Some(unit))) {
+        Err("it names a file outside its unit".to_string())
+    } else {
+        Ok(r)
+    }
+}
+
 /// The units of a manifest.json written by an earlier strata: their files, to own
 /// them; no inputs, so each renders once more.
-fn adopt_legacy(path: &Path, book: &mut Book) {
+fn adopt_legacy(bytes: &[u8], book: &mut Book) {
     #[derive(Deserialize)]
     struct Manifest {
         files: BTreeMap<String, String>,
         inputs: BTreeMap<String, String>,
     }
-    let Some(m) = fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
-    else {
+    let Ok(m) = serde_json::from_slice::<Manifest>(bytes) else {
         return;
     };
     for unit in m.inputs.keys().filter(|u| safe(u, None)) {
@@ -268,32 +269,25 @@ fn owner<'a, V>(units: &'a BTreeMap<String, V>, file: &str) -> Option<&'a str> {
 impl Book {
     /// Makes a record for `unit` from its folder on disk: the YAML files under it
     /// that no deeper unit holds (strata writes nothing else there).
-    pub fn adopt(&mut self, out: &Path, unit: &str) {
+    pub fn adopt(&mut self, out: &Folder, unit: &str) {
         let mut files = BTreeMap::new();
-        let dir = out.join(unit);
-        for e in walkdir::WalkDir::new(&dir)
-            .min_depth(1)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file())
-        {
-            let Ok(rel) = e.path().strip_prefix(out) else {
-                continue;
-            };
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            if !rel.ends_with(".yaml") || !safe(&rel, Some(unit)) {
-                continue;
-            }
-            let deeper = self
-                .records
-                .keys()
-                .any(|u| u.len() > unit.len() && rel.starts_with(&format!("{u}/")));
-            if deeper {
-                continue;
-            }
-            if let Ok(bytes) = fs::read(e.path()) {
-                files.insert(rel, FileHash::of(&bytes));
+        if let Some(dir) = out.open_path(unit).ok().flatten() {
+            let mut at = dir.cursor();
+            for f in dir.contents().map(|c| c.files).unwrap_or_default() {
+                let rel = format!("{unit}/{f}");
+                if !rel.ends_with(".yaml") || !safe(&rel, Some(unit)) {
+                    continue;
+                }
+                let deeper = self
+                    .records
+                    .keys()
+                    .any(|u| u.len() > unit.len() && rel.starts_with(&format!("{u}/")));
+                if deeper {
+                    continue;
+                }
+                if let Ok(Some(bytes)) = at.read(&f) {
+                    files.insert(rel, FileHash::of(&bytes));
+                }
             }
         }
         self.records.insert(
@@ -309,35 +303,39 @@ impl Book {
 
     /// The units whose files on disk are as recorded (size, then content hash), and
     /// whose record may be reused.
-    pub fn intact(&self, out: &Path) -> BTreeSet<String> {
-        self.records
+    pub fn intact(&self, out: Option<&Folder>) -> BTreeSet<String> {
+        let Some(out) = out else {
+            return BTreeSet::new();
+        };
+        // One cursor per run of units (in sorted order): units that share folders
+        // (`clusters/<cluster>/...`) open them once.
+        let ok: Vec<Option<&String>> = self
+            .records
             .par_iter()
-            .filter(|(unit, r)| {
-                !self.rebuilt.contains(*unit)
-                    && r.files.par_iter().all(|(f, h)| holds(&out.join(f), h))
-            })
-            .map(|(u, _)| u.clone())
-            .collect()
+            .map_init(
+                || out.cursor(),
+                |at, (unit, r)| {
+                    let ok = !self.rebuilt.contains(unit)
+                        && r.files.iter().all(|(f, h)| holds(at, f, h));
+                    ok.then_some(unit)
+                },
+            )
+            .collect();
+        ok.into_iter().flatten().cloned().collect()
     }
 }
 
-/// Whether the file at `path` holds the recorded bytes. A check reads every file of
-/// the tree, so this costs three system calls: an open that refuses a link and never
-/// waits on a FIFO, one read of one byte more than the recorded size (a regular
-/// file's read returns all it has up to that, so a longer file shows), a close.
-fn holds(path: &Path, h: &FileHash) -> bool {
+/// Whether the file `rel` holds the recorded bytes. A check reads every file of the
+/// tree, so this costs three system calls past the folders the cursor has open: an
+/// open that refuses a link and never waits on a FIFO, one read of one byte more than
+/// the recorded size (a regular file's read returns all it has up to that, so a
+/// longer file shows), a close.
+fn holds(at: &mut Cursor, rel: &str, h: &FileHash) -> bool {
     use std::io::Read;
     let Ok(size) = usize::try_from(h.size) else {
         return false;
     };
-    let mut opts = fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let Ok(mut file) = opts.open(path) else {
+    let Ok(Some(mut file)) = at.open(rel) else {
         return false;
     };
     let mut buf = vec![0u8; size.saturating_add(1)];
@@ -373,30 +371,38 @@ mod tests {
 
     #[test]
     fn a_file_holds_its_record_only_with_the_same_bytes() {
-        let dir = std::env::temp_dir().join(format!("strata-holds-{}", std::process::id()));
+        use std::fs;
+        let base = std::env::temp_dir().join(format!("strata-holds-{}", std::process::id()));
+        let dir = base.join("out");
         fs::create_dir_all(&dir).unwrap();
+        let out = crate::commands::outdir::OutDir::new(&base, "out");
+        let folder = out.open().unwrap().unwrap();
+        let holds = |rel: &str, h: &FileHash| holds(&mut folder.cursor(), rel, h);
         let p = dir.join("f.yaml");
         fs::write(&p, "a: 1\n").unwrap();
         let h = FileHash::of(b"a: 1\n");
-        assert!(holds(&p, &h));
+        assert!(holds("f.yaml", &h));
         fs::write(&p, "a: 2\n").unwrap();
-        assert!(!holds(&p, &h), "same size, other bytes");
+        assert!(!holds("f.yaml", &h), "same size, other bytes");
         fs::write(&p, "a: 1\nb: 2\n").unwrap();
-        assert!(!holds(&p, &h), "longer");
+        assert!(!holds("f.yaml", &h), "longer");
         fs::write(&p, "a:").unwrap();
-        assert!(!holds(&p, &h), "shorter");
-        assert!(!holds(&dir, &h), "a folder");
-        assert!(!holds(&dir.join("none.yaml"), &h), "absent");
+        assert!(!holds("f.yaml", &h), "shorter");
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        assert!(!holds("sub", &h), "a folder");
+        assert!(!holds("none.yaml", &h), "absent");
         #[cfg(unix)]
         {
             fs::write(dir.join("real.yaml"), "a: 1\n").unwrap();
             std::os::unix::fs::symlink(dir.join("real.yaml"), dir.join("link.yaml")).unwrap();
+            assert!(!holds("link.yaml", &h), "a link is never strata's file");
+            std::os::unix::fs::symlink(&dir, dir.join("up")).unwrap();
             assert!(
-                !holds(&dir.join("link.yaml"), &h),
-                "a link is never strata's file"
+                !holds("up/real.yaml", &h),
+                "nor a file behind a linked folder"
             );
         }
-        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

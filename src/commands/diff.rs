@@ -52,7 +52,7 @@ pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     if args.base.is_some() {
         // Beside each changed field, the file and line that set its new value.
         let (_, fs, fleet) = fleet::open(&args.selection)?;
-        crate::fleet::explain::diff::annotate(&fs, &fleet, &mut report);
+        crate::fleet::explain::diff::annotate(&fs, &fleet, &[], &mut report);
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

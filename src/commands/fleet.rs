@@ -96,25 +96,3 @@ pub fn options(sel: &Selection) -> Result<RenderOptions, CommandError> {
         previous: None,
     })
 }
-
-/// The output folder on disk. `fleet::load` checked that `output` is a safe path inside
-/// the repository; a folder on the way to it (or the output itself) that is a symbolic
-/// link is refused here, since strata never writes through one.
-pub fn output_dir(root: &std::path::Path, fleet: &Fleet) -> Result<PathBuf, CommandError> {
-    let rel = fleet.project.output.trim_end_matches('/');
-    let mut at = root.to_path_buf();
-    for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
-        at.push(part);
-        if at
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
-            return Err(format!(
-                "{}: is a symbolic link; strata never writes through one. Remove it (git rm) and render again",
-                at.strip_prefix(root).unwrap_or(&at).display()
-            )
-            .into());
-        }
-    }
-    Ok(at)
-}

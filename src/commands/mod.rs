@@ -8,6 +8,7 @@ pub mod explain;
 pub mod fleet;
 pub mod init;
 pub mod ls;
+pub mod outdir;
 pub mod promote;
 pub mod render;
 pub mod stdout;

@@ -3,13 +3,13 @@
 
 use crate::cli::RenderArgs;
 use crate::commands::bookkeeping::{self, Record};
+use crate::commands::outdir::{Contents, Folder, OutDir};
 use crate::commands::{fleet, tree, CommandError};
 use crate::diff::{self, DiffOptions, DiffReport, Tree};
 use crate::fleet::inputs::SourceView;
 use crate::fleet::render::{self, HydratedTree, Previous};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 
 /// Lines of `--check` text before the rest is only counted: about a screenful.
@@ -21,13 +21,20 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let (root, disk, fleet) = fleet::open(&args.selection)?;
     fleet::refuse_lint(&fleet, args.strict)?;
-    let out = fleet::output_dir(&root, &fleet)?;
+    // The output is reached through folder handles that refuse links (an output that
+    // is or lies behind one is an error here) and read and written only through them.
+    let out = OutDir::new(&root, &fleet.project.output);
+    let dir = out.open()?;
     let out_name = fleet.project.output.trim_end_matches('/').to_string();
-    // A link committed inside the output would send a write, or the reads that verify
-    // the tree, elsewhere: look for links before the output is read or written.
-    let links = tree::links(&out);
+    // Links inside the output are never followed (outdir); they are looked for first,
+    // to refuse them all at once with a clear message before anything is read.
+    let scan = match &dir {
+        Some(d) => d.contents()?,
+        None => Contents::default(),
+    };
+    let links = &scan.links;
     if args.check && !links.is_empty() {
-        for l in &links {
+        for l in links {
             println!("link: {out_name}/{l}");
         }
         eprintln!(
@@ -51,8 +58,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let partial = opts.clusters.is_some() || opts.apps.is_some() || opts.shard.is_some();
 
-    let mut book = bookkeeping::read(&out)?;
-    let intact = book.intact(&out);
+    let mut book = bookkeeping::read(dir.as_ref(), &scan.files)?;
+    let intact = book.intact(dir.as_ref());
     if !args.full {
         let previous: BTreeMap<String, Previous> = intact
             .iter()
@@ -81,7 +88,8 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     }
     let tree = tree?;
     let in_scope = |r: &Record| !partial || opts.selects_unit(&r.cluster, &r.app);
-    let mut plan = tree::plan(&out, &mut book, &intact, &tree, in_scope);
+    let mut plan = tree::plan(dir.as_ref(), &mut book, &intact, &tree, in_scope);
+    plan.leftovers = scan.leftovers;
     // A partial render leaves the legacy manifest to name the units it did not render.
     plan.legacy &= !partial;
     if !args.quiet {
@@ -90,9 +98,14 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         }
     }
     if args.check {
-        return check(args, &out, &out_name, &plan, &tree, &fleet);
+        let blame = Blame {
+            fs: &view,
+            fleet: &fleet,
+            set: &opts.set,
+        };
+        return check(args, dir.as_ref(), &out_name, &plan, &tree, &blame);
     }
-    tree::write(&out, &plan)?;
+    tree::write(&out, dir.as_ref(), &plan)?;
     if !args.quiet {
         let rendered = renders(&tree, false);
         let reused = renders(&tree, true);
@@ -125,15 +138,24 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// What `--check` needs to say which file and line set each changed field: the
+/// sources as the render read them, and its `--set` values.
+struct Blame<'a> {
+    fs: &'a dyn crate::kustomize::fs::FileSystem,
+    fleet: &'a crate::fleet::Fleet,
+    set: &'a [crate::fleet::values::SetAssignment],
+}
+
 /// `--check`: exit 0 when a render would change nothing; else say what it would.
 fn check(
     args: &RenderArgs,
-    out: &Path,
+    out: Option<&Folder>,
     out_name: &str,
     plan: &tree::Plan,
     tree: &HydratedTree,
-    fleet: &crate::fleet::Fleet,
+    blame: &Blame,
 ) -> Result<u8, CommandError> {
+    let fleet = blame.fleet;
     if plan.is_clean() {
         if !args.quiet {
             if args.format == "json" {
@@ -141,14 +163,14 @@ fn check(
                     unreadable: Vec::new(),
                     diff: Ok(DiffReport::default()),
                 };
-                println!("{}", json(plan, &BTreeSet::new(), &nothing));
+                super::print_stdout(&(json(plan, &BTreeSet::new(), &nothing) + "\n"))?;
             } else {
-                println!(
-                    "{out_name}: up to date ({} files, {} renders, {} rendered now)",
+                super::print_stdout(&format!(
+                    "{out_name}: up to date ({} files, {} renders, {} rendered now)\n",
                     plan.files,
                     renders(tree, false) + renders(tree, true),
                     renders(tree, false)
-                );
+                ))?;
             }
         }
         return Ok(0);
@@ -162,9 +184,23 @@ fn check(
         .targets
         .is_empty()
         .then(|| fleet.project.layout.clone());
-    let report = explain(out, out_name, plan, layout);
+    let mut report = explain(out, out_name, plan, layout);
+    let above = plan.added_units.len() + plan.removed_units.len() + report.unreadable.len();
+    if let Ok(diff) = &mut report.diff {
+        // Beside each changed field, the file and line that set its new value, as
+        // `diff --base` says it (only here: a quiet check prints nothing to blame).
+        // Each unit blamed is rendered once more: text blames the units its screenful
+        // shows, json all of them.
+        let shown = match args.format.as_str() {
+            "json" => diff.units.len(),
+            _ => units_shown(diff, SCREENFUL.saturating_sub(above)),
+        };
+        let rest = diff.units.split_off(shown);
+        crate::fleet::explain::diff::annotate(blame.fs, blame.fleet, blame.set, diff);
+        diff.units.extend(rest);
+    }
     if args.format == "json" {
-        println!("{}", json(plan, &changed, &report));
+        super::print_stdout(&(json(plan, &changed, &report) + "\n"))?;
         return Ok(1);
     }
     let mut lines: Vec<String> = Vec::new();
@@ -173,6 +209,11 @@ fn check(
     }
     for u in &plan.removed_units {
         lines.push(format!("removed unit: {out_name}/{u}"));
+    }
+    for f in &plan.leftovers {
+        lines.push(format!(
+            "left by a killed render, removed by a render: {out_name}/{f}"
+        ));
     }
     for f in &report.unreadable {
         lines.push(format!(
@@ -212,15 +253,15 @@ fn check(
         ));
     }
     let shown = lines.len().min(SCREENFUL);
-    for l in &lines[..shown] {
-        println!("{l}");
-    }
+    let mut text: String = lines[..shown].iter().map(|l| format!("{l}\n")).collect();
     if lines.len() > shown {
-        println!(
-            "... {} more lines (`strata render --check --format json` has everything)",
+        text += &format!(
+            "... {} more lines (`strata render --check --format json` has everything)\n",
             lines.len() - shown
         );
     }
+    // A reader that stops early (`| head`) is not an error.
+    super::print_stdout(&text)?;
     eprintln!(
         "{out_name} is out of date: {} unit{} would change, {} would be added, {} removed; run `strata render` and commit the result",
         changed.len(),
@@ -229,6 +270,18 @@ fn check(
         plan.removed_units.len()
     );
     Ok(1)
+}
+
+/// How many units of the report start within the first `lines` lines of its text
+/// (a unit's header is its folder on a line of its own; blame adds no lines).
+fn units_shown(report: &DiffReport, lines: usize) -> usize {
+    let text = diff::format::text::render(report, false);
+    let mut shown = text.lines().take(lines);
+    report
+        .units
+        .iter()
+        .take_while(|u| shown.any(|l| l == u.unit))
+        .count()
 }
 
 /// What a render would change, resource by resource.
@@ -240,7 +293,12 @@ struct Explained {
 
 /// The resources and fields a render would change, by the engine of `strata diff`
 /// (identity matching, hash-suffix pairing, secrets redacted).
-fn explain(out: &Path, out_name: &str, plan: &tree::Plan, layout: Option<String>) -> Explained {
+fn explain(
+    out: Option<&Folder>,
+    out_name: &str,
+    plan: &tree::Plan,
+    layout: Option<String>,
+) -> Explained {
     let opts = DiffOptions {
         context: 3,
         layout,
@@ -251,8 +309,9 @@ fn explain(out: &Path, out_name: &str, plan: &tree::Plan, layout: Option<String>
         ..Default::default()
     };
     let mut unreadable = Vec::new();
+    let mut at = out.map(Folder::cursor);
     for f in plan.writes.keys().chain(&plan.deletes) {
-        let Ok(bytes) = std::fs::read(out.join(f)) else {
+        let Some(bytes) = at.as_mut().and_then(|c| c.read(f).ok().flatten()) else {
             continue;
         };
         let alone = Tree {
@@ -291,6 +350,7 @@ fn json(plan: &tree::Plan, changed: &BTreeSet<String>, report: &Explained) -> St
         "writes": plan.writes.keys().collect::<Vec<_>>(),
         "deletes": plan.deletes,
         "unreadable": report.unreadable,
+        "leftovers": plan.leftovers,
         "diff": report.diff.as_ref().ok(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()

@@ -11,7 +11,7 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
     let mut user = serde_json::Map::new();
     for file in &args.values {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let docs = crate::yaml::parse_stream(&text)
+        let docs = crate::yaml::parse_stream_helm(&text)
             .map_err(|e| crate::kustomize::loader::yaml_error(&file.display().to_string(), e))?;
         match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
             None => {}

@@ -6,14 +6,14 @@
 //! failure leaves nothing. Later renders write in place, each file through a
 //! temporary name and a rename, files before records: a render killed half-way
 //! leaves files whose records no longer match, and the next render or check finds
-//! and redoes those units. Bad input never gets this far: every unit is rendered
-//! before anything is written.
+//! and redoes those units (and removes the temporary files a kill left). Bad input
+//! never gets this far: every unit is rendered before anything is written. Every
+//! read and write goes through `outdir.rs`, which never follows a link.
 
 use crate::commands::bookkeeping::{self, Book, FileHash, Record};
+use crate::commands::outdir::{Folder, Kind, OutDir};
 use crate::fleet::render::HydratedTree;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::path::{Path, PathBuf};
 
 /// What writing the tree would change on disk.
 #[derive(Debug, Default)]
@@ -33,6 +33,8 @@ pub struct Plan<'t> {
     pub files: usize,
     /// The legacy whole-tree manifest is still there.
     pub legacy: bool,
+    /// strata's temporary files that a killed render left, to remove.
+    pub leftovers: Vec<String>,
 }
 
 impl Plan<'_> {
@@ -41,6 +43,7 @@ impl Plan<'_> {
             && self.deletes.is_empty()
             && self.records.is_empty()
             && self.drop_records.is_empty()
+            && self.leftovers.is_empty()
             && !self.legacy
     }
 
@@ -76,7 +79,7 @@ impl Plan<'_> {
 /// keeps the others as they are). Reads a file only when its record cannot vouch
 /// for it.
 pub fn plan<'t>(
-    out: &Path,
+    out: Option<&Folder>,
     book: &mut Book,
     intact: &BTreeSet<String>,
     tree: &'t HydratedTree,
@@ -86,6 +89,17 @@ pub fn plan<'t>(
         legacy: book.legacy,
         ..Default::default()
     };
+    // What is on disk, asked without following a link: a link is never a unit's
+    // folder or file, so a render replaces it (the link itself).
+    let mut probe = out.map(Folder::cursor);
+    let mut kind = |rel: &str| probe.as_mut().and_then(|c| c.kind(rel).ok().flatten());
+    let mut reader = out.map(Folder::cursor);
+    let mut same = |rel: &str, content: &str| {
+        reader
+            .as_mut()
+            .and_then(|c| c.read(rel).ok().flatten())
+            .is_some_and(|b| b == content.as_bytes())
+    };
     let current: BTreeSet<&str> = tree.units.iter().map(|u| u.dir.as_str()).collect();
     for u in &tree.units {
         plan.files += u.files.len();
@@ -93,10 +107,11 @@ pub fn plan<'t>(
             continue;
         }
         if !book.records.contains_key(&u.dir) {
-            if out.join(&u.dir).is_dir() {
+            if let Some(out) = out.filter(|_| kind(&u.dir) == Some(Kind::Folder)) {
                 book.warnings.push(format!(
-                    "warning: {}: missing; rebuilt from the files under {}/",
-                    out.join(bookkeeping::record_path(&u.dir)).display(),
+                    "warning: {}/{}: missing; rebuilt from the files under {}/",
+                    out.shown(),
+                    bookkeeping::record_path(&u.dir),
                     u.dir
                 ));
                 book.adopt(out, &u.dir);
@@ -114,7 +129,7 @@ pub fn plan<'t>(
             let h = FileHash::of(content.as_bytes());
             let same = match old.and_then(|r| r.files.get(f)) {
                 Some(prev) if vouched => *prev == h,
-                _ => fs::read(out.join(f)).is_ok_and(|b| b == content.as_bytes()),
+                _ => same(f, content),
             };
             if !same {
                 plan.writes.insert(f.clone(), content.as_str());
@@ -124,7 +139,7 @@ pub fn plan<'t>(
         let record = Record::of(u, |f| hashes.get(f).cloned());
         if let Some(old) = old {
             for f in old.files.keys() {
-                if !record.files.contains_key(f) && out.join(f).is_file() {
+                if !record.files.contains_key(f) && kind(f) == Some(Kind::File) {
                     plan.deletes.insert(f.clone());
                 }
             }
@@ -140,7 +155,7 @@ pub fn plan<'t>(
         plan.removed_units.push(unit.clone());
         plan.drop_records.insert(unit.clone());
         for f in r.files.keys() {
-            if out.join(f).is_file() {
+            if kind(f) == Some(Kind::File) {
                 plan.deletes.insert(f.clone());
             }
         }
@@ -155,58 +170,37 @@ pub fn plan<'t>(
     plan
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
-    move |e| format!("{}: {e}", path.display())
-}
-
-/// The symbolic links inside the output folder (relative paths), which strata never
-/// writes or reads through: `render` refuses them and `--check` lists them.
-pub fn links(out: &Path) -> Vec<String> {
-    walkdir::WalkDir::new(out)
-        .follow_links(false)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path_is_symlink())
-        .map(|e| {
-            e.path()
-                .strip_prefix(out)
-                .unwrap_or(e.path())
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect()
-}
-
-/// Carries out `plan` in `out`.
-pub fn write(out: &Path, plan: &Plan) -> Result<(), String> {
-    if !out.exists() {
+/// Carries out `plan` in the output `out`, whose folder `dir` is open (`None`: a
+/// first render). Every read and write goes through `outdir`, which never follows
+/// a link.
+pub fn write(out: &OutDir, dir: Option<&Folder>, plan: &Plan) -> Result<(), String> {
+    let Some(dir) = dir else {
         return write_new(out, plan);
+    };
+    refuse_read_only(dir, plan)?;
+    let mut at = dir.cursor();
+    for path in &plan.leftovers {
+        at.remove(path)?;
+        at.prune(path)?;
     }
-    refuse_read_only(out, plan)?;
     for (path, content) in &plan.writes {
-        put(&out.join(path), content.as_bytes())?;
+        at.put(path, content.as_bytes())?;
     }
     for path in &plan.deletes {
-        let p = out.join(path);
-        fs::remove_file(&p).map_err(io(&p))?;
-        prune(out, &p);
+        at.remove(path)?;
+        at.prune(path)?;
     }
     for (unit, record) in &plan.records {
-        put(
-            &out.join(bookkeeping::record_path(unit)),
-            record.to_json().as_bytes(),
-        )?;
+        at.put(&bookkeeping::record_path(unit), record.to_json().as_bytes())?;
     }
     for unit in &plan.drop_records {
-        let p = out.join(bookkeeping::record_path(unit));
-        if p.exists() {
-            fs::remove_file(&p).map_err(io(&p))?;
-            prune(out, &p);
+        let p = bookkeeping::record_path(unit);
+        if at.remove(&p)? {
+            at.prune(&p)?;
         }
     }
     if plan.legacy {
-        let p = out.join(bookkeeping::LEGACY_MANIFEST);
-        fs::remove_file(&p).map_err(io(&p))?;
+        at.remove(bookkeeping::LEGACY_MANIFEST)?;
     }
     Ok(())
 }
@@ -214,7 +208,7 @@ pub fn write(out: &Path, plan: &Plan) -> Result<(), String> {
 /// Files are written in place, one by one: a folder that cannot be written would stop
 /// the render half-way, so every folder the plan touches is checked first and the
 /// render refused, with the tree exactly as it was.
-fn refuse_read_only(out: &Path, plan: &Plan) -> Result<(), String> {
+fn refuse_read_only(dir: &Folder, plan: &Plan) -> Result<(), String> {
     let records = plan
         .records
         .keys()
@@ -225,113 +219,55 @@ fn refuse_read_only(out: &Path, plan: &Plan) -> Result<(), String> {
         .keys()
         .cloned()
         .chain(plan.deletes.iter().cloned())
+        .chain(plan.leftovers.iter().cloned())
         .chain(records);
+    let mut at = dir.cursor();
     let mut seen = BTreeSet::new();
     for rel in paths {
         // The nearest folder that exists is the one a write creates into.
-        let mut dir = out.join(&rel);
-        dir.pop();
-        while !dir.exists() && dir != out {
-            dir.pop();
-        }
-        if seen.insert(dir.clone()) && !writable(&dir) {
+        let (folder, writable) = at.writable(&rel)?;
+        if seen.insert(folder.clone()) && !writable {
             return Err(format!(
-                "{}: the folder is read-only, so the render would stop half-way; make it writable (chmod -R u+w {}) and render again",
-                dir.display(),
-                out.display()
+                "{folder}: the folder is read-only, so the render would stop half-way; make it writable (chmod -R u+w {}) and render again",
+                dir.shown()
             ));
         }
     }
     Ok(())
 }
 
-/// Whether this process may create and remove files in `dir` (access(2) with W_OK,
-/// which answers for this user, root included).
-fn writable(dir: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
-    unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
-}
-
-/// Writes `bytes` to `path` through a temporary name and a rename, so the file is
-/// either as it was or as it is now.
-fn put(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.strata-tmp"));
-    fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        format!("{}: {e}", path.display())
-    })
-}
-
-/// Removes the folders above `removed` that are empty now, up to `out`.
-fn prune(out: &Path, removed: &Path) {
-    let mut dir = removed.parent();
-    while let Some(d) = dir {
-        if d == out || !d.starts_with(out) || fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
-}
-
 /// A first render: assembled in a sibling folder and renamed into place, so a
 /// failure or a kill leaves no half-written tree.
-fn write_new(out: &Path, plan: &Plan) -> Result<(), String> {
+fn write_new(out: &OutDir, plan: &Plan) -> Result<(), String> {
     let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "rendered".into());
+        .parent(true)?
+        .ok_or_else(|| format!("{}: cannot create the folder that holds it", out.shown()))?;
+    let name = out.name();
     // What a render killed before its rename left behind is of no use to anyone.
     let stale = format!(".{name}.strata-new-");
-    if let Ok(entries) = fs::read_dir(parent) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&stale) {
-                let _ = fs::remove_dir_all(e.path());
-            }
+    for entry in parent.names()? {
+        if entry.starts_with(&stale) {
+            parent.remove_all(&entry)?;
         }
     }
-    let tmp: PathBuf = parent.join(format!("{stale}{}", std::process::id()));
-    let result = assemble(&tmp, plan).and_then(|_| fs::rename(&tmp, out).map_err(io(out)));
+    let tmp_name = format!("{stale}{}", std::process::id());
+    let result = parent
+        .make_new(&tmp_name)
+        .and_then(|tmp| assemble(&tmp, plan))
+        .and_then(|_| parent.rename_new(&tmp_name, name));
     if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+        let _ = parent.remove_all(&tmp_name);
     }
     result
 }
 
-fn assemble(tmp: &Path, plan: &Plan) -> Result<(), String> {
-    let mut made = BTreeSet::new();
-    let mut create = |p: &Path, bytes: &[u8]| -> Result<(), String> {
-        if let Some(dir) = p.parent() {
-            if made.insert(dir.to_path_buf()) {
-                fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-        }
-        fs::write(p, bytes).map_err(io(p))
-    };
-    fs::create_dir_all(tmp).map_err(io(tmp))?;
+fn assemble(tmp: &Folder, plan: &Plan) -> Result<(), String> {
+    let mut at = tmp.cursor();
     for (path, content) in &plan.writes {
-        create(&tmp.join(path), content.as_bytes())?;
+        at.create_new(path, content.as_bytes())?;
     }
     for (unit, record) in &plan.records {
-        create(
-            &tmp.join(bookkeeping::record_path(unit)),
-            record.to_json().as_bytes(),
-        )?;
+        at.create_new(&bookkeeping::record_path(unit), record.to_json().as_bytes())?;
     }
     Ok(())
 }

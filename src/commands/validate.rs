@@ -222,6 +222,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
         .map(|(c, a)| (c.name.clone(), a.name.clone()))
         .collect();
     let mut findings = values_findings(&fs, &fleet, &selected)?;
+    findings.extend(helm_call_findings(&fs, &fleet, &selected)?);
     let mut to_render = fleet.clone();
     let failed: BTreeSet<(String, String)> = findings
         .iter()
@@ -384,7 +385,7 @@ fn edit_lines(fs: &DiskFs, fleet: &Fleet, findings: &mut [Finding]) {
                 }
             })
             .collect();
-        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks) else {
+        let Ok(steps) = blame_paths(fs, fleet, &Unit::Pair(c, a), &asks, &[]) else {
             continue;
         };
         for (&i, step) in idx.iter().zip(steps) {
@@ -398,6 +399,48 @@ fn edit_lines(fs: &DiskFs, fleet: &Fleet, findings: &mut [Finding]) {
             }
         }
     }
+}
+
+/// `helm/non-deterministic`: each template call site, in the chart of a selected
+/// `source: helm` app, of a function whose output Helm draws at random (strata renders
+/// it from a seed and warns). One finding per app and site, whatever the cluster.
+fn helm_call_findings(
+    fs: &DiskFs,
+    fleet: &Fleet,
+    selected: &[(String, String)],
+) -> Result<Vec<Finding>, CommandError> {
+    let mut out = Vec::new();
+    for app in &fleet.apps {
+        if app.source != Source::Helm || !selected.iter().any(|(_, a)| *a == app.name) {
+            continue;
+        }
+        // A chart that does not load fails the render, which says why.
+        let Ok(chart) = crate::helm::chart::load_dir(fs, &format!("{}/base", app.dir)) else {
+            continue;
+        };
+        for site in crate::helm::nondeterministic::call_sites(&chart) {
+            out.push(Finding {
+                rule: "helm/non-deterministic".into(),
+                severity: Severity::Warning,
+                message: format!(
+                    "{} gives a different value on every helm run; strata renders it from a seed of the release and call site (set the value in the chart's values to choose it)",
+                    site.function
+                ),
+                cluster: String::new(),
+                app: app.name.clone(),
+                api_version: String::new(),
+                kind: String::new(),
+                namespace: String::new(),
+                name: String::new(),
+                path: Vec::new(),
+                file: site.file,
+                line: site.line,
+                doc_index: 0,
+                source: None,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Chart values (values.yaml < layer `values`) against `values.schema.json`, per

@@ -871,6 +871,87 @@ fn render_helm(
     warnings: &mut Vec<String>,
 ) -> Result<ResMap> {
     use crate::helm;
+    let (chart, opts) = helm_release(fs, fleet, dir, app, layers, set)?;
+    let rendered = helm::render::render(&chart, &opts).map_err(|e| {
+        Error::new(
+            ErrorKind::Transform,
+            chart.source.clone(),
+            format!("the Helm chart does not render: {}", e.message),
+        )
+    })?;
+    warnings.extend(rendered.warnings.iter().cloned());
+    let mut ra = ResMap::new();
+    for (path, text) in helm::render::manifests(&rendered, true)
+        .map_err(|e| Error::new(ErrorKind::Syntax, chart.source.clone(), e.message))?
+    {
+        ra.append_all(loader::load_resources(fs, &helm_path(dir, &path), &text)?)?;
+    }
+    Ok(ra)
+}
+
+/// `CHART/templates/x.yaml` (a template as Helm names it) is `DIR/templates/x.yaml`
+/// in the repository.
+fn helm_path(dir: &str, template: &str) -> String {
+    let rel = template.split_once('/').map(|(_, r)| r).unwrap_or(template);
+    join(dir, rel)
+}
+
+/// A `source: helm` app's templates rendered again recording the template line
+/// behind each output line (through `include`), for `explain`: template path →
+/// (its output, per output line the template file and line that printed it, then
+/// the `include`/`template` calls it ran under, innermost first), all paths in the
+/// repository.
+pub type HelmLines = BTreeMap<String, (String, Vec<Option<crate::helm::render::PrintedBy>>)>;
+
+/// [`HelmLines`] of one (cluster, app) pair, rendered with `set`.
+pub fn helm_lines(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    cluster: &Cluster,
+    app: &App,
+    set: &[crate::fleet::values::SetAssignment],
+) -> Result<HelmLines> {
+    let layers = load_layers(
+        fs,
+        fleet,
+        cluster,
+        app,
+        &template_context(cluster, app, &Value::Null),
+    )?;
+    let dir = format!("{}/base", app.dir);
+    let (chart, opts) = helm_release(fs, fleet, &dir, app, &layers, set)?;
+    let rendered = crate::helm::render::render_traced(&chart, &opts)
+        .map_err(|e| Error::new(ErrorKind::Transform, chart.source.clone(), e.message))?;
+    let mut out = BTreeMap::new();
+    for (path, lines) in rendered.lines {
+        let Some(text) = rendered.files.get(&path) else {
+            continue;
+        };
+        let lines = lines
+            .into_iter()
+            .map(|c| {
+                c.map(|c| {
+                    c.into_iter()
+                        .map(|(f, l)| (helm_path(&dir, &f), l))
+                        .collect()
+                })
+            })
+            .collect();
+        out.insert(helm_path(&dir, &path), (text.clone(), lines));
+    }
+    Ok(out)
+}
+
+/// The chart and the release options a `source: helm` app renders with.
+fn helm_release(
+    fs: &dyn FileSystem,
+    fleet: &Fleet,
+    dir: &str,
+    app: &App,
+    layers: &[Layer],
+    set: &[crate::fleet::values::SetAssignment],
+) -> Result<(crate::helm::chart::Chart, crate::helm::render::Options)> {
+    use crate::helm;
     let chart = helm::chart::load_dir(fs, dir)?;
     let mut user = serde_json::Map::new();
     for l in layers {
@@ -892,23 +973,7 @@ fn render_helm(
         api_versions: Vec::new(),
         values: user.as_object().cloned().unwrap_or_default(),
     };
-    let rendered = helm::render::render(&chart, &opts).map_err(|e| {
-        Error::new(
-            ErrorKind::Transform,
-            chart.source.clone(),
-            format!("the Helm chart does not render: {}", e.message),
-        )
-    })?;
-    warnings.extend(rendered.warnings.iter().cloned());
-    let mut ra = ResMap::new();
-    for (path, text) in helm::render::manifests(&rendered, true)
-        .map_err(|e| Error::new(ErrorKind::Syntax, chart.source.clone(), e.message))?
-    {
-        // `CHART/templates/x.yaml` is `base/templates/x.yaml` in the repository.
-        let rel = path.split_once('/').map(|(_, r)| r).unwrap_or(&path);
-        ra.append_all(loader::load_resources(fs, &join(dir, rel), &text)?)?;
-    }
-    Ok(ra)
+    Ok((chart, opts))
 }
 
 fn render_chart(

@@ -7,19 +7,21 @@ use crate::kustomize::fs::FileSystem;
 use crate::yaml;
 use serde_json::{Map, Value as Json};
 use std::io::Read;
+use std::sync::Arc;
 
 /// One chart and, recursively, its subcharts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Chart {
     /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
     pub metadata: Map<String, Json>,
     /// `values.yaml` (an empty map when the chart has none).
     pub values: Map<String, Json>,
     pub schema: Option<Json>,
-    /// `templates/...` paths and their text, sorted by path.
-    pub templates: Vec<(String, String)>,
+    /// `templates/...` paths and their text, sorted by path. Shared: a render works on
+    /// a copy of the chart (conditions switch dependencies off).
+    pub templates: Arc<Vec<(String, String)>>,
     /// Every other file (including `crds/`), for `.Files`; sorted by path.
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: Arc<Vec<(String, Vec<u8>)>>,
     pub dependencies: Vec<Chart>,
     /// Where the chart came from, for messages (`apps/web/base/Chart.yaml`).
     pub source: String,
@@ -104,11 +106,13 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
         metadata: Map::new(),
         values: Map::new(),
         schema: None,
-        templates: Vec::new(),
-        files: Vec::new(),
+        templates: Arc::default(),
+        files: Arc::default(),
         dependencies: Vec::new(),
         source: source.to_string(),
     };
+    let mut templates = Vec::new();
+    let mut other_files = Vec::new();
     let mut has_chart_yaml = false;
     let mut sub_dirs: std::collections::BTreeMap<String, Vec<ChartFile>> = Default::default();
     let base = source.strip_suffix("Chart.yaml").unwrap_or("").to_string();
@@ -137,7 +141,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                         "template is not UTF-8 text",
                     )
                 })?;
-                chart.templates.push((path, text));
+                templates.push((path, text));
             }
             p if p.starts_with("charts/") => {
                 let rest = &p["charts/".len()..];
@@ -155,7 +159,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                     None => {}
                 }
             }
-            _ => chart.files.push((path, bytes)),
+            _ => other_files.push((path, bytes)),
         }
     }
     if !has_chart_yaml {
@@ -178,7 +182,9 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             "validation: chart.metadata.name is required",
         ));
     }
-    chart.templates.sort();
+    templates.sort();
+    chart.templates = Arc::new(templates);
+    chart.files = Arc::new(other_files);
     Ok(chart)
 }
 
@@ -186,7 +192,7 @@ fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
     let docs =
-        yaml::parse_stream(text).map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
+        yaml::parse_stream_helm(text).map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
     match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
         None => Ok(Map::new()),
         Some(Json::Object(m)) => Ok(m),

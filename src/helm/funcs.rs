@@ -27,8 +27,14 @@ pub fn all() -> Funcs {
             other => other.to_go_string(),
         };
         let mut out = String::new();
-        exec.run_named(&name, &a[1], &mut out, None)
-            .map_err(FuncError::Exec)?;
+        if let Some(trace) = &mut exec.trace {
+            trace.begin(exec.call_site.clone());
+        }
+        let done = exec.run_named(&name, &a[1], &mut out, None);
+        if let Some(trace) = &mut exec.trace {
+            trace.end(&out);
+        }
+        done.map_err(FuncError::Exec)?;
         Ok(Value::str(out))
     });
     f.insert("tpl", |exec, a| {
@@ -38,15 +44,20 @@ pub fn all() -> Funcs {
             other => other.to_go_string(),
         };
         let name = template_name(&a[1]).unwrap_or_else(|| "gotpl".to_string());
-        let mut set: TemplateSet = exec.set.clone();
-        set.add(&name, &text).map_err(|e| {
+        let set: TemplateSet = exec.set.with(&name, &text).map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {e}"
             ))
         })?;
         let mut inner = Exec::new(&set, &name);
+        // Seeded calls inside `tpl` count as calls of the template that runs it.
+        inner.root = exec.root.clone();
+        inner.seeded_calls = exec.seeded_calls;
         let mut out = String::new();
-        inner.run_named(&name, &a[1], &mut out, None).map_err(|e| {
+        let result = inner.run_named(&name, &a[1], &mut out, None);
+        exec.seeded_calls = inner.seeded_calls;
+        exec.warnings.append(&mut inner.warnings);
+        result.map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {}",
                 e.message
@@ -100,27 +111,19 @@ pub fn all() -> Funcs {
     });
     f.insert("toJson", |_, a| {
         arity("toJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("mustToJson", |_, a| {
         arity("mustToJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("toRawJson", |_, a| {
         arity("toRawJson", a, 1)?;
-        Ok(Value::str(
-            serde_json::to_string(&a[0].to_json()).unwrap_or_default(),
-        ))
+        Ok(Value::str(go_json(&a[0].to_json(), false)))
     });
     f.insert("toPrettyJson", |_, a| {
         arity("toPrettyJson", a, 1)?;
-        Ok(Value::str(escape_html(
-            &serde_json::to_string_pretty(&a[0].to_json()).unwrap_or_default(),
-        )))
+        Ok(Value::str(escape_html(&go_json(&a[0].to_json(), true))))
     });
     f.insert("fromJson", |_, a| {
         arity("fromJson", a, 1)?;
@@ -182,7 +185,7 @@ pub fn to_yaml(v: &Value) -> String {
 }
 
 fn from_yaml(text: &str, array: bool) -> Value {
-    match crate::yaml::parse_stream(text) {
+    match crate::yaml::parse_stream_helm(text) {
         Ok(docs) => {
             let v = docs
                 .into_iter()
@@ -212,6 +215,96 @@ fn from_yaml(text: &str, array: bool) -> Value {
 }
 
 /// Go's `json.Marshal` escapes `<`, `>` and `&` for HTML safety.
+/// JSON as Go's `encoding/json` writes it: floats in full below 1e21 (`12345678901234567000`),
+/// else with an exponent (`1e+21`, `1.5e-7`); `pretty` indents by two spaces.
+fn go_json(v: &serde_json::Value, pretty: bool) -> String {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let done = if pretty {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            GoFloats(serde_json::ser::PrettyFormatter::new()),
+        );
+        v.serialize(&mut ser)
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            GoFloats(serde_json::ser::CompactFormatter),
+        );
+        v.serialize(&mut ser)
+    };
+    match done {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Go's `float64` text in JSON (`encoding/json`'s `floatEncoder`).
+fn go_json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // 'e' with the shortest digits; Go drops the exponent's leading zero (e-07 → e-7).
+        let e = format!("{f:e}");
+        let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        format!(
+            "{mant}e{}{}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        )
+    } else {
+        // Rust's Display: the shortest digits, never an exponent (Go's 'f', -1).
+        format!("{f}")
+    }
+}
+
+/// A serde_json formatter that writes floats as Go does and leaves the rest to `F`.
+struct GoFloats<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for GoFloats<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        w.write_all(go_json_float(v).as_bytes())
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 fn escape_html(s: &str) -> String {
     s.replace('<', "\\u003c")
         .replace('>', "\\u003e")
@@ -267,7 +360,7 @@ fn to_toml(v: &Value) -> String {
 /// `.Files`: the chart's other files, with Helm's methods.
 #[derive(Debug)]
 pub struct Files {
-    pub files: Rc<Vec<(String, Vec<u8>)>>,
+    pub files: std::sync::Arc<Vec<(String, Vec<u8>)>>,
 }
 
 impl Object for Files {
@@ -304,7 +397,7 @@ impl Object for Files {
                     .build()
                 else {
                     return Some(Ok(Value::Object(Rc::new(Files {
-                        files: Rc::new(Vec::new()),
+                        files: Default::default(),
                     }))));
                 };
                 let m = glob.compile_matcher();
@@ -315,7 +408,7 @@ impl Object for Files {
                     .cloned()
                     .collect();
                 Value::Object(Rc::new(Files {
-                    files: Rc::new(matched),
+                    files: std::sync::Arc::new(matched),
                 }))
             }
             "AsConfig" => {
@@ -366,10 +459,8 @@ fn base_name(p: &str) -> String {
 
 /// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
 /// few charts, so it stays an object.
-pub fn files_value(files: Vec<(String, Vec<u8>)>) -> Value {
-    Value::Object(Rc::new(Files {
-        files: Rc::new(files),
-    }))
+pub fn files_value(files: std::sync::Arc<Vec<(String, Vec<u8>)>>) -> Value {
+    Value::Object(Rc::new(Files { files }))
 }
 
 /// `.Capabilities`: the Kubernetes version and API versions `helm template` assumes.

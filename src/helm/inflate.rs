@@ -108,7 +108,7 @@ pub fn inflate(
         let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(file))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, path.clone(), "not UTF-8 text"))?;
-        let doc = crate::yaml::parse_stream(&text)
+        let doc = crate::yaml::parse_stream_helm(&text)
             .map_err(|e| crate::kustomize::loader::yaml_error(&path, e))?;
         if let Some(Value::Object(m)) = doc.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
             values::merge_user_values(&mut user, &m);

@@ -2,6 +2,7 @@
 //! loading, values coalescing, and the stream `helm template` prints.
 
 pub mod chart;
+pub mod crypto;
 pub mod funcs;
 pub mod gotmpl;
 pub mod inflate;

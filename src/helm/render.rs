@@ -4,11 +4,14 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
+use super::gotmpl::parse::parse_shared;
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a render needs besides the chart.
 #[derive(Clone, Debug)]
@@ -30,7 +33,14 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
     pub crds: Vec<(String, String)>,
+    /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
+    /// output; `None` for blank lines.
+    pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
 }
+
+/// The template and line that printed an output line, then the `include` and
+/// `template` calls it ran under (innermost first).
+pub type PrintedBy = Vec<(String, u32)>;
 
 /// Why a render failed, worded as Helm words it.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +63,16 @@ fn err(message: impl Into<String>) -> HelmError {
 /// Renders every template of `chart` (Helm's `engine.Render` after dependencies and
 /// values are processed, as `helm install --dry-run` does it).
 pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
+    render_with(chart, opts, false)
+}
+
+/// [`render`], also recording which template line printed each output line
+/// (`Rendered::lines`), for `explain`.
+pub fn render_traced(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
+    render_with(chart, opts, true)
+}
+
+fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, HelmError> {
     let kube = opts
         .kube_version
         .clone()
@@ -119,15 +139,27 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
         let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
         cb.cmp(&ca).then_with(|| b.cmp(a))
     });
+    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
+    // then added in Helm's order.
+    let texts: Vec<(&str, &str)> = keys
+        .iter()
+        .map(|k| (k.as_str(), templates[*k].text))
+        .collect();
+    let parsed: Vec<_> = texts
+        .par_iter()
+        .map(|(name, text)| parse_shared(name, text))
+        .collect();
     let mut set = TemplateSet::new(funcs::all());
-    for k in &keys {
-        set.add(k, &templates[*k].text).map_err(|e| {
+    set.seed = Rc::from(format!("{}\0{}", opts.release, opts.namespace));
+    for (k, p) in keys.iter().zip(parsed) {
+        let p = p.map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
             err(format!(
                 "parse error at ({}:{}): {}",
                 e.name, e.line, e.message
             ))
         })?;
+        set.add_parsed(k, &p);
     }
     let mut out = Rendered {
         crds,
@@ -148,11 +180,26 @@ pub fn render(chart: &Chart, opts: &Options) -> Result<Rendered, HelmError> {
             ])),
         );
         let mut exec = super::gotmpl::exec::Exec::new(&set, k);
+        if trace {
+            exec.trace = Some(Box::default());
+        }
         let mut text = String::new();
         exec.run_named(k, &Value::map(scope), &mut text, None)
             .map_err(|e| err(helm_exec_error(k, &e)))?;
         out.warnings.append(&mut exec.warnings);
-        out.files.insert(k.clone(), text.replace("<no value>", ""));
+        if let Some(t) = exec.trace.take() {
+            // Removing `<no value>` below keeps every line where it is.
+            let lines = t
+                .finish(&text)
+                .into_iter()
+                .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
+                .collect();
+            out.lines.insert(k.clone(), lines);
+        }
+        if text.contains("<no value>") {
+            text = text.replace("<no value>", "");
+        }
+        out.files.insert(k.clone(), text);
     }
     out.warnings.sort();
     out.warnings.dedup();
@@ -181,8 +228,8 @@ fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
     )))
 }
 
-struct Renderable {
-    text: String,
+struct Renderable<'a> {
+    text: &'a str,
     scope: BTreeMap<String, Value>,
     base_path: String,
 }
@@ -190,14 +237,14 @@ struct Renderable {
 /// Helm's `recAllTpls`: each chart's templates with its own `.Values`, `.Chart`,
 /// `.Files` and `.Subcharts`.
 #[allow(clippy::too_many_arguments)]
-fn collect(
-    chart: &Chart,
+fn collect<'a>(
+    chart: &'a Chart,
     parent_path: &str,
     values: &Value,
     release: &Value,
     caps: &Value,
     is_root: bool,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'a>>,
     crds: &mut Vec<(String, String)>,
 ) -> BTreeMap<String, Value> {
     let full = if parent_path.is_empty() {
@@ -224,7 +271,10 @@ fn collect(
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));
-    scope.insert("Files".to_string(), funcs::files_value(chart.files.clone()));
+    scope.insert(
+        "Files".to_string(),
+        funcs::files_value(Arc::clone(&chart.files)),
+    );
     scope.insert("Release".to_string(), release.clone());
     scope.insert("Capabilities".to_string(), caps.clone());
     scope.insert("Values".to_string(), scoped_values.clone());
@@ -234,7 +284,7 @@ fn collect(
         subcharts.insert(sub.name().to_string(), Value::map(sub_scope));
     }
     scope.insert("Subcharts".to_string(), Value::map(subcharts));
-    for (name, text) in &chart.templates {
+    for (name, text) in chart.templates.iter() {
         let base = name.rsplit('/').next().unwrap_or(name);
         if chart.is_library() && !base.starts_with('_') {
             continue;
@@ -242,7 +292,7 @@ fn collect(
         out.insert(
             format!("{full}/{name}"),
             Renderable {
-                text: text.clone(),
+                text,
                 scope: scope.clone(),
                 base_path: format!("{full}/templates"),
             },
@@ -418,6 +468,7 @@ pub fn manifests(
 fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>), HelmError> {
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut hooks: Vec<Manifest> = Vec::new();
+    let mut docs: Vec<(&String, String)> = Vec::new();
     for (path, content) in &rendered.files {
         if path.ends_with("NOTES.txt") {
             continue;
@@ -426,9 +477,12 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
-        for doc in split_manifests(content) {
-            let head =
-                head_of(&doc).map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
+        docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
+    }
+    let heads: Vec<Result<Head, String>> = docs.par_iter().map(|(_, d)| head_of(d)).collect();
+    for ((path, doc), head) in docs.into_iter().zip(heads) {
+        {
+            let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
             match head.hook {
                 Some(events) => {
                     let known = [
@@ -448,14 +502,14 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
                         .all(|e| known.contains(&e.trim().to_lowercase().as_str()))
                     {
                         hooks.push(Manifest {
-                            path: path.clone(),
+                            path: path.to_string(),
                             kind: head.kind,
                             content: doc,
                         });
                     }
                 }
                 None => manifests.push(Manifest {
-                    path: path.clone(),
+                    path: path.to_string(),
                     kind: head.kind,
                     content: doc,
                 }),
@@ -476,17 +530,26 @@ pub fn template_stream(
 ) -> Result<String, HelmError> {
     let (manifests, hooks) = sorted_manifests(rendered)?;
     let mut body = String::new();
+    let source = |body: &mut String, path: &str, text: &str| {
+        body.push_str("---\n# Source: ");
+        body.push_str(path);
+        body.push('\n');
+        body.push_str(text);
+        body.push('\n');
+    };
     if include_crds {
         for (path, text) in &rendered.crds {
-            body.push_str(&format!("---\n# Source: {path}\n{text}\n"));
+            source(&mut body, path, text);
         }
     }
     for m in &manifests {
-        body.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+        source(&mut body, &m.path, &m.content);
     }
-    let mut out = format!("{}\n", body.trim());
+    let mut out = String::with_capacity(body.len() + 1);
+    out.push_str(body.trim());
+    out.push('\n');
     for h in &hooks {
-        out.push_str(&format!("---\n# Source: {}\n{}\n", h.path, h.content));
+        source(&mut out, &h.path, &h.content);
     }
     if show_only.is_empty() {
         return Ok(out);
@@ -530,8 +593,25 @@ struct Head {
     hook: Option<String>,
 }
 
+/// Helm's `yaml.Unmarshal` of a document into `SimpleHead` (sigs.k8s.io/yaml: YAML 1.1,
+/// scalars turned into the text a string field wants, then Go's JSON decoding): a
+/// document that is not a mapping, or whose `apiVersion`, `kind`, `metadata`,
+/// `metadata.name` or an annotation is a list or mapping where text belongs, fails the
+/// render. Skimmed when the document is plainly written (the skim declines anything
+/// it is not sure of, wrong types included); parsed in full otherwise.
 fn head_of(doc: &str) -> Result<Head, String> {
-    let docs = crate::yaml::parse_stream(doc).map_err(|e| {
+    const KIND: &[&str] = &["kind"];
+    const HOOK: &[&str] = &["metadata", "annotations", "helm.sh/hook"];
+    const API_VERSION: &[&str] = &["apiVersion"];
+    const NAME: &[&str] = &["metadata", "name"];
+    const ANNOTATIONS: &[&str] = &["metadata", "annotations", "*"];
+    if let Some(found) = crate::yaml::skim(doc, &[KIND, HOOK, API_VERSION, NAME, ANNOTATIONS]) {
+        let mut found = found.into_iter();
+        let kind = found.next().flatten().unwrap_or_default();
+        let hook = found.next().flatten();
+        return Ok(Head { kind, hook });
+    }
+    let docs = crate::yaml::parse_stream_helm(doc).map_err(|e| {
         format!(
             "error converting YAML to JSON: yaml: line {}: {}",
             e.line, e.message
@@ -542,16 +622,80 @@ fn head_of(doc: &str) -> Result<Head, String> {
         .next()
         .map(|d| d.value)
         .unwrap_or(Json::Null);
+    head_types(&v)
+        .map_err(|e| format!("error unmarshaling JSON: while decoding JSON: json: {e}"))?;
     let kind = v
         .get("kind")
         .and_then(Json::as_str)
         .unwrap_or("")
         .to_string();
+    // A scalar annotation is read as its text (`helm.sh/hook: yes` is "true").
     let hook = v
         .pointer("/metadata/annotations/helm.sh~1hook")
-        .and_then(Json::as_str)
-        .map(str::to_string);
+        .and_then(|h| match h {
+            Json::String(s) => Some(s.clone()),
+            Json::Bool(b) => Some(b.to_string()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
     Ok(Head { kind, hook })
+}
+
+/// Go's `UnmarshalTypeError` for the first field of `SimpleHead` (in JSON's sorted key
+/// order) whose value has the wrong type.
+fn head_types(v: &Json) -> Result<(), String> {
+    let json_kind = |v: &Json| match v {
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+        Json::Null => "null",
+    };
+    let field = |v: Option<&Json>, field: &str, ty: &str| match v {
+        None | Some(Json::Null | Json::String(_) | Json::Bool(_) | Json::Number(_)) => Ok(()),
+        Some(other) => Err(format!(
+            "cannot unmarshal {} into Go struct field {field} of type {ty}",
+            json_kind(other)
+        )),
+    };
+    let map = match v {
+        Json::Null => return Ok(()),
+        Json::Object(m) => m,
+        other => {
+            return Err(format!(
+                "cannot unmarshal {} into Go value of type util.SimpleHead",
+                json_kind(other)
+            ))
+        }
+    };
+    field(map.get("apiVersion"), "SimpleHead.apiVersion", "string")?;
+    field(map.get("kind"), "SimpleHead.kind", "string")?;
+    let meta = match map.get("metadata") {
+        None | Some(Json::Null) => return Ok(()),
+        Some(Json::Object(meta)) => meta,
+        Some(other) => {
+            return Err(format!(
+                "cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
+                json_kind(other)
+            ))
+        }
+    };
+    match meta.get("annotations") {
+        None | Some(Json::Null) => {}
+        Some(Json::Object(a)) => {
+            for value in a.values() {
+                field(Some(value), ".metadata.annotations", "string")?;
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "cannot unmarshal {} into Go struct field .metadata.annotations of type map[string]string",
+                json_kind(other)
+            ))
+        }
+    }
+    field(meta.get("name"), ".metadata.name", "string")
 }
 
 /// Helm v4's `SplitManifests`: documents split at lines starting with `---`,
@@ -559,21 +703,24 @@ fn head_of(doc: &str) -> Result<Head, String> {
 fn split_manifests(text: &str) -> Vec<String> {
     let trimmed = text.trim_start();
     let mut docs = Vec::new();
-    let mut cur = String::new();
+    // What followed `---[ \t]*` on its line, which belongs to the next document.
+    let mut head = "";
+    let (mut start, mut pos) = (0, 0);
+    let mut push = |head: &str, body: &str| {
+        if !(head.trim().is_empty() && body.trim().is_empty()) {
+            docs.push(format!("{head}{body}").trim_start().to_string());
+        }
+    };
     for line in trimmed.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix("---") {
-            docs.push(std::mem::take(&mut cur));
-            // What follows `---[ \t]*` on the line belongs to the next document.
-            cur.push_str(rest.trim_start_matches([' ', '\t']));
-        } else {
-            cur.push_str(line);
+            push(head, &trimmed[start..pos]);
+            head = rest.trim_start_matches([' ', '\t']);
+            start = pos + line.len();
         }
+        pos += line.len();
     }
-    docs.push(cur);
-    docs.into_iter()
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| d.trim_start().to_string())
-        .collect()
+    push(head, &trimmed[start..]);
+    docs
 }
 
 const INSTALL_ORDER: &[&str] = &[

@@ -1031,8 +1031,20 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
 }
 
 fn re(v: &Value) -> Result<regex::Regex, FuncError> {
-    regex::Regex::new(&go_regex(&s(v)))
-        .map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))
+    thread_local! {
+        /// Compiled patterns: charts call `regexReplaceAll` with the same few patterns
+        /// in every template and every unit, and compiling is most of such a call.
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+            Default::default();
+    }
+    let pattern = s(v);
+    if let Some(r) = COMPILED.with(|c| c.borrow().get(&pattern).cloned()) {
+        return Ok(r);
+    }
+    let r = regex::Regex::new(&go_regex(&pattern))
+        .map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))?;
+    COMPILED.with(|c| c.borrow_mut().insert(pattern, r.clone()));
+    Ok(r)
 }
 
 /// RE2 (Go) syntax the regex crate reads differently: in a class, Go takes a `-`

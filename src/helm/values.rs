@@ -332,8 +332,8 @@ mod tests {
                 .unwrap_or_default(),
             values: values.as_object().cloned().unwrap_or_default(),
             schema: None,
-            templates: Vec::new(),
-            files: Vec::new(),
+            templates: Default::default(),
+            files: Default::default(),
             dependencies: deps,
             source: String::new(),
         }

@@ -72,6 +72,10 @@ pub fn rules() -> Vec<(String, String)> {
             "values/schema",
             "chart values that do not match values.schema.json",
         ),
+        (
+            "helm/non-deterministic",
+            "a Helm chart template calls a function whose output Helm draws at random (strata seeds it)",
+        ),
         ("waiver/no-reason", "a waiver annotation without a reason"),
         (
             "waiver/unknown-rule",

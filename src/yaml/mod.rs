@@ -51,6 +51,9 @@
 mod emit;
 mod parse;
 mod scalar;
+mod skim;
+
+pub use skim::skim;
 
 use serde_json::Value;
 
@@ -106,7 +109,7 @@ impl std::error::Error for YamlError {}
 /// Aliases are expanded (at most [`MAX_ALIAS_NODES`] nodes in all) and nesting is limited
 /// to [`MAX_DEPTH`] levels.
 pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, Keys::Unique)
+    parse::parse_stream(src, false)
 }
 
 /// [`parse_stream`] for Kubernetes objects as kustomize reads them (kyaml's `ByteReader`
@@ -114,34 +117,27 @@ pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
 /// mapping, so a `<<` that is not a merge key (`"<<"`, `'<<'`, `!!str <<`) and is the
 /// first `<<` of its mapping is dropped with its value.
 pub fn parse_objects(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, Keys::Kyaml)
+    parse::parse_kyaml(src)
 }
 
 /// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
 /// being an error.
 pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, Keys::LastWins)
+    parse::parse_stream(src, true)
 }
 
-/// YAML as kustomize reads its own files (the kustomization, JSON patches written in YAML)
-/// with `sigs.k8s.io/yaml`'s `YAMLToJSON`, which is go-yaml v2: YAML 1.1 scalars (`yes`,
-/// `on`, `y` are booleans, `0o17` is text), timestamps stay text, and a repeated key
-/// replaces the earlier value.
+/// YAML as `sigs.k8s.io/yaml` reads it (go-yaml v2, YAML 1.1, through `YAMLToJSON`):
+/// `yes`/`no`/`on`/`off`/`y`/`n` are booleans, timestamps stay text, a repeated key
+/// replaces the earlier one, and a boolean or number key becomes its text (`yes:` is the
+/// key "true"). kustomize reads its kustomization files and JSON patches written in YAML
+/// so; Helm its values files, `Chart.yaml` and `fromYaml` ([`parse_stream_helm`]).
 pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream(src, Keys::YamlToJson)
+    parse::parse_stream_with(src, true, scalar::Rules::V2)
 }
 
-/// How the parser treats repeated keys, keys written `<<`, and scalars.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Keys {
-    /// go-yaml v3: a repeated key is an error.
-    Unique,
-    /// go-yaml v2 into a struct: a repeated key replaces the earlier value.
-    LastWins,
-    /// go-yaml v3, then kyaml's `DeAnchor` (see [`parse_objects`]).
-    Kyaml,
-    /// go-yaml v2 through `YAMLToJSON` (see [`parse_yaml_to_json`]).
-    YamlToJson,
+/// A stream as Helm reads values files, `Chart.yaml` and `fromYaml`: [`parse_yaml_to_json`].
+pub fn parse_stream_helm(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse_yaml_to_json(src)
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.

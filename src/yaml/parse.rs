@@ -2,7 +2,7 @@
 //! keys and duplicate-key errors, and limits on nesting and alias expansion.
 
 use super::scalar::{parse_timestamp, resolve_number, resolve_plain, Resolved, Rules};
-use super::{Doc, Keys, Step, YamlError};
+use super::{Doc, Step, YamlError};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -73,8 +73,14 @@ struct Builder {
     anchors: HashMap<usize, Anchored>,
     alias_nodes: u64,
     root: Option<Value>,
-    /// Repeated keys and keys written `<<`.
-    keys: Keys,
+    /// A repeated mapping key replaces the earlier value (go-yaml v2) instead of failing.
+    last_key_wins: bool,
+    /// V3: kustomize's reading. V2: Helm's (sigs.k8s.io/yaml over go-yaml v2: YAML 1.1
+    /// booleans, timestamps kept as text, scalar keys turned into strings).
+    rules: Rules,
+    /// kyaml's `DeAnchor` on top of go-yaml v3: the first key written `<<` of every
+    /// mapping is cleared (see `yaml::parse_objects`).
+    kyaml: bool,
     /// The source text of this document's `metadata.annotations` values that resolved to
     /// something else (a number, a boolean, null, a timestamp).
     annotation_text: Vec<(String, String)>,
@@ -144,8 +150,32 @@ fn check_string(s: &str, line: u32) -> Result<(), YamlError> {
     }
 }
 
-/// Parses every document of a stream, treating repeated and `<<` keys as `keys` says.
-pub(crate) fn parse_stream(src: &str, keys: Keys) -> Result<Vec<Doc>, YamlError> {
+/// Parses every document of a stream; a repeated mapping key is an error unless
+/// `last_key_wins`.
+pub(crate) fn parse_stream(src: &str, last_key_wins: bool) -> Result<Vec<Doc>, YamlError> {
+    parse_stream_with(src, last_key_wins, Rules::V3)
+}
+
+/// [`parse_stream`] with go-yaml `rules`; V2 is Helm's reading (a repeated key wins).
+pub(crate) fn parse_stream_with(
+    src: &str,
+    last_key_wins: bool,
+    rules: Rules,
+) -> Result<Vec<Doc>, YamlError> {
+    parse_impl(src, last_key_wins, rules, false)
+}
+
+/// [`parse_stream`] as kyaml reads Kubernetes objects (see `yaml::parse_objects`).
+pub(crate) fn parse_kyaml(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse_impl(src, false, Rules::V3, true)
+}
+
+fn parse_impl(
+    src: &str,
+    last_key_wins: bool,
+    rules: Rules,
+    kyaml: bool,
+) -> Result<Vec<Doc>, YamlError> {
     // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -155,7 +185,9 @@ pub(crate) fn parse_stream(src: &str, keys: Keys) -> Result<Vec<Doc>, YamlError>
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
-        keys,
+        last_key_wins,
+        rules,
+        kyaml,
         annotation_text: Vec::new(),
         blank_values: Vec::new(),
         last_block: None,
@@ -323,15 +355,6 @@ impl Builder {
         }
     }
 
-    /// The scalar rules of this dialect.
-    fn rules(&self) -> Rules {
-        if self.keys == Keys::YamlToJson {
-            Rules::V2
-        } else {
-            Rules::V3
-        }
-    }
-
     fn expecting_key(&self) -> bool {
         matches!(
             self.stack.last(),
@@ -413,13 +436,9 @@ impl Builder {
             {
                 Key::Merge
             } else {
-                match resolve(text, style, tag.as_deref(), line, self.rules())? {
+                match resolve(text, style, tag.as_deref(), line, self.rules)? {
                     Value::String(s) => Key::Str(s),
-                    // `YAMLToJSON` writes boolean and integer keys as their text.
-                    Value::Bool(b) if self.keys == Keys::YamlToJson => Key::Str(b.to_string()),
-                    Value::Number(n) if self.keys == Keys::YamlToJson && !n.is_f64() => {
-                        Key::Str(n.to_string())
-                    }
+                    other if self.rules == Rules::V2 => Key::Str(helm_key(&other, line)?),
                     other => return Err(non_string_key(&other, line)),
                 }
             };
@@ -448,10 +467,15 @@ impl Builder {
             .filter(|_| style == TScalarStyle::Plain)
             .map(|k| (k.to_string(), text.clone()));
         let blank = text.is_empty();
-        let value = if in_flow && blank && style == TScalarStyle::Plain && tag.is_none() {
+        let value = if in_flow
+            && blank
+            && style == TScalarStyle::Plain
+            && tag.is_none()
+            && self.rules == Rules::V3
+        {
             Value::String(String::new())
         } else {
-            resolve(text, style, tag.as_deref(), line, self.rules())?
+            resolve(text, style, tag.as_deref(), line, self.rules)?
         };
         let blanks = if blank && (value.is_null() || in_flow) {
             vec![Vec::new()]
@@ -528,7 +552,7 @@ impl Builder {
             return Ok(());
         };
         *count += 1;
-        if self.keys == Keys::Kyaml {
+        if self.kyaml {
             let written_merge =
                 matches!(&key, Key::Merge) || matches!(&key, Key::Str(s) if s == "<<");
             if written_merge && !*saw_merge_text {
@@ -548,7 +572,7 @@ impl Builder {
             }
             Key::Str(s) => {
                 let h = fnv(s);
-                if map.contains_key(s) && !matches!(self.keys, Keys::LastWins | Keys::YamlToJson) {
+                if map.contains_key(s) && !self.last_key_wins {
                     let first = lines.iter().find(|(k, _)| *k == h).map_or(0, |(_, l)| *l);
                     return Err(duplicate(s, line, first));
                 }
@@ -709,7 +733,26 @@ pub(crate) fn resolve_plain_text(text: &str) -> Result<Value, YamlError> {
     resolve(text.to_string(), TScalarStyle::Plain, None, 0, Rules::V3)
 }
 
-/// A scalar as go-yaml v3 decodes it into `interface{}`, then as `json.Marshal` sees it.
+/// sigs.k8s.io/yaml's `convertToJSONableObject` for a key that is not a string.
+fn helm_key(v: &Value, line: u32) -> Result<String, YamlError> {
+    match v {
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) if n.is_f64() => {
+            // Go's FormatFloat(f, 'g', -1, 32).
+            let f = n.as_f64().unwrap_or_default() as f32;
+            Ok(super::scalar::go_format_g32(f))
+        }
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Err(err(
+            line,
+            "a mapping key must not be null (Helm: unsupported map key of type: <nil>)",
+        )),
+        _ => Err(non_string_key(v, line)),
+    }
+}
+
+/// A scalar as go-yaml v3 (or v2) decodes it into `interface{}`, then as `json.Marshal`
+/// sees it.
 fn resolve(
     text: String,
     style: TScalarStyle,
@@ -717,7 +760,8 @@ fn resolve(
     line: u32,
     rules: Rules,
 ) -> Result<Value, YamlError> {
-    let folded = style == TScalarStyle::Folded;
+    // kustomize writes folded text back with go-yaml v3; Helm reads it as it is.
+    let folded = style == TScalarStyle::Folded && rules == Rules::V3;
     let mut v = resolve_scalar(text, style, tag, line, rules)?;
     if let Value::String(s) = &mut v {
         if folded {
@@ -752,7 +796,7 @@ fn resolve_scalar(
         Some(_) => return Ok(Value::String(text)),
     }
     let resolved = match tag {
-        // go-yaml v2 decodes an untagged timestamp into `interface{}` as its text.
+        // go-yaml v2 keeps a timestamp decoded into `interface{}` as its text.
         None if rules == Rules::V2 => match resolve_plain(&text, rules) {
             Resolved::Timestamp(_) => Resolved::Str,
             r => r,

@@ -451,6 +451,20 @@ pub(crate) fn go_format_g(f: f64) -> String {
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e6".
     let (neg, digits, exp) = shortest_digits(f);
+    layout_g(neg, &digits, exp)
+}
+
+/// Go `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that read back as the
+/// same float32 (sigs.k8s.io/yaml names a float mapping key so).
+pub(crate) fn go_format_g32(f: f32) -> String {
+    if !f.is_finite() || f == 0.0 {
+        return go_format_g(f64::from(f));
+    }
+    let (neg, digits, exp) = split_e(&format!("{f:e}"));
+    layout_g(neg, &digits, exp)
+}
+
+fn layout_g(neg: bool, digits: &str, exp: i32) -> String {
     let mut out = String::with_capacity(24);
     if neg {
         out.push('-');
@@ -473,11 +487,11 @@ pub(crate) fn go_format_g(f: f64) -> String {
         for _ in 0..(-exp - 1) {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
-            out.push_str(&digits);
+            out.push_str(digits);
             for _ in digits.len()..int_len {
                 out.push('0');
             }
@@ -520,8 +534,11 @@ pub(crate) fn kustomize_float(f: f64) -> String {
 
 /// Shortest round-trip decimal digits of a finite `f` and the exponent of the first one.
 fn shortest_digits(f: f64) -> (bool, String, i32) {
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    split_e(&format!("{f:e}"))
+}
+
+fn split_e(e: &str) -> (bool, String, i32) {
+    let (mant, exp) = e.split_once('e').unwrap_or((e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let (neg, mant) = match mant.strip_prefix('-') {
         Some(m) => (true, m),

@@ -1,14 +1,23 @@
 //! For a chart's resources: the template line that printed a field, and the values
 //! key it printed with the files that set that key (values.yaml < layers < `--set`).
+//!
+//! A `source: helm` chart is rendered once more with the Go template engine's trace
+//! on: each line of a template's output comes with the template line that printed
+//! it, through `include` and `nindent` (often a line of `_helpers.tpl`). Handlebars
+//! charts (`source: chart`), and a chart the trace cannot be had for, fall back to
+//! a skeleton of the template text.
 
 use super::locate::Parsed;
 use super::{pointer, resolve, Ctx, Field, Ptr, Step};
 use crate::error::Result;
 use crate::fleet::render::{chart_values, ChartValues};
 use crate::fleet::values::SetSegment;
+use crate::fleet::Source;
 use crate::fleet::{App, Cluster};
 use crate::kustomize::resource::Resource;
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 pub(crate) struct Chart<'a> {
     cluster: &'a Cluster,
@@ -19,7 +28,62 @@ pub(crate) struct Chart<'a> {
     lines: Vec<String>,
     /// The template with every `{{…}}` replaced, parsed, and which document is the resource.
     skeleton: Option<(Parsed, usize)>,
+    /// For `source: helm`: the template's output as traced.
+    traced: Option<Traced>,
+    /// Lines of the other template files a trace points into (`_helpers.tpl`).
+    others: RefCell<BTreeMap<String, Vec<String>>>,
     values: ChartValues,
+}
+
+/// A template file and line, then the `include`/`template` calls it ran under.
+type Chain = crate::helm::render::PrintedBy;
+
+/// A template's real output, parsed, the resource's document in it, and the
+/// template file and line behind each output line (with the calls it ran under).
+struct Traced {
+    output: Parsed,
+    doc: usize,
+    origins: Vec<Option<Chain>>,
+}
+
+impl Traced {
+    /// The document of `text` that is the resource: its kind, and its name before
+    /// any layer renamed it when the template printed more than one of that kind.
+    fn find(text: &str, origins: &[Option<Chain>], r: &Resource) -> Option<Traced> {
+        let output = Parsed::from_text(text)?;
+        let kind_of = |d: &Value| d.get("kind").and_then(Value::as_str) == Some(r.kind());
+        let name_of = |d: &Value| {
+            d.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let names: Vec<&str> = std::iter::once(r.name())
+            .chain(r.meta.prev_ids.iter().map(|id| id.name.as_str()))
+            .collect();
+        let kinds: Vec<usize> = (0..output.docs.len())
+            .filter(|&i| kind_of(&output.docs[i]))
+            .collect();
+        let doc = match kinds.as_slice() {
+            [one] => *one,
+            _ => *kinds.iter().find(|&&i| {
+                name_of(&output.docs[i]).is_some_and(|n| names.contains(&n.as_str()))
+            })?,
+        };
+        Some(Traced {
+            output,
+            doc,
+            origins: origins.to_vec(),
+        })
+    }
+
+    /// The template file and line that printed the output line `line` (1-based),
+    /// then the calls it ran under.
+    fn origin(&self, line: u32) -> Option<Chain> {
+        self.origins
+            .get((line as usize).checked_sub(1)?)?
+            .clone()
+            .filter(|c| !c.is_empty())
+    }
 }
 
 /// A template with its expressions replaced by `with` and its block-helper lines
@@ -82,14 +146,23 @@ impl<'a> Chart<'a> {
     pub fn load(ctx: &Ctx, cluster: &'a Cluster, app: &'a App, r: &Resource) -> Result<Chart<'a>> {
         let values = chart_values(ctx.fs, ctx.fleet, cluster, app, ctx.set)?;
         let template = r.origin.file.clone();
+        let traced = match app.source {
+            Source::Helm => ctx
+                .helm_lines(cluster, app)
+                .and_then(|all| all.get(&template))
+                .and_then(|(text, origins)| Traced::find(text, origins, r)),
+            _ => None,
+        };
         let text = ctx
             .fs
             .read(&template)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default();
+        // The skeleton is the fallback: not made when the trace answers.
         let skeleton = ["x", ""]
             .iter()
+            .filter(|_| traced.is_none())
             .find_map(|with| parse_skeleton(skeleton(&text, with)))
             .map(|p| {
                 let d = p
@@ -105,30 +178,69 @@ impl<'a> Chart<'a> {
             template,
             lines: text.lines().map(str::to_string).collect(),
             skeleton,
+            traced,
+            others: RefCell::new(BTreeMap::new()),
             values,
         })
     }
 
+    /// The text of a line of a template file (1-based), empty when there is none.
+    fn line_text(&self, ctx: &Ctx, file: &str, line: u32) -> String {
+        let at = (line as usize).saturating_sub(1);
+        if file == self.template {
+            return self.lines.get(at).cloned().unwrap_or_default();
+        }
+        let mut others = self.others.borrow_mut();
+        let lines = others.entry(file.to_string()).or_insert_with(|| {
+            ctx.fs
+                .read(file)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .map(|t| t.lines().map(str::to_string).collect())
+                .unwrap_or_default()
+        });
+        lines.get(at).cloned().unwrap_or_default()
+    }
+
     pub fn origin_step(&self, ctx: &Ctx) -> Step {
-        let line = self
-            .skeleton
-            .as_ref()
-            .and_then(|(p, d)| p.starts.get(*d).copied())
-            .unwrap_or(1);
+        let traced = self.traced.as_ref().and_then(|t| {
+            let start = *t.output.starts.get(t.doc)?;
+            t.origin(start)?.into_iter().next()
+        });
+        let (file, line) = traced.unwrap_or_else(|| {
+            let line = self
+                .skeleton
+                .as_ref()
+                .and_then(|(p, d)| p.starts.get(*d).copied())
+                .unwrap_or(1);
+            (self.template.clone(), line)
+        });
         Step {
-            file: self.template.clone(),
+            layer: ctx.layer_of(&file),
+            file,
             line,
-            layer: ctx.layer_of(&self.template),
             mechanism: "template".into(),
             key: None,
             text: None,
         }
     }
 
-    /// The template line that printed a field: the line of its key in the template,
-    /// or of the deepest part of its path the template spells out (then the line
-    /// below it when that one holds the expression that printed the rest).
-    fn template_line(&self, f: &Field) -> Option<u32> {
+    /// The template file and line that printed a field, then the `include` and
+    /// `template` calls it ran under: as traced (the line that printed the field's
+    /// line of the output), else from the skeleton.
+    fn template_line(&self, f: &Field) -> Option<Chain> {
+        if let Some(t) = &self.traced {
+            let doc = t.output.docs.get(t.doc)?;
+            let ptr = resolve(doc, &f.segs)?;
+            return t.origin(t.output.line(t.doc, &pointer(&ptr))?);
+        }
+        Some(vec![(self.template.clone(), self.skeleton_line(f)?)])
+    }
+
+    /// The line of a field's key in the template, or of the deepest part of its
+    /// path the template spells out (then the line below it when that one holds
+    /// the expression that printed the rest).
+    fn skeleton_line(&self, f: &Field) -> Option<u32> {
         let (p, d) = self.skeleton.as_ref()?;
         let doc = p.docs.get(*d)?;
         let full = resolve(doc, &f.segs).unwrap_or_else(|| f.ptr.clone());
@@ -161,28 +273,38 @@ impl<'a> Chart<'a> {
     }
 
     /// Whether the field was printed by an expression (a value, not template text).
-    pub fn prints_expression(&self, _ctx: &Ctx, f: &Field) -> bool {
+    pub fn prints_expression(&self, ctx: &Ctx, f: &Field) -> bool {
         self.template_line(f)
-            .and_then(|l| self.lines.get(l as usize - 1))
-            .is_some_and(|t| t.contains("{{"))
+            .is_some_and(|c| self.line_text(ctx, &c[0].0, c[0].1).contains("{{"))
     }
 
     /// The steps for one field: the files that set each value the template line
     /// printed (lowest first), then the template line.
     pub fn steps(&self, ctx: &Ctx, f: &Field) -> Vec<Step> {
-        let Some(line) = self.template_line(f) else {
+        let Some(chain) = self.template_line(f) else {
             return Vec::new();
         };
-        let text = self
-            .lines
-            .get(line as usize - 1)
-            .map(String::as_str)
-            .unwrap_or("");
+        let (file, line) = chain[0].clone();
+        // The values the line reads; when it prints an expression that reads none
+        // (a helper printing `$image.tag`), those its nearest caller handed it
+        // (`tuple .Values.image ...`).
+        let mut refs: Vec<Vec<String>> = Vec::new();
+        for (f, l) in &chain {
+            let text = self.line_text(ctx, f, *l);
+            refs = references(&text);
+            if !refs.is_empty() || !text.contains("{{") {
+                break;
+            }
+        }
         let mut values: Vec<(usize, Step)> = Vec::new();
         let mut others = Vec::new();
-        for r in references(text) {
+        for r in refs {
             match r.first().map(String::as_str) {
-                Some("values") if r.len() > 1 => values.extend(self.value_steps(ctx, &r[1..])),
+                // An empty value prints nothing: the field came from elsewhere on the
+                // line (`default .Release.Namespace .Values.namespaceOverride`).
+                Some("values") if r.len() > 1 && !self.empty_unlike(&r[1..], f) => {
+                    values.extend(self.value_steps(ctx, &r[1..]))
+                }
                 Some("cluster") if r.len() > 1 => {
                     let ptr = r[1..]
                         .iter()
@@ -231,14 +353,23 @@ impl<'a> Chart<'a> {
         let mut out = others;
         out.extend(values.into_iter().map(|(_, s)| s));
         out.push(Step {
-            file: self.template.clone(),
+            layer: ctx.layer_of(&file),
+            file,
             line,
-            layer: ctx.layer_of(&self.template),
             mechanism: "template".into(),
             key: None,
             text: None,
         });
         out
+    }
+
+    /// Whether the values key is empty (`""`, null) while the field is not.
+    fn empty_unlike(&self, keys: &[String], f: &Field) -> bool {
+        let v = keys
+            .iter()
+            .try_fold(&self.values.merged, |v, k| v.get(k.as_str()));
+        matches!(v, Some(Value::Null) | None) && !f.leaf.value.is_null()
+            || v.is_some_and(|v| v.as_str() == Some("")) && f.leaf.value.as_str() != Some("")
     }
 
     /// Every file that sets the values key `keys`, ranked by precedence.

@@ -184,9 +184,19 @@ pub(crate) struct Ctx<'a> {
     pub unit: &'a Unit<'a>,
     pub set: &'a [SetAssignment],
     pub files: locate::Files<'a>,
+    /// A `source: helm` unit's traced template output, rendered once when first asked.
+    pub helm: std::cell::OnceCell<Option<render::HelmLines>>,
 }
 
 impl Ctx<'_> {
+    /// The unit's chart rendered with the template trace on (`None` when it does
+    /// not render).
+    pub fn helm_lines(&self, cluster: &Cluster, app: &App) -> Option<&render::HelmLines> {
+        self.helm
+            .get_or_init(|| render::helm_lines(self.fs, self.fleet, cluster, app, self.set).ok())
+            .as_ref()
+    }
+
     /// The layer a file belongs to, as the text and JSON name it.
     pub fn layer_of(&self, file: &str) -> String {
         match self.unit {
@@ -238,6 +248,7 @@ pub fn explain(
         unit,
         set,
         files: locate::Files::new(fs, unit),
+        helm: Default::default(),
     };
     let flat = flatten::flatten(&r.doc);
     let doc = Value::Object(r.doc.clone());
@@ -365,20 +376,22 @@ pub struct Ask {
 }
 
 /// The step that set each asked field's value now (`None` where it cannot be told:
-/// a removed field, a resource not found). Renders the unit once.
+/// a removed field, a resource not found). Renders the unit once, with `set`.
 pub fn blame_paths(
     fs: &dyn FileSystem,
     fleet: &Fleet,
     unit: &Unit,
     asks: &[Ask],
+    set: &[SetAssignment],
 ) -> Result<Vec<Vec<Option<Step>>>> {
-    let resources = render_unit(fs, fleet, unit, &[])?;
+    let resources = render_unit(fs, fleet, unit, set)?;
     let ctx = Ctx {
         fs,
         fleet,
         unit,
-        set: &[],
+        set,
         files: locate::Files::new(fs, unit),
+        helm: Default::default(),
     };
     let mut out = Vec::new();
     for ask in asks {

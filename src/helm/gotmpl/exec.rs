@@ -7,20 +7,27 @@ use super::parse::{self, Arg, Command, Node, ParseError, Pipe, Pos};
 use super::value::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// A named template: where it was parsed (for messages) and its body.
 #[derive(Clone, Debug)]
 pub struct Define {
     pub file: Rc<str>,
-    pub body: Rc<Vec<Node>>,
+    pub body: Arc<Vec<Node>>,
 }
 
 /// Every template a render can reach by name: one per file (named by its path), and
 /// every `define`/`block`, with the functions templates may call.
 #[derive(Clone)]
 pub struct TemplateSet {
-    pub defs: BTreeMap<String, Define>,
+    pub defs: Rc<BTreeMap<String, Define>>,
+    /// Templates added over `defs` without copying it (`tpl`'s text and its `define`s,
+    /// which win over the chart's of the same name as they do in Helm).
+    pub overlay: BTreeMap<String, Define>,
     pub funcs: Rc<Funcs>,
+    /// What seeds the functions whose output Helm draws at random (the release), so
+    /// the same chart in two releases gets two passwords, and one release the same each run.
+    pub seed: Rc<str>,
 }
 
 /// A failure while executing, worded as Go words it
@@ -86,32 +93,35 @@ type Walk<T> = Result<T, Flow>;
 impl TemplateSet {
     pub fn new(funcs: Funcs) -> TemplateSet {
         TemplateSet {
-            defs: BTreeMap::new(),
+            defs: Rc::new(BTreeMap::new()),
+            overlay: BTreeMap::new(),
             funcs: Rc::new(funcs),
+            seed: Rc::from(""),
         }
     }
 
     /// Parses `src` as the template `name` and adds it and its `define`s.
     pub fn add(&mut self, name: &str, src: &str) -> Result<(), ParseError> {
-        let parsed = parse::parse(name, src)?;
-        let file: Rc<str> = Rc::from(name);
-        for (def, body) in parsed.defines {
-            self.defs.insert(
-                def,
-                Define {
-                    file: file.clone(),
-                    body,
-                },
-            );
-        }
-        self.defs.insert(
-            name.to_string(),
-            Define {
-                file,
-                body: Rc::new(parsed.body),
-            },
-        );
+        let defs = Rc::make_mut(&mut self.defs);
+        add_parsed(defs, name, &*parse::parse_shared(name, src)?);
         Ok(())
+    }
+
+    /// Adds a template parsed before (see [`parse::parse_shared`]) as `name`.
+    pub fn add_parsed(&mut self, name: &str, parsed: &parse::Parsed) {
+        add_parsed(Rc::make_mut(&mut self.defs), name, parsed);
+    }
+
+    /// This set with `src` added as the template `name` over it, sharing the rest.
+    pub fn with(&self, name: &str, src: &str) -> Result<TemplateSet, ParseError> {
+        let mut set = self.clone();
+        add_parsed(&mut set.overlay, name, &*parse::parse_shared(name, src)?);
+        Ok(set)
+    }
+
+    /// The template called `name`.
+    pub fn get(&self, name: &str) -> Option<&Define> {
+        self.overlay.get(name).or_else(|| self.defs.get(name))
     }
 
     /// Executes the template `name` with `data` as dot.
@@ -121,6 +131,26 @@ impl TemplateSet {
         exec.run_named(name, data, &mut out, None)?;
         Ok(out)
     }
+}
+
+fn add_parsed(defs: &mut BTreeMap<String, Define>, name: &str, parsed: &parse::Parsed) {
+    let file: Rc<str> = Rc::from(name);
+    for (def, body) in &parsed.defines {
+        defs.insert(
+            def.clone(),
+            Define {
+                file: file.clone(),
+                body: body.clone(),
+            },
+        );
+    }
+    defs.insert(
+        name.to_string(),
+        Define {
+            file,
+            body: parsed.body.clone(),
+        },
+    );
 }
 
 /// The state of one execution: the set, the variables in scope, the template whose
@@ -137,6 +167,12 @@ pub struct Exec<'a> {
     pub warnings: Vec<String>,
     /// Calls so far of seeded functions, so each call gets its own stream.
     pub seeded_calls: u64,
+    /// Which template line printed each piece of output, when asked for (`explain`);
+    /// `None` costs one check per printed node.
+    pub trace: Option<Box<super::trace::Trace>>,
+    /// The template this execution renders (a chart file), which seeds those calls too:
+    /// a helper called from two files makes two passwords.
+    pub root: Rc<str>,
 }
 
 impl<'a> Exec<'a> {
@@ -150,6 +186,8 @@ impl<'a> Exec<'a> {
             call_site: (Rc::from(name), 0),
             warnings: Vec::new(),
             seeded_calls: 0,
+            trace: None,
+            root: Rc::from(name),
         }
     }
 
@@ -162,7 +200,7 @@ impl<'a> Exec<'a> {
         out: &mut String,
         at: Option<(Pos, &str)>,
     ) -> Result<(), ExecError> {
-        let Some(def) = self.set.defs.get(name).cloned() else {
+        let Some(def) = self.set.get(name).cloned() else {
             return Err(match at {
                 Some((pos, text)) => {
                     self.error_at(pos, text, &format!("template {name:?} not defined"))
@@ -211,11 +249,21 @@ impl<'a> Exec<'a> {
 
     fn walk(&mut self, node: &Node, dot: &Value, out: &mut String) -> Walk<()> {
         match node {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t, line) => {
+                if let Some(trace) = &mut self.trace {
+                    trace.text(out.len(), &self.file, *line, t);
+                }
+                out.push_str(t)
+            }
             Node::Action(pipe) => {
+                let mark = self.trace.as_ref().map(|t| t.mark());
                 let v = self.eval_pipe(dot, pipe)?;
                 if pipe.decl.is_empty() {
-                    out.push_str(&v.to_go_string());
+                    let s = v.to_go_string();
+                    if let (Some(trace), Some(mark)) = (&mut self.trace, mark) {
+                        trace.action(out.len(), &self.file, pipe.pos.line, &s, mark);
+                    }
+                    out.push_str(&s);
                 }
             }
             Node::If(b) | Node::With(b) => {
@@ -246,7 +294,14 @@ impl<'a> Exec<'a> {
                     None => Value::Nil,
                 };
                 let text = format!("{{{{template {name:?}}}}}");
-                self.run_named(name, &data, out, Some((*pos, &text)))?;
+                if let Some(trace) = &mut self.trace {
+                    trace.enter((self.file.clone(), pos.line));
+                }
+                let done = self.run_named(name, &data, out, Some((*pos, &text)));
+                if let Some(trace) = &mut self.trace {
+                    trace.leave();
+                }
+                done?;
             }
             Node::Break(_) => return Err(Flow::Break),
             Node::Continue(_) => return Err(Flow::Continue),
@@ -581,7 +636,6 @@ impl<'a> Exec<'a> {
                 self.file, pos.line
             )));
         };
-        self.call_site = (self.file.clone(), pos.line);
         let mut values = Vec::with_capacity(args.len() + 1);
         for (p, a) in args {
             values.push(self.eval_arg(dot, *p, a)?);
@@ -589,6 +643,8 @@ impl<'a> Exec<'a> {
         if let Some(l) = last {
             values.push(l);
         }
+        // After the arguments: an `include` among them runs calls of its own.
+        self.call_site = (self.file.clone(), pos.line);
         // Go names the whole command when a call fails, the function when its
         // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
         let command = || {

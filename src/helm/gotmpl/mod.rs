@@ -3,6 +3,7 @@
 pub mod exec;
 pub mod funcs;
 pub mod parse;
+pub mod trace;
 pub mod value;
 
 pub use exec::{ExecError, TemplateSet};

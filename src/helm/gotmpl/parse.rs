@@ -2,7 +2,7 @@
 //! `/* */` comments) into a tree of nodes; `define` and `block` add named templates.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where a node starts in its template: for `template: NAME:LINE:COL:` messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -13,7 +13,8 @@ pub struct Pos {
 
 #[derive(Debug)]
 pub enum Node {
-    Text(String),
+    /// Text printed as it is, with the line its first byte is on.
+    Text(String, u32),
     /// `{{ pipeline }}`: prints its value unless the pipeline declares variables.
     Action(Pipe),
     If(Branch),
@@ -78,8 +79,8 @@ pub enum Arg {
 /// A parsed template file: its main body and the templates it defines.
 #[derive(Debug, Default)]
 pub struct Parsed {
-    pub body: Vec<Node>,
-    pub defines: BTreeMap<String, Rc<Vec<Node>>>,
+    pub body: Arc<Vec<Node>>,
+    pub defines: BTreeMap<String, Arc<Vec<Node>>>,
 }
 
 /// A parse error: `template: NAME:LINE: message`, as Go words it.
@@ -111,16 +112,47 @@ pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
         return Err(p.err(end.line, format!("unexpected {{{{{}}}}}", end.word)));
     }
     Ok(Parsed {
-        body,
+        body: Arc::new(body),
         defines: p.defines,
     })
+}
+
+/// Parsed templates by their text, for every render of one command: a fleet renders
+/// the same chart for many clusters, and a chart calls `tpl` with the same strings in
+/// many templates. A tree does not depend on the template's name (only errors name
+/// it, and errors are not kept).
+type Shared = Mutex<std::collections::HashMap<u64, Vec<(Arc<str>, Arc<Parsed>)>>>;
+
+/// [`parse`], or the tree parsed before from the same text.
+pub fn parse_shared(name: &str, src: &str) -> Result<Arc<Parsed>, ParseError> {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    let shared = SHARED.get_or_init(Default::default);
+    let key = {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0).hash_one(src)
+    };
+    let found = shared.lock().ok().and_then(|m| {
+        m.get(&key)?
+            .iter()
+            .find(|(text, _)| &**text == src)
+            .map(|(_, p)| p.clone())
+    });
+    if let Some(p) = found {
+        return Ok(p);
+    }
+    let parsed = Arc::new(parse(name, src)?);
+    if let Ok(mut m) = shared.lock() {
+        m.entry(key).or_default().push((src.into(), parsed.clone()));
+    }
+    Ok(parsed)
 }
 
 // ---------------------------------------------------------------- lexing
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
-    Text(String),
+    /// Text, with the line of its first byte (after trimming).
+    Text(String, u32),
     /// The start of an action, with its source text (between the delimiters).
     Open(String),
     Close,
@@ -182,8 +214,11 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             text = text.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
         }
         if !text.is_empty() {
+            // Trimming may have skipped lines: the text's own line, for traces.
+            let skipped = text.as_ptr() as usize - src[i..].as_ptr() as usize;
+            let text_line = line + src[i..i + skipped].matches('\n').count() as u32;
             items.push(Item {
-                tok: Tok::Text(text.to_string()),
+                tok: Tok::Text(text.to_string(), text_line),
                 pos: Pos {
                     line,
                     col: (i - line_start) as u32,
@@ -611,7 +646,7 @@ struct Parser {
     name: String,
     items: Vec<Item>,
     at: usize,
-    defines: BTreeMap<String, Rc<Vec<Node>>>,
+    defines: BTreeMap<String, Arc<Vec<Node>>>,
     range_depth: usize,
 }
 
@@ -660,7 +695,7 @@ impl Parser {
         let mut nodes = Vec::new();
         while let Some(item) = self.next() {
             match item.tok {
-                Tok::Text(t) => nodes.push(Node::Text(t)),
+                Tok::Text(t, line) => nodes.push(Node::Text(t, line)),
                 Tok::Open(text) => {
                     let pos = item.pos;
                     match self.peek().cloned() {
@@ -713,7 +748,7 @@ impl Parser {
                                 let pipe = self.pipeline("block", pos, &text, false)?;
                                 let (body, end) = self.list()?;
                                 self.require_end(end, "block", pos.line)?;
-                                self.defines.insert(name.clone(), Rc::new(body));
+                                self.defines.insert(name.clone(), Arc::new(body));
                                 nodes.push(Node::Template {
                                     pos,
                                     name,
@@ -789,7 +824,7 @@ impl Parser {
         self.expect_close("define clause")?;
         let (body, end) = self.list()?;
         self.require_end(end, "define", pos.line)?;
-        self.defines.insert(name, Rc::new(body));
+        self.defines.insert(name, Arc::new(body));
         Ok(())
     }
 
@@ -1050,7 +1085,7 @@ fn describe(t: &Tok) -> String {
 
 fn token_text(t: &Tok) -> String {
     match t {
-        Tok::Text(s) => s.clone(),
+        Tok::Text(s, _) => s.clone(),
         Tok::Open(_) => "{{".into(),
         Tok::Close => "}}".into(),
         Tok::Word(w) => w.clone(),
@@ -1080,7 +1115,7 @@ mod tests {
             .body
             .iter()
             .filter_map(|n| match n {
-                Node::Text(t) => Some(t.as_str()),
+                Node::Text(t, _) => Some(t.as_str()),
                 _ => None,
             })
             .collect();
