@@ -63,12 +63,15 @@ fn odd(s: &str) -> bool {
     s.contains(['\u{85}', '\u{2028}', '\u{2029}'])
 }
 
-/// Whether any key or string holds a character `same` does not compare.
+/// Whether any key or string holds a character `same` does not compare, or a key is a
+/// quoted `"<<"`: kustomize prints it plain, as go-yaml v2 does, so it reads back as a
+/// merge key (kustomize's resources rarely keep one: kyaml drops the first `<<` key of
+/// every mapping, see `yaml::parse_objects`).
 fn has_odd(v: &Value) -> bool {
     match v {
         Value::String(s) => odd(s),
         Value::Array(items) => items.iter().any(has_odd),
-        Value::Object(m) => m.iter().any(|(k, v)| odd(k) || has_odd(v)),
+        Value::Object(m) => m.iter().any(|(k, v)| odd(k) || k == "<<" || has_odd(v)),
         _ => false,
     }
 }

@@ -60,15 +60,10 @@ pub fn load_kustomization(
     let bytes = fs.read(&file).map_err(|e| Error::from(e).in_file(&file))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::new(ErrorKind::Syntax, file.clone(), "not UTF-8 text"))?;
-    // kustomize reads its own file with go-yaml v2, where a repeated key replaces the
-    // earlier one; resources keep go-yaml v3's duplicate-key error.
-    let docs = match parse_docs(fs, &file, &text) {
-        Ok(docs) => docs,
-        Err(strict) => match yaml::parse_stream_last_key_wins(&text) {
-            Ok(docs) => std::sync::Arc::new(docs),
-            Err(_) => return Err(strict),
-        },
-    };
+    // kustomize reads its own file with `YAMLToJSON` (go-yaml v2): YAML 1.1 scalars
+    // (`on` is a boolean, `2024-05-01` stays text) and a repeated key replaces the earlier
+    // one; resources keep go-yaml v3's rules.
+    let docs = yaml::parse_yaml_to_json(&text).map_err(|e| yaml_error(&file, e))?;
     let value = docs
         .iter()
         .map(|d| d.value.clone())
@@ -198,7 +193,7 @@ pub fn parse_docs(
 ) -> Result<std::sync::Arc<Vec<yaml::Doc>>> {
     match fs.parse_cache() {
         Some(cache) => cache.parse(text),
-        None => yaml::parse_stream(text).map(std::sync::Arc::new),
+        None => yaml::parse_objects(text).map(std::sync::Arc::new),
     }
     .map_err(|e| yaml_error(path, e))
 }
@@ -213,8 +208,13 @@ pub fn load_resources(fs: &dyn FileSystem, path: &str, text: &str) -> Result<Res
             line: doc.line,
             generated_by: None,
         };
+        let list = is_list(&doc.value);
         for mut r in objects_of(doc.value.clone(), &origin)? {
             r.meta.annotation_text = annotation_text(&r, &doc.annotation_text);
+            if !list {
+                // kustomize turns a List's items into maps and back: their text is gone.
+                r.meta.blank_values = doc.blank_values.clone();
+            }
             out.append(r)?;
         }
     }
@@ -231,6 +231,14 @@ fn annotation_text(r: &Resource, text: &[(String, String)]) -> Vec<(String, Stri
             Some((key.clone(), raw.clone(), loaded.clone()))
         })
         .collect()
+}
+
+/// Whether a document is a `List` whose items [`objects_of`] returns.
+fn is_list(doc: &Value) -> bool {
+    doc.get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && doc.get("items").is_some()
 }
 
 /// One document as resources: nothing for an empty one, the items of a `List`.

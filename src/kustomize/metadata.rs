@@ -40,7 +40,18 @@ pub fn note(ctx: &Ctx, ra: &mut ResMap, by: PluginRef, times: usize) {
     }
     let by = Arc::new(by);
     for r in ra.iter_mut() {
-        for _ in 0..times {
+        // A JSON patch (entry `i` of this field) wiped the annotations kustomize keeps
+        // the provenance in: the transformer is then taken for the one that made the
+        // resource, and only the entries after it count as transformations.
+        let first = match r.meta.provenance_wiped.take() {
+            Some(i) if i < times => {
+                r.meta.transformations.clear();
+                r.meta.generated_by = Some((*by).clone());
+                i + 1
+            }
+            _ => 0,
+        };
+        for _ in first..times {
             r.meta.transformations.push(Arc::clone(&by));
         }
     }

@@ -38,7 +38,7 @@ impl Pattern {
     pub fn whole(p: &str) -> Result<Pattern, regex::Error> {
         match Pattern::plain(p) {
             Some(chars) => Ok(Pattern::Plain(chars)),
-            None => Regex::new(&format!("^(?:{p})$")).map(Pattern::Regex),
+            None => Regex::new(&format!("^(?:{})$", go_syntax(p))).map(Pattern::Regex),
         }
     }
 
@@ -49,6 +49,52 @@ impl Pattern {
             Pattern::Regex(r) => r.is_match(s),
         }
     }
+}
+
+/// A Go (RE2) regular expression in the `regex` crate's syntax. Go reads a `{` that does
+/// not start a repetition (`{2}`, `{2,}`, `{2,5}`) as a literal brace, so `${IMAGE}` is a
+/// valid pattern there; the `regex` crate refuses it unless the brace is escaped.
+pub fn go_syntax(p: &str) -> std::borrow::Cow<'_, str> {
+    if !p.contains('{') {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    let is_repeat = |rest: &str| {
+        let Some(body) = rest.strip_prefix('{') else {
+            return false;
+        };
+        let Some(end) = body.find('}') else {
+            return false;
+        };
+        let (min, max) = match body[..end].split_once(',') {
+            Some((min, max)) => (min, Some(max)),
+            None => (&body[..end], None),
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        digits(min) && max.is_none_or(|m| m.is_empty() || digits(m))
+    };
+    let mut out = String::with_capacity(p.len() + 4);
+    let mut in_class = false;
+    let mut chars = p.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((_, next)) = chars.next() {
+                    out.push(next);
+                }
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class && !is_repeat(&p[i..]) => {
+                out.push_str("\\{");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// What follows in `s` after the plain name `chars` (which has a fixed length), when `s`
@@ -123,6 +169,11 @@ mod tests {
         assert!(Pattern::whole("web-.*").unwrap().is_match("web-abc"));
         assert!(!Pattern::whole("web-.*").unwrap().is_match("xweb-abc"));
         assert!(Pattern::whole("a(").is_err());
+        // Go reads a brace that starts no repetition literally.
+        let braces = Pattern::whole("${IMG}-x{2}[{]").unwrap();
+        assert!(!braces.is_match("${IMG}-xx{"));
+        assert!(Pattern::whole("a{IMG}b{1,}").unwrap().is_match("a{IMG}bbb"));
+        assert_eq!(go_syntax("[{]{,2}{2,5}\\{"), "[{]\\{,2}{2,5}\\{");
     }
 
     #[test]

@@ -157,6 +157,16 @@ pub struct ResMeta {
     /// something other than its text (`1.50`, `true`, an empty value). kustomize reads
     /// annotations as the text written, until a JSON patch re-encodes the object.
     pub annotation_text: Vec<(String, String, Value)>,
+    /// Paths of values written with no text (`key:`) in the file it was read from, which
+    /// kyaml's strategic merge drops (see `patch::strategic`); kept until a JSON patch
+    /// re-encodes the object. Empty for generated objects and `List` items.
+    pub blank_values: Vec<Vec<crate::yaml::Step>>,
+    /// Set when a JSON patch replaced or removed `metadata.annotations` (or all of
+    /// `metadata`), where kustomize keeps the origin and the transformations during a
+    /// build: the index of the patch entry that did it, among the entries of its field.
+    /// The next `metadata::note` then makes that transformer the origin and starts the
+    /// transformations afresh, as kustomize does (see `metadata::note`).
+    pub provenance_wiped: Option<usize>,
     /// Names of the `vars` whose `objref` named this object when declared.
     pub ref_vars: Vec<String>,
 }

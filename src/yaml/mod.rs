@@ -69,6 +69,18 @@ pub struct Doc {
     /// kustomize keeps
     /// annotations as the text written (see `kustomize::loader`).
     pub annotation_text: Vec<(String, String)>,
+    /// Where a value was written with no text at all (`key:`, `!!null ""`, `{a: }`):
+    /// go-yaml v3 keeps such a null's empty text, and kyaml's strategic merge drops those
+    /// fields where `null` stays (see `kustomize::patch::strategic`). Values copied by an
+    /// alias or a merge key are listed where they land.
+    pub blank_values: Vec<Vec<Step>>,
+}
+
+/// One step of a path from a document's root.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    Key(String),
+    Index(usize),
 }
 
 /// A YAML syntax error or a limit exceeded.
@@ -100,19 +112,32 @@ pub fn parse_stream(src: &str) -> Result<Vec<Doc>, YamlError> {
     parse::parse_stream(src, false)
 }
 
+/// [`parse_stream`] for Kubernetes objects as kustomize reads them (kyaml's `ByteReader`
+/// with `AnchorsAweigh`): kyaml's `DeAnchor` clears the first key written `<<` of every
+/// mapping, so a `<<` that is not a merge key (`"<<"`, `'<<'`, `!!str <<`) and is the
+/// first `<<` of its mapping is dropped with its value.
+pub fn parse_objects(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse::parse_kyaml(src)
+}
+
 /// [`parse_stream`], where a repeated mapping key replaces the earlier value instead of
-/// being an error, as go-yaml v2 (which kustomize reads its own kustomization file with)
-/// does.
+/// being an error.
 pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
     parse::parse_stream(src, true)
 }
 
-/// A stream as Helm reads values files, `Chart.yaml` and `fromYaml` (sigs.k8s.io/yaml
-/// over go-yaml v2, YAML 1.1): `yes`/`no`/`on`/`off`/`y`/`n` are booleans, timestamps
-/// stay text, a repeated key replaces the earlier one, and a boolean or number key
-/// becomes its text (`yes:` is the key "true").
-pub fn parse_stream_helm(src: &str) -> Result<Vec<Doc>, YamlError> {
+/// YAML as `sigs.k8s.io/yaml` reads it (go-yaml v2, YAML 1.1, through `YAMLToJSON`):
+/// `yes`/`no`/`on`/`off`/`y`/`n` are booleans, timestamps stay text, a repeated key
+/// replaces the earlier one, and a boolean or number key becomes its text (`yes:` is the
+/// key "true"). kustomize reads its kustomization files and JSON patches written in YAML
+/// so; Helm its values files, `Chart.yaml` and `fromYaml` ([`parse_stream_helm`]).
+pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
     parse::parse_stream_with(src, true, scalar::Rules::V2)
+}
+
+/// A stream as Helm reads values files, `Chart.yaml` and `fromYaml`: [`parse_yaml_to_json`].
+pub fn parse_stream_helm(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse_yaml_to_json(src)
 }
 
 /// Deepest nesting of mappings and sequences that [`parse_stream`] accepts.
@@ -132,7 +157,7 @@ pub struct ParseCache {
 type CachedParse = (std::sync::Arc<str>, std::sync::Arc<Vec<Doc>>);
 
 impl ParseCache {
-    /// `parse_stream(src)`, from the cache when the same text was parsed before.
+    /// `parse_objects(src)`, from the cache when the same text was parsed before.
     /// Errors are not cached.
     pub fn parse(&self, src: &str) -> Result<std::sync::Arc<Vec<Doc>>, YamlError> {
         use std::hash::{Hash, Hasher};
@@ -146,7 +171,7 @@ impl ParseCache {
                 }
             }
         }
-        let docs = std::sync::Arc::new(parse_stream(src)?);
+        let docs = std::sync::Arc::new(parse_objects(src)?);
         if let Ok(mut entries) = self.entries.lock() {
             entries
                 .entry(key)
@@ -155,6 +180,14 @@ impl ParseCache {
         }
         Ok(docs)
     }
+}
+
+/// The value kustomize ends up with for a scalar node it made itself from `text` with no
+/// tag and no quotes (kyaml's `NewScalarRNode`): its output reads the text back as go-yaml
+/// v3 does, so `5` is a number, `true` a boolean and `~` null. `Err` names what kustomize
+/// cannot write (`.inf`, control characters).
+pub fn plain_scalar(text: &str) -> Result<Value, YamlError> {
+    parse::resolve_plain_text(text)
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite float (YAML's spelling for

@@ -2,7 +2,7 @@
 //! keys and duplicate-key errors, and limits on nesting and alias expansion.
 
 use super::scalar::{parse_timestamp, resolve_number, resolve_plain, Resolved, Rules};
-use super::{Doc, YamlError};
+use super::{Doc, Step, YamlError};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ pub(crate) const MAX_ALIAS_NODES: u64 = 250_000;
 /// A finished node on its way into its parent.
 struct Node {
     value: Value,
+    /// Paths (relative to this node) of the values in it written with no text.
+    blanks: Vec<Vec<Step>>,
     /// Nodes in this subtree (for the alias budget).
     count: u64,
     /// Nesting depth of this subtree (a scalar is 0).
@@ -26,6 +28,7 @@ struct Node {
 
 struct Anchored {
     value: Value,
+    blanks: Vec<Vec<Step>>,
     count: u64,
     depth: usize,
 }
@@ -33,6 +36,8 @@ struct Anchored {
 enum Key {
     Str(String),
     Merge,
+    /// A key kyaml's `DeAnchor` clears: the value is read and dropped.
+    Dropped,
 }
 
 enum Coll {
@@ -44,13 +49,18 @@ enum Coll {
         /// (hash of key, line) of each key, to name the first line in a duplicate error
         /// without keeping a copy of every key.
         lines: Vec<(u64, u32)>,
-        merges: Vec<(Value, u32)>,
+        /// Each merge key's value, with its blank paths, and its line.
+        merges: Vec<(Node, u32)>,
         merge_line: Option<u32>,
+        /// A key written `<<` (merge or not) came already.
+        saw_merge_text: bool,
     },
 }
 
 struct Frame {
     coll: Coll,
+    /// Blank paths found so far in this collection, relative to it.
+    blanks: Vec<Vec<Step>>,
     /// A flow collection (`{}` / `[]`).
     flow: bool,
     anchor: usize,
@@ -68,17 +78,16 @@ struct Builder {
     /// V3: kustomize's reading. V2: Helm's (sigs.k8s.io/yaml over go-yaml v2: YAML 1.1
     /// booleans, timestamps kept as text, scalar keys turned into strings).
     rules: Rules,
+    /// kyaml's `DeAnchor` on top of go-yaml v3: the first key written `<<` of every
+    /// mapping is cleared (see `yaml::parse_objects`).
+    kyaml: bool,
     /// The source text of this document's `metadata.annotations` values that resolved to
     /// something else (a number, a boolean, null, a timestamp).
     annotation_text: Vec<(String, String)>,
+    /// Blank paths of the document finished last (see [`Doc::blank_values`]).
+    blank_values: Vec<Vec<Step>>,
     /// Where the latest block scalar sits (document, path), while nothing came after it.
     last_block: Option<(usize, Vec<Step>)>,
-}
-
-/// One step of a path from a document's root.
-enum Step {
-    Key(String),
-    Index(usize),
 }
 
 fn err(line: u32, message: impl Into<String>) -> YamlError {
@@ -153,6 +162,20 @@ pub(crate) fn parse_stream_with(
     last_key_wins: bool,
     rules: Rules,
 ) -> Result<Vec<Doc>, YamlError> {
+    parse_impl(src, last_key_wins, rules, false)
+}
+
+/// [`parse_stream`] as kyaml reads Kubernetes objects (see `yaml::parse_objects`).
+pub(crate) fn parse_kyaml(src: &str) -> Result<Vec<Doc>, YamlError> {
+    parse_impl(src, false, Rules::V3, true)
+}
+
+fn parse_impl(
+    src: &str,
+    last_key_wins: bool,
+    rules: Rules,
+    kyaml: bool,
+) -> Result<Vec<Doc>, YamlError> {
     // A byte-order mark is not content (yaml-rust2 would make it part of the first key).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut parser = Parser::new_from_str(src);
@@ -164,7 +187,9 @@ pub(crate) fn parse_stream_with(
         root: None,
         last_key_wins,
         rules,
+        kyaml,
         annotation_text: Vec::new(),
+        blank_values: Vec::new(),
         last_block: None,
     };
     let mut cursor = Cursor {
@@ -190,6 +215,7 @@ pub(crate) fn parse_stream_with(
                     value: b.root.take().unwrap_or(Value::Null),
                     line: doc_line.unwrap_or(start_line),
                     annotation_text: std::mem::take(&mut b.annotation_text),
+                    blank_values: std::mem::take(&mut b.blank_values),
                 });
                 // Anchors do not carry across documents.
                 b.anchors.clear();
@@ -224,6 +250,7 @@ pub(crate) fn parse_stream_with(
                     lines: Vec::new(),
                     merges: Vec::new(),
                     merge_line: None,
+                    saw_merge_text: false,
                 };
                 let flow = cursor.char_at(mark.index()) == Some('{');
                 b.open(coll, anchor, line, flow)?;
@@ -353,6 +380,7 @@ impl Builder {
         }
         self.stack.push(Frame {
             coll,
+            blanks: Vec::new(),
             flow,
             anchor,
             count: 1,
@@ -365,19 +393,21 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return Err(err(line, "unbalanced end of collection"));
         };
+        let mut blanks = frame.blanks;
         let value = match frame.coll {
             Coll::Seq(items) => Value::Array(items),
             Coll::Map {
                 mut map, merges, ..
             } => {
                 for (m, mline) in merges {
-                    merge_into(&mut map, m, mline)?;
+                    merge_into(&mut map, &mut blanks, m, mline)?;
                 }
                 Value::Object(map)
             }
         };
         let node = Node {
             value,
+            blanks,
             count: frame.count,
             depth: frame.depth + 1,
         };
@@ -418,6 +448,7 @@ impl Builder {
                         anchor,
                         Anchored {
                             value: Value::String(s.clone()),
+                            blanks: Vec::new(),
                             count: 1,
                             depth: 0,
                         },
@@ -435,8 +466,9 @@ impl Builder {
             .annotation_key()
             .filter(|_| style == TScalarStyle::Plain)
             .map(|k| (k.to_string(), text.clone()));
+        let blank = text.is_empty();
         let value = if in_flow
-            && text.is_empty()
+            && blank
             && style == TScalarStyle::Plain
             && tag.is_none()
             && self.rules == Rules::V3
@@ -445,11 +477,17 @@ impl Builder {
         } else {
             resolve(text, style, tag.as_deref(), line, self.rules)?
         };
+        let blanks = if blank && (value.is_null() || in_flow) {
+            vec![Vec::new()]
+        } else {
+            Vec::new()
+        };
         if let Some(raw) = raw.filter(|(_, raw)| value.as_str() != Some(raw)) {
             self.annotation_text.push(raw);
         }
         let node = Node {
             value,
+            blanks,
             count: 1,
             depth: 0,
         };
@@ -489,13 +527,14 @@ impl Builder {
         }
         let node = Node {
             value: a.value.clone(),
+            blanks: a.blanks.clone(),
             count: a.count,
             depth: a.depth,
         };
         self.finish(node, 0, line)
     }
 
-    fn set_key(&mut self, key: Key, line: u32) -> Result<(), YamlError> {
+    fn set_key(&mut self, mut key: Key, line: u32) -> Result<(), YamlError> {
         let Some(Frame {
             coll:
                 Coll::Map {
@@ -503,6 +542,7 @@ impl Builder {
                     key: slot,
                     lines,
                     merge_line,
+                    saw_merge_text,
                     ..
                 },
             count,
@@ -512,7 +552,18 @@ impl Builder {
             return Ok(());
         };
         *count += 1;
+        if self.kyaml {
+            let written_merge =
+                matches!(&key, Key::Merge) || matches!(&key, Key::Str(s) if s == "<<");
+            if written_merge && !*saw_merge_text {
+                *saw_merge_text = true;
+                if !matches!(key, Key::Merge) {
+                    key = Key::Dropped;
+                }
+            }
+        }
         match &key {
+            Key::Dropped => {}
             Key::Merge => {
                 if let Some(first) = merge_line {
                     return Err(duplicate("<<", line, *first));
@@ -539,26 +590,44 @@ impl Builder {
                 anchor,
                 Anchored {
                     value: node.value.clone(),
+                    blanks: node.blanks.clone(),
                     count: node.count,
                     depth: node.depth,
                 },
             );
         }
         let Some(parent) = self.stack.last_mut() else {
+            // A document that is one null has no field to drop.
+            self.blank_values = node.blanks.into_iter().filter(|p| !p.is_empty()).collect();
             self.root = Some(node.value);
             return Ok(());
         };
         parent.count += node.count;
         parent.depth = parent.depth.max(node.depth);
+        let under = |step: Step, blanks: Vec<Vec<Step>>| {
+            blanks.into_iter().map(move |mut p| {
+                p.insert(0, step.clone());
+                p
+            })
+        };
         match &mut parent.coll {
-            Coll::Seq(items) => items.push(node.value),
+            Coll::Seq(items) => {
+                let at = Step::Index(items.len());
+                parent.blanks.extend(under(at, node.blanks));
+                items.push(node.value);
+            }
             Coll::Map {
                 map, key, merges, ..
             } => match key.take() {
                 Some((Key::Str(k), _)) => {
+                    let at = Step::Key(k.clone());
+                    // A repeated key (last one wins) takes its blanks with it.
+                    parent.blanks.retain(|p| p.first() != Some(&at));
+                    parent.blanks.extend(under(at, node.blanks));
                     map.insert(k, node.value);
                 }
-                Some((Key::Merge, kline)) => merges.push((node.value, kline)),
+                Some((Key::Merge, kline)) => merges.push((node, kline)),
+                Some((Key::Dropped, _)) => {}
                 None => return Err(non_string_key(&node.value, line)),
             },
         }
@@ -595,31 +664,58 @@ fn non_string_key(v: &Value, line: u32) -> YamlError {
     )
 }
 
-/// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later ones.
-fn merge_into(map: &mut Map<String, Value>, source: Value, line: u32) -> Result<(), YamlError> {
+/// Paths of values written with no text, relative to some node.
+type BlankPaths = Vec<Vec<Step>>;
+
+/// go-yaml v3 merge (`<<`): keys already present win, earlier sources win over later
+/// ones. The blank paths of the keys taken come along into `blanks`.
+fn merge_into(
+    map: &mut Map<String, Value>,
+    blanks: &mut Vec<Vec<Step>>,
+    source: Node,
+    line: u32,
+) -> Result<(), YamlError> {
     let want_map = || {
         err(
             line,
             "map merge requires map or sequence of maps as the value",
         )
     };
-    match source {
-        Value::Object(src) => {
-            for (k, v) in src {
-                map.entry(k).or_insert(v);
-            }
-        }
+    // (the map, its blank paths) for each source, in order.
+    let sources: Vec<(Map<String, Value>, BlankPaths)> = match source.value {
+        Value::Object(src) => vec![(src, source.blanks)],
         Value::Array(items) => {
-            for item in items {
+            let mut out = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
                 let Value::Object(src) = item else {
                     return Err(want_map());
                 };
-                for (k, v) in src {
-                    map.entry(k).or_insert(v);
-                }
+                let own = source
+                    .blanks
+                    .iter()
+                    .filter(|p| p.first() == Some(&Step::Index(i)))
+                    .map(|p| p[1..].to_vec())
+                    .collect();
+                out.push((src, own));
             }
+            out
         }
         _ => return Err(want_map()),
+    };
+    for (src, src_blanks) in sources {
+        for (k, v) in src {
+            if map.contains_key(&k) {
+                continue;
+            }
+            let at = Step::Key(k.clone());
+            blanks.extend(
+                src_blanks
+                    .iter()
+                    .filter(|p| p.first() == Some(&at))
+                    .cloned(),
+            );
+            map.insert(k, v);
+        }
     }
     Ok(())
 }
@@ -630,6 +726,11 @@ fn short_tag(t: &Tag) -> String {
     } else {
         format!("{}{}", t.handle, t.suffix)
     }
+}
+
+/// What a plain (unquoted, untagged) scalar with this text reads as.
+pub(crate) fn resolve_plain_text(text: &str) -> Result<Value, YamlError> {
+    resolve(text.to_string(), TScalarStyle::Plain, None, 0, Rules::V3)
 }
 
 /// sigs.k8s.io/yaml's `convertToJSONableObject` for a key that is not a string.

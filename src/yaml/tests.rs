@@ -304,3 +304,58 @@ fn annotation_text_and_last_key_wins() {
     let docs = parse_stream_last_key_wins("a: 1\nb: 0\na: 2\n").unwrap();
     assert_eq!(docs[0].value, json!({"a": 2, "b": 0}));
 }
+
+#[test]
+fn blank_values_are_the_values_written_with_no_text() {
+    let src = "a:\nb: null\nc: ~\nd: !!null \"\"\ne: {f: , g: null}\nh:\n- \n- null\n- {i: }\nj: &x\n  k:\nl: *x\n<<: {m: }\n";
+    let docs = parse_stream(src).unwrap();
+    let key = |k: &str| Step::Key(k.to_string());
+    let mut got = docs[0].blank_values.clone();
+    got.sort();
+    // Through an alias and a merge key too: kyaml copies the nodes, empty text and all.
+    assert_eq!(
+        got,
+        vec![
+            vec![key("a")],
+            vec![key("d")],
+            vec![key("e"), key("f")],
+            vec![key("h"), Step::Index(0)],
+            vec![key("h"), Step::Index(2), key("i")],
+            vec![key("j"), key("k")],
+            vec![key("l"), key("k")],
+            vec![key("m")],
+        ]
+    );
+    let merged = parse_stream(
+        "a: &x {k: , j: 1}
+b:
+  <<: [{k: 2}, *x]
+c:
+  k: 3
+  <<: *x
+",
+    )
+    .unwrap();
+    let mut got = merged[0].blank_values.clone();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![vec![key("a"), key("k")]],
+        "own and earlier keys win"
+    );
+}
+
+#[test]
+fn parse_objects_drops_the_first_key_written_merge() {
+    let src = "\"<<\": 1\na:\n  '<<': 2\n  \"<<\": 3\nb:\n  <<: {c: 4}\n  \"<<\": 5\n";
+    assert!(parse_stream(src).is_err(), "plain go-yaml: a repeated key");
+    let docs = parse_objects(src).unwrap();
+    assert_eq!(
+        docs[0].value,
+        json!({"a": {"<<": 3}, "b": {"<<": 5, "c": 4}})
+    );
+    assert_eq!(
+        parse_stream("\"<<\": 1\n").unwrap()[0].value,
+        json!({"<<": 1})
+    );
+}

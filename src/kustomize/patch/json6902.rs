@@ -8,7 +8,8 @@ pub fn parse(text: &str) -> Result<json_patch::Patch, String> {
     let value: Value = if text.trim_start().starts_with('[') {
         serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
     } else {
-        let docs = crate::yaml::parse_stream(text)
+        // kustomize converts it with `YAMLToJSON` (go-yaml v2): `value: {x: y}` sets true.
+        let docs = crate::yaml::parse_yaml_to_json(text)
             .map_err(|e| format!("invalid YAML at line {}: {}", e.line, e.message))?;
         let mut non_empty = docs.into_iter().filter(|d| !d.value.is_null());
         match (non_empty.next(), non_empty.next()) {

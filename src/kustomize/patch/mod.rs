@@ -85,7 +85,7 @@ fn looks_inline(entry: &str) -> bool {
 
 /// `patches`: strategic merge or JSON 6902, with or without `target`.
 pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Result<()> {
-    for p in patches {
+    for (entry, p) in patches.iter().enumerate() {
         let loaded = load(ctx, p)?;
         let allow_name = p.options.get("allowNameChange").copied().unwrap_or(false);
         let allow_kind = p.options.get("allowKindChange").copied().unwrap_or(false);
@@ -110,7 +110,7 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
             }
             (Body::Json6902(ops), Some(sel)) => {
                 let matcher = matcher(sel, &loaded)?;
-                apply_json_ops(ra, &matcher, ops, &loaded, true, ctx.track_edits)?;
+                apply_json_ops(ra, &matcher, ops, &loaded, entry, true, ctx.track_edits)?;
             }
             (Body::Json6902(_), None) => {
                 return Err(Error::new(
@@ -126,7 +126,7 @@ pub fn apply_patches(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Resul
 
 /// The legacy `patchesJson6902`: JSON 6902 operations with a required target.
 pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) -> Result<()> {
-    for p in patches {
+    for (entry, p) in patches.iter().enumerate() {
         let Some(sel) = &p.target else {
             return Err(Error::new(
                 ErrorKind::Invalid,
@@ -158,7 +158,7 @@ pub fn apply_json6902_list(ctx: &mut Ctx, patches: &[Patch], ra: &mut ResMap) ->
         };
         let matcher = matcher(sel, &loaded)?;
         if let Body::Json6902(ops) = &loaded.body {
-            apply_json_ops(ra, &matcher, ops, &loaded, false, ctx.track_edits)?;
+            apply_json_ops(ra, &matcher, ops, &loaded, entry, false, ctx.track_edits)?;
         }
     }
     Ok(())
@@ -199,21 +199,27 @@ fn load(ctx: &Ctx, p: &Patch) -> Result<Loaded> {
             "the patch is empty; remove it or add content",
         ));
     }
-    // A top-level sequence is a list of JSON 6902 operations.
-    let docs = crate::kustomize::loader::parse_docs(ctx.fs, &source, &text)?;
-    let is_ops = trimmed.starts_with('[') || docs.iter().any(|d| d.value.is_array());
+    // A top-level sequence is a list of JSON 6902 operations. kustomize reads the text both
+    // ways (objects with go-yaml v3, operations with go-yaml v2); operations that only v2
+    // reads (`7: seven` in a value) are still operations.
+    let docs = crate::kustomize::loader::parse_docs(ctx.fs, &source, &text);
+    let is_ops = trimmed.starts_with('[')
+        || match &docs {
+            Ok(docs) => docs.iter().any(|d| d.value.is_array()),
+            Err(_) => json6902::parse(&text).is_ok(),
+        };
     let body = if is_ops {
         Body::Json6902(
             json6902::parse(&text).map_err(|e| Error::new(ErrorKind::Syntax, source.clone(), e))?,
         )
     } else {
-        Body::Strategic(objects(&source, &docs)?)
+        Body::Strategic(objects(&source, &docs?)?)
     };
     Ok(Loaded { source, line, body })
 }
 
 fn strategic_docs(source: &str, text: &str) -> Result<Vec<(Map<String, Value>, u32)>> {
-    let docs = yaml::parse_stream(text).map_err(|e| yaml_error(source, e))?;
+    let docs = yaml::parse_objects(text).map_err(|e| yaml_error(source, e))?;
     objects(source, &docs)
 }
 
@@ -325,12 +331,17 @@ fn apply_targeted(
         if matcher.matches(&r) {
             let mut patch = doc.clone();
             // kustomize gives the patch the target's apiVersion and keeps its own kind.
-            patch.insert(
-                "apiVersion".into(),
-                Value::String(r.api_version().to_string()),
-            );
+            let api_version = r.api_version().to_string();
+            // kyaml sets an empty apiVersion as a scalar with no text, which the output
+            // reads as null, unless the target's own field (`""`) lends it its quotes.
+            let blank =
+                api_version.is_empty() && !r.doc.get("apiVersion").is_some_and(Value::is_string);
+            patch.insert("apiVersion".into(), Value::String(api_version));
             if merge_into(&mut r, &patch, source, allow_name, allow_kind, mode)? {
                 continue;
+            }
+            if blank {
+                r.doc.insert("apiVersion".into(), Value::Null);
             }
         }
         keep.push(r);
@@ -359,7 +370,13 @@ fn merge_into(
     }
     let before = mode.track.then(|| r.doc.clone());
     let gvk = r.gvk();
-    match strategic::merge(&mut r.doc, patch, &gvk, mode.schema) {
+    match strategic::merge(
+        &mut r.doc,
+        &mut r.meta.blank_values,
+        patch,
+        &gvk,
+        mode.schema,
+    ) {
         Ok(MergeOutcome::Deleted) => return Ok(true),
         Ok(MergeOutcome::Kept) => {}
         Err(e) => {
@@ -384,11 +401,28 @@ fn merge_into(
     Ok(false)
 }
 
+/// Whether an operation replaces or removes all of `metadata.annotations` (its parent or
+/// the object, too), where kustomize keeps its bookkeeping while it builds.
+fn replaces_annotations(op: &json_patch::PatchOperation) -> bool {
+    use json_patch::PatchOperation as Op;
+    let whole = |p: &str| matches!(p, "" | "/metadata" | "/metadata/annotations");
+    match op {
+        Op::Add(o) => whole(o.path.as_str()),
+        Op::Replace(o) => whole(o.path.as_str()),
+        Op::Remove(o) => whole(o.path.as_str()),
+        Op::Copy(o) => whole(o.path.as_str()),
+        Op::Move(o) => whole(o.path.as_str()) || whole(o.from.as_str()),
+        Op::Test(_) => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn apply_json_ops(
     ra: &mut ResMap,
     matcher: &TargetMatcher,
     ops: &json_patch::Patch,
     loaded: &Loaded,
+    entry: usize,
     store_id: bool,
     track: bool,
 ) -> Result<()> {
@@ -402,6 +436,10 @@ fn apply_json_ops(
         // kustomize's JSON patch re-encodes the whole object: annotations lose their
         // source text (`1.50` becomes "1.5").
         r.meta.annotation_text.clear();
+        r.meta.blank_values.clear();
+        if result.is_ok() && ops.0.iter().any(replaces_annotations) {
+            r.meta.provenance_wiped = Some(entry);
+        }
         r.doc = match doc {
             Value::Object(m) => m,
             _ => {

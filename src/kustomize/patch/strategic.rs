@@ -17,8 +17,10 @@
 //! - `$retainKeys`, `$setElementOrder/...` and `$deleteFromPrimitiveList/...` are not
 //!   interpreted: they are merged in as ordinary fields, as kustomize does.
 //!
-//! - a `null` read from an empty YAML value (`replicas:`) is indistinguishable here
-//!   from `replicas: null`; kustomize drops the former, this keeps both.
+//! - a field of the target written with no value (`replicas:`, `!!null ""`, `{a: }`)
+//!   is dropped from every mapping the merge walks, while `replicas: null` stays: kyaml
+//!   keeps a target's null only when its text is not empty. Lists without a merge
+//!   strategy are not walked, so such values in them stay (printed `null`).
 //!
 //! Verified against `kubectl kustomize` (v5.5.0): the unit tests below, plus about
 //! 6,000 random base/patch pairs (Deployments, Pods, Services, custom resources,
@@ -29,6 +31,7 @@
 
 use crate::kustomize::resource::Gvk;
 use crate::kustomize::schema::{Schema, SchemaNode};
+use crate::yaml::Step;
 use serde_json::{Map, Value};
 
 /// What became of the target object.
@@ -41,12 +44,15 @@ pub enum MergeOutcome {
 }
 
 /// Applies the strategic merge patch `patch` to `target` (an object of kind `gvk`),
-/// with the merge rules of `schema`.
+/// with the merge rules of `schema`. `blank` lists where the target has values written
+/// with no text (see [`crate::yaml::Doc::blank_values`]); it is updated to where they
+/// are after the merge.
 ///
 /// The caller keeps name, namespace and kind as kustomize does (a patch may not
 /// rename unless allowed); this function merges every field.
 pub fn merge(
     target: &mut Map<String, Value>,
+    blank: &mut Vec<Vec<Step>>,
     patch: &Map<String, Value>,
     gvk: &Gvk,
     schema: Schema,
@@ -56,6 +62,9 @@ pub fn merge(
         ..Arena::default()
     };
     let dest = a.add(&Value::Object(target.clone()));
+    for path in blank.iter() {
+        a.mark_blank(dest, path);
+    }
     let origin = a.add(&Value::Object(patch.clone()));
     let node = schema.for_kind(gvk);
     let result = a.walk(Some(dest), Some(origin), node, &mut Vec::new())?;
@@ -66,6 +75,8 @@ pub fn merge(
         Some(id) if !a.is_null(id) => match a.to_value(id) {
             Value::Object(m) => {
                 *target = m;
+                blank.clear();
+                a.blank_paths(id, &mut Vec::new(), blank);
                 Ok(MergeOutcome::Kept)
             }
             other => Err(format!("patch turned the object into {other}")),
@@ -82,6 +93,9 @@ enum Node {
     Null {
         keep: bool,
     },
+    /// A null (or, in a flow mapping, "") of the target written with no text: kyaml
+    /// drops it where `null` would stay. Holds the value it prints as if it survives.
+    Blank(Value),
     Scalar(Value),
     Map(Vec<(String, Id)>),
     Seq(Vec<Id>),
@@ -122,9 +136,53 @@ impl Arena {
         self.nodes.len() - 1
     }
 
+    /// Marks the target's value at `path` as written with no text, if it still is a
+    /// null or "" (a transformer may have set it since it was read).
+    fn mark_blank(&mut self, root: Id, path: &[Step]) {
+        let mut id = root;
+        for step in path {
+            let next = match (step, &self.nodes[id]) {
+                (Step::Key(k), Node::Map(_)) => self.field(id, k),
+                (Step::Index(i), Node::Seq(items)) => items.get(*i).copied(),
+                _ => None,
+            };
+            let Some(next) = next else { return };
+            id = next;
+        }
+        let value = match &self.nodes[id] {
+            Node::Null { .. } => Value::Null,
+            Node::Scalar(Value::String(s)) if s.is_empty() => Value::String(String::new()),
+            _ => return,
+        };
+        self.nodes[id] = Node::Blank(value);
+    }
+
+    /// Paths of the blank values under `id`, for the next merge.
+    fn blank_paths(&self, id: Id, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+        match &self.nodes[id] {
+            Node::Blank(_) => out.push(path.clone()),
+            Node::Map(fields) => {
+                for (k, v) in fields {
+                    path.push(Step::Key(k.clone()));
+                    self.blank_paths(*v, path, out);
+                    path.pop();
+                }
+            }
+            Node::Seq(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    self.blank_paths(*v, path, out);
+                    path.pop();
+                }
+            }
+            Node::Null { .. } | Node::Scalar(_) => {}
+        }
+    }
+
     fn to_value(&self, id: Id) -> Value {
         match &self.nodes[id] {
             Node::Null { .. } => Value::Null,
+            Node::Blank(v) => v.clone(),
             Node::Scalar(v) => v.clone(),
             Node::Map(fields) => Value::Object(
                 fields
@@ -136,8 +194,9 @@ impl Arena {
         }
     }
 
+    /// kyaml `IsTaggedNull`: blank values are nulls too.
     fn is_null(&self, id: Id) -> bool {
-        matches!(self.nodes[id], Node::Null { .. })
+        matches!(self.nodes[id], Node::Null { .. } | Node::Blank(_))
     }
 
     /// kyaml `IsMissingOrNull`.
@@ -157,6 +216,7 @@ impl Arena {
     fn text(&self, id: Id) -> String {
         match &self.nodes[id] {
             Node::Null { .. } => "null".to_string(),
+            Node::Blank(_) => String::new(),
             Node::Scalar(Value::String(s)) => s.clone(),
             Node::Scalar(v) => v.to_string(),
             Node::Map(_) | Node::Seq(_) => String::new(),
@@ -166,7 +226,7 @@ impl Arena {
     /// kyaml `IsYNodeNilOrEmpty`-aware value: empty for null, empty maps/lists, "".
     fn text_or_empty(&self, id: Id) -> String {
         match &self.nodes[id] {
-            Node::Null { .. } => String::new(),
+            Node::Null { .. } | Node::Blank(_) => String::new(),
             _ => self.text(id),
         }
     }
@@ -193,7 +253,7 @@ impl Arena {
 
     fn kind_name(&self, id: Id) -> &'static str {
         match self.nodes[id] {
-            Node::Null { .. } => "null",
+            Node::Null { .. } | Node::Blank(_) => "null",
             Node::Scalar(_) => "scalar",
             Node::Map(_) => "map",
             Node::Seq(_) => "list",
@@ -204,7 +264,7 @@ impl Arena {
     fn set_field(&mut self, map: Id, name: &str, value: Option<Id>) {
         let clear = match value {
             None => true,
-            Some(v) => matches!(self.nodes[v], Node::Null { keep: false }),
+            Some(v) => matches!(self.nodes[v], Node::Null { keep: false } | Node::Blank(_)),
         };
         let Node::Map(fields) = &mut self.nodes[map] else {
             return;
@@ -356,7 +416,10 @@ impl Arena {
                 return Ok(None);
             }
             match (origin, dest) {
-                (None, Some(d)) if self.is_null(d) => Some(self.push(Node::Null { keep: true })),
+                // kyaml keeps the target's null when its text is not empty (`null`, `~`).
+                (None, Some(d)) if matches!(self.nodes[d], Node::Null { .. }) => {
+                    Some(self.push(Node::Null { keep: true }))
+                }
                 _ => origin,
             }
         } else if origin.is_some_and(|o| self.is_null(o)) {
@@ -731,16 +794,10 @@ fn match_values(a: &[String], b: &[String]) -> Option<Vec<String>> {
     common.then_some(res)
 }
 
-/// The value a plain YAML scalar with this text reads back as.
+/// The value a plain YAML scalar with this text reads back as (kyaml makes the key
+/// field with `NewScalarRNode`; kustomize's output reads it as go-yaml v3 does).
 fn plain_scalar(text: &str) -> Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::from(i);
-    }
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(text.to_string()),
-    }
+    crate::yaml::plain_scalar(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 #[cfg(test)]
@@ -761,7 +818,13 @@ mod tests {
             target["apiVersion"].as_str().unwrap_or_default(),
             target["kind"].as_str().unwrap_or_default(),
         );
-        match merge(&mut target, &patch, &gvk, Schema::default())? {
+        match merge(
+            &mut target,
+            &mut Vec::new(),
+            &patch,
+            &gvk,
+            Schema::default(),
+        )? {
             MergeOutcome::Kept => Ok(Some(Value::Object(target))),
             MergeOutcome::Deleted => Ok(None),
         }

@@ -32,8 +32,11 @@ fn anchored(p: &Option<String>) -> Result<Option<Pattern>, String> {
     if let Some(r) = cache.lock().ok().and_then(|c| c.get(p).cloned()) {
         return Ok(Some(Pattern::Regex(r)));
     }
-    let r = Regex::new(&format!("^(?:{p})$"))
-        .map_err(|e| format!("invalid regex '{p}' in target: {e}"))?;
+    let r = Regex::new(&format!(
+        "^(?:{})$",
+        crate::kustomize::pattern::go_syntax(p)
+    ))
+    .map_err(|e| format!("invalid regex '{p}' in target: {e}"))?;
     if let Ok(mut c) = cache.lock() {
         c.insert(p.to_string(), r.clone());
     }

@@ -557,7 +557,16 @@ impl Builtin {
                     // kustomize's default: the base name of the kustomization's folder.
                     value = match ctx.dir.rsplit('/').next().filter(|d| !d.is_empty()) {
                         Some(d) => d.to_string(),
-                        None => ctx.fs.root_name(),
+                        // The root's own folder name (Go's `filepath.Base`), not its path.
+                        None => {
+                            let root = ctx.fs.root_name();
+                            let trimmed = root.trim_end_matches('/');
+                            match trimmed.rsplit('/').next() {
+                                Some(base) if !base.is_empty() => base.to_string(),
+                                _ if root.starts_with('/') => "/".to_string(),
+                                _ => root,
+                            }
+                        }
                     };
                 }
                 if !c.target_file_path.is_empty() {

@@ -113,7 +113,7 @@ impl<'a> Rule<'a> {
         // kustomize builds this pattern from the name unescaped, so the name is a regex.
         let pattern = Regex::new(&format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-            image.name
+            crate::kustomize::pattern::go_syntax(&image.name)
         ))
         .map_err(|_| {
             Error::new(

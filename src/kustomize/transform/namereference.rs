@@ -24,6 +24,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::config::{NameBackReference, TransformerConfig};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{Gvk, ResId, Resource};
+use crate::kustomize::transform::scalar_text;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -383,16 +384,6 @@ fn subject_namespaces(r: &Resource) -> Result<HashSet<String>> {
         }
     }
     Ok(out)
-}
-
-/// The text of a scalar as kustomize reads it; empty for null and collections.
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
 }
 
 /// The state of fixing one referrer.

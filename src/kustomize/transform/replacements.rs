@@ -12,6 +12,7 @@ use crate::kustomize::ctx::Ctx;
 use crate::kustomize::kustomization::ReplacementEntry;
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::{ResId, Resource};
+use crate::kustomize::transform::scalar_text;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -444,16 +445,6 @@ fn is_nil_or_empty(v: &Value) -> bool {
 
 fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Object(_) | Value::Array(_))
-}
-
-/// A scalar's text as YAML holds it; empty for maps and lists.
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
 }
 
 /// The value a plain YAML scalar resolves to (go-yaml v3's core schema).
@@ -920,8 +911,8 @@ impl Matcher {
         f: &mut SetFn,
     ) -> std::result::Result<(), String> {
         let (key, pattern) = split_index(part)?;
-        let re =
-            Regex::new(&pattern).map_err(|e| format!("error parsing regexp in '{part}': {e}"))?;
+        let re = Regex::new(&crate::kustomize::pattern::go_syntax(&pattern))
+            .map_err(|e| format!("error parsing regexp in '{part}': {e}"))?;
         if node.is_null() && self.create.is_some() {
             *node = Value::Array(Vec::new());
         }

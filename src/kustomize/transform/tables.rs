@@ -640,6 +640,11 @@ pub(crate) fn merge_one(specs: &mut Vec<FieldSpec>, fs: FieldSpec) -> std::resul
 /// Sets `entries` (string keys and values) in the map at each place `specs`
 /// name on `r`, creating maps where a spec says `create`. Returns the dotted
 /// paths of the maps it wrote to.
+/// Whether a map key written without quotes reads back as text (not `1`, `true`, `null`).
+fn plain_key_is_text(k: &str) -> bool {
+    matches!(crate::yaml::plain_scalar(k), Ok(Value::String(_)))
+}
+
 pub(crate) fn set_entries(
     r: &mut Resource,
     specs: &[FieldSpec],
@@ -667,6 +672,7 @@ pub(crate) fn set_entries(
             break;
         }
         let create = fs.create.then(|| Value::Object(Map::new()));
+        let mut bad_key: Option<String> = None;
         let walked = walk(&mut doc, &segs, create, &mut |v, path| {
             if v.is_null() {
                 *v = Value::Object(Map::new());
@@ -677,22 +683,33 @@ pub(crate) fn set_entries(
                 });
             };
             for (k, val) in entries {
+                if !map.contains_key(*k) && !plain_key_is_text(k) {
+                    bad_key = Some((*k).to_string());
+                    return Err(WalkError {
+                        at: path.to_string(),
+                    });
+                }
                 map.insert((*k).to_string(), Value::String((*val).to_string()));
             }
             changed.push(path.to_string());
             Ok(())
         });
         if let Err(e) = walked {
-            result = Err(Error::new(
-                ErrorKind::Transform,
-                source,
-                format!(
+            let msg = match bad_key.take() {
+                // kyaml writes a new key unquoted; one that reads back as a number, a
+                // boolean or null makes kustomize's output step fail (json: unsupported type).
+                Some(k) => format!(
+                    "cannot add the {what} key {k:?} at '{}' of {id}: unquoted it reads as a \
+                     number, a boolean or null, which kustomize cannot write; use another key",
+                    e.at
+                ),
+                None => format!(
                     "cannot set {what} at '{}' of {id}: '{}' is not a map; fix the object, or \
                      remove this kind from the field specs",
                     fs.path, e.at
                 ),
-            )
-            .at_line(r.origin.line));
+            };
+            result = Err(Error::new(ErrorKind::Transform, source, msg).at_line(r.origin.line));
             break;
         }
     }

@@ -4,8 +4,8 @@
 //! As kustomize v5.5: a field path is `/`-separated (`\/` escapes a slash) and created
 //! as maps on the way; `metadata/namespace` is set as the namespace transformer sets it
 //! (namespaced kinds only, RoleBinding subjects named `default`), without storing the
-//! previous identity. kyaml reads numeric, `-` and `[k=v]` elements as list steps, with
-//! results of its own; strata refuses them.
+//! previous identity. Numeric, `-` and `[k=v]` elements are list steps, walked as
+//! kyaml's `PathGetter` walks them (see [`set_value`]).
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::kustomization::Selector;
@@ -71,7 +71,11 @@ pub fn apply(ra: &mut ResMap, value: &str, targets: &[Target], source: &str) -> 
     Ok(())
 }
 
-/// Sets one `/`-separated field (`\/` escapes a slash), creating maps on the way.
+/// Sets one `/`-separated field (`\/` escapes a slash) as kyaml's `PathGetter` with
+/// creation walks it: missing map fields are created (a list when the next element is a
+/// list step), `N` and `-` pick an existing element (a missing one ends the walk with
+/// nothing set), `[k=v]` / `[=v]` pick the matching element or append one, and a null
+/// on the way ends the walk. The value is a plain scalar: `5` is a number.
 fn set_value(
     doc: &mut serde_json::Map<String, Value>,
     field_path: &str,
@@ -89,45 +93,155 @@ fn set_value(
             _ => fields.push(part.to_string()),
         }
     }
-    // kyaml reads numeric, `-` and `[k=v]` elements as list steps, with results of its
-    // own (a list index that is missing leaves an empty list); strata names only maps.
-    if let Some(f) = fields
+    // kyaml's cleanPath: elements are trimmed and empty ones skipped.
+    let fields: Vec<String> = fields
         .iter()
-        .find(|f| f.starts_with('[') || f.as_str() == "-" || f.parse::<i64>().is_ok())
-    {
-        return Err(format!(
-            "the path element '{f}' steps into a list, which strata does not support here; \
-             use a patch or a replacement for list fields"
-        ));
+        .map(|f| f.trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect();
+    if fields.is_empty() {
+        return Err("the field path is empty".into());
     }
-    let (leaf, parents) = fields.split_last().ok_or("the field path is empty")?;
-    let mut map = doc;
-    for f in parents {
-        let next = map
-            .entry(f.clone())
-            .or_insert_with(|| Value::Object(serde_json::Map::new()));
-        if next.is_null() {
-            *next = Value::Object(serde_json::Map::new());
+    let mut root = Value::Object(std::mem::take(doc));
+    let result = set_at(&mut root, &fields, value, position);
+    if let Value::Object(m) = root {
+        *doc = m;
+    }
+    Ok(if result? {
+        vec![fields.join(".")]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Go's `strconv.Atoi`: an optional sign and decimal digits.
+fn atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
+fn is_list_step(f: &str) -> bool {
+    (f.starts_with('[') && f.ends_with(']')) || atoi(f).is_some_and(|i| i >= 0)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "a map",
+        Value::Array(_) => "a list",
+        Value::Null => "null",
+        _ => "a scalar",
+    }
+}
+
+/// Walks `fields` from `cur` and sets the scalar at the end; `Ok(false)` when the walk
+/// ended early (nothing set), as kyaml does.
+fn set_at(
+    mut cur: &mut Value,
+    fields: &[String],
+    value: &str,
+    position: i64,
+) -> std::result::Result<bool, String> {
+    for (i, f) in fields.iter().enumerate() {
+        if cur.is_null() {
+            return Ok(false);
         }
-        map = next
-            .as_object_mut()
-            .ok_or_else(|| format!("'{f}' is not a map"))?;
+        let next = fields.get(i + 1);
+        cur = if let Some(idx) = atoi(f) {
+            if idx < 0 {
+                return Err(format!("array index {idx} cannot be negative"));
+            }
+            let Value::Array(items) = cur else {
+                return Err(format!(
+                    "'{f}' is a list step, but the field there is {}",
+                    kind(cur)
+                ));
+            };
+            match items.get_mut(idx as usize) {
+                Some(e) => e,
+                None => return Ok(false),
+            }
+        } else if f == "-" {
+            let Value::Array(items) = cur else {
+                return Err(format!(
+                    "'-' is a list step, but the field there is {}",
+                    kind(cur)
+                ));
+            };
+            // kustomize crashes (index out of range) on an empty list.
+            items
+                .last_mut()
+                .ok_or("'-' (the last element) steps into an empty list")?
+        } else if f == "*" {
+            return Err("wildcard is not supported in a ValueAdd field path".into());
+        } else if f.starts_with('[') && f.ends_with(']') {
+            let inner = &f[1..f.len() - 1];
+            let (k, v) = inner.split_once('=').ok_or_else(|| {
+                format!("list path element '{f}' must contain fieldName=fieldValue for element to match")
+            })?;
+            let Value::Array(items) = cur else {
+                return Err(format!(
+                    "'{f}' is a list step, but the field there is {}",
+                    kind(cur)
+                ));
+            };
+            let text = |e: &Value| crate::kustomize::transform::scalar_text(e);
+            let found = if k.is_empty() {
+                items
+                    .iter()
+                    .position(|e| !e.is_object() && !e.is_array() && text(e) == v)
+            } else {
+                items.iter().position(|e| {
+                    e.get(k)
+                        .is_some_and(|x| !x.is_object() && !x.is_array() && text(x) == v)
+                })
+            };
+            let at = match found {
+                Some(at) => at,
+                None => {
+                    let made = crate::yaml::plain_scalar(v).map_err(|e| e.message)?;
+                    items.push(if k.is_empty() {
+                        made
+                    } else {
+                        Value::Object([(k.to_string(), made)].into_iter().collect())
+                    });
+                    items.len() - 1
+                }
+            };
+            &mut items[at]
+        } else {
+            let Value::Object(map) = cur else {
+                return Err(format!(
+                    "'{f}' is a field, but the value there is {}",
+                    kind(cur)
+                ));
+            };
+            map.entry(f.clone()).or_insert_with(|| match next {
+                None => Value::Null,
+                Some(n) if is_list_step(n) => Value::Array(Vec::new()),
+                Some(_) => Value::Object(serde_json::Map::new()),
+            })
+        };
     }
-    let slot = map.entry(leaf.clone()).or_insert(Value::Null);
-    let current = match slot {
+    let current = match &*cur {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return Err(format!("'{leaf}' is not a scalar")),
+        Value::Object(_) | Value::Array(_) => {
+            return Err(format!(
+                "the field path ends at {}, not a scalar",
+                kind(cur)
+            ))
+        }
+        v => crate::kustomize::transform::scalar_text(v),
     };
     let new = if position > 0 {
         insert_path_part(&current, (position - 1) as usize, value)
     } else {
         value.to_string()
     };
-    *slot = Value::String(new);
-    Ok(vec![fields.join(".")])
+    *cur = crate::yaml::plain_scalar(&new).map_err(|e| e.message)?;
+    Ok(true)
 }
 
 /// kyaml's `InsertPathPart`: `part` becomes path element `pos` of `path` (clamped),
@@ -198,6 +312,27 @@ fn clean_path(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Refusals kustomize v5.5 also refuses (it panics on the empty list).
+    #[test]
+    fn list_steps_that_cannot_be_walked_are_errors() {
+        let doc = serde_json::json!({"spec": {"list": [], "map": {}, "scalar": 1}});
+        let doc = doc.as_object().unwrap();
+        for (path, want) in [
+            ("spec/list/-/x", "empty list"),
+            ("spec/list/-1", "cannot be negative"),
+            ("spec/map/0", "is a list step, but the field there is a map"),
+            (
+                "spec/scalar/x",
+                "is a field, but the value there is a scalar",
+            ),
+            ("spec/map/[a]", "must contain fieldName=fieldValue"),
+            ("spec/map", "ends at a map"),
+        ] {
+            let err = set_value(&mut doc.clone(), path, "v", 0).unwrap_err();
+            assert!(err.contains(want), "{path}: {err}");
+        }
+    }
 
     // The table in kyaml's valueadd filter documentation (FilePathPosition = pos + 1).
     #[test]
