@@ -30,12 +30,11 @@ pub fn skim(doc: &str, paths: &[&[&str]]) -> Option<Vec<Option<String>>> {
         quoted: None,
         root_seen: false,
     };
-    for (_n, line) in doc.split('\n').enumerate() {
-        if s.line(line).is_none() {
-            #[cfg(test)]
-            DECLINED_AT.with(|d| d.set(_n + 1));
-            return None;
-        }
+    let declined = doc.split('\n').position(|line| s.line(line).is_none());
+    #[cfg(test)]
+    DECLINED_AT.with(|d| d.set(declined.map_or(0, |n| n + 1)));
+    if declined.is_some() {
+        return None;
     }
     s.quoted.is_none().then_some(s.found)
 }
