@@ -262,12 +262,24 @@ fn write_new(out: &OutDir, plan: &Plan) -> Result<(), String> {
 }
 
 fn assemble(tmp: &Folder, plan: &Plan) -> Result<(), String> {
-    let mut at = tmp.cursor();
-    for (path, content) in &plan.writes {
-        at.create_new(path, content.as_bytes())?;
-    }
-    for (unit, record) in &plan.records {
-        at.create_new(&bookkeeping::record_path(unit), record.to_json().as_bytes())?;
-    }
-    Ok(())
+    use rayon::prelude::*;
+    // Creating thousands of files is mostly the file system's work (inodes, folder
+    // entries): in parallel, each thread with its own cursor over a run of paths in
+    // order, so neighbours share their open folders.
+    let records: Vec<(String, String)> = plan
+        .records
+        .iter()
+        .map(|(unit, record)| (bookkeeping::record_path(unit), record.to_json()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = plan
+        .writes
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_bytes()))
+        .chain(records.iter().map(|(p, r)| (p.as_str(), r.as_bytes())))
+        .collect();
+    files.par_chunks(64).try_for_each(|run| {
+        let mut at = tmp.cursor();
+        run.iter()
+            .try_for_each(|(path, bytes)| at.create_new(path, bytes))
+    })
 }
