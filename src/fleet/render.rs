@@ -501,8 +501,7 @@ pub fn render_pair(
     opts: &RenderOptions,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Resource>> {
-    let context = template_context(cluster, app, &Value::Null);
-    let layers = load_layers(fs, fleet, cluster, app, &context)?;
+    let layers = load_layers(fs, fleet, cluster, app)?;
     let base_dir = format!("{}/base", app.dir);
     // The base kustomization's buildMetadata holds for the rendered app, as at a root.
     let mut build_metadata = Vec::new();
@@ -569,13 +568,15 @@ struct Layer {
     values: Value,
 }
 
+/// The layer files that apply to the (cluster, app) pair, templated with the pair's
+/// context.
 fn load_layers(
     fs: &dyn FileSystem,
     fleet: &Fleet,
     cluster: &Cluster,
     app: &App,
-    context: &Value,
 ) -> Result<Vec<Layer>> {
+    let context = &template_context(cluster, app, &Value::Null);
     let mut out = Vec::new();
     for layer in &fleet.project.layers {
         let Some(value) = cluster.attribute(layer) else {
@@ -788,13 +789,7 @@ pub fn chart_values(
     app: &App,
     set: &[crate::fleet::values::SetAssignment],
 ) -> Result<ChartValues> {
-    let layers = load_layers(
-        fs,
-        fleet,
-        cluster,
-        app,
-        &template_context(cluster, app, &Value::Null),
-    )?;
+    let layers = load_layers(fs, fleet, cluster, app)?;
     chart_values_of(fs, &format!("{}/base", app.dir), &layers, set)
 }
 
@@ -911,13 +906,7 @@ pub fn helm_lines(
     app: &App,
     set: &[crate::fleet::values::SetAssignment],
 ) -> Result<HelmLines> {
-    let layers = load_layers(
-        fs,
-        fleet,
-        cluster,
-        app,
-        &template_context(cluster, app, &Value::Null),
-    )?;
+    let layers = load_layers(fs, fleet, cluster, app)?;
     let dir = format!("{}/base", app.dir);
     let (chart, opts) = helm_release(fs, fleet, &dir, app, &layers, set)?;
     let rendered = crate::helm::render::render_traced(&chart, &opts)
