@@ -13,6 +13,7 @@ pub mod error;
 pub mod fleet;
 pub mod helm;
 pub mod kustomize;
+pub mod memo;
 pub mod redact;
 pub mod validate;
 pub mod yaml;

@@ -277,9 +277,14 @@ fn assemble(tmp: &Folder, plan: &Plan) -> Result<(), String> {
         .map(|(p, c)| (p.as_str(), c.as_bytes()))
         .chain(records.iter().map(|(p, r)| (p.as_str(), r.as_bytes())))
         .collect();
-    files.par_chunks(64).try_for_each(|run| {
-        let mut at = tmp.cursor();
-        run.iter()
-            .try_for_each(|(path, bytes)| at.create_new(path, bytes))
-    })
+    let written: Vec<Result<(), String>> = files
+        .par_chunks(64)
+        .map(|run| {
+            let mut at = tmp.cursor();
+            run.iter()
+                .try_for_each(|(path, bytes)| at.create_new(path, bytes))
+        })
+        .collect();
+    // The first failure in path order, whichever thread met one first.
+    written.into_iter().collect()
 }

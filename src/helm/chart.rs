@@ -189,44 +189,26 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
 }
 
 fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
-    /// Parsed `Chart.yaml` and `values.yaml` texts by content: a fleet loads the same
-    /// chart for every cluster, and a large chart's values took a millisecond to parse.
-    /// Errors are not kept (they name the file).
-    type Parsed = std::sync::Mutex<std::collections::HashMap<u64, Vec<(Vec<u8>, Json)>>>;
-    static PARSED: std::sync::OnceLock<Parsed> = std::sync::OnceLock::new();
-    let parsed = PARSED.get_or_init(Default::default);
-    let key = {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0).hash_one(bytes)
-    };
-    let known = parsed.lock().ok().and_then(|m| {
-        m.get(&key)?
-            .iter()
-            .find(|(b, _)| b.as_slice() == bytes)
-            .map(|(_, v)| v.clone())
-    });
-    let value = match known {
-        Some(v) => v,
-        None => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
-            let docs = yaml::parse_stream_helm(text)
-                .map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
-            let v = docs
-                .into_iter()
+    /// `Chart.yaml` and `values.yaml` by content: a fleet loads the same chart for every
+    /// cluster, and a large chart's values took a millisecond to parse.
+    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Json>> =
+        std::sync::LazyLock::new(Default::default);
+    let value = PARSED.get_or_try(bytes, || {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
+        let docs = yaml::parse_stream_helm(text)
+            .map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
+        Ok::<_, Error>(
+            docs.into_iter()
                 .map(|d| d.value)
                 .find(|v| !v.is_null())
-                .unwrap_or(Json::Null);
-            if let Ok(mut m) = parsed.lock() {
-                m.entry(key).or_default().push((bytes.to_vec(), v.clone()));
-            }
-            v
-        }
-    };
-    match Some(value).filter(|v| !v.is_null()) {
-        None => Ok(Map::new()),
-        Some(Json::Object(m)) => Ok(m),
-        Some(_) => Err(Error::new(
+                .unwrap_or(Json::Null),
+        )
+    })?;
+    match value {
+        Json::Null => Ok(Map::new()),
+        Json::Object(m) => Ok(m),
+        _ => Err(Error::new(
             ErrorKind::Syntax,
             file.to_string(),
             "expected a mapping",

@@ -480,40 +480,36 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
         docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
     }
     let heads: Vec<Result<Head, String>> = docs.par_iter().map(|(_, d)| head_of(d)).collect();
-    for ((path, doc), head) in docs.into_iter().zip(heads) {
-        {
-            let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
-            match head.hook {
-                Some(events) => {
-                    let known = [
-                        "pre-install",
-                        "post-install",
-                        "pre-delete",
-                        "post-delete",
-                        "pre-upgrade",
-                        "post-upgrade",
-                        "pre-rollback",
-                        "post-rollback",
-                        "test",
-                        "test-success",
-                    ];
-                    if events
-                        .split(',')
-                        .all(|e| known.contains(&e.trim().to_lowercase().as_str()))
-                    {
-                        hooks.push(Manifest {
-                            path: path.to_string(),
-                            kind: head.kind,
-                            content: doc,
-                        });
-                    }
-                }
-                None => manifests.push(Manifest {
-                    path: path.to_string(),
-                    kind: head.kind,
-                    content: doc,
-                }),
+    const HOOK_EVENTS: &[&str] = &[
+        "pre-install",
+        "post-install",
+        "pre-delete",
+        "post-delete",
+        "pre-upgrade",
+        "post-upgrade",
+        "pre-rollback",
+        "post-rollback",
+        "test",
+        "test-success",
+    ];
+    for ((path, content), head) in docs.into_iter().zip(heads) {
+        let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
+        let m = Manifest {
+            path: path.to_string(),
+            kind: head.kind,
+            content,
+        };
+        match head.hook {
+            None => manifests.push(m),
+            // A hook with an event Helm does not know is dropped.
+            Some(events)
+                if events
+                    .split(',')
+                    .all(|e| HOOK_EVENTS.contains(&e.trim().to_lowercase().as_str())) =>
+            {
+                hooks.push(m)
             }
+            Some(_) => {}
         }
     }
     sort_by_kind(&mut manifests);
@@ -707,8 +703,14 @@ fn split_manifests(text: &str) -> Vec<String> {
     let mut head = "";
     let (mut start, mut pos) = (0, 0);
     let mut push = |head: &str, body: &str| {
-        if !(head.trim().is_empty() && body.trim().is_empty()) {
-            docs.push(format!("{head}{body}").trim_start().to_string());
+        let head = head.trim_start();
+        let body = if head.is_empty() {
+            body.trim_start()
+        } else {
+            body
+        };
+        if !(head.is_empty() && body.trim_end().is_empty()) {
+            docs.push([head, body].concat());
         }
     };
     for line in trimmed.split_inclusive('\n') {

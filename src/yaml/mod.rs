@@ -145,40 +145,20 @@ pub const MAX_DEPTH: usize = parse::MAX_DEPTH;
 /// Most nodes that alias expansion may add to one stream.
 pub const MAX_ALIAS_NODES: u64 = parse::MAX_ALIAS_NODES;
 
-/// Parsed streams by content, so a file that many kustomizations read (a fleet's
-/// bases) is parsed once per command. Keyed by the text itself, never by path:
-/// rendered templates and inline patches have no file of their own.
+/// Parsed streams by content ([`crate::memo::ByContent`]), so a file that many
+/// kustomizations read (a fleet's bases) is parsed once per command.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: std::sync::Mutex<std::collections::HashMap<u64, Vec<CachedParse>>>,
+    parsed: crate::memo::ByContent<std::sync::Arc<Vec<Doc>>>,
 }
-
-/// A text and its documents.
-type CachedParse = (std::sync::Arc<str>, std::sync::Arc<Vec<Doc>>);
 
 impl ParseCache {
     /// `parse_objects(src)`, from the cache when the same text was parsed before.
     /// Errors are not cached.
     pub fn parse(&self, src: &str) -> Result<std::sync::Arc<Vec<Doc>>, YamlError> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        src.hash(&mut h);
-        let key = h.finish();
-        if let Ok(entries) = self.entries.lock() {
-            if let Some(bucket) = entries.get(&key) {
-                if let Some((_, docs)) = bucket.iter().find(|(text, _)| &**text == src) {
-                    return Ok(docs.clone());
-                }
-            }
-        }
-        let docs = std::sync::Arc::new(parse_objects(src)?);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries
-                .entry(key)
-                .or_default()
-                .push((src.into(), docs.clone()));
-        }
-        Ok(docs)
+        self.parsed.get_or_try(src.as_bytes(), || {
+            parse_objects(src).map(std::sync::Arc::new)
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! Go `text/template` syntax: text and `{{ }}` actions (with `{{-`/`-}}` trimming and
 //! `/* */` comments) into a tree of nodes; `define` and `block` add named templates.
 
+use crate::memo::ByContent;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock};
 
 /// Where a node starts in its template: for `template: NAME:LINE:COL:` messages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,34 +118,13 @@ pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
     })
 }
 
-/// Parsed templates by their text, for every render of one command: a fleet renders
-/// the same chart for many clusters, and a chart calls `tpl` with the same strings in
-/// many templates. A tree does not depend on the template's name (only errors name
-/// it, and errors are not kept).
-type Shared = Mutex<std::collections::HashMap<u64, Vec<(Arc<str>, Arc<Parsed>)>>>;
-
-/// [`parse`], or the tree parsed before from the same text.
+/// [`parse`], or the tree parsed before from the same text in this command: a fleet
+/// renders the same chart for many clusters, and a chart calls `tpl` with the same
+/// strings in many templates. A tree does not depend on the template's name (only
+/// errors name it, and errors are not kept).
 pub fn parse_shared(name: &str, src: &str) -> Result<Arc<Parsed>, ParseError> {
-    static SHARED: OnceLock<Shared> = OnceLock::new();
-    let shared = SHARED.get_or_init(Default::default);
-    let key = {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0).hash_one(src)
-    };
-    let found = shared.lock().ok().and_then(|m| {
-        m.get(&key)?
-            .iter()
-            .find(|(text, _)| &**text == src)
-            .map(|(_, p)| p.clone())
-    });
-    if let Some(p) = found {
-        return Ok(p);
-    }
-    let parsed = Arc::new(parse(name, src)?);
-    if let Ok(mut m) = shared.lock() {
-        m.entry(key).or_default().push((src.into(), parsed.clone()));
-    }
-    Ok(parsed)
+    static SHARED: LazyLock<ByContent<Arc<Parsed>>> = LazyLock::new(ByContent::default);
+    SHARED.get_or_try(src.as_bytes(), || parse(name, src).map(Arc::new))
 }
 
 // ---------------------------------------------------------------- lexing

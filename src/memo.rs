@@ -1,0 +1,78 @@
+//! Results kept by the content they were computed from, for the rest of a command: a
+//! fleet reads the same base, chart and values for every cluster, and the same text
+//! always gives the same result. Keyed by the bytes themselves, never by path (rendered
+//! templates and inline patches have no file of their own). Failures are not kept: they
+//! name the file they came from.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
+/// Results of type `T` by the bytes they were computed from.
+pub struct ByContent<T> {
+    entries: Mutex<HashMap<u64, Bucket<T>>>,
+}
+
+/// The contents with one hash, and their results.
+type Bucket<T> = Vec<(Box<[u8]>, T)>;
+
+impl<T> Default for ByContent<T> {
+    fn default() -> Self {
+        ByContent {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Clone> ByContent<T> {
+    /// The result kept for `content`, or `make`'s, kept when it succeeds.
+    pub fn get_or_try<E>(
+        &self,
+        content: &[u8],
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        // foldhash: SipHash over a large chart's megabytes of templates cost more than
+        // the lookups saved.
+        let key = foldhash::fast::FixedState::with_seed(0).hash_one(content);
+        let known = self.entries.lock().ok().and_then(|m| {
+            m.get(&key)?
+                .iter()
+                .find(|(c, _)| **c == *content)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(v) = known {
+            return Ok(v);
+        }
+        let v = make()?;
+        if let Ok(mut m) = self.entries.lock() {
+            m.entry(key).or_default().push((content.into(), v.clone()));
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByContent;
+
+    #[test]
+    fn keeps_results_by_content_and_not_failures() {
+        let memo: ByContent<usize> = ByContent::default();
+        let mut calls = 0;
+        let mut get = |text: &str, ok: bool| {
+            memo.get_or_try(text.as_bytes(), || {
+                calls += 1;
+                if ok {
+                    Ok(text.len())
+                } else {
+                    Err(())
+                }
+            })
+        };
+        assert_eq!(get("abc", true), Ok(3));
+        assert_eq!(get("abc", true), Ok(3));
+        assert_eq!(get("abcd", false), Err(()));
+        assert_eq!(get("abcd", true), Ok(4));
+        assert_eq!(calls, 3);
+    }
+}
