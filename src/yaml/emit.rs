@@ -10,6 +10,8 @@ const BEST_WIDTH: usize = 80;
 const BEST_INDENT: isize = 2;
 /// Longest key libyaml writes as a simple key (`key: value`); longer ones use `? key`.
 const MAX_SIMPLE_KEY: usize = 128;
+/// Indentation is written from this, a slice at a time.
+const SPACES: &str = "                                                                ";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Style {
@@ -67,9 +69,9 @@ impl Emitter {
             Value::Bool(false) => self.plain_token("false"),
             Value::Number(n) => {
                 if let Some(i) = n.as_i64() {
-                    self.plain_token(&i.to_string());
+                    self.plain_display(i);
                 } else if let Some(u) = n.as_u64() {
-                    self.plain_token(&u.to_string());
+                    self.plain_display(u);
                 } else {
                     let f = n.as_f64().unwrap_or(0.0);
                     self.plain_token(&kustomize_float(f));
@@ -100,8 +102,9 @@ impl Emitter {
             self.put_break();
         }
         while self.column < indent {
-            self.out.push(' ');
-            self.column += 1;
+            let n = (indent - self.column).min(SPACES.len());
+            self.out.push_str(&SPACES[..n]);
+            self.column += n;
         }
         self.whitespace = true;
         self.indention = true;
@@ -130,6 +133,22 @@ impl Emitter {
         self.indention = false;
     }
 
+    /// [`Self::plain_token`] for an integer, formatted straight into `out`.
+    fn plain_display(&mut self, n: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        if !self.whitespace {
+            self.out.push(' ');
+            self.column += 1;
+        }
+        let start = self.out.len();
+        // Writing to a String cannot fail.
+        let _ = write!(self.out, "{n}");
+        // Digits and a sign: one column per byte.
+        self.column += self.out.len() - start;
+        self.whitespace = false;
+        self.indention = false;
+    }
+
     fn mapping(&mut self, m: &Map<String, Value>) {
         if m.is_empty() {
             self.write_indicator("{", true, true, false);
@@ -140,14 +159,13 @@ impl Emitter {
         self.increase_indent(false, false);
         for (k, v) in sorted_entries(m) {
             self.write_indent();
-            let k = nel_folded(k);
+            let (k, a) = prepared(k);
             let k = k.as_ref();
-            let a = analyze(k);
             if !a.multiline && k.len() <= MAX_SIMPLE_KEY {
                 self.scalar(
                     k,
                     &a,
-                    string_style(k),
+                    string_style(k, &a),
                     Ctx {
                         mapping: true,
                         simple_key: true,
@@ -160,7 +178,7 @@ impl Emitter {
                     mapping: true,
                     simple_key: false,
                 };
-                self.scalar(k, &a, string_style(k), ctx);
+                self.scalar(k, &a, string_style(k, &a), ctx);
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
@@ -193,10 +211,9 @@ impl Emitter {
     }
 
     fn string(&mut self, s: &str, ctx: Ctx) {
-        let s = nel_folded(s);
+        let (s, a) = prepared(s);
         let s = s.as_ref();
-        let a = analyze(s);
-        self.scalar(s, &a, string_style(s), ctx);
+        self.scalar(s, &a, string_style(s, &a), ctx);
     }
 
     /// `yaml_emitter_emit_scalar`: choose the style, then write.
@@ -487,6 +504,18 @@ impl Emitter {
     }
 }
 
+/// A string as go-yaml v2 reads it back (NEL folded), with its analysis. Most strings
+/// are ASCII, which holds no NEL and takes the byte-wise analysis.
+fn prepared(s: &str) -> (std::borrow::Cow<'_, str>, Analysis) {
+    if s.is_ascii() {
+        (std::borrow::Cow::Borrowed(s), analyze_ascii(s.as_bytes()))
+    } else {
+        let s = nel_folded(s);
+        let a = analyze(&s);
+        (s, a)
+    }
+}
+
 fn nel_folded(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('\u{85}') {
         std::borrow::Cow::Owned(fold_nel(s))
@@ -625,9 +654,10 @@ pub(crate) fn v3_folded_round_trip(v: &str) -> String {
     out
 }
 
-/// go-yaml v2 `stringv`: the style asked of the emitter for a string.
-fn string_style(s: &str) -> Style {
-    if s.contains('\n') {
+/// go-yaml v2 `stringv`: the style asked of the emitter for a string (`a` is its
+/// analysis: a line feed makes it multi-line, so most strings skip the search).
+fn string_style(s: &str, a: &Analysis) -> Style {
+    if a.multiline && s.contains('\n') {
         Style::Literal
     } else if resolve_plain(s, Rules::V2) == Resolved::Str && !is_base60_float(s) {
         Style::Plain
@@ -764,31 +794,130 @@ fn analyze(s: &str) -> Analysis {
         preceded_by_whitespace = is_blankz(v, i);
         i += w;
     }
-    let mut a = Analysis {
-        multiline: line_breaks,
-        block_plain_allowed: true,
-        single_quoted_allowed: true,
-        block_allowed: true,
+    Findings {
+        block_indicators,
+        line_breaks,
+        special,
+        leading_space,
+        leading_break,
+        trailing_space,
+        trailing_break,
+        break_space,
+        space_break,
+    }
+    .verdict()
+}
+
+/// What the scan of a scalar notes, before [`Findings::verdict`] decides the styles.
+struct Findings {
+    block_indicators: bool,
+    line_breaks: bool,
+    special: bool,
+    leading_space: bool,
+    leading_break: bool,
+    trailing_space: bool,
+    trailing_break: bool,
+    break_space: bool,
+    space_break: bool,
+}
+
+impl Findings {
+    fn verdict(&self) -> Analysis {
+        let mut a = Analysis {
+            multiline: self.line_breaks,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+        if self.leading_space || self.leading_break || self.trailing_space || self.trailing_break {
+            a.block_plain_allowed = false;
+        }
+        if self.trailing_space {
+            a.block_allowed = false;
+        }
+        if self.break_space {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+        }
+        if self.space_break || self.special {
+            a.block_plain_allowed = false;
+            a.single_quoted_allowed = false;
+            a.block_allowed = false;
+        }
+        if self.line_breaks || self.block_indicators {
+            a.block_plain_allowed = false;
+        }
+        a
+    }
+}
+
+/// [`analyze`] for a scalar of ASCII bytes only (most of what strata prints: names,
+/// labels, images, descriptions), one byte at a time without decoding: an ASCII line
+/// break is `\n` or `\r`, a blank is a space or a tab, and only `\n` and `' '..='~'` are
+/// printable. `analyze_ascii_matches_analyze` holds the two to the same answers.
+fn analyze_ascii(v: &[u8]) -> Analysis {
+    debug_assert!(v.is_ascii());
+    let n = v.len();
+    let (Some(&first), Some(&last)) = (v.first(), v.last()) else {
+        return analyze("");
     };
-    if leading_space || leading_break || trailing_space || trailing_break {
-        a.block_plain_allowed = false;
+    let blank = |c: u8| c == b' ' || c == b'\t';
+    let followed_by_whitespace = |i: usize| i + 1 >= n || blank(v[i + 1]);
+    let mut block_indicators = v.starts_with(b"---")
+        || v.starts_with(b"...")
+        || match first {
+            b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' => true,
+            b'?' | b':' | b'-' => followed_by_whitespace(0),
+            _ => false,
+        };
+    let mut line_breaks = false;
+    let mut special = false;
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut previous_space, mut previous_break) = (false, false);
+    for (i, &c) in v.iter().enumerate() {
+        match c {
+            b' ' => {
+                break_space |= previous_break;
+                previous_space = true;
+                previous_break = false;
+            }
+            b'\n' | b'\r' => {
+                line_breaks = true;
+                // A carriage return is a break that is not printable.
+                special |= c == b'\r';
+                space_break |= previous_space;
+                previous_space = false;
+                previous_break = true;
+            }
+            _ => {
+                match c {
+                    b':' if i > 0 && followed_by_whitespace(i) => block_indicators = true,
+                    // Preceded by whitespace: a blank, a break or NUL (libyaml's `is_blankz`).
+                    b'#' if i > 0 && matches!(v[i - 1], b' ' | b'\t' | b'\n' | b'\r' | 0) => {
+                        block_indicators = true
+                    }
+                    b'!'..=b'~' => {}
+                    _ => special = true,
+                }
+                previous_space = false;
+                previous_break = false;
+            }
+        }
     }
-    if trailing_space {
-        a.block_allowed = false;
+    let is_break = |c: u8| c == b'\n' || c == b'\r';
+    Findings {
+        block_indicators,
+        line_breaks,
+        special,
+        leading_space: first == b' ',
+        leading_break: is_break(first),
+        trailing_space: last == b' ',
+        trailing_break: is_break(last),
+        break_space,
+        space_break,
     }
-    if break_space {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-    }
-    if space_break || special {
-        a.block_plain_allowed = false;
-        a.single_quoted_allowed = false;
-        a.block_allowed = false;
-    }
-    if line_breaks || block_indicators {
-        a.block_plain_allowed = false;
-    }
-    a
+    .verdict()
 }
 
 /// The entries of a mapping in go-yaml v2's key order (`keyList.Less`).
@@ -937,6 +1066,238 @@ mod tests {
             .into_iter()
             .map(|(k, _)| k.clone())
             .collect()
+    }
+
+    /// The analysis fields, comparable.
+    fn fields(a: &Analysis) -> [bool; 4] {
+        [
+            a.multiline,
+            a.block_plain_allowed,
+            a.single_quoted_allowed,
+            a.block_allowed,
+        ]
+    }
+
+    /// What the emitter decides for a string on the full (libyaml) path: the text it
+    /// writes, the analysis and the style asked for.
+    fn full_path(s: &str) -> (String, [bool; 4], Style) {
+        let s = nel_folded(s).into_owned();
+        let a = analyze(&s);
+        let style = if s.contains('\n') {
+            Style::Literal
+        } else if resolve_plain(&s, Rules::V2) == Resolved::Str && !is_base60_float(&s) {
+            Style::Plain
+        } else {
+            Style::Double
+        };
+        (s, fields(&a), style)
+    }
+
+    fn assert_same_decision(s: &str) {
+        let (text, a) = prepared(s);
+        let fast = (text.to_string(), fields(&a), string_style(&text, &a));
+        assert_eq!(fast, full_path(s), "{s:?}");
+    }
+
+    /// Bytes that change libyaml's analysis, and a letter and a digit.
+    const TRICKY: &[u8] = b" \t\n\r:#-?.,'\"[{!|>%@`&*~0a\x00\x0b\x7f";
+
+    #[test]
+    fn ascii_analysis_matches_the_full_one_on_every_short_string() {
+        // Every string of up to 3 bytes over the tricky alphabet, and of 4 bytes over its
+        // first 12 (all 4-byte strings are too many for an unoptimised test build).
+        let mut buf = Vec::new();
+        for len in 0..=3 {
+            let mut idx = vec![0usize; len];
+            loop {
+                buf.clear();
+                buf.extend(idx.iter().map(|&i| TRICKY[i]));
+                let s = std::str::from_utf8(&buf).unwrap();
+                assert_eq!(fields(&analyze_ascii(&buf)), fields(&analyze(s)), "{s:?}");
+                // Odometer over the alphabet.
+                let mut k = 0;
+                while k < len && idx[k] + 1 == TRICKY.len() {
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == len {
+                    break;
+                }
+                idx[k] += 1;
+            }
+        }
+        for a in &TRICKY[..12] {
+            for b in &TRICKY[..12] {
+                for c in &TRICKY[..12] {
+                    for d in &TRICKY[..12] {
+                        let v = [*a, *b, *c, *d];
+                        let s = std::str::from_utf8(&v).unwrap();
+                        assert_eq!(fields(&analyze_ascii(&v)), fields(&analyze(s)), "{s:?}");
+                    }
+                }
+            }
+        }
+        // Every ASCII byte alone and in every pair.
+        for a in 0u8..0x80 {
+            for b in 0u8..0x80 {
+                for v in [&[a][..], &[a, b][..]] {
+                    let s = std::str::from_utf8(v).unwrap();
+                    assert_eq!(fields(&analyze_ascii(v)), fields(&analyze(s)), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_decides_as_the_full_path_on_generated_strings() {
+        // Words, spaces and indicators in random order, seeded: long lines that fold,
+        // `: ` and ` #` inside, breaks next to spaces, numbers, YAML 1.1 words.
+        let pieces = [
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            ":",
+            ": ",
+            " #",
+            "#",
+            "- ",
+            "? ",
+            "---",
+            "...",
+            "'",
+            "\"",
+            "a",
+            "word",
+            "Description",
+            "0",
+            "12",
+            "1.5",
+            "0x1F",
+            "1e3",
+            "1:20",
+            "on",
+            "yes",
+            "No",
+            "null",
+            "~",
+            "true",
+            "2001-12-14",
+            "<<",
+            "=",
+            "\u{85}",
+            "\u{e9}",
+            "\u{2028}",
+            "\u{1F600}",
+            "\u{a0}",
+            "\u{feff}",
+            "\x00",
+            "\x7f",
+            "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 40) as usize;
+            let mut s = String::new();
+            for _ in 0..n {
+                // Mostly ASCII, so the fast path is what is tested.
+                let p = pieces[(next() % pieces.len() as u64) as usize];
+                if p.is_ascii() || next() % 4 == 0 {
+                    s.push_str(p);
+                }
+            }
+            assert_same_decision(&s);
+        }
+    }
+
+    #[test]
+    fn fast_path_decides_as_the_full_path_on_tricky_strings() {
+        let long = "x".repeat(200);
+        let cases = [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            " a ",
+            "a: b",
+            "a:b",
+            "a:",
+            ":a",
+            ": a",
+            "a #b",
+            "a#b",
+            "#a",
+            "- a",
+            "-a",
+            "-",
+            "? a",
+            "?a",
+            "--- a",
+            "---",
+            "...",
+            "..a",
+            "'a'",
+            "\"a\"",
+            "[a]",
+            "{a}",
+            "&a",
+            "*a",
+            "!a",
+            "|a",
+            ">a",
+            "%a",
+            "@a",
+            "`a",
+            ",a",
+            "a\tb",
+            "\ta",
+            "a\n",
+            "\na",
+            "a\nb",
+            "a \nb",
+            "a\n b",
+            "a\r\nb",
+            "a\rb",
+            "\u{e9}t\u{e9}",
+            "a\u{85}b",
+            "a \u{85} \u{85}b",
+            "\u{85}",
+            "a\u{2028}b",
+            "\u{1F600}",
+            "\u{feff}a",
+            "123",
+            "-1",
+            "1.5",
+            "1e3",
+            "0x1F",
+            "0o17",
+            "1:20",
+            "1_000",
+            "true",
+            "True",
+            "no",
+            "on",
+            "yes",
+            "Y",
+            "null",
+            "~",
+            "2001-12-14",
+            ".inf",
+            "<<",
+            "=",
+            &long,
+        ];
+        for s in cases {
+            assert_same_decision(s);
+        }
     }
 
     #[test]
