@@ -235,54 +235,56 @@ impl Emitter {
         self.increase_indent(true, false);
         let allow_breaks = !ctx.simple_key;
         match style {
-            Style::Plain => self.write_plain(s.as_bytes(), allow_breaks),
-            Style::Single => self.write_single(s.as_bytes(), allow_breaks),
-            Style::Double => self.write_double(s.as_bytes(), allow_breaks),
-            Style::Literal => self.write_literal(s.as_bytes()),
+            Style::Plain => self.write_plain(s, allow_breaks),
+            Style::Single => self.write_single(s, allow_breaks),
+            Style::Double => self.write_double(s, allow_breaks),
+            Style::Literal => self.write_literal(s),
         }
         self.indent = saved;
     }
 
     /// Copies one UTF-8 character.
-    fn write(&mut self, v: &[u8], i: &mut usize) {
+    fn write(&mut self, s: &str, i: &mut usize) {
+        let v = s.as_bytes();
         let w = width(v[*i]).min(v.len() - *i);
         if w == 1 {
             self.out.push(char::from(v[*i]));
         } else {
             // The input is a `&str`, so character boundaries are valid.
-            self.out
-                .push_str(std::str::from_utf8(&v[*i..*i + w]).unwrap_or("\u{FFFD}"));
+            self.out.push_str(s.get(*i..*i + w).unwrap_or("\u{FFFD}"));
         }
         self.column += 1;
         *i += w;
     }
 
     /// Copies one character, then every following ASCII byte that `ordinary` accepts
-    /// (one column each): the bulk path for the common case.
-    fn write_run(&mut self, v: &[u8], i: &mut usize, ordinary: impl Fn(u8) -> bool) {
-        self.write(v, i);
+    /// (one column each) as one slice: the bulk path for the common case.
+    fn write_run(&mut self, s: &str, i: &mut usize, ordinary: impl Fn(u8) -> bool) {
+        let v = s.as_bytes();
+        if !ordinary(v[*i]) {
+            self.write(s, i);
+        }
         let start = *i;
         while *i < v.len() && ordinary(v[*i]) {
             *i += 1;
         }
-        if *i > start {
-            self.out
-                .push_str(std::str::from_utf8(&v[start..*i]).unwrap_or_default());
-            self.column += *i - start;
-        }
+        // `ordinary` takes ASCII bytes only, so the run ends on a character boundary.
+        self.out.push_str(s.get(start..*i).unwrap_or_default());
+        self.column += *i - start;
     }
 
-    fn write_break(&mut self, v: &[u8], i: &mut usize) {
-        if v[*i] == b'\n' {
+    fn write_break(&mut self, s: &str, i: &mut usize) {
+        if s.as_bytes()[*i] == b'\n' {
             self.put_break();
             *i += 1;
         } else {
-            self.write(v, i);
+            self.write(s, i);
             self.column = 0;
         }
     }
 
-    fn write_plain(&mut self, v: &[u8], allow_breaks: bool) {
+    fn write_plain(&mut self, s: &str, allow_breaks: bool) {
+        let v = s.as_bytes();
         if !self.whitespace {
             self.out.push(' ');
             self.column += 1;
@@ -300,21 +302,21 @@ impl Emitter {
                     self.write_indent();
                     i += 1;
                 } else {
-                    self.write(v, &mut i);
+                    self.write(s, &mut i);
                 }
                 spaces = true;
             } else if is_break(v, i) {
                 if !breaks && v[i] == b'\n' {
                     self.put_break();
                 }
-                self.write_break(v, &mut i);
+                self.write_break(s, &mut i);
                 self.indention = true;
                 breaks = true;
             } else {
                 if breaks {
                     self.write_indent();
                 }
-                self.write_run(v, &mut i, |c| {
+                self.write_run(s, &mut i, |c| {
                     c != b' ' && c != b'\n' && c != b'\r' && c < 0x80
                 });
                 self.indention = false;
@@ -326,7 +328,8 @@ impl Emitter {
         self.indention = false;
     }
 
-    fn write_single(&mut self, v: &[u8], allow_breaks: bool) {
+    fn write_single(&mut self, s: &str, allow_breaks: bool) {
+        let v = s.as_bytes();
         self.write_indicator("'", true, false, false);
         let mut spaces = false;
         let mut breaks = false;
@@ -343,14 +346,14 @@ impl Emitter {
                     self.write_indent();
                     i += 1;
                 } else {
-                    self.write(v, &mut i);
+                    self.write(s, &mut i);
                 }
                 spaces = true;
             } else if is_break(v, i) {
                 if !breaks && v[i] == b'\n' {
                     self.put_break();
                 }
-                self.write_break(v, &mut i);
+                self.write_break(s, &mut i);
                 self.indention = true;
                 breaks = true;
             } else {
@@ -361,7 +364,7 @@ impl Emitter {
                     self.out.push('\'');
                     self.column += 1;
                 }
-                self.write(v, &mut i);
+                self.write(s, &mut i);
                 self.indention = false;
                 spaces = false;
                 breaks = false;
@@ -372,7 +375,8 @@ impl Emitter {
         self.indention = false;
     }
 
-    fn write_double(&mut self, v: &[u8], allow_breaks: bool) {
+    fn write_double(&mut self, s: &str, allow_breaks: bool) {
+        let v = s.as_bytes();
         self.write_indicator("\"", true, false, false);
         let bom = v.starts_with(&[0xEF, 0xBB, 0xBF]);
         let mut spaces = false;
@@ -439,11 +443,11 @@ impl Emitter {
                     }
                     i += 1;
                 } else {
-                    self.write(v, &mut i);
+                    self.write(s, &mut i);
                 }
                 spaces = true;
             } else {
-                self.write_run(v, &mut i, |c| {
+                self.write_run(s, &mut i, |c| {
                     (0x21..=0x7E).contains(&c) && c != b'"' && c != b'\\' && !bom
                 });
                 spaces = false;
@@ -454,7 +458,8 @@ impl Emitter {
         self.indention = false;
     }
 
-    fn write_literal(&mut self, v: &[u8]) {
+    fn write_literal(&mut self, s: &str) {
+        let v = s.as_bytes();
         self.write_indicator("|", true, false, false);
         // Block scalar hints.
         if v.first() == Some(&b' ') || is_break(v, 0) {
@@ -489,14 +494,14 @@ impl Emitter {
         let mut i = 0;
         while i < v.len() {
             if is_break(v, i) {
-                self.write_break(v, &mut i);
+                self.write_break(s, &mut i);
                 self.indention = true;
                 breaks = true;
             } else {
                 if breaks {
                     self.write_indent();
                 }
-                self.write_run(v, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
+                self.write_run(s, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
                 self.indention = false;
                 breaks = false;
             }
@@ -871,6 +876,32 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
             b'?' | b':' | b'-' => followed_by_whitespace(0),
             _ => false,
         };
+    // Most scalars are one line of printable ASCII: no breaks and nothing special, and
+    // an indicator inside is only `: ` (or a final `:`) or ` #`. Found with two quick scans.
+    if v.iter()
+        .fold(true, |ok, &c| ok & (b' '..=b'~').contains(&c))
+    {
+        block_indicators |= memchr::memchr2_iter(b':', b'#', v).any(|i| {
+            i > 0
+                && if v[i] == b':' {
+                    followed_by_whitespace(i)
+                } else {
+                    v[i - 1] == b' '
+                }
+        });
+        return Findings {
+            block_indicators,
+            line_breaks: false,
+            special: false,
+            leading_space: first == b' ',
+            leading_break: false,
+            trailing_space: last == b' ',
+            trailing_break: false,
+            break_space: false,
+            space_break: false,
+        }
+        .verdict();
+    }
     let mut line_breaks = false;
     let mut special = false;
     let (mut break_space, mut space_break) = (false, false);
