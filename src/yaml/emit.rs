@@ -273,6 +273,13 @@ impl Emitter {
         self.column += *i - start;
     }
 
+    /// Copies `s[*i..end]`, ASCII without breaks (one column a byte).
+    fn write_slice(&mut self, s: &str, i: &mut usize, end: usize) {
+        self.out.push_str(s.get(*i..end).unwrap_or_default());
+        self.column += end - *i;
+        *i = end;
+    }
+
     fn write_break(&mut self, s: &str, i: &mut usize) {
         if s.as_bytes()[*i] == b'\n' {
             self.put_break();
@@ -285,6 +292,8 @@ impl Emitter {
 
     fn write_plain(&mut self, s: &str, allow_breaks: bool) {
         let v = s.as_bytes();
+        // ASCII (most text): one column a byte, and runs end only at a space or break.
+        let ascii = s.is_ascii();
         if !self.whitespace {
             self.out.push(' ');
             self.column += 1;
@@ -316,9 +325,16 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.write_run(s, &mut i, |c| {
-                    c != b' ' && c != b'\n' && c != b'\r' && c < 0x80
-                });
+                if ascii {
+                    // The same run, found by memchr.
+                    let end =
+                        memchr::memchr3(b' ', b'\n', b'\r', &v[i..]).map_or(v.len(), |p| i + p);
+                    self.write_slice(s, &mut i, end);
+                } else {
+                    self.write_run(s, &mut i, |c| {
+                        c != b' ' && c != b'\n' && c != b'\r' && c < 0x80
+                    });
+                }
                 self.indention = false;
                 spaces = false;
                 breaks = false;
@@ -460,6 +476,8 @@ impl Emitter {
 
     fn write_literal(&mut self, s: &str) {
         let v = s.as_bytes();
+        // ASCII (most text): one column a byte, and runs end only at a space or break.
+        let ascii = s.is_ascii();
         self.write_indicator("|", true, false, false);
         // Block scalar hints.
         if v.first() == Some(&b' ') || is_break(v, 0) {
@@ -501,7 +519,13 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                self.write_run(s, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
+                if ascii {
+                    // The same run, found by memchr.
+                    let end = memchr::memchr2(b'\n', b'\r', &v[i..]).map_or(v.len(), |p| i + p);
+                    self.write_slice(s, &mut i, end);
+                } else {
+                    self.write_run(s, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
+                }
                 self.indention = false;
                 breaks = false;
             }
@@ -857,9 +881,11 @@ impl Findings {
 }
 
 /// [`analyze`] for a scalar of ASCII bytes only (most of what strata prints: names,
-/// labels, images, descriptions), one byte at a time without decoding: an ASCII line
-/// break is `\n` or `\r`, a blank is a space or a tab, and only `\n` and `' '..='~'` are
-/// printable. `analyze_ascii_matches_analyze` holds the two to the same answers.
+/// labels, images, descriptions), by scans instead of a walk character by character.
+/// In ASCII a line break is `\n` or `\r`, a blank is a space or a tab, and only `\n` and
+/// `' '..='~'` are printable; the other findings depend only on the bytes next to a break,
+/// a `:` or a `#`, which `memchr` finds. The tests in this module hold the two to the
+/// same answers.
 fn analyze_ascii(v: &[u8]) -> Analysis {
     debug_assert!(v.is_ascii());
     let n = v.len();
@@ -868,6 +894,7 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
     };
     let blank = |c: u8| c == b' ' || c == b'\t';
     let followed_by_whitespace = |i: usize| i + 1 >= n || blank(v[i + 1]);
+    let is_break = |c: u8| c == b'\n' || c == b'\r';
     let mut block_indicators = v.starts_with(b"---")
         || v.starts_with(b"...")
         || match first {
@@ -876,67 +903,27 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
             b'?' | b':' | b'-' => followed_by_whitespace(0),
             _ => false,
         };
-    // Most scalars are one line of printable ASCII: no breaks and nothing special, and
-    // an indicator inside is only `: ` (or a final `:`) or ` #`. Found with two quick scans.
-    if v.iter()
-        .fold(true, |ok, &c| ok & (b' '..=b'~').contains(&c))
-    {
-        block_indicators |= memchr::memchr2_iter(b':', b'#', v).any(|i| {
-            i > 0
-                && if v[i] == b':' {
-                    followed_by_whitespace(i)
-                } else {
-                    v[i - 1] == b' '
-                }
-        });
-        return Findings {
-            block_indicators,
-            line_breaks: false,
-            special: false,
-            leading_space: first == b' ',
-            leading_break: false,
-            trailing_space: last == b' ',
-            trailing_break: false,
-            break_space: false,
-            space_break: false,
-        }
-        .verdict();
+    // Inside, `:` before a blank (or at the end) and `#` after whitespace (libyaml's
+    // `is_blankz`: a blank, a break or NUL).
+    block_indicators |= memchr::memchr2_iter(b':', b'#', v).any(|i| {
+        i > 0
+            && if v[i] == b':' {
+                followed_by_whitespace(i)
+            } else {
+                blank(v[i - 1]) || is_break(v[i - 1]) || v[i - 1] == 0
+            }
+    });
+    // Not printable: tabs, control characters (`\r` too) and DEL. A fold, not `any`,
+    // so that it vectorises.
+    let special = v.iter().fold(false, |acc, &c| {
+        acc | !(c == b'\n' || (b' '..=b'~').contains(&c))
+    });
+    let (mut line_breaks, mut break_space, mut space_break) = (false, false, false);
+    for i in memchr::memchr2_iter(b'\n', b'\r', v) {
+        line_breaks = true;
+        break_space |= v.get(i + 1) == Some(&b' ');
+        space_break |= i > 0 && v[i - 1] == b' ';
     }
-    let mut line_breaks = false;
-    let mut special = false;
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut previous_space, mut previous_break) = (false, false);
-    for (i, &c) in v.iter().enumerate() {
-        match c {
-            b' ' => {
-                break_space |= previous_break;
-                previous_space = true;
-                previous_break = false;
-            }
-            b'\n' | b'\r' => {
-                line_breaks = true;
-                // A carriage return is a break that is not printable.
-                special |= c == b'\r';
-                space_break |= previous_space;
-                previous_space = false;
-                previous_break = true;
-            }
-            _ => {
-                match c {
-                    b':' if i > 0 && followed_by_whitespace(i) => block_indicators = true,
-                    // Preceded by whitespace: a blank, a break or NUL (libyaml's `is_blankz`).
-                    b'#' if i > 0 && matches!(v[i - 1], b' ' | b'\t' | b'\n' | b'\r' | 0) => {
-                        block_indicators = true
-                    }
-                    b'!'..=b'~' => {}
-                    _ => special = true,
-                }
-                previous_space = false;
-                previous_break = false;
-            }
-        }
-    }
-    let is_break = |c: u8| c == b'\n' || c == b'\r';
     Findings {
         block_indicators,
         line_breaks,
@@ -1329,6 +1316,70 @@ mod tests {
         for s in cases {
             assert_same_decision(s);
         }
+    }
+
+    fn emitted(s: &str) -> String {
+        let mut out = String::new();
+        let v = serde_json::json!({ "a": { "key": s, "list": [s] }, s: "value" });
+        document(&v, &mut out);
+        out
+    }
+
+    #[test]
+    fn ascii_writes_match_the_character_by_character_ones() {
+        // An ASCII string and the same string with one letter made non-ASCII (`é`, which
+        // changes neither the analysis nor the style) take the two write paths; their
+        // output must differ only by that letter.
+        let pieces = [
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\r",
+            "\t",
+            ": ",
+            " #",
+            "x",
+            "word",
+            "Description",
+            "- ",
+            "'",
+            "\"",
+            "\\",
+            "1",
+            "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for _ in 0..5_000 {
+            let n = (next() % 60) as usize;
+            let s: String = (0..n)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let Some(at) = s
+                .rfind(|c: char| c.is_ascii_alphabetic())
+                .filter(|&i| i > 0)
+            else {
+                continue;
+            };
+            let letter = &s[at..at + 1];
+            let t = format!("{}\u{e9}{}", &s[..at], &s[at + 1..]);
+            // (A key one byte longer than the longest simple key is written `? key`.)
+            if s.len() == MAX_SIMPLE_KEY
+                || string_style(&s, &prepared(&s).1) != string_style(&t, &prepared(&t).1)
+            {
+                continue;
+            }
+            assert_eq!(emitted(&t).replace('\u{e9}', letter), emitted(&s), "{s:?}");
+            checked += 1;
+        }
+        assert!(checked > 1_000, "{checked}");
     }
 
     #[test]
