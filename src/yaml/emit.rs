@@ -327,8 +327,7 @@ impl Emitter {
                 }
                 if ascii {
                     // The same run, found by memchr.
-                    let end =
-                        memchr::memchr3(b' ', b'\n', b'\r', &v[i..]).map_or(v.len(), |p| i + p);
+                    let end = find_any(&v[i..], b"\n\r ").map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
                     self.write_run(s, &mut i, |c| {
@@ -521,7 +520,7 @@ impl Emitter {
                 }
                 if ascii {
                     // The same run, found by memchr.
-                    let end = memchr::memchr2(b'\n', b'\r', &v[i..]).map_or(v.len(), |p| i + p);
+                    let end = find_any(&v[i..], b"\n\r").map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
                     self.write_run(s, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
@@ -905,13 +904,13 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
         };
     // Inside, `:` before a blank (or at the end) and `#` after whitespace (libyaml's
     // `is_blankz`: a blank, a break or NUL).
-    block_indicators |= memchr::memchr2_iter(b':', b'#', v).any(|i| {
-        i > 0
+    each_of(v, b':', b'#', |i| {
+        block_indicators |= i > 0
             && if v[i] == b':' {
                 followed_by_whitespace(i)
             } else {
                 blank(v[i - 1]) || is_break(v[i - 1]) || v[i - 1] == 0
-            }
+            };
     });
     // Not printable: tabs, control characters (`\r` too) and DEL. A fold, not `any`,
     // so that it vectorises.
@@ -919,11 +918,11 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
         acc | !(c == b'\n' || (b' '..=b'~').contains(&c))
     });
     let (mut line_breaks, mut break_space, mut space_break) = (false, false, false);
-    for i in memchr::memchr2_iter(b'\n', b'\r', v) {
+    each_of(v, b'\n', b'\r', |i| {
         line_breaks = true;
         break_space |= v.get(i + 1) == Some(&b' ');
         space_break |= i > 0 && v[i - 1] == b' ';
-    }
+    });
     Findings {
         block_indicators,
         line_breaks,
@@ -936,6 +935,35 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
         space_break,
     }
     .verdict()
+}
+
+/// Below this length a plain loop finds bytes faster than `memchr`, whose set-up costs
+/// more than the scan of a short key or word.
+const SHORT: usize = 32;
+
+/// Calls `f` with the index of every byte of `v` that is `a` or `b`.
+fn each_of(v: &[u8], a: u8, b: u8, mut f: impl FnMut(usize)) {
+    if v.len() < SHORT {
+        for (i, &c) in v.iter().enumerate() {
+            if c == a || c == b {
+                f(i);
+            }
+        }
+    } else {
+        memchr::memchr2_iter(a, b, v).for_each(f);
+    }
+}
+
+/// The index of the first byte of `v` that is one of `set` (two or three bytes).
+fn find_any(v: &[u8], set: &[u8]) -> Option<usize> {
+    if v.len() < SHORT {
+        return v.iter().position(|c| set.contains(c));
+    }
+    match *set {
+        [a, b] => memchr::memchr2(a, b, v),
+        [a, b, c] => memchr::memchr3(a, b, c, v),
+        _ => v.iter().position(|c| set.contains(c)),
+    }
 }
 
 /// The entries of a mapping in go-yaml v2's key order (`keyList.Less`).
