@@ -53,15 +53,20 @@ type ChartFile = (String, Vec<u8>);
 
 /// Loads the chart in `dir` (root-relative).
 pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
+    // `.helmignore` first, so ignored files are never read: they are not the chart's
+    // inputs, and a change to them (a README, CI values) must not re-render it.
+    let rules_file = join(dir, ".helmignore");
+    let rules = if fs.is_file(&rules_file) {
+        Some(
+            fs.read(&rules_file)
+                .map_err(|e| Error::from(e).in_file(&rules_file))?,
+        )
+    } else {
+        None
+    };
+    let ignore = Ignore::shared(rules.as_deref());
     let mut files = Vec::new();
-    collect(fs, dir, "", &mut files)?;
-    let ignore = Ignore::new(
-        files
-            .iter()
-            .find(|(p, _)| p == ".helmignore")
-            .map(|(_, b)| b.as_slice()),
-    );
-    files.retain(|(p, _)| !ignore.ignored(p));
+    collect(fs, dir, "", &ignore, &mut files)?;
     load_files(files, &join(dir, "Chart.yaml"))
 }
 
@@ -73,7 +78,13 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>) -> Result<()> {
+fn collect(
+    fs: &dyn FileSystem,
+    root: &str,
+    rel: &str,
+    ignore: &Ignore,
+    out: &mut Vec<ChartFile>,
+) -> Result<()> {
     let dir = if rel.is_empty() {
         root.to_string()
     } else {
@@ -91,8 +102,11 @@ fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>)
         };
         let path = join(root, &child_rel);
         if fs.is_dir(&path) {
-            collect(fs, root, &child_rel, out)?;
-        } else {
+            // Helm skips an ignored folder whole (nothing inside can be un-ignored).
+            if !ignore.ignored(&format!("{child_rel}/")) {
+                collect(fs, root, &child_rel, ignore, out)?;
+            }
+        } else if !ignore.ignored(&child_rel) {
             let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
             out.push((child_rel, bytes));
         }
@@ -261,9 +275,20 @@ fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
 /// plus Helm's default of ignoring hidden files under `templates/`.
 struct Ignore {
     rules: Vec<(bool, bool, globset::GlobMatcher, bool)>,
+    /// Answers so far by path: a fleet loads the same chart for every cluster.
+    decided: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 impl Ignore {
+    /// The rules of this `.helmignore` text, compiled once per command.
+    fn shared(text: Option<&[u8]>) -> Arc<Ignore> {
+        static COMPILED: std::sync::LazyLock<crate::memo::ByContent<Arc<Ignore>>> =
+            std::sync::LazyLock::new(Default::default);
+        // No file and an empty one mean the same rules.
+        let text = text.unwrap_or_default();
+        COMPILED.get_or(text, || Arc::new(Ignore::new(Some(text))))
+    }
+
     fn new(text: Option<&[u8]>) -> Ignore {
         let mut rules = Vec::new();
         let text = text.map(String::from_utf8_lossy).unwrap_or_default();
@@ -284,10 +309,30 @@ impl Ignore {
                 rules.push((negate, dir_only, g.compile_matcher(), anchored));
             }
         }
-        Ignore { rules }
+        Ignore {
+            rules,
+            decided: Default::default(),
+        }
     }
 
+    /// Whether `path` (a folder when it ends with `/`) is left out of the chart.
     fn ignored(&self, path: &str) -> bool {
+        let known = self.decided.lock().ok().and_then(|d| d.get(path).copied());
+        if let Some(answer) = known {
+            return answer;
+        }
+        let answer = self.decide(path);
+        if let Ok(mut d) = self.decided.lock() {
+            d.insert(path.to_string(), answer);
+        }
+        answer
+    }
+
+    fn decide(&self, path: &str) -> bool {
+        let (path, folder) = match path.strip_suffix('/') {
+            Some(p) => (p, true),
+            None => (path, false),
+        };
         if path == ".helmignore" {
             return false;
         }
@@ -302,7 +347,7 @@ impl Ignore {
             // A rule matches the file or any folder above it.
             let mut hit = false;
             for i in 0..parts.len() {
-                let is_dir = i + 1 < parts.len();
+                let is_dir = folder || i + 1 < parts.len();
                 if *dir_only && !is_dir {
                     continue;
                 }
