@@ -550,7 +550,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("keys", |_, a| {
         let mut out = Vec::new();
         for d in a {
-            with_dict(d, |d| out.extend(d.keys().map(|k| Value::str(k))));
+            with_dict(d, |d| out.extend(d.keys().map(Value::str)));
         }
         Ok(Value::list(out))
     });
