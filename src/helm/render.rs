@@ -183,7 +183,9 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         if trace {
             exec.trace = Some(Box::default());
         }
-        let mut text = String::new();
+        // Mostly the template's own text (CRDs are megabytes of it): grown once, not
+        // doubled and copied a dozen times.
+        let mut text = String::with_capacity(r.text.len());
         exec.run_named(k, &Value::map(scope), &mut text, None)
             .map_err(|e| err(helm_exec_error(k, &e)))?;
         out.warnings.append(&mut exec.warnings);
@@ -701,7 +703,7 @@ fn split_manifests(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     // What followed `---[ \t]*` on its line, which belongs to the next document.
     let mut head = "";
-    let (mut start, mut pos) = (0, 0);
+    let mut start = 0;
     let mut push = |head: &str, body: &str| {
         let head = head.trim_start();
         let body = if head.is_empty() {
@@ -713,13 +715,16 @@ fn split_manifests(text: &str) -> Vec<String> {
             docs.push([head, body].concat());
         }
     };
-    for line in trimmed.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix("---") {
-            push(head, &trimmed[start..pos]);
-            head = rest.trim_start_matches([' ', '\t']);
-            start = pos + line.len();
-        }
-        pos += line.len();
+    // Only lines that start with `---` matter: found with memmem, not line by line
+    // (a chart with CRDs prints megabytes).
+    let bytes = trimmed.as_bytes();
+    let first = trimmed.starts_with("---").then_some(0);
+    let later = memchr::memmem::find_iter(bytes, b"\n---").map(|k| k + 1);
+    for at in first.into_iter().chain(later) {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |e| at + e + 1);
+        push(head, &trimmed[start..at]);
+        head = trimmed[at + 3..end].trim_start_matches([' ', '\t']);
+        start = end;
     }
     push(head, &trimmed[start..]);
     docs
