@@ -13,9 +13,10 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Chart {
     /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
-    pub metadata: Map<String, Json>,
+    /// Shared, as the values are: a fleet renders one loaded chart per cluster.
+    pub metadata: Arc<Map<String, Json>>,
     /// `values.yaml` (an empty map when the chart has none).
-    pub values: Map<String, Json>,
+    pub values: Arc<Map<String, Json>>,
     pub schema: Option<Json>,
     /// `templates/...` paths and their text, sorted by path. Shared: a render works on
     /// a copy of the chart (conditions switch dependencies off).
@@ -117,8 +118,8 @@ fn collect(
 /// Builds a chart from its files (paths relative to the chart folder).
 fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     let mut chart = Chart {
-        metadata: Map::new(),
-        values: Map::new(),
+        metadata: Arc::default(),
+        values: Arc::default(),
         schema: None,
         templates: Arc::default(),
         files: Arc::default(),
@@ -202,32 +203,26 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     Ok(chart)
 }
 
-fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
+fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
     /// `Chart.yaml` and `values.yaml` by content: a fleet loads the same chart for every
     /// cluster, and a large chart's values took a millisecond to parse.
-    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Json>> =
+    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Map<String, Json>>>> =
         std::sync::LazyLock::new(Default::default);
-    let value = PARSED.get_or_try(bytes, || {
+    PARSED.get_or_try(bytes, || {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
         let docs = yaml::parse_stream_helm(text)
             .map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
-        Ok::<_, Error>(
-            docs.into_iter()
-                .map(|d| d.value)
-                .find(|v| !v.is_null())
-                .unwrap_or(Json::Null),
-        )
-    })?;
-    match value {
-        Json::Null => Ok(Map::new()),
-        Json::Object(m) => Ok(m),
-        _ => Err(Error::new(
-            ErrorKind::Syntax,
-            file.to_string(),
-            "expected a mapping",
-        )),
-    }
+        match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
+            None => Ok(Arc::default()),
+            Some(Json::Object(m)) => Ok(Arc::new(m)),
+            Some(_) => Err(Error::new(
+                ErrorKind::Syntax,
+                file.to_string(),
+                "expected a mapping",
+            )),
+        }
+    })
 }
 
 /// The files of a chart archive (`name/...` inside), relative to the chart folder.

@@ -99,6 +99,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     values::enabled_dependencies(&mut chart, &opts.values);
     let mut vals = values::coalesce(&chart, &opts.values);
     values::import_values(&chart, &mut vals);
+    let vals = Json::Object(vals);
     check_schemas(&chart, &vals)?;
 
     let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
@@ -124,7 +125,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     collect(
         &chart,
         "",
-        &Value::from_json(&Json::Object(vals)),
+        &Value::from_json(&vals),
         &release,
         &caps,
         true,
@@ -344,7 +345,7 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
 
 /// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
 /// subchart's over its own, every failure gathered into one message.
-fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmError> {
+fn check_schemas(chart: &Chart, vals: &Json) -> Result<(), HelmError> {
     let mut report = String::new();
     schema_report(chart, vals, &mut report);
     if report.is_empty() {
@@ -355,16 +356,16 @@ fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmErro
     )))
 }
 
-fn schema_report(chart: &Chart, vals: &Map<String, Json>, out: &mut String) {
+fn schema_report(chart: &Chart, vals: &Json, out: &mut String) {
     if let Some(schema) = &chart.schema {
-        if let Err(lines) = super::schema::check(&Json::Object(vals.clone()), schema) {
+        if let Err(lines) = super::schema::check(vals, schema) {
             out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
         }
     }
     for sub in &chart.dependencies {
         match vals.get(sub.name()) {
             None | Some(Json::Null) => {}
-            Some(Json::Object(sub_vals)) => schema_report(sub, sub_vals, out),
+            Some(sub_vals @ Json::Object(_)) => schema_report(sub, sub_vals, out),
             Some(_) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map)\n",
                 sub.name()
