@@ -49,6 +49,26 @@ impl<T: Clone> ByContent<T> {
         }
         Ok(v)
     }
+
+    /// The result kept for `content`, or `make`'s, kept.
+    pub fn get_or(&self, content: &[u8], make: impl FnOnce() -> T) -> T {
+        let kept: Result<T, std::convert::Infallible> = self.get_or_try(content, || Ok(make()));
+        kept.unwrap_or_else(|never| match never {})
+    }
+}
+
+/// `schema` compiled, once per command for each schema: compiling a chart's
+/// `values.schema.json` cost more than rendering the chart, and a fleet checks the same
+/// schema for every cluster.
+pub fn json_schema(
+    schema: &serde_json::Value,
+) -> Result<std::sync::Arc<jsonschema::Validator>, jsonschema::ValidationError<'static>> {
+    static COMPILED: std::sync::LazyLock<ByContent<std::sync::Arc<jsonschema::Validator>>> =
+        std::sync::LazyLock::new(ByContent::default);
+    let text = serde_json::to_vec(schema).unwrap_or_default();
+    COMPILED.get_or_try(&text, || {
+        jsonschema::validator_for(schema).map(std::sync::Arc::new)
+    })
 }
 
 #[cfg(test)]

@@ -401,7 +401,7 @@ pub fn check_schema(
     schema: &Value,
     schema_file: &str,
 ) -> Result<Vec<SchemaProblem>, String> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+    let validator = crate::memo::json_schema(schema).map_err(|e| {
         // The meta-schema check reports where in the user's schema the problem is.
         let at = e.instance_path().as_str();
         let at = if at.is_empty() {

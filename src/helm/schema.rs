@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// The problems of `values` against `schema`, one line each (`- at 'PTR': MESSAGE`).
 pub fn check(values: &Value, schema: &Value) -> Result<(), Vec<String>> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+    let validator = crate::memo::json_schema(schema).map_err(|e| {
         vec![format!(
             "- values.schema.json is not a usable JSON Schema: {}",
             e.masked()
