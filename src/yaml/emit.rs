@@ -257,8 +257,8 @@ impl Emitter {
         *i += w;
     }
 
-    /// Copies one character, then every following ASCII byte that `ordinary` accepts
-    /// (one column each) as one slice: the bulk path for the common case.
+    /// Copies the character at `i` if `ordinary` refuses it, then every following ASCII
+    /// byte that `ordinary` accepts (one column each) as one slice.
     fn write_run(&mut self, s: &str, i: &mut usize, ordinary: impl Fn(u8) -> bool) {
         let v = s.as_bytes();
         if !ordinary(v[*i]) {
@@ -326,7 +326,7 @@ impl Emitter {
                     self.write_indent();
                 }
                 if ascii {
-                    // The same run, found by memchr.
+                    // The same run as below, found in one search.
                     let end = find_any(&v[i..], b"\n\r ").map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
@@ -475,7 +475,7 @@ impl Emitter {
 
     fn write_literal(&mut self, s: &str) {
         let v = s.as_bytes();
-        // ASCII (most text): one column a byte, and runs end only at a space or break.
+        // ASCII (most text): one column a byte, and a line ends only at `\n` or `\r`.
         let ascii = s.is_ascii();
         self.write_indicator("|", true, false, false);
         // Block scalar hints.
@@ -519,7 +519,7 @@ impl Emitter {
                     self.write_indent();
                 }
                 if ascii {
-                    // The same run, found by memchr.
+                    // The same run as below, found in one search.
                     let end = find_any(&v[i..], b"\n\r").map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
@@ -533,7 +533,7 @@ impl Emitter {
 }
 
 /// A string as go-yaml v2 reads it back (NEL folded), with its analysis. Most strings
-/// are ASCII, which holds no NEL and takes the byte-wise analysis.
+/// are ASCII, which holds no NEL and takes [`analyze_ascii`].
 fn prepared(s: &str) -> (std::borrow::Cow<'_, str>, Analysis) {
     if s.is_ascii() {
         (std::borrow::Cow::Borrowed(s), analyze_ascii(s.as_bytes()))
