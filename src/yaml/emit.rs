@@ -327,7 +327,7 @@ impl Emitter {
                 }
                 if ascii {
                     // The same run as below, found in one search.
-                    let end = find_any(&v[i..], b"\n\r ").map_or(v.len(), |p| i + p);
+                    let end = word_end(&v[i..]).map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
                     self.write_run(s, &mut i, |c| {
@@ -520,7 +520,7 @@ impl Emitter {
                 }
                 if ascii {
                     // The same run as below, found in one search.
-                    let end = find_any(&v[i..], b"\n\r").map_or(v.len(), |p| i + p);
+                    let end = line_end(&v[i..]).map_or(v.len(), |p| i + p);
                     self.write_slice(s, &mut i, end);
                 } else {
                     self.write_run(s, &mut i, |c| c != b'\n' && c != b'\r' && c < 0x80);
@@ -904,25 +904,39 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
         };
     // Inside, `:` before a blank (or at the end) and `#` after whitespace (libyaml's
     // `is_blankz`: a blank, a break or NUL).
-    each_of(v, b':', b'#', |i| {
+    let mut indicator_at = |i: usize| {
         block_indicators |= i > 0
             && if v[i] == b':' {
                 followed_by_whitespace(i)
             } else {
                 blank(v[i - 1]) || is_break(v[i - 1]) || v[i - 1] == 0
             };
-    });
-    // Not printable: tabs, control characters (`\r` too) and DEL. A fold, not `any`,
-    // so that it vectorises.
-    let special = v.iter().fold(false, |acc, &c| {
-        acc | !(c == b'\n' || (b' '..=b'~').contains(&c))
-    });
+    };
     let (mut line_breaks, mut break_space, mut space_break) = (false, false, false);
-    each_of(v, b'\n', b'\r', |i| {
+    let mut break_at = |i: usize| {
         line_breaks = true;
         break_space |= v.get(i + 1) == Some(&b' ');
         space_break |= i > 0 && v[i - 1] == b' ';
-    });
+    };
+    // Not printable: tabs, control characters (`\r` too) and DEL.
+    let printable = |c: u8| c == b'\n' || (b' '..=b'~').contains(&c);
+    let mut special = false;
+    if n < SHORT {
+        // One pass: `memchr`'s set-up costs more than the scan of a short key or word.
+        for (i, &c) in v.iter().enumerate() {
+            match c {
+                b':' | b'#' => indicator_at(i),
+                b'\n' | b'\r' => break_at(i),
+                _ => {}
+            }
+            special |= !printable(c);
+        }
+    } else {
+        memchr::memchr2_iter(b':', b'#', v).for_each(indicator_at);
+        memchr::memchr2_iter(b'\n', b'\r', v).for_each(break_at);
+        // A fold, not `any`, so that it vectorises.
+        special = v.iter().fold(false, |acc, &c| acc | !printable(c));
+    }
     Findings {
         block_indicators,
         line_breaks,
@@ -941,28 +955,26 @@ fn analyze_ascii(v: &[u8]) -> Analysis {
 /// more than the scan of a short key or word.
 const SHORT: usize = 32;
 
-/// Calls `f` with the index of every byte of `v` that is `a` or `b`.
-fn each_of(v: &[u8], a: u8, b: u8, mut f: impl FnMut(usize)) {
+/// Where the line starting `v` ends (the first `\n` or `\r`), for ASCII text.
+fn line_end(v: &[u8]) -> Option<usize> {
     if v.len() < SHORT {
-        for (i, &c) in v.iter().enumerate() {
-            if c == a || c == b {
-                f(i);
-            }
-        }
+        v.iter().position(|&c| c == b'\n' || c == b'\r')
     } else {
-        memchr::memchr2_iter(a, b, v).for_each(f);
+        memchr::memchr2(b'\n', b'\r', v)
     }
 }
 
-/// The index of the first byte of `v` that is one of `set` (two or three bytes).
-fn find_any(v: &[u8], set: &[u8]) -> Option<usize> {
-    if v.len() < SHORT {
-        return v.iter().position(|c| set.contains(c));
+/// Where the word starting `v` ends (the first space, `\n` or `\r`), for ASCII text:
+/// a plain loop over the first [`SHORT`] bytes, where most words end, `memchr` past them.
+fn word_end(v: &[u8]) -> Option<usize> {
+    let head = &v[..v.len().min(SHORT)];
+    let end = |c: &u8| matches!(c, b' ' | b'\n' | b'\r');
+    if let Some(p) = head.iter().position(end) {
+        return Some(p);
     }
-    match *set {
-        [a, b] => memchr::memchr2(a, b, v),
-        [a, b, c] => memchr::memchr3(a, b, c, v),
-        _ => v.iter().position(|c| set.contains(c)),
+    match &v[head.len()..] {
+        [] => None,
+        rest => memchr::memchr3(b' ', b'\n', b'\r', rest).map(|p| head.len() + p),
     }
 }
 
