@@ -57,17 +57,25 @@ impl<T: Clone> ByContent<T> {
     }
 }
 
-/// `schema` compiled, once per command for each schema: compiling a chart's
-/// `values.schema.json` cost more than rendering the chart, and a fleet checks the same
-/// schema for every cluster.
-pub fn json_schema(
-    schema: &serde_json::Value,
-) -> Result<std::sync::Arc<jsonschema::Validator>, jsonschema::ValidationError<'static>> {
-    static COMPILED: std::sync::LazyLock<ByContent<std::sync::Arc<jsonschema::Validator>>> =
+/// A JSON Schema file, parsed and compiled.
+#[derive(Debug)]
+pub struct JsonSchema {
+    pub json: serde_json::Value,
+    /// The schema compiled, or why it cannot be (each caller words that itself).
+    pub compiled: Result<jsonschema::Validator, jsonschema::ValidationError<'static>>,
+}
+
+/// The schema in `text`, parsed and compiled once per command: compiling a chart's
+/// `values.schema.json` cost more than rendering the chart, and a fleet checks the
+/// same schema (a chart's, or strata's own for its files) for every cluster. Keyed by
+/// the text, so nothing is parsed or serialised again to find it.
+pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json::Error> {
+    static COMPILED: std::sync::LazyLock<ByContent<std::sync::Arc<JsonSchema>>> =
         std::sync::LazyLock::new(ByContent::default);
-    let text = serde_json::to_vec(schema).unwrap_or_default();
-    COMPILED.get_or_try(&text, || {
-        jsonschema::validator_for(schema).map(std::sync::Arc::new)
+    COMPILED.get_or_try(text.as_bytes(), || {
+        let json: serde_json::Value = serde_json::from_str(text)?;
+        let compiled = jsonschema::validator_for(&json);
+        Ok(std::sync::Arc::new(JsonSchema { json, compiled }))
     })
 }
 

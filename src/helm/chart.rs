@@ -17,7 +17,7 @@ pub struct Chart {
     pub metadata: Arc<Map<String, Json>>,
     /// `values.yaml` (an empty map when the chart has none).
     pub values: Arc<Map<String, Json>>,
-    pub schema: Option<Json>,
+    pub schema: Option<Arc<crate::memo::JsonSchema>>,
     /// `templates/...` paths and their text, sorted by path. Shared: a render works on
     /// a copy of the chart (conditions switch dependencies off).
     pub templates: Arc<Vec<(String, String)>>,
@@ -140,13 +140,15 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
             "values.schema.json" => {
-                chart.schema = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                let invalid = |e: &dyn std::fmt::Display| {
                     Error::new(
                         ErrorKind::Syntax,
                         where_.clone(),
                         format!("invalid JSON schema: {e}"),
                     )
-                })?)
+                };
+                let text = std::str::from_utf8(&bytes).map_err(|e| invalid(&e))?;
+                chart.schema = Some(crate::memo::json_schema(text).map_err(|e| invalid(&e))?)
             }
             p if p.starts_with("templates/") => {
                 let text = String::from_utf8(bytes).map_err(|_| {
