@@ -49,6 +49,34 @@ impl<T: Clone> ByContent<T> {
         }
         Ok(v)
     }
+
+    /// The result kept for `content`, or `make`'s, kept.
+    pub fn get_or(&self, content: &[u8], make: impl FnOnce() -> T) -> T {
+        let kept: Result<T, std::convert::Infallible> = self.get_or_try(content, || Ok(make()));
+        kept.unwrap_or_else(|never| match never {})
+    }
+}
+
+/// A JSON Schema file, parsed and compiled.
+#[derive(Debug)]
+pub struct JsonSchema {
+    pub json: serde_json::Value,
+    /// The schema compiled, or why it cannot be (each caller words that itself).
+    pub compiled: Result<jsonschema::Validator, jsonschema::ValidationError<'static>>,
+}
+
+/// The schema in `text`, parsed and compiled once per command: compiling a chart's
+/// `values.schema.json` cost more than rendering the chart, and a fleet checks the
+/// same schema (a chart's, or strata's own for its files) for every cluster. Keyed by
+/// the text, so nothing is parsed or serialised again to find it.
+pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json::Error> {
+    static COMPILED: std::sync::LazyLock<ByContent<std::sync::Arc<JsonSchema>>> =
+        std::sync::LazyLock::new(ByContent::default);
+    COMPILED.get_or_try(text.as_bytes(), || {
+        let json: serde_json::Value = serde_json::from_str(text)?;
+        let compiled = jsonschema::validator_for(&json);
+        Ok(std::sync::Arc::new(JsonSchema { json, compiled }))
+    })
 }
 
 #[cfg(test)]

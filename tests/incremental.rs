@@ -437,3 +437,25 @@ fn a_tree_with_the_old_single_manifest_is_adopted_and_the_manifest_removed() {
     );
     ok(&s.0, &["render", "--check", "--quiet"]);
 }
+
+#[test]
+fn a_file_the_chart_ignores_is_not_an_input() {
+    let s = Scratch::example("platform", "helmignore");
+    ok(&s.0, &["render", "--quiet"]);
+    // external-dns's .helmignore has `ci/` and `tests/`: Helm never loads them, and
+    // neither an edit nor a new file there renders anything again.
+    s.write(
+        "apps/external-dns/base/ci/ci-values.yaml",
+        "changed: true\n",
+    )
+    .write("apps/external-dns/base/tests/new_test.yaml", "suite: new\n");
+    let summary = ok(&s.0, &["render"]);
+    assert!(summary.contains("(0 rendered,"), "{summary}");
+    // A file the chart loads is one.
+    s.write(
+        "apps/external-dns/base/files/notes.txt",
+        "read by .Files, so an input\n",
+    );
+    let summary = ok(&s.0, &["render"]);
+    assert!(summary.contains("(3 rendered,"), "{summary}");
+}

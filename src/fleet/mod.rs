@@ -367,7 +367,13 @@ pub fn check_against_schema(
     what: &str,
     schema: &str,
 ) -> Result<()> {
-    let schema: Value = serde_json::from_str(schema).unwrap_or(Value::Bool(true));
+    let schema = crate::memo::json_schema(schema).map_err(|e| {
+        Error::new(
+            ErrorKind::Invalid,
+            path,
+            format!("strata's own schema for {what} does not parse ({e}); this is a bug in strata"),
+        )
+    })?;
     let problems = crate::fleet::values::check_schema(value, &schema, what)
         .map_err(|msg| Error::new(ErrorKind::Invalid, path, msg))?;
     let Some(first) = problems.first() else {

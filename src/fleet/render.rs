@@ -671,7 +671,7 @@ pub struct ChartValues {
     pub merged: Value,
     pub sources: Vec<ValuesSource>,
     /// `(file, schema)` when the chart has a values.schema.json.
-    pub schema: Option<(String, Value)>,
+    pub schema: Option<(String, std::sync::Arc<crate::memo::JsonSchema>)>,
     /// JSON pointers that `--set` assigned.
     pub set: Vec<String>,
 }
@@ -832,7 +832,7 @@ fn chart_values_of(
     let schema = if crate::kustomize::fs::probe_file(fs, &schema_file)
         .map_err(|e| Error::from(e).in_file(&schema_file))?
     {
-        let schema: Value = serde_json::from_str(&read_text(fs, &schema_file)?).map_err(|e| {
+        let schema = crate::memo::json_schema(&read_text(fs, &schema_file)?).map_err(|e| {
             Error::new(
                 ErrorKind::Syntax,
                 schema_file.clone(),

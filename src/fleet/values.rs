@@ -398,10 +398,10 @@ impl SchemaProblem {
 /// message naming `schema_file`.
 pub fn check_schema(
     values: &Value,
-    schema: &Value,
+    schema: &crate::memo::JsonSchema,
     schema_file: &str,
 ) -> Result<Vec<SchemaProblem>, String> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+    let validator = schema.compiled.as_ref().map_err(|e| {
         // The meta-schema check reports where in the user's schema the problem is.
         let at = e.instance_path().as_str();
         let at = if at.is_empty() {
@@ -676,8 +676,13 @@ mod tests {
     }
 
     /// Each problem as `place: message`, sorted.
+    /// `schema` as the memo parses and compiles it.
+    fn compiled(schema: &Value) -> std::sync::Arc<crate::memo::JsonSchema> {
+        crate::memo::json_schema(&schema.to_string()).unwrap()
+    }
+
     fn said(values: &Value, schema: &Value) -> Vec<String> {
-        let mut out: Vec<String> = check_schema(values, schema, "s.json")
+        let mut out: Vec<String> = check_schema(values, &compiled(schema), "s.json")
             .unwrap()
             .iter()
             .map(|p| format!("{}: {}", p.place("values"), p.message))
@@ -719,12 +724,12 @@ mod tests {
                 "values: has the key 'extra' that the schema does not allow",
             ]
         );
-        let problems = check_schema(&values, &schema, "s.json").unwrap();
+        let problems = check_schema(&values, &compiled(&schema), "s.json").unwrap();
         let extra = problems.iter().find(|p| p.pointer.is_empty()).unwrap();
         assert_eq!(extra.key.as_deref(), Some("extra"));
         assert!(check_schema(
             &json!({"image": {"repository": "x", "tag": "1"}}),
-            &schema,
+            &compiled(&schema),
             "values.schema.json"
         )
         .unwrap()
@@ -756,7 +761,7 @@ mod tests {
                 "propertyNames": {"maxLength": 8}
             });
             let values = json!({"password": secret, "list": [secret, secret]});
-            let problems = check_schema(&values, &schema, "s.json").unwrap();
+            let problems = check_schema(&values, &compiled(&schema), "s.json").unwrap();
             assert!(!problems.is_empty(), "{schema}");
             for p in problems {
                 assert!(!p.message.contains("hunter2"), "{schema}: {}", p.message);
@@ -788,7 +793,7 @@ mod tests {
     fn unusable_schema_names_the_file() {
         let error = check_schema(
             &json!({}),
-            &json!({"type": "nonsense"}),
+            &compiled(&json!({"type": "nonsense"})),
             "apps/web/base/values.schema.json",
         )
         .unwrap_err();
@@ -801,7 +806,7 @@ mod tests {
         // No network: a remote reference is refused, not fetched.
         let error = check_schema(
             &json!({}),
-            &json!({"$ref": "https://example.com/schema.json"}),
+            &compiled(&json!({"$ref": "https://example.com/schema.json"})),
             "s.json",
         )
         .unwrap_err();

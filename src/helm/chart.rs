@@ -13,10 +13,11 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Chart {
     /// `Chart.yaml` as data (`name`, `version`, `appVersion`, `dependencies`, ...).
-    pub metadata: Map<String, Json>,
+    /// Shared, as the values are: a fleet renders one loaded chart per cluster.
+    pub metadata: Arc<Map<String, Json>>,
     /// `values.yaml` (an empty map when the chart has none).
-    pub values: Map<String, Json>,
-    pub schema: Option<Json>,
+    pub values: Arc<Map<String, Json>>,
+    pub schema: Option<Arc<crate::memo::JsonSchema>>,
     /// `templates/...` paths and their text, sorted by path. Shared: a render works on
     /// a copy of the chart (conditions switch dependencies off).
     pub templates: Arc<Vec<(String, String)>>,
@@ -53,15 +54,20 @@ type ChartFile = (String, Vec<u8>);
 
 /// Loads the chart in `dir` (root-relative).
 pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
+    // `.helmignore` first, so ignored files are never read: they are not the chart's
+    // inputs, and a change to them (a README, CI values) must not re-render it.
+    let rules_file = join(dir, ".helmignore");
+    let rules = if fs.is_file(&rules_file) {
+        Some(
+            fs.read(&rules_file)
+                .map_err(|e| Error::from(e).in_file(&rules_file))?,
+        )
+    } else {
+        None
+    };
+    let ignore = Ignore::shared(rules.as_deref());
     let mut files = Vec::new();
-    collect(fs, dir, "", &mut files)?;
-    let ignore = Ignore::new(
-        files
-            .iter()
-            .find(|(p, _)| p == ".helmignore")
-            .map(|(_, b)| b.as_slice()),
-    );
-    files.retain(|(p, _)| !ignore.ignored(p));
+    collect(fs, dir, "", &ignore, &mut files)?;
     load_files(files, &join(dir, "Chart.yaml"))
 }
 
@@ -73,7 +79,13 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>) -> Result<()> {
+fn collect(
+    fs: &dyn FileSystem,
+    root: &str,
+    rel: &str,
+    ignore: &Ignore,
+    out: &mut Vec<ChartFile>,
+) -> Result<()> {
     let dir = if rel.is_empty() {
         root.to_string()
     } else {
@@ -91,8 +103,11 @@ fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>)
         };
         let path = join(root, &child_rel);
         if fs.is_dir(&path) {
-            collect(fs, root, &child_rel, out)?;
-        } else {
+            // Helm skips an ignored folder whole (nothing inside can be un-ignored).
+            if !ignore.ignored(&format!("{child_rel}/")) {
+                collect(fs, root, &child_rel, ignore, out)?;
+            }
+        } else if !ignore.ignored(&child_rel) {
             let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
             out.push((child_rel, bytes));
         }
@@ -103,8 +118,8 @@ fn collect(fs: &dyn FileSystem, root: &str, rel: &str, out: &mut Vec<ChartFile>)
 /// Builds a chart from its files (paths relative to the chart folder).
 fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     let mut chart = Chart {
-        metadata: Map::new(),
-        values: Map::new(),
+        metadata: Arc::default(),
+        values: Arc::default(),
         schema: None,
         templates: Arc::default(),
         files: Arc::default(),
@@ -125,13 +140,15 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
             "values.schema.json" => {
-                chart.schema = Some(serde_json::from_slice(&bytes).map_err(|e| {
+                let invalid = |e: &dyn std::fmt::Display| {
                     Error::new(
                         ErrorKind::Syntax,
                         where_.clone(),
                         format!("invalid JSON schema: {e}"),
                     )
-                })?)
+                };
+                let text = std::str::from_utf8(&bytes).map_err(|e| invalid(&e))?;
+                chart.schema = Some(crate::memo::json_schema(text).map_err(|e| invalid(&e))?)
             }
             p if p.starts_with("templates/") => {
                 let text = String::from_utf8(bytes).map_err(|_| {
@@ -188,32 +205,26 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     Ok(chart)
 }
 
-fn yaml_map(file: &str, bytes: &[u8]) -> Result<Map<String, Json>> {
+fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
     /// `Chart.yaml` and `values.yaml` by content: a fleet loads the same chart for every
     /// cluster, and a large chart's values took a millisecond to parse.
-    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Json>> =
+    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Map<String, Json>>>> =
         std::sync::LazyLock::new(Default::default);
-    let value = PARSED.get_or_try(bytes, || {
+    PARSED.get_or_try(bytes, || {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
         let docs = yaml::parse_stream_helm(text)
             .map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
-        Ok::<_, Error>(
-            docs.into_iter()
-                .map(|d| d.value)
-                .find(|v| !v.is_null())
-                .unwrap_or(Json::Null),
-        )
-    })?;
-    match value {
-        Json::Null => Ok(Map::new()),
-        Json::Object(m) => Ok(m),
-        _ => Err(Error::new(
-            ErrorKind::Syntax,
-            file.to_string(),
-            "expected a mapping",
-        )),
-    }
+        match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
+            None => Ok(Arc::default()),
+            Some(Json::Object(m)) => Ok(Arc::new(m)),
+            Some(_) => Err(Error::new(
+                ErrorKind::Syntax,
+                file.to_string(),
+                "expected a mapping",
+            )),
+        }
+    })
 }
 
 /// The files of a chart archive (`name/...` inside), relative to the chart folder.
@@ -261,9 +272,20 @@ fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
 /// plus Helm's default of ignoring hidden files under `templates/`.
 struct Ignore {
     rules: Vec<(bool, bool, globset::GlobMatcher, bool)>,
+    /// Answers so far by path: a fleet loads the same chart for every cluster.
+    decided: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 impl Ignore {
+    /// The rules of this `.helmignore` text, compiled once per command.
+    fn shared(text: Option<&[u8]>) -> Arc<Ignore> {
+        static COMPILED: std::sync::LazyLock<crate::memo::ByContent<Arc<Ignore>>> =
+            std::sync::LazyLock::new(Default::default);
+        // No file and an empty one mean the same rules.
+        let text = text.unwrap_or_default();
+        COMPILED.get_or(text, || Arc::new(Ignore::new(Some(text))))
+    }
+
     fn new(text: Option<&[u8]>) -> Ignore {
         let mut rules = Vec::new();
         let text = text.map(String::from_utf8_lossy).unwrap_or_default();
@@ -284,10 +306,30 @@ impl Ignore {
                 rules.push((negate, dir_only, g.compile_matcher(), anchored));
             }
         }
-        Ignore { rules }
+        Ignore {
+            rules,
+            decided: Default::default(),
+        }
     }
 
+    /// Whether `path` (a folder when it ends with `/`) is left out of the chart.
     fn ignored(&self, path: &str) -> bool {
+        let known = self.decided.lock().ok().and_then(|d| d.get(path).copied());
+        if let Some(answer) = known {
+            return answer;
+        }
+        let answer = self.decide(path);
+        if let Ok(mut d) = self.decided.lock() {
+            d.insert(path.to_string(), answer);
+        }
+        answer
+    }
+
+    fn decide(&self, path: &str) -> bool {
+        let (path, folder) = match path.strip_suffix('/') {
+            Some(p) => (p, true),
+            None => (path, false),
+        };
         if path == ".helmignore" {
             return false;
         }
@@ -302,7 +344,7 @@ impl Ignore {
             // A rule matches the file or any folder above it.
             let mut hit = false;
             for i in 0..parts.len() {
-                let is_dir = i + 1 < parts.len();
+                let is_dir = folder || i + 1 < parts.len();
                 if *dir_only && !is_dir {
                     continue;
                 }

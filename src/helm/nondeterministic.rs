@@ -478,6 +478,9 @@ impl Object for Certificate {
     fn print(&self) -> String {
         format!("{{{} {}}}", self.0.cert, self.0.key)
     }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"Cert": self.0.cert, "Key": self.0.key})
+    }
 }
 
 fn certificate_value(c: CertPair) -> Value {
@@ -551,6 +554,30 @@ mod tests {
         assert!(warnings[1].starts_with("c/templates/t.yaml:2: genSignedCert makes a new key"));
         let (b, _) = run("r2", src);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_certificate_is_its_fields_to_json_and_yaml() {
+        let src = "{{- $ca := genCA \"my-ca\" 365 }}{{ $ca | toJson }}\n{{ $ca | toYaml }}";
+        let (out, _) = run("r1", src);
+        let (json, yaml) = out.split_once('\n').unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert!(v["Cert"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(v["Key"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(
+            yaml.starts_with("Cert: |\n  -----BEGIN CERTIFICATE-----"),
+            "{yaml}"
+        );
+        assert!(
+            yaml.contains("\nKey: |\n  -----BEGIN RSA PRIVATE KEY-----"),
+            "{yaml}"
+        );
     }
 
     #[test]

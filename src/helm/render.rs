@@ -99,6 +99,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     values::enabled_dependencies(&mut chart, &opts.values);
     let mut vals = values::coalesce(&chart, &opts.values);
     values::import_values(&chart, &mut vals);
+    let vals = Json::Object(vals);
     check_schemas(&chart, &vals)?;
 
     let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
@@ -124,7 +125,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     collect(
         &chart,
         "",
-        &Value::from_json(&Json::Object(vals)),
+        &Value::from_json(&vals),
         &release,
         &caps,
         true,
@@ -183,7 +184,9 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         if trace {
             exec.trace = Some(Box::default());
         }
-        let mut text = String::new();
+        // Mostly the template's own text (CRDs are megabytes of it): grown once, not
+        // doubled and copied a dozen times.
+        let mut text = String::with_capacity(r.text.len());
         exec.run_named(k, &Value::map(scope), &mut text, None)
             .map_err(|e| err(helm_exec_error(k, &e)))?;
         out.warnings.append(&mut exec.warnings);
@@ -342,7 +345,7 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
 
 /// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
 /// subchart's over its own, every failure gathered into one message.
-fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmError> {
+fn check_schemas(chart: &Chart, vals: &Json) -> Result<(), HelmError> {
     let mut report = String::new();
     schema_report(chart, vals, &mut report);
     if report.is_empty() {
@@ -353,16 +356,16 @@ fn check_schemas(chart: &Chart, vals: &Map<String, Json>) -> Result<(), HelmErro
     )))
 }
 
-fn schema_report(chart: &Chart, vals: &Map<String, Json>, out: &mut String) {
+fn schema_report(chart: &Chart, vals: &Json, out: &mut String) {
     if let Some(schema) = &chart.schema {
-        if let Err(lines) = super::schema::check(&Json::Object(vals.clone()), schema) {
+        if let Err(lines) = super::schema::check(vals, schema) {
             out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
         }
     }
     for sub in &chart.dependencies {
         match vals.get(sub.name()) {
             None | Some(Json::Null) => {}
-            Some(Json::Object(sub_vals)) => schema_report(sub, sub_vals, out),
+            Some(sub_vals @ Json::Object(_)) => schema_report(sub, sub_vals, out),
             Some(_) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map)\n",
                 sub.name()
@@ -701,7 +704,7 @@ fn split_manifests(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     // What followed `---[ \t]*` on its line, which belongs to the next document.
     let mut head = "";
-    let (mut start, mut pos) = (0, 0);
+    let mut start = 0;
     let mut push = |head: &str, body: &str| {
         let head = head.trim_start();
         let body = if head.is_empty() {
@@ -713,13 +716,16 @@ fn split_manifests(text: &str) -> Vec<String> {
             docs.push([head, body].concat());
         }
     };
-    for line in trimmed.split_inclusive('\n') {
-        if let Some(rest) = line.strip_prefix("---") {
-            push(head, &trimmed[start..pos]);
-            head = rest.trim_start_matches([' ', '\t']);
-            start = pos + line.len();
-        }
-        pos += line.len();
+    // Only lines that start with `---` matter: found with memmem, not line by line
+    // (a chart with CRDs prints megabytes).
+    let bytes = trimmed.as_bytes();
+    let first = trimmed.starts_with("---").then_some(0);
+    let later = memchr::memmem::find_iter(bytes, b"\n---").map(|k| k + 1);
+    for at in first.into_iter().chain(later) {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |e| at + e + 1);
+        push(head, &trimmed[start..at]);
+        head = trimmed[at + 3..end].trim_start_matches([' ', '\t']);
+        start = end;
     }
     push(head, &trimmed[start..]);
     docs

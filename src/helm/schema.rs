@@ -8,8 +8,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 /// The problems of `values` against `schema`, one line each (`- at 'PTR': MESSAGE`).
-pub fn check(values: &Value, schema: &Value) -> Result<(), Vec<String>> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec<String>> {
+    let validator = schema.compiled.as_ref().map_err(|e| {
         vec![format!(
             "- values.schema.json is not a usable JSON Schema: {}",
             e.masked()

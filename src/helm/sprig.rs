@@ -62,10 +62,12 @@ fn list_of(v: &Value) -> Result<Vec<Value>, FuncError> {
     }
 }
 
-fn dict_of(v: &Value) -> BTreeMap<String, Value> {
+/// Reads a dict in place (anything else reads as empty): `hasKey .Values "x"` runs for
+/// most lines of a chart and must not copy `.Values` to look up one key.
+fn with_dict<T>(v: &Value, read: impl FnOnce(&BTreeMap<String, Value>) -> T) -> T {
     match v {
-        Value::Map(m) => m.borrow().clone(),
-        _ => BTreeMap::new(),
+        Value::Map(m) => read(&m.borrow()),
+        _ => read(&BTreeMap::new()),
     }
 }
 
@@ -537,25 +539,26 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("get", |_, a| {
         arity("get", a, 2)?;
-        Ok(dict_of(&a[0])
-            .get(&s(&a[1]))
-            .cloned()
-            .unwrap_or(Value::str("")))
+        let key = s(&a[1]);
+        Ok(with_dict(&a[0], |d| d.get(&key).cloned()).unwrap_or(Value::str("")))
     });
     f.insert("hasKey", |_, a| {
         arity("hasKey", a, 2)?;
-        Ok(Value::Bool(dict_of(&a[0]).contains_key(&s(&a[1]))))
+        let key = s(&a[1]);
+        Ok(Value::Bool(with_dict(&a[0], |d| d.contains_key(&key))))
     });
     f.insert("keys", |_, a| {
         let mut out = Vec::new();
         for d in a {
-            out.extend(dict_of(d).into_keys().map(Value::str));
+            with_dict(d, |d| out.extend(d.keys().map(Value::str)));
         }
         Ok(Value::list(out))
     });
     f.insert("values", |_, a| {
         arity("values", a, 1)?;
-        Ok(Value::list(dict_of(&a[0]).into_values().collect()))
+        Ok(Value::list(with_dict(&a[0], |d| {
+            d.values().cloned().collect()
+        })))
     });
     f.insert("pluck", |_, a| {
         at_least("pluck", a, 1)?;
@@ -563,25 +566,29 @@ pub fn register(f: &mut Funcs) {
         Ok(Value::list(
             a[1..]
                 .iter()
-                .filter_map(|d| dict_of(d).get(&key).cloned())
+                .filter_map(|d| with_dict(d, |d| d.get(&key).cloned()))
                 .collect(),
         ))
     });
     f.insert("pick", |_, a| {
         at_least("pick", a, 1)?;
-        let d = dict_of(&a[0]);
         let keep: Vec<String> = a[1..].iter().map(s).collect();
-        Ok(Value::map(
-            d.into_iter().filter(|(k, _)| keep.contains(k)).collect(),
-        ))
+        Ok(Value::map(with_dict(&a[0], |d| {
+            d.iter()
+                .filter(|(k, _)| keep.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })))
     });
     f.insert("omit", |_, a| {
         at_least("omit", a, 1)?;
-        let d = dict_of(&a[0]);
         let drop: Vec<String> = a[1..].iter().map(s).collect();
-        Ok(Value::map(
-            d.into_iter().filter(|(k, _)| !drop.contains(k)).collect(),
-        ))
+        Ok(Value::map(with_dict(&a[0], |d| {
+            d.iter()
+                .filter(|(k, _)| !drop.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })))
     });
     f.insert("dig", |_, a| {
         at_least("dig", a, 3)?;
@@ -953,7 +960,10 @@ fn merge(a: &[Value], overwrite: bool) -> R {
     };
     let mut merged = dst.borrow().clone();
     for src in &a[1..] {
-        merge_into(&mut merged, &dict_of(src), overwrite);
+        // A copy, not a borrow: a map may contain itself (`set $d "self" $d`), and
+        // merging writes into nested maps.
+        let src = with_dict(src, BTreeMap::clone);
+        merge_into(&mut merged, &src, overwrite);
     }
     *dst.borrow_mut() = merged;
     Ok(a[0].clone())

@@ -68,7 +68,7 @@ fn coalesce_globals(dest: &mut Map<String, Json>, parent_global: Option<&Json>) 
 /// The chart's defaults under the user's `v`: a user `null` removes the key, and
 /// (when coalescing) the chart's own nulls are dropped.
 fn coalesce_values(chart: &Chart, v: &mut Map<String, Json>, merge: bool) {
-    for (key, val) in &chart.values {
+    for (key, val) in chart.values.iter() {
         match v.get_mut(key) {
             Some(Json::Null) if !merge => {
                 v.remove(key);
@@ -177,7 +177,7 @@ fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
             .and_then(Json::as_str)
             .filter(|a| !a.is_empty())
         {
-            sub.metadata
+            std::sync::Arc::make_mut(&mut sub.metadata)
                 .insert("name".into(), Json::String(alias.to_string()));
         }
         if is_enabled(dep, scoped) {
@@ -326,11 +326,13 @@ mod tests {
 
     fn chart(values: Json, deps: Vec<Chart>, name: &str) -> Chart {
         Chart {
-            metadata: json!({"name": name})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-            values: values.as_object().cloned().unwrap_or_default(),
+            metadata: std::sync::Arc::new(
+                json!({"name": name})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            values: std::sync::Arc::new(values.as_object().cloned().unwrap_or_default()),
             schema: None,
             templates: Default::default(),
             files: Default::default(),

@@ -421,7 +421,7 @@ impl<'a> Exec<'a> {
         match first {
             Arg::Ident(name) => self.call_function(dot, *pos, name, rest, last),
             Arg::Field(chain) => {
-                let text = field_text(chain);
+                let text = || field_text(chain);
                 self.eval_chain(dot, dot.clone(), chain, *pos, &text, rest, last)
             }
             Arg::Variable(v, chain) => {
@@ -430,7 +430,7 @@ impl<'a> Exec<'a> {
                     self.not_a_function(*pos, v, rest, &last)?;
                     return Ok(base);
                 }
-                let text = format!("{v}{}", field_text(chain));
+                let text = || format!("{v}{}", field_text(chain));
                 self.eval_chain(dot, base, chain, *pos, &text, rest, last)
             }
             Arg::Pipe(p, chain) => {
@@ -439,7 +439,7 @@ impl<'a> Exec<'a> {
                     self.not_a_function(*pos, &format!("({})", p.text), rest, &last)?;
                     return Ok(base);
                 }
-                let text = format!("({}){}", p.text, field_text(chain));
+                let text = || format!("({}){}", p.text, field_text(chain));
                 self.eval_chain(dot, base, chain, *pos, &text, rest, last)
             }
             Arg::Nil => Err(self.error_at(*pos, "nil", "nil is not a command")),
@@ -476,7 +476,7 @@ impl<'a> Exec<'a> {
         base: Value,
         chain: &[String],
         pos: Pos,
-        text: &str,
+        text: &dyn Fn() -> String,
         args: &[(Pos, Arg)],
         last: Option<Value>,
     ) -> Result<Value, ExecError> {
@@ -517,14 +517,14 @@ impl<'a> Exec<'a> {
         args: &[Value],
         has_args: bool,
         pos: Pos,
-        text: &str,
+        text: &dyn Fn() -> String,
     ) -> Result<Value, ExecError> {
         match recv {
             Value::Map(m) => {
                 if has_args {
                     return Err(self.error_at(
                         pos,
-                        text,
+                        &text(),
                         &format!("{name} is not a method but has arguments"),
                     ));
                 }
@@ -533,32 +533,32 @@ impl<'a> Exec<'a> {
             Value::Object(o) => {
                 if let Some(result) = o.call(name, args) {
                     return result.map_err(|e| {
-                        self.error_at(pos, text, &format!("error calling {name}: {e}"))
+                        self.error_at(pos, &text(), &format!("error calling {name}: {e}"))
                     });
                 }
                 if has_args {
                     return Err(self.error_at(
                         pos,
-                        text,
+                        &text(),
                         &format!("{name} has arguments but cannot be invoked as function"),
                     ));
                 }
                 o.field(name).ok_or_else(|| {
                     self.error_at(
                         pos,
-                        text,
+                        &text(),
                         &format!("can't evaluate field {name} in type {}", o.type_name()),
                     )
                 })
             }
             Value::Nil => Err(self.error_at(
                 pos,
-                text,
+                &text(),
                 &format!("nil pointer evaluating interface {{}}.{name}"),
             )),
             other => Err(self.error_at(
                 pos,
-                text,
+                &text(),
                 &format!("can't evaluate field {name} in type {}", other.type_name()),
             )),
         }
@@ -574,7 +574,7 @@ impl<'a> Exec<'a> {
             Arg::Float(f) => Value::Float(*f),
             Arg::String(s) => Value::str(s),
             Arg::Field(chain) => {
-                let text = field_text(chain);
+                let text = || field_text(chain);
                 self.eval_chain(dot, dot.clone(), chain, pos, &text, &[], None)?
             }
             Arg::Variable(v, chain) => {
@@ -582,7 +582,7 @@ impl<'a> Exec<'a> {
                 if chain.is_empty() {
                     base
                 } else {
-                    let text = format!("{v}{}", field_text(chain));
+                    let text = || format!("{v}{}", field_text(chain));
                     self.eval_chain(dot, base, chain, pos, &text, &[], None)?
                 }
             }
@@ -592,7 +592,7 @@ impl<'a> Exec<'a> {
                 if chain.is_empty() {
                     base
                 } else {
-                    let text = format!("({}){}", p.text, field_text(chain));
+                    let text = || format!("({}){}", p.text, field_text(chain));
                     self.eval_chain(dot, base, chain, pos, &text, &[], None)?
                 }
             }

@@ -674,7 +674,19 @@ impl Parser {
     /// Nodes until `{{end}}`, `{{else}}` or the end of input.
     fn list(&mut self) -> Result<(Vec<Node>, Option<ListEnd>), ParseError> {
         let mut nodes = Vec::new();
-        while let Some(item) = self.next() {
+        loop {
+            // Text is moved, not copied: CRD templates are megabytes of it, and no
+            // command's text spans it.
+            if let Some(Item {
+                tok: Tok::Text(t, line),
+                ..
+            }) = self.items.get_mut(self.at)
+            {
+                nodes.push(Node::Text(std::mem::take(t), *line));
+                self.at += 1;
+                continue;
+            }
+            let Some(item) = self.next() else { break };
             match item.tok {
                 Tok::Text(t, line) => nodes.push(Node::Text(t, line)),
                 Tok::Open(text) => {
@@ -948,11 +960,7 @@ impl Parser {
             }
             args.push(self.operand(pos)?);
         }
-        let text = self.items[start..self.at]
-            .iter()
-            .map(|i| token_text(&i.tok))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = tokens_text(&self.items[start..self.at]);
         Ok(Command { pos, text, args })
     }
 
@@ -1021,11 +1029,7 @@ impl Parser {
                         _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
                     }
                 }
-                let text = self.items[start..self.at - 1]
-                    .iter()
-                    .map(|i| token_text(&i.tok))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let text = tokens_text(&self.items[start..self.at - 1]);
                 if let Some(Item {
                     tok: Tok::Chained(_),
                     pos,
@@ -1065,23 +1069,50 @@ fn describe(t: &Tok) -> String {
 }
 
 fn token_text(t: &Tok) -> String {
+    let mut out = String::new();
+    push_token(&mut out, t);
+    out
+}
+
+/// The tokens' text separated by spaces (a command's text, for messages). Every command
+/// of every template gets one, so it is written in place, not joined from pieces.
+fn tokens_text(items: &[Item]) -> String {
+    let mut out = String::new();
+    for (n, i) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        push_token(&mut out, &i.tok);
+    }
+    out
+}
+
+fn push_token(out: &mut String, t: &Tok) {
+    use std::fmt::Write;
     match t {
-        Tok::Text(s, _) => s.clone(),
-        Tok::Open(_) => "{{".into(),
-        Tok::Close => "}}".into(),
-        Tok::Word(w) => w.clone(),
-        Tok::Field(f) | Tok::Chained(f) => format!(".{f}"),
-        Tok::Var(v) => v.clone(),
-        Tok::Str(s) => format!("{s:?}"),
-        Tok::Int(i) | Tok::Char(i) => i.to_string(),
-        Tok::Float(f) => f.to_string(),
-        Tok::Pipe => "|".into(),
-        Tok::LParen => "(".into(),
-        Tok::RParen => ")".into(),
-        Tok::Declare => ":=".into(),
-        Tok::Assign => "=".into(),
-        Tok::Comma => ",".into(),
-        Tok::Dot => ".".into(),
+        Tok::Text(s, _) | Tok::Word(s) | Tok::Var(s) => out.push_str(s),
+        Tok::Open(_) => out.push_str("{{"),
+        Tok::Close => out.push_str("}}"),
+        Tok::Field(f) | Tok::Chained(f) => {
+            out.push('.');
+            out.push_str(f);
+        }
+        Tok::Str(s) => {
+            let _ = write!(out, "{s:?}");
+        }
+        Tok::Int(i) | Tok::Char(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Tok::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        Tok::Pipe => out.push('|'),
+        Tok::LParen => out.push('('),
+        Tok::RParen => out.push(')'),
+        Tok::Declare => out.push_str(":="),
+        Tok::Assign => out.push('='),
+        Tok::Comma => out.push(','),
+        Tok::Dot => out.push('.'),
     }
 }
 

@@ -48,6 +48,10 @@ pub trait Object: std::fmt::Debug {
     fn print(&self) -> String {
         format!("{{{}}}", self.type_name())
     }
+    /// What `encoding/json` makes of it (`toJson`, `toYaml`): its exported fields.
+    fn to_json(&self) -> Json {
+        Json::Object(Default::default())
+    }
 }
 
 impl Value {
@@ -191,7 +195,7 @@ impl Value {
                     .map(|(k, v)| (k.clone(), v.to_json()))
                     .collect(),
             ),
-            Value::Object(_) => Json::Object(Default::default()),
+            Value::Object(o) => o.to_json(),
         }
     }
 
