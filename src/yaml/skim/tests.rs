@@ -159,6 +159,43 @@ fn reads_sequences_at_their_keys_indent_and_empty_documents() {
     assert_eq!(head(""), Some(vec![None, None]));
 }
 
+#[test]
+fn finds_bytes_eight_at_a_time_as_one_at_a_time_would() {
+    for len in 0..40 {
+        for at in 0..=len {
+            for fill in [b'a', b' ', b'9', 0x80, 0xc3, 0xff] {
+                for needle in [b':', b'#', b'\n', b'x'] {
+                    let mut b = vec![fill; len];
+                    if at < len {
+                        b[at] = needle;
+                    }
+                    let one_by_one = |set: &[u8]| b.iter().position(|c| set.contains(c));
+                    assert_eq!(super::find_any(&b, b":#"), one_by_one(b":#"), "{b:?}");
+                    assert_eq!(super::find_any(&b, b"\n"), one_by_one(b"\n"), "{b:?}");
+                    let spaces = b.iter().take_while(|&&c| c == b' ').count();
+                    assert_eq!(super::spaces(&b), spaces, "{b:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tells_yaml_11_words_in_any_case_from_strings() {
+    for word in [
+        "null", "NULL", "Null", "true", "TRUE", "False", "yes", "YES", "no", "No", "on", "ON",
+        "off", "oFF", "y", "Y", "n", "N",
+    ] {
+        assert!(!super::plain_is_string(word), "{word}");
+    }
+    for word in [
+        "nul", "nulls", "nulll", "tru", "trues", "type", "name", "kind", "yess", "o", "x", "nO1",
+        "offf", "falsey", "yes_", "on.", "n-", "Yn",
+    ] {
+        assert!(super::plain_is_string(word), "{word}");
+    }
+}
+
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
 
@@ -176,11 +213,13 @@ impl Rng {
 
 const INSERTS: &[&str] = &[
     " ", ": ", "- ", "#", " #", "\"", "'", "|", ">", "[", "{", "&a ", "*a", "!t ", "? ", "\n",
-    "\n  ", "-", ":", "\n- ", "  ", "\\", "''", "|-\n", "---", "...",
+    "\n  ", "-", ":", "\n- ", "  ", "\\", "''", "|-\n", "---", "...", "\t", "\r\n", "\r",
+    "\n---\n", "\n...\n", "|\n", ">-\n  ", "\"\\\n", "'\n", "\n#", " # x", "{}", "[]", "{a: b}",
+    ":x", "#x", "\u{85}", "\u{feff}", "é", "\u{2028}",
 ];
 
 /// The document with one random edit: a byte deleted, a string inserted, a line
-/// re-indented, doubled or swapped with the next.
+/// re-indented (by a little, or to any depth), doubled or swapped with the next.
 fn mutate(doc: &str, rng: &mut Rng) -> String {
     let boundary = |rng: &mut Rng| {
         let mut i = rng.below(doc.len() + 1);
@@ -191,7 +230,7 @@ fn mutate(doc: &str, rng: &mut Rng) -> String {
     };
     let mut lines: Vec<String> = doc.split('\n').map(str::to_string).collect();
     let l = rng.below(lines.len());
-    match rng.below(6) {
+    match rng.below(7) {
         0 => {
             let i = boundary(rng);
             let mut s = doc.to_string();
@@ -216,6 +255,11 @@ fn mutate(doc: &str, rng: &mut Rng) -> String {
         4 => {
             let copy = lines[l].clone();
             lines.insert(l, copy);
+        }
+        5 => {
+            // Deep lines are read eight bytes at a time: any depth, blank or not.
+            let text = lines[l].trim_start_matches(' ').to_string();
+            lines[l] = format!("{}{text}", " ".repeat(rng.below(40)));
         }
         _ => {
             if l + 1 < lines.len() {
