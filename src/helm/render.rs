@@ -528,7 +528,18 @@ pub fn template_stream(
     show_only: &[String],
 ) -> Result<String, HelmError> {
     let (manifests, hooks) = sorted_manifests(rendered)?;
-    let mut body = String::new();
+    // One buffer of the final size: a chart with CRDs prints megabytes, and every copy
+    // of them is fresh memory the kernel zeroes first.
+    let size: usize = (rendered.crds.iter().map(|(p, t)| (p, t)))
+        .chain(
+            manifests
+                .iter()
+                .chain(&hooks)
+                .map(|m| (&m.path, &m.content)),
+        )
+        .map(|(p, t)| p.len() + t.len() + 16)
+        .sum();
+    let mut body = String::with_capacity(size + 1);
     let source = |body: &mut String, path: &str, text: &str| {
         body.push_str("---\n# Source: ");
         body.push_str(path);
@@ -544,8 +555,10 @@ pub fn template_stream(
     for m in &manifests {
         source(&mut body, &m.path, &m.content);
     }
-    let mut out = String::with_capacity(body.len() + 1);
-    out.push_str(body.trim());
+    // Helm trims the manifests' part; it starts with `---` (or is empty), so only its
+    // end has anything to trim.
+    let mut out = body;
+    out.truncate(out.trim_end().len());
     out.push('\n');
     for h in &hooks {
         source(&mut out, &h.path, &h.content);
