@@ -15,6 +15,8 @@ pub mod helm;
 pub mod kustomize;
 pub mod memo;
 pub mod redact;
+#[cfg(test)]
+mod test_rng;
 pub mod validate;
 pub mod yaml;
 

@@ -1254,13 +1254,8 @@ mod tests {
             "\x7f",
             "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword",
         ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::test_rng::Rng(0x9E37_79B9_7F4A_7C15);
+        let mut next = move || rng.next();
         for _ in 0..20_000 {
             let n = (next() % 40) as usize;
             let mut s = String::new();
@@ -1389,13 +1384,8 @@ mod tests {
             "1",
             "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword",
         ];
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::test_rng::Rng(0x2545_F491_4F6C_DD1D);
+        let mut next = move || rng.next();
         let mut checked = 0;
         for _ in 0..5_000 {
             let n = (next() % 60) as usize;

@@ -196,20 +196,7 @@ fn tells_yaml_11_words_in_any_case_from_strings() {
     }
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use crate::test_rng::Rng;
 
 const INSERTS: &[&str] = &[
     " ", ": ", "- ", "#", " #", "\"", "'", "|", ">", "[", "{", "&a ", "*a", "!t ", "? ", "\n",
