@@ -507,6 +507,25 @@ fn resolve_positions(src: &str, items: &mut [Item]) {
     }
 }
 
+/// A Go hexadecimal floating-point literal (`0x1p60`, `0x1.8p-3`): hex digits with an
+/// optional point, then a binary exponent, which it must have.
+fn hex_float(digits: &str) -> Option<f64> {
+    let h = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))?;
+    let (mantissa, exp) = h.split_once(['p', 'P'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for c in whole.chars().chain(frac.chars()) {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    Some(value * 2f64.powi(exp - 4 * frac.len() as i32))
+}
+
 fn lex_number(
     s: &str,
     start: usize,
@@ -558,9 +577,13 @@ fn lex_number(
     };
     let tok = match int {
         Some(v) => Tok::Int(if neg { -v } else { v }),
-        None => match clean.parse::<f64>() {
-            Ok(f) => Tok::Float(f),
-            Err(_) => {
+        None => match clean
+            .parse::<f64>()
+            .ok()
+            .or_else(|| hex_float(&digits).map(|f| if neg { -f } else { f }))
+        {
+            Some(f) => Tok::Float(f),
+            None => {
                 return Err(ParseError {
                     name: name.to_string(),
                     line,
@@ -1132,6 +1155,30 @@ mod tests {
             })
             .collect();
         assert_eq!(texts, vec!["a", "b", "\n"]);
+    }
+
+    #[test]
+    fn numbers_in_go_syntax() {
+        let lexed = |src: &str| -> Vec<Tok> {
+            lex("t", src)
+                .unwrap()
+                .into_iter()
+                .map(|i| i.tok)
+                .filter(|t| matches!(t, Tok::Int(_) | Tok::Float(_)))
+                .collect()
+        };
+        assert_eq!(
+            lexed("{{ 0x1p60 }}{{ 0x1.8p1 }}{{ -0x.8p-1 }}{{ 0x1e3 }}{{ 1_000 }}{{ 0o17 }}"),
+            vec![
+                Tok::Float(2f64.powi(60)),
+                Tok::Float(3.0),
+                Tok::Float(-0.25),
+                Tok::Int(0x1e3),
+                Tok::Int(1000),
+                Tok::Int(15),
+            ]
+        );
+        assert!(parse("t", "{{ 0x1.8 }}").is_err(), "a hex float needs its exponent");
     }
 
     #[test]
