@@ -1178,7 +1178,10 @@ mod tests {
                 Tok::Int(15),
             ]
         );
-        assert!(parse("t", "{{ 0x1.8 }}").is_err(), "a hex float needs its exponent");
+        assert!(
+            parse("t", "{{ 0x1.8 }}").is_err(),
+            "a hex float needs its exponent"
+        );
     }
 
     #[test]
