@@ -84,11 +84,61 @@ pub fn generate_key(kind: &str, rng: &mut ChaCha20Rng) -> Result<Key, String> {
     }
 }
 
-/// An RSA key of `bits` bits (e = 65537, as Go's `rsa.GenerateKey`).
+/// An RSA key of `bits` bits (e = 65537, as Go's `rsa.GenerateKey`). The sizes sprig
+/// makes (2048 for certificates, 4096 for `genPrivateKey`) take their primes from
+/// [`prime`]; the key is assembled and checked by the rsa crate.
 pub fn rsa_key(bits: usize, rng: &mut ChaCha20Rng) -> Result<Key, String> {
-    rsa::RsaPrivateKey::new(rng, bits)
-        .map(|k| Key::Rsa(Box::new(k)))
+    let key = match bits {
+        2048 => key_from_primes(bits, rng, prime::<16>),
+        4096 => key_from_primes(bits, rng, prime::<32>),
+        _ => rsa::RsaPrivateKey::new(rng, bits),
+    };
+    key.map(|k| Key::Rsa(Box::new(k)))
         .map_err(|e| format!("error generating rsa key: {e}"))
+}
+
+/// Two distinct primes of `bits / 2` bits whose product has `bits` bits and whose
+/// totient is prime to e, as the rsa crate's own generation requires.
+fn key_from_primes(
+    bits: usize,
+    rng: &mut ChaCha20Rng,
+    prime: fn(&mut ChaCha20Rng, usize) -> rsa::BigUint,
+) -> rsa::Result<rsa::RsaPrivateKey> {
+    loop {
+        let p = prime(rng, bits / 2);
+        let q = prime(rng, bits - bits / 2);
+        if p == q || (&p * &q).bits() != bits {
+            continue;
+        }
+        // Fails only when e divides a prime's predecessor: draw again.
+        if let Ok(key) = rsa::RsaPrivateKey::from_primes(vec![p, q], rsa::BigUint::from(65537u32)) {
+            return Ok(key);
+        }
+    }
+}
+
+/// A random prime of exactly `bits` bits with its top two bits set (so two of them
+/// multiply to twice the bits), found by crypto-primes' sieve and its Miller-Rabin and
+/// Lucas tests.
+fn prime<const L: usize>(rng: &mut ChaCha20Rng, bits: usize) -> rsa::BigUint {
+    use crypto_bigint::{Random as _, Uint};
+    loop {
+        let mut start = Uint::<L>::random(&mut *rng) >> (Uint::<L>::BITS - bits);
+        start |= Uint::<L>::ONE << (bits - 1);
+        start |= Uint::<L>::ONE << (bits - 2);
+        start |= Uint::<L>::ONE;
+        let sieve = crypto_primes::hazmat::Sieve::new(&start, bits, false);
+        for candidate in sieve {
+            if crypto_primes::is_prime_with_rng(&mut *rng, &candidate) {
+                let bytes: Vec<u8> = candidate
+                    .as_words()
+                    .iter()
+                    .flat_map(|w| w.to_le_bytes())
+                    .collect();
+                return rsa::BigUint::from_bytes_le(&bytes);
+            }
+        }
+    }
 }
 
 fn der_sequence(body: &[u8]) -> Vec<u8> {
@@ -712,6 +762,33 @@ mod tests {
 
     fn rng() -> ChaCha20Rng {
         ChaCha20Rng::from_seed([7; 32])
+    }
+
+    #[test]
+    fn rsa_keys_have_the_size_asked_two_primes_and_e_65537() {
+        use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
+        let mut rng = rng();
+        for bits in [2048, 4096, 1024] {
+            let Ok(Key::Rsa(key)) = rsa_key(bits, &mut rng) else {
+                panic!("an RSA key of {bits} bits");
+            };
+            assert_eq!(key.n().bits(), bits);
+            assert_eq!(key.e(), &rsa::BigUint::from(65537u32));
+            let primes = key.primes();
+            assert_eq!(primes.len(), 2);
+            assert_eq!(&(&primes[0] * &primes[1]), key.n());
+            assert!(key.validate().is_ok());
+        }
+        let again = |seed| match rsa_key(2048, &mut ChaCha20Rng::from_seed(seed)) {
+            Ok(Key::Rsa(k)) => k.n().clone(),
+            _ => panic!("a key"),
+        };
+        assert_eq!(
+            again([1; 32]),
+            again([1; 32]),
+            "the same seed, the same key"
+        );
+        assert_ne!(again([1; 32]), again([2; 32]));
     }
 
     #[test]
