@@ -898,3 +898,49 @@ fn generated_certificates_are_byte_stable_and_warned_about() {
     );
     assert_ne!(first.stdout, other.stdout, "another release, other keys");
 }
+
+#[test]
+fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
+    let s = Scratch::new("helm-api-versions");
+    s.write("strata.yaml", "kubernetesVersion: \"1.33\"\n")
+        .write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\n")
+        .write("apps/edge/app.yaml", "name: edge\nnamespace: edge\nsource: helm\n")
+        .write(
+            "apps/edge/base/Chart.yaml",
+            "apiVersion: v2\nname: edge\nversion: 0.1.0\n",
+        )
+        .write(
+            "apps/edge/base/templates/pdb.yaml",
+            "{{- if .Capabilities.APIVersions.Has \"policy/v1/PodDisruptionBudget\" }}\napiVersion: policy/v1\n{{- else }}\napiVersion: policy/v1beta1\n{{- end }}\nkind: PodDisruptionBudget\nmetadata:\n  name: edge\nspec:\n  maxUnavailable: 1\n",
+        );
+    let read = || {
+        let tree = read_tree(&s.0.join("rendered"));
+        let pdb = tree
+            .iter()
+            .find(|(path, _)| path.ends_with("poddisruptionbudget-edge.yaml"));
+        pdb.map(|(_, text)| text.clone()).unwrap_or_default()
+    };
+    ok(&s.0, &["render", "--quiet"]);
+    // As `helm template`: the defaults are group/versions only, not kinds.
+    assert!(
+        read().starts_with("apiVersion: policy/v1beta1\n"),
+        "{}",
+        read()
+    );
+    s.write(
+        "strata.yaml",
+        "kubernetesVersion: \"1.33\"\napiVersions: [policy/v1/PodDisruptionBudget]\n",
+    );
+    let summary = ok(&s.0, &["render"]);
+    assert!(summary.contains("(1 rendered,"), "{summary}");
+    assert!(read().starts_with("apiVersion: policy/v1\n"), "{}", read());
+    // A wrong type is refused, naming strata.yaml.
+    s.write("strata.yaml", "apiVersions: policy/v1\n");
+    let bad = strata(&s.0, &["render"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("strata.yaml"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

@@ -39,6 +39,11 @@ pub struct Project {
     /// Kubernetes version whose schemas `validate` uses.
     #[serde(default)]
     pub kubernetes_version: Option<String>,
+    /// API versions the clusters serve beyond Helm's defaults, for `source: helm` apps'
+    /// `.Capabilities.APIVersions` (as `helm template --api-versions`, or Argo CD passing
+    /// a cluster's): `monitoring.coreos.com/v1`, `policy/v1/PodDisruptionBudget`.
+    #[serde(default)]
+    pub api_versions: Vec<String>,
     /// CRD manifests whose schemas validate custom resources.
     #[serde(default)]
     pub crds: Vec<String>,
@@ -140,6 +145,7 @@ impl Default for Project {
             layout: default_layout(),
             layers: default_layers(),
             kubernetes_version: None,
+            api_versions: Vec::new(),
             crds: Vec::new(),
             controllers: Vec::new(),
             repository: None,

@@ -138,10 +138,16 @@ impl Job<'_> {
     /// `--set` values.
     fn definition(&self, fleet: &Fleet, opts: &RenderOptions) -> String {
         let p = &fleet.project;
-        // `kubernetesVersion` is what a Helm chart's `.Capabilities` says.
+        // `kubernetesVersion` and `apiVersions` are what a Helm chart's `.Capabilities` says.
         let settings = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            p.layout, p.layers, p.target_files, p.paths, p.kubernetes_version, opts.set
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            p.layout,
+            p.layers,
+            p.target_files,
+            p.paths,
+            p.kubernetes_version,
+            p.api_versions,
+            opts.set
         );
         let what = match self {
             Job::Pair(c, a, d) => format!(
@@ -959,7 +965,7 @@ fn helm_release(
             .clone()
             .unwrap_or_else(|| "default".to_string()),
         kube_version: fleet.project.kubernetes_version.clone(),
-        api_versions: Vec::new(),
+        api_versions: fleet.project.api_versions.clone(),
         values: user.as_object().cloned().unwrap_or_default(),
     };
     Ok((chart, opts))
