@@ -372,6 +372,18 @@ impl Object for Files {
         None
     }
 
+    /// `range $path, $bytes := .Files.Glob "..."`: the files by path. The bytes are
+    /// given as text, as `GetBytes` gives them.
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        let mut files: Vec<(String, Value)> = self
+            .files
+            .iter()
+            .map(|(n, b)| (n.clone(), Value::str(String::from_utf8_lossy(b))))
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(files)
+    }
+
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let arg = |i: usize| args.get(i).map(str_of).unwrap_or_default();
         let get = |p: &str| {

@@ -324,6 +324,12 @@ impl<'a> Exec<'a> {
                 .collect(),
             Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
             Value::Nil => Vec::new(),
+            Value::Object(o) if o.entries().is_some() => o
+                .entries()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, e)| (Value::str(k), e))
+                .collect(),
             other => {
                 let first = b.pipe.cmds.first().map(|c| c.pos).unwrap_or(b.pipe.pos);
                 return Err(self

@@ -48,6 +48,11 @@ pub trait Object: std::fmt::Debug {
     fn print(&self) -> String {
         format!("{{{}}}", self.type_name())
     }
+    /// The pairs `range` visits, sorted by key, for objects that are Go maps underneath
+    /// (`.Files.Glob`'s result).
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
     /// What `encoding/json` makes of it (`toJson`, `toYaml`): its exported fields.
     fn to_json(&self) -> Json {
         Json::Object(Default::default())
