@@ -60,7 +60,6 @@ impl<T: Clone> ByContent<T> {
 /// A JSON Schema file, parsed and compiled.
 #[derive(Debug)]
 pub struct JsonSchema {
-    pub json: serde_json::Value,
     /// The schema compiled, or why it cannot be (each caller words that itself).
     pub compiled: Result<jsonschema::Validator, jsonschema::ValidationError<'static>>,
 }
@@ -75,7 +74,7 @@ pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json:
     COMPILED.get_or_try(text.as_bytes(), || {
         let json: serde_json::Value = serde_json::from_str(text)?;
         let compiled = jsonschema::validator_for(&json);
-        Ok(std::sync::Arc::new(JsonSchema { json, compiled }))
+        Ok(std::sync::Arc::new(JsonSchema { compiled }))
     })
 }
 

@@ -89,8 +89,8 @@ pub fn generate_key(kind: &str, rng: &mut ChaCha20Rng) -> Result<Key, String> {
 /// [`prime`]; the key is assembled and checked by the rsa crate.
 pub fn rsa_key(bits: usize, rng: &mut ChaCha20Rng) -> Result<Key, String> {
     let key = match bits {
-        2048 => key_from_primes(bits, rng, prime::<16>),
-        4096 => key_from_primes(bits, rng, prime::<32>),
+        2048 => Ok(key_from_primes(bits, rng, prime::<16>)),
+        4096 => Ok(key_from_primes(bits, rng, prime::<32>)),
         _ => rsa::RsaPrivateKey::new(rng, bits),
     };
     key.map(|k| Key::Rsa(Box::new(k)))
@@ -103,7 +103,7 @@ fn key_from_primes(
     bits: usize,
     rng: &mut ChaCha20Rng,
     prime: fn(&mut ChaCha20Rng, usize) -> rsa::BigUint,
-) -> rsa::Result<rsa::RsaPrivateKey> {
+) -> rsa::RsaPrivateKey {
     loop {
         let p = prime(rng, bits / 2);
         let q = prime(rng, bits - bits / 2);
@@ -112,7 +112,7 @@ fn key_from_primes(
         }
         // Fails only when e divides a prime's predecessor: draw again.
         if let Ok(key) = rsa::RsaPrivateKey::from_primes(vec![p, q], rsa::BigUint::from(65537u32)) {
-            return Ok(key);
+            return key;
         }
     }
 }

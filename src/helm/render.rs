@@ -530,15 +530,16 @@ pub fn template_stream(
     let (manifests, hooks) = sorted_manifests(rendered)?;
     // One buffer of the final size: a chart with CRDs prints megabytes, and every copy
     // of them is fresh memory the kernel zeroes first.
-    let size: usize = (rendered.crds.iter().map(|(p, t)| (p, t)))
-        .chain(
-            manifests
-                .iter()
-                .chain(&hooks)
-                .map(|m| (&m.path, &m.content)),
-        )
+    let size: usize = rendered
+        .crds
+        .iter()
         .map(|(p, t)| p.len() + t.len() + 16)
-        .sum();
+        .sum::<usize>()
+        + manifests
+            .iter()
+            .chain(&hooks)
+            .map(|m| m.path.len() + m.content.len() + 16)
+            .sum::<usize>();
     let mut body = String::with_capacity(size + 1);
     let source = |body: &mut String, path: &str, text: &str| {
         body.push_str("---\n# Source: ");

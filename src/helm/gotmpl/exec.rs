@@ -311,26 +311,28 @@ impl<'a> Exec<'a> {
 
     fn walk_range(&mut self, b: &parse::Branch, dot: &Value, out: &mut String) -> Walk<()> {
         let v = self.eval_pipe(dot, &b.pipe)?;
-        let items: Vec<(Value, Value)> = match &v {
-            Value::List(l) => l
+        let entries = match &v {
+            Value::Object(o) => o.entries(),
+            _ => None,
+        };
+        let items: Vec<(Value, Value)> = match (&v, entries) {
+            (_, Some(entries)) => entries
+                .into_iter()
+                .map(|(k, e)| (Value::str(k), e))
+                .collect(),
+            (Value::List(l), None) => l
                 .iter()
                 .enumerate()
                 .map(|(i, e)| (Value::Int(i as i64), e.clone()))
                 .collect(),
-            Value::Map(m) => m
+            (Value::Map(m), None) => m
                 .borrow()
                 .iter()
                 .map(|(k, e)| (Value::str(k), e.clone()))
                 .collect(),
-            Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
-            Value::Nil => Vec::new(),
-            Value::Object(o) if o.entries().is_some() => o
-                .entries()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, e)| (Value::str(k), e))
-                .collect(),
-            other => {
+            (Value::Int(n), None) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            (Value::Nil, None) => Vec::new(),
+            (other, None) => {
                 let first = b.pipe.cmds.first().map(|c| c.pos).unwrap_or(b.pipe.pos);
                 return Err(self
                     .error_at(
