@@ -776,4 +776,185 @@ mod tests {
             "template: t:1:3: executing \"t\" at <eq 1 .f>: error calling eq: incompatible types for comparison"
         );
     }
+
+    /// What the parser's fast paths could get wrong, through the whole engine: literals
+    /// decoded from the source, and messages that quote a command or pipeline as Go
+    /// prints it (tokens separated by single spaces, numbers in decimal, strings quoted).
+    #[test]
+    fn literals_and_messages_quote_the_source() {
+        let data = serde_json::json!({"a": {}, "s": "x"});
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"{{ "a\n\"b\"\t\u00e9\x41\101\\" }}"#,
+                "ok: a\n\"b\"\téAA\\",
+            ),
+            (
+                "{{ `raw\\n \"q\"\nline` }}",
+                "ok: raw\\n \"q\"\nline",
+            ),
+            (
+                r#"{{ "" }}|{{ `` }}|{{ "é" }}"#,
+                "ok: ||é",
+            ),
+            (
+                r"{{ 'a' }} {{ '\n' }} {{ 'é' }} {{ '\'' }} {{ '\x41' }}",
+                "ok: 97 10 233 39 65",
+            ),
+            (
+                "{{ 0x10 }} {{ 017 }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ -4 }} {{ +4 }} {{ 0 }}",
+                "ok: 16 15 15 5 1000 -4 4 0",
+            ),
+            (
+                "{{ 1.5 }} {{ .5 }} {{ 1e3 }} {{ 0x1p-2 }} {{ 99999999999999999999 }}",
+                "ok: 1.5 0.5 1000 0.25 1e+20",
+            ),
+            (
+                "a {{- /* c\n */ -}} b\n{{- 1 -}}\n c",
+                "ok: ab1c",
+            ),
+            (
+                "{{ .s.missing }}",
+                "err: template: t:1:5: executing \"t\" at <.s.missing>: can't evaluate field missing in type string",
+            ),
+            (
+                "{{ nope 1 }}",
+                "err: template: t:1: function \"nope\" not defined",
+            ),
+            (
+                "x\n{{ len 1 2 }}",
+                "err: template: t:2:3: executing \"t\" at <len>: wrong number of args for len: want 1 got 2",
+            ),
+            (
+                "{{ nil }}",
+                "err: template: t:1:3: executing \"t\" at <nil>: nil is not a command",
+            ),
+            (
+                "{{ 1 2 }}",
+                "err: template: t:1:3: executing \"t\" at <1>: can't give argument to non-function 1",
+            ),
+            (
+                "{{ \"q\\t\" 2 }}",
+                "err: template: t:1:3: executing \"t\" at <\"q\\t\">: can't give argument to non-function \"q\\t\"",
+            ),
+            (
+                "{{ .s | 0x10 }}",
+                "err: template: t:1:8: executing \"t\" at <16>: can't give argument to non-function 16",
+            ),
+            (
+                r#"{{ ("a\n" | printf "%s" ) 1 }}"#,
+                "err: template: t:1:3: executing \"t\" at <(\"a\\n\" | printf \"%s\")>: can't give argument to non-function (\"a\\n\" | printf \"%s\")",
+            ),
+            (
+                r#"{{ ( printf  "%d"   0x10 ).x }}"#,
+                "err: template: t:1:26: executing \"t\" at <(printf \"%d\" 16).x>: can't evaluate field x in type string",
+            ),
+            (
+                "{{ (.a).b.c }}",
+                "err: template: t:1:7: executing \"t\" at <(.a).b.c>: nil pointer evaluating interface {}.c",
+            ),
+            (
+                "{{ $x := .a }}{{ $x.b.c }}",
+                "err: template: t:1:19: executing \"t\" at <$x.b.c>: nil pointer evaluating interface {}.c",
+            ),
+            (
+                "{{ $ 1 }}",
+                "err: template: t:1:3: executing \"t\" at <$>: can't give argument to non-function $",
+            ),
+            (
+                "{{ range  $i, $v :=  5.5 }}{{ end }}",
+                "err: template: t:1:21: executing \"t\" at <range  $i, $v :=  5.5>: range can't iterate over 5.5",
+            ),
+            (
+                "{{ if false }}{{ else if true }}{{ range 1.5 }}{{ end }}{{ end }}",
+                "err: template: t:1:41: executing \"t\" at <range 1.5>: range can't iterate over 1.5",
+            ),
+            (
+                r#"{{ eq (printf "%d" 0x10) 'a' 1_0 "\u00e9" }}"#,
+                "err: template: t:1:3: executing \"t\" at <eq (printf \"%d\" 16) 97 10 \"é\">: error calling eq: incompatible types for comparison",
+            ),
+            (
+                r#"{{ template "nope" }}"#,
+                "err: template: t:1:0: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined",
+            ),
+            (
+                r#"{{ "abc }}"#,
+                "err: template: t:1: unclosed action",
+            ),
+            (
+                "{{ 'ab' }}",
+                "err: template: t:1: unterminated character constant",
+            ),
+            (
+                r#"{{ "\q" }}"#,
+                "err: template: t:1: invalid syntax: \"\\q\" ",
+            ),
+            (
+                "{{ ` }}",
+                "err: template: t:1: unclosed action",
+            ),
+            (
+                "{{ 0x1.8 }}",
+                "err: template: t:1: bad number syntax: \"0x1.8\"",
+            ),
+            (
+                "{{ end }}",
+                "err: template: t:1: unexpected {{end}}",
+            ),
+            (
+                "{{ if }}{{ end }}",
+                "err: template: t:1: missing value for if",
+            ),
+            (
+                "{{ .a | }}",
+                "err: template: t:1: missing value for command",
+            ),
+            (
+                "{{ break }}",
+                "err: template: t:1: {{break}} outside {{range}}",
+            ),
+            (
+                "{{ template 3 }}",
+                "err: template: t:1: unexpected \"3\" in template clause",
+            ),
+            (
+                "{{ .s ) }}",
+                "err: template: t:1: unexpected \")\" in command",
+            ),
+            (
+                "{{ ( .s }}",
+                "err: template: t:1: unclosed left paren",
+            ),
+            (
+                "{{ }}",
+                "err: template: t:1: missing value for command",
+            ),
+            (
+                "{{ .s # }}",
+                "err: template: t:1: unexpected '#' in command",
+            ),
+            (
+                "{{ if 1 }}\n{{ else }}{{ else }}{{ end }}",
+                "err: template: t:2: unexpected {{else}} in if",
+            ),
+            (
+                "{{ define \"x\" }}{{ end }}{{ define \"x\" 1 }}",
+                "err: template: t:1: unexpected \"1\" in define clause",
+            ),
+            (
+                "{{ /* a */ x }}",
+                "err: template: t:1: unexpected '/' in command",
+            ),
+            (
+                "a\n{{ /* a }}",
+                "err: template: t:2: unexpected '/' in command",
+            ),
+        ];
+        for (src, want) in cases {
+            let got = match run(src, data.clone()) {
+                Ok(s) => format!("ok: {s}"),
+                Err(e) => format!("err: {}", e.message),
+            };
+            assert_eq!(&got, want, "{src:?}");
+        }
+    }
 }
