@@ -101,6 +101,7 @@ impl Pipe {
             self.source.end as usize,
             &mut items,
             0,
+            0,
             "",
         ) {
             Ok(()) => tokens_text(src, &items),
@@ -245,8 +246,32 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Bytes of names (functions, fields, variables): looked up, as most of an action is names.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize || c >= 0x80;
+        c += 1;
+    }
+    t
+};
+
 fn is_name_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+    NAME_BYTES[c as usize]
+}
+
+/// Where the next `{{` starts at or after `from` (or the end): `{` is rare in text, so
+/// a search for it alone is the fast one.
+fn find_open(b: &[u8], from: usize) -> usize {
+    let mut k = from;
+    while let Some(x) = memchr::memchr(b'{', &b[k..]) {
+        if b.get(k + x + 1) == Some(&b'{') {
+            return k + x;
+        }
+        k += x + 1;
+    }
+    b.len()
 }
 
 fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
@@ -263,9 +288,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
     let mut trim_next = false;
     while i < b.len() {
         // Text up to the next "{{".
-        let next = memchr::memmem::find(&b[i..], b"{{")
-            .map(|k| i + k)
-            .unwrap_or(b.len());
+        let next = find_open(b, i);
         let mut text = &src[i..next];
         if trim_next {
             text = text.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
@@ -335,12 +358,17 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             trim_next = close_trim;
             continue;
         }
-        // Find the closing "}}" outside quotes.
+        // Find the closing "}}" outside quotes: the next `}`, unless a quote comes first.
         let mut k = j;
         let mut close = None;
+        let mut brace = k;
         while k < b.len() {
-            match b[k] {
-                b'"' | b'`' | b'\'' => {
+            if brace <= k {
+                brace = memchr::memchr(b'}', &b[k..]).map_or(b.len(), |x| k + x);
+            }
+            match memchr::memchr3(b'"', b'`', b'\'', &b[k..brace]) {
+                Some(x) => {
+                    k += x;
                     let q = b[k];
                     k += 1;
                     while k < b.len() && b[k] != q {
@@ -354,11 +382,11 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
                     }
                     k += 1;
                 }
-                b'}' if src[k..].starts_with("}}") => {
-                    close = Some(k);
+                None if b.get(brace + 1) == Some(&b'}') => {
+                    close = Some(brace);
                     break;
                 }
-                _ => k += 1,
+                None => k = brace + 1,
             }
         }
         let Some(close) = close else {
@@ -380,7 +408,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             start: inner_start as u32,
             end: (inner_start + inner.len()) as u32,
         });
-        lex_action(src, j, inner_end, &mut items, line, name)?;
+        lex_action(src, j, inner_end, &mut items, line, line_start, name)?;
         line += memchr::memchr_iter(b'\n', &b[next..close]).count() as u32;
         if let Some(nl) = memchr::memrchr(b'\n', &b[next..close]) {
             line_start = next + nl + 1;
@@ -388,8 +416,8 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         items.push(Item {
             tok: Tok::Close,
             pos: Pos {
-                line: 0,
-                col: close as u32,
+                line,
+                col: (close - line_start) as u32,
             },
             start: close as u32,
             end: close as u32 + 2,
@@ -397,24 +425,26 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         i = close + 2;
         trim_next = close_trim;
     }
-    resolve_positions(src, &mut items);
     Ok(items)
 }
 
-/// The tokens of the action `src[base..end]`, each with its byte offset in `pos.col`
-/// until `resolve_positions` runs.
+/// The tokens of the action `src[base..end]`, which starts on `line`, whose first byte
+/// is at `line_start`: positions are lines and 0-based byte columns, as Go's
+/// `ErrorContext` counts them.
 fn lex_action(
     src: &str,
     base: usize,
     end: usize,
     items: &mut Vec<Item>,
     line: u32,
+    line_start: usize,
     name: &str,
 ) -> Result<(), ParseError> {
     let s = &src[base..end];
     let b = s.as_bytes();
     let mut i = 0;
     let mut line = line;
+    let mut line_start = line_start;
     let err = |line: u32, msg: String| ParseError {
         name: name.to_string(),
         line,
@@ -425,11 +455,16 @@ fn lex_action(
         if is_space(c) {
             if c == b'\n' {
                 line += 1;
+                line_start = base + i + 1;
             }
             i += 1;
             continue;
         }
         let start = i;
+        let pos = Pos {
+            line,
+            col: (base + start - line_start) as u32,
+        };
         let tok = match c {
             b'|' => {
                 i += 1;
@@ -479,10 +514,13 @@ fn lex_action(
                 Tok::Str(escaped)
             }
             b'`' => {
-                let end = s[i + 1..]
-                    .find('`')
+                let end = memchr::memchr(b'`', &b[i + 1..])
                     .ok_or_else(|| err(line, "unterminated raw quoted string".into()))?;
-                line += memchr::memchr_iter(b'\n', &b[i + 1..i + 1 + end]).count() as u32;
+                let raw = &b[i + 1..i + 1 + end];
+                line += memchr::memchr_iter(b'\n', raw).count() as u32;
+                if let Some(nl) = memchr::memrchr(b'\n', raw) {
+                    line_start = base + i + 1 + nl + 1;
+                }
                 i += end + 2;
                 Tok::Str(false)
             }
@@ -550,31 +588,12 @@ fn lex_action(
         };
         items.push(Item {
             tok,
-            pos: Pos {
-                line: 0,
-                col: (base + start) as u32,
-            },
+            pos,
             start: (base + start) as u32,
             end: (base + i) as u32,
         });
     }
     Ok(())
-}
-
-/// Turns the byte offsets of action tokens (line 0) into lines and 0-based columns,
-/// as Go's `ErrorContext` counts them.
-fn resolve_positions(src: &str, items: &mut [Item]) {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1))
-        .collect();
-    for it in items.iter_mut().filter(|i| i.pos.line == 0) {
-        let off = it.pos.col as usize;
-        let line = starts.partition_point(|&s| s <= off);
-        it.pos = Pos {
-            line: line as u32,
-            col: (off - starts[line - 1]) as u32,
-        };
-    }
 }
 
 /// A Go hexadecimal floating-point literal (`0x1p60`, `0x1.8p-3`): hex digits with an
