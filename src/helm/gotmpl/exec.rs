@@ -816,6 +816,15 @@ mod tests {
                 "{{ .s.missing }}",
                 "err: template: t:1:5: executing \"t\" at <.s.missing>: can't evaluate field missing in type string",
             ),
+            // Positions after newlines inside actions: a trim marker's, a raw string's.
+            (
+                "a: {{-\n .s.y }}",
+                "err: template: t:2:3: executing \"t\" at <.s.y>: can't evaluate field y in type string",
+            ),
+            (
+                "{{ printf \"%s %s\"\n  `r\naw` .s.y.z }}",
+                "err: template: t:3:6: executing \"t\" at <.s.y.z>: can't evaluate field y in type string",
+            ),
             (
                 "{{ nope 1 }}",
                 "err: template: t:1: function \"nope\" not defined",

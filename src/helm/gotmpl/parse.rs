@@ -101,10 +101,10 @@ impl Pipe {
             self.source.end as usize,
             &mut items,
             0,
-            0,
+            LineAt { line: 0, start: 0 },
             "",
         ) {
-            Ok(()) => tokens_text(src, &items),
+            Ok(_) => tokens_text(src, &items),
             // The same text lexed when it was parsed.
             Err(_) => self.source.to_string(),
         }
@@ -317,9 +317,9 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
                 end: (start + text.len()) as u32,
             });
         }
-        // Templates are mostly text (CRDs are megabytes of it): newlines counted fast.
-        line += memchr::memchr_iter(b'\n', &b[i..next]).count() as u32;
-        if let Some(k) = memchr::memrchr(b'\n', &b[i..next]) {
+        // Templates are mostly text (CRDs are megabytes of it): newlines found fast.
+        for k in memchr::memchr_iter(b'\n', &b[i..next]) {
+            line += 1;
             line_start = i + k + 1;
         }
         if next >= b.len() {
@@ -408,11 +408,22 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             start: inner_start as u32,
             end: (inner_start + inner.len()) as u32,
         });
-        lex_action(src, j, inner_end, &mut items, line, line_start, name)?;
-        line += memchr::memchr_iter(b'\n', &b[next..close]).count() as u32;
-        if let Some(nl) = memchr::memrchr(b'\n', &b[next..close]) {
-            line_start = next + nl + 1;
+        // The trim marker's space may be a newline; the rest of the action's are
+        // counted as it is lexed, and none follow it.
+        let mut at = LineAt {
+            line,
+            start: line_start,
+        };
+        if open_trim && b[next + 3] == b'\n' {
+            at = LineAt {
+                line: line + 1,
+                start: next + 4,
+            };
         }
+        LineAt {
+            line,
+            start: line_start,
+        } = lex_action(src, j, inner_end, &mut items, line, at, name)?;
         items.push(Item {
             tok: Tok::Close,
             pos: Pos {
@@ -428,23 +439,31 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
     Ok(items)
 }
 
-/// The tokens of the action `src[base..end]`, which starts on `line`, whose first byte
-/// is at `line_start`: positions are lines and 0-based byte columns, as Go's
-/// `ErrorContext` counts them.
+/// A line, and where its first byte is in the source.
+#[derive(Clone, Copy)]
+struct LineAt {
+    line: u32,
+    start: usize,
+}
+
+/// The tokens of the action `src[base..end]`, which starts on the line `at`: positions
+/// are lines and 0-based byte columns, as Go's `ErrorContext` counts them. Errors name
+/// `line` and the lines after it (as they always have, even where a trim marker's
+/// newline comes first). Returns the line the action ends on.
 fn lex_action(
     src: &str,
     base: usize,
     end: usize,
     items: &mut Vec<Item>,
     line: u32,
-    line_start: usize,
+    at: LineAt,
     name: &str,
-) -> Result<(), ParseError> {
+) -> Result<LineAt, ParseError> {
     let s = &src[base..end];
     let b = s.as_bytes();
     let mut i = 0;
     let mut line = line;
-    let mut line_start = line_start;
+    let mut at = at;
     let err = |line: u32, msg: String| ParseError {
         name: name.to_string(),
         line,
@@ -455,15 +474,18 @@ fn lex_action(
         if is_space(c) {
             if c == b'\n' {
                 line += 1;
-                line_start = base + i + 1;
+                at = LineAt {
+                    line: at.line + 1,
+                    start: base + i + 1,
+                };
             }
             i += 1;
             continue;
         }
         let start = i;
         let pos = Pos {
-            line,
-            col: (base + start - line_start) as u32,
+            line: at.line,
+            col: (base + start - at.start) as u32,
         };
         let tok = match c {
             b'|' => {
@@ -516,10 +538,12 @@ fn lex_action(
             b'`' => {
                 let end = memchr::memchr(b'`', &b[i + 1..])
                     .ok_or_else(|| err(line, "unterminated raw quoted string".into()))?;
-                let raw = &b[i + 1..i + 1 + end];
-                line += memchr::memchr_iter(b'\n', raw).count() as u32;
-                if let Some(nl) = memchr::memrchr(b'\n', raw) {
-                    line_start = base + i + 1 + nl + 1;
+                for k in memchr::memchr_iter(b'\n', &b[i + 1..i + 1 + end]) {
+                    line += 1;
+                    at = LineAt {
+                        line: at.line + 1,
+                        start: base + i + 1 + k + 1,
+                    };
                 }
                 i += end + 2;
                 Tok::Str(false)
@@ -593,7 +617,7 @@ fn lex_action(
             end: (base + i) as u32,
         });
     }
-    Ok(())
+    Ok(at)
 }
 
 /// A Go hexadecimal floating-point literal (`0x1p60`, `0x1.8p-3`): hex digits with an
