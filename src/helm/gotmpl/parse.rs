@@ -25,6 +25,28 @@ impl Span {
     pub fn as_str(&self) -> &str {
         &self.src[self.start as usize..self.end as usize]
     }
+
+    /// A span of its own text (a string literal with escapes decoded).
+    fn owned(text: String) -> Span {
+        let end = text.len() as u32;
+        Span {
+            src: Arc::new(text),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl AsRef<str> for Span {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl std::ops::Deref for Span {
@@ -80,7 +102,7 @@ pub struct Pipe {
     source: Span,
     paren: bool,
     /// Variables declared (`$x :=`) or assigned (`$x =`); two for `range $i, $v :=`.
-    pub decl: Box<[Box<str>]>,
+    pub decl: Box<[Span]>,
     pub is_assign: bool,
     pub cmds: Box<[Command]>,
 }
@@ -118,8 +140,9 @@ pub struct Command {
     pub args: Box<[(Pos, Arg)]>,
 }
 
-/// An operand. Field chains are kept as written (`.A.B`, `$x.A.B`): names never
-/// contain a dot, and messages quote them as written.
+/// An operand. Names and strings are spans of the source (no allocation each), and
+/// field chains are kept as written (`.A.B`, `$x.A.B`): names never contain a dot,
+/// and messages quote them as written.
 #[derive(Debug)]
 pub enum Arg {
     /// `.`
@@ -128,15 +151,15 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(Box<str>),
+    String(Span),
     /// `.A.B`
-    Field(Box<str>),
+    Field(Span),
     /// `$x.A.B` (`$` alone is the root): the variable is up to the first dot.
-    Variable(Box<str>),
+    Variable(Span),
     /// A function name.
-    Ident(Box<str>),
+    Ident(Span),
     /// `(pipeline).A.B`, with the chain (`.A.B`, or empty).
-    Pipe(Box<Pipe>, Box<str>),
+    Pipe(Box<Pipe>, Span),
 }
 
 /// The names of a chain written `.A.B` (after its variable, if any): `A`, `B`.
@@ -368,19 +391,8 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             }
             match memchr::memchr3(b'"', b'`', b'\'', &b[k..brace]) {
                 Some(x) => {
-                    k += x;
-                    let q = b[k];
-                    k += 1;
-                    while k < b.len() && b[k] != q {
-                        if b[k] == b'\\' && q != b'`' {
-                            k += 1;
-                        }
-                        if q != b'`' && b[k.min(b.len() - 1)] == b'\n' {
-                            return Err(err(line, "unterminated quoted string".into()));
-                        }
-                        k += 1;
-                    }
-                    k += 1;
+                    k = skip_quoted(b, k + x)
+                        .ok_or_else(|| err(line, "unterminated quoted string".into()))?;
                 }
                 None if b.get(brace + 1) == Some(&b'}') => {
                     close = Some(brace);
@@ -437,6 +449,30 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         trim_next = close_trim;
     }
     Ok(items)
+}
+
+/// Where the quoted text opened at `b[k]` ends (past its closing quote, or past the
+/// end); `None` for a newline in an interpreted string or character constant.
+fn skip_quoted(b: &[u8], k: usize) -> Option<usize> {
+    let q = b[k];
+    let mut k = k + 1;
+    if q == b'`' {
+        return Some(memchr::memchr(q, &b[k..]).map_or(b.len(), |x| k + x) + 1);
+    }
+    while let Some(x) = memchr::memchr3(q, b'\\', b'\n', &b[k..]) {
+        k += x;
+        match b[k] {
+            c if c == q => return Some(k + 1),
+            b'\n' => return None,
+            // An escape: the next byte is taken as it is, unless it is a newline.
+            _ => match b.get(k + 1) {
+                Some(b'\n') => return None,
+                Some(_) => k += 2,
+                None => return Some(b.len() + 1),
+            },
+        }
+    }
+    Some(b.len() + 1)
 }
 
 /// A line, and where its first byte is in the source.
@@ -516,21 +552,18 @@ fn lex_action(
                 let mut escaped = false;
                 i += 1;
                 loop {
-                    let Some(&c) = b.get(i) else {
+                    // A byte of a multi-byte character is never a quote or a backslash.
+                    let Some(x) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
                         return Err(err(line, "unterminated quoted string".into()));
                     };
-                    match c {
-                        b'"' => break,
-                        b'\\' => {
-                            let (_, used) = unescape(&s[i..]).ok_or_else(|| {
-                                err(line, format!("invalid syntax: {}", &s[start..]))
-                            })?;
-                            escaped = true;
-                            i += used;
-                        }
-                        // A byte of a multi-byte character is never a quote or a backslash.
-                        _ => i += 1,
+                    i += x;
+                    if b[i] == b'"' {
+                        break;
                     }
+                    let (_, used) = unescape(&s[i..])
+                        .ok_or_else(|| err(line, format!("invalid syntax: {}", &s[start..])))?;
+                    escaped = true;
+                    i += used;
                 }
                 i += 1;
                 Tok::Str(escaped)
@@ -821,10 +854,14 @@ impl<'s> Parser<'s> {
     }
 
     fn span(&self, it: &Item) -> Span {
+        self.span_between(it.start, it.end)
+    }
+
+    fn span_between(&self, start: u32, end: u32) -> Span {
         Span {
             src: self.source.clone(),
-            start: it.start,
-            end: it.end,
+            start,
+            end,
         }
     }
 
@@ -1068,14 +1105,19 @@ impl<'s> Parser<'s> {
         allow_empty_decl: bool,
     ) -> Result<Pipe, ParseError> {
         let _ = allow_empty_decl;
-        let mut decl: Box<[Box<str>]> = Box::default();
+        let mut decl: Box<[Span]> = Box::default();
         let mut is_assign = false;
         // `$x :=`, `$x =`, `$i, $v :=`
         let save = self.at;
-        let mut vars: [&str; 2] = [""; 2];
+        let mut vars = [Item {
+            tok: Tok::Var,
+            pos,
+            start: 0,
+            end: 0,
+        }; 2];
         let mut n = 0;
         while let Some(it @ Item { tok: Tok::Var, .. }) = self.items.get(self.at).copied() {
-            vars[n] = self.text(&it);
+            vars[n] = it;
             n += 1;
             self.at += 1;
             match self.peek() {
@@ -1085,12 +1127,12 @@ impl<'s> Parser<'s> {
                 }
                 Some(Tok::Declare) => {
                     self.at += 1;
-                    decl = vars[..n].iter().map(|v| Box::from(*v)).collect();
+                    decl = vars[..n].iter().map(|v| self.span(v)).collect();
                     break;
                 }
                 Some(Tok::Assign) => {
                     self.at += 1;
-                    decl = vars[..n].iter().map(|v| Box::from(*v)).collect();
+                    decl = vars[..n].iter().map(|v| self.span(v)).collect();
                     is_assign = true;
                     break;
                 }
@@ -1188,21 +1230,23 @@ impl<'s> Parser<'s> {
             Tok::Dot => Arg::Dot,
             Tok::Field => {
                 // A chain is written without spaces: one piece of the source.
-                let end = self.chained().unwrap_or(item.end) as usize;
-                Arg::Field(self.src[item.start as usize..end].into())
+                let end = self.chained().unwrap_or(item.end);
+                Arg::Field(self.span_between(item.start, end))
             }
             Tok::Var => {
-                let end = self.chained().unwrap_or(item.end) as usize;
-                Arg::Variable(self.src[item.start as usize..end].into())
+                let end = self.chained().unwrap_or(item.end);
+                Arg::Variable(self.span_between(item.start, end))
             }
-            Tok::Str(_) => Arg::String(string_value(self.src, &item).into()),
+            Tok::Str(true) => Arg::String(Span::owned(string_value(self.src, &item))),
+            // Without escapes, the text between the quotes.
+            Tok::Str(false) => Arg::String(self.span_between(item.start + 1, item.end - 1)),
             Tok::Int(i) | Tok::Char(i) => Arg::Int(i),
             Tok::Float(f) => Arg::Float(f),
             Tok::Word => match self.text(&item) {
                 "true" => Arg::Bool(true),
                 "false" => Arg::Bool(false),
                 "nil" => Arg::Nil,
-                w => Arg::Ident(w.into()),
+                _ => Arg::Ident(self.span(&item)),
             },
             Tok::LParen => {
                 let first = self.at;
@@ -1225,11 +1269,8 @@ impl<'s> Parser<'s> {
                     }
                 }
                 // From the first token inside the parentheses to the last.
-                let source = Span {
-                    src: self.source.clone(),
-                    start: self.items[first].start,
-                    end: self.items[self.at - 2].end,
-                };
+                let source =
+                    self.span_between(self.items[first].start, self.items[self.at - 2].end);
                 let chain_start = match self.items.get(self.at) {
                     Some(Item {
                         tok: Tok::Chained,
@@ -1238,13 +1279,13 @@ impl<'s> Parser<'s> {
                         ..
                     }) => {
                         at = *pos;
-                        *start as usize
+                        *start
                     }
                     _ => 0,
                 };
                 let chain = match self.chained() {
-                    Some(end) => &self.src[chain_start..end as usize],
-                    None => "",
+                    Some(end) => self.span_between(chain_start, end),
+                    None => self.span_between(0, 0),
                 };
                 Arg::Pipe(
                     Box::new(Pipe {
@@ -1255,7 +1296,7 @@ impl<'s> Parser<'s> {
                         is_assign: false,
                         cmds: self.cmds.drain(base..).collect(),
                     }),
-                    chain.into(),
+                    chain,
                 )
             }
             _ => {
@@ -1388,7 +1429,7 @@ mod tests {
                 Arg::Ident(s) => Arg::Ident(s.clone()),
                 Arg::Int(i) => Arg::Int(*i),
                 Arg::Float(f) => Arg::Float(*f),
-                Arg::Pipe(p, c) => Arg::String(format!("({}){c}", p.text()).into()),
+                Arg::Pipe(p, c) => Arg::String(Span::owned(format!("({}){c}", p.text()))),
                 Arg::Dot => Arg::Dot,
                 Arg::Nil => Arg::Nil,
                 Arg::Bool(b) => Arg::Bool(*b),
@@ -1400,7 +1441,7 @@ mod tests {
         first_args(src)
             .into_iter()
             .map(|a| match a {
-                Arg::String(s) | Arg::Field(s) | Arg::Variable(s) | Arg::Ident(s) => s.into(),
+                Arg::String(s) | Arg::Field(s) | Arg::Variable(s) | Arg::Ident(s) => s.to_string(),
                 Arg::Int(i) => format!("int {i}"),
                 other => format!("{other:?}"),
             })
