@@ -820,7 +820,7 @@ struct Parser<'s> {
     defines: BTreeMap<String, Arc<[Node]>>,
     range_depth: usize,
     /// Nodes, commands and arguments of the lists being parsed, on stacks shared by
-    /// the nesting levels: each finished list is moved out into an allocation of its
+    /// the nesting levels: each finished list is split off into an allocation of its
     /// exact size (a `Vec` per list would leave its doubling slack in the tree).
     nodes: Vec<Node>,
     cmds: Vec<Command>,
@@ -906,10 +906,10 @@ impl<'s> Parser<'s> {
     }
 
     /// Nodes until `{{end}}`, `{{else}}` or the end of input.
-    fn list<C: FromIterator<Node>>(&mut self) -> Result<(C, Option<ListEnd>), ParseError> {
+    fn list<C: From<Vec<Node>>>(&mut self) -> Result<(C, Option<ListEnd>), ParseError> {
         let base = self.nodes.len();
         let end = self.list_onto_stack()?;
-        Ok((self.nodes.drain(base..).collect(), end))
+        Ok((self.nodes.split_off(base).into(), end))
     }
 
     /// [`Parser::list`], its nodes pushed on `self.nodes`.
@@ -1055,7 +1055,7 @@ impl<'s> Parser<'s> {
         if kw == "range" {
             self.range_depth -= 1;
         }
-        let else_body = match end {
+        let else_body: Box<[Node]> = match end {
             Some(ListEnd {
                 word: "end",
                 chained: None,
@@ -1172,7 +1172,7 @@ impl<'s> Parser<'s> {
             paren: false,
             decl,
             is_assign,
-            cmds: self.cmds.drain(base..).collect(),
+            cmds: self.cmds.split_off(base).into(),
         })
     }
 
@@ -1190,7 +1190,7 @@ impl<'s> Parser<'s> {
         }
         Ok(Command {
             pos,
-            args: self.args.drain(base..).collect(),
+            args: self.args.split_off(base).into(),
         })
     }
 
@@ -1294,7 +1294,7 @@ impl<'s> Parser<'s> {
                         paren: true,
                         decl: Box::default(),
                         is_assign: false,
-                        cmds: self.cmds.drain(base..).collect(),
+                        cmds: self.cmds.split_off(base).into(),
                     }),
                     chain,
                 )
