@@ -267,10 +267,13 @@ fn collect<'a>(
         }
     };
     for (path, bytes) in chart.crds() {
-        crds.push((
-            format!("{full}/{path}"),
-            String::from_utf8_lossy(bytes).into_owned(),
-        ));
+        // CRDs are megabytes: checked as UTF-8 at full speed first (the lossy
+        // conversion walks every byte).
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        crds.push((format!("{full}/{path}"), text));
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));
