@@ -31,8 +31,9 @@ pub struct Options {
 pub struct Rendered {
     pub files: BTreeMap<String, String>,
     pub warnings: Vec<String>,
-    /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
-    pub crds: Vec<(String, String)>,
+    /// CRD files of the chart and its subcharts, in Helm's order: (path, bytes). Kept
+    /// as read (they are megabytes in some charts) until a stream asks for them.
+    pub crds: Vec<(String, Arc<[u8]>)>,
     /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
     /// output; `None` for blank lines.
     pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
@@ -248,7 +249,7 @@ fn collect<'a>(
     caps: &Value,
     is_root: bool,
     out: &mut BTreeMap<String, Renderable<'a>>,
-    crds: &mut Vec<(String, String)>,
+    crds: &mut Vec<(String, Arc<[u8]>)>,
 ) -> BTreeMap<String, Value> {
     let full = if parent_path.is_empty() {
         chart.name().to_string()
@@ -267,10 +268,7 @@ fn collect<'a>(
         }
     };
     for (path, bytes) in chart.crds() {
-        crds.push((
-            format!("{full}/{path}"),
-            String::from_utf8_lossy(bytes).into_owned(),
-        ));
+        crds.push((format!("{full}/{path}"), Arc::clone(bytes)));
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));
@@ -455,7 +453,12 @@ pub fn manifests(
     let (manifests, hooks) = sorted_manifests(rendered)?;
     let mut out = Vec::new();
     if include_crds {
-        out.extend(rendered.crds.iter().cloned());
+        out.extend(
+            rendered
+                .crds
+                .iter()
+                .map(|(p, b)| (p.clone(), text_of(b).into_owned())),
+        );
     }
     out.extend(
         manifests
@@ -464,6 +467,16 @@ pub fn manifests(
             .map(|m| (m.path, m.content)),
     );
     Ok(out)
+}
+
+/// A CRD file as text; Go prints invalid UTF-8 as it is, and a Rust string cannot
+/// hold it, so such bytes become U+FFFD.
+fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    // `from_utf8_lossy` checks slowly, character by character, even valid text.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Helm's `SortManifests`: documents split out of each template, hooks apart, both
@@ -530,9 +543,9 @@ pub fn template_stream(
     let (manifests, hooks) = sorted_manifests(rendered)?;
     // One buffer of the final size: a chart with CRDs prints megabytes, and every copy
     // of them is fresh memory the kernel zeroes first.
-    let size: usize = rendered
-        .crds
-        .iter()
+    let crds = rendered.crds.iter().filter(|_| include_crds);
+    let size: usize = crds
+        .clone()
         .map(|(p, t)| p.len() + t.len() + 16)
         .sum::<usize>()
         + manifests
@@ -548,10 +561,8 @@ pub fn template_stream(
         body.push_str(text);
         body.push('\n');
     };
-    if include_crds {
-        for (path, text) in &rendered.crds {
-            source(&mut body, path, text);
-        }
+    for (path, bytes) in crds {
+        source(&mut body, path, &text_of(bytes));
     }
     for m in &manifests {
         source(&mut body, &m.path, &m.content);
