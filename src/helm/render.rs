@@ -4,7 +4,7 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
-use super::gotmpl::parse::parse_shared;
+use super::gotmpl::parse::{parse_shared, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
@@ -33,11 +33,14 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// CRD files of the chart and its subcharts, in Helm's order: (path, bytes). Kept
     /// as read (they are megabytes in some charts) until a stream asks for them.
-    pub crds: Vec<(String, Arc<[u8]>)>,
+    pub crds: CrdFiles,
     /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
     /// output; `None` for blank lines.
     pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
 }
+
+/// CRD files by their path in the chart (`CHART/crds/x.yaml`), as read.
+pub type CrdFiles = Vec<(String, Arc<[u8]>)>;
 
 /// The template and line that printed an output line, then the `include` and
 /// `template` calls it ran under (innermost first).
@@ -103,37 +106,14 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let vals = Json::Object(vals);
     check_schemas(&chart, &vals)?;
 
-    let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    api_versions.extend(opts.api_versions.iter().cloned());
-    let caps = Value::Object(Rc::new(Capabilities {
-        kube_version: kube,
-        api_versions,
-    }));
-    let release = Value::map(BTreeMap::from([
-        ("Name".to_string(), Value::str(&opts.release)),
-        ("Namespace".to_string(), Value::str(&opts.namespace)),
-        ("IsUpgrade".to_string(), Value::Bool(false)),
-        ("IsInstall".to_string(), Value::Bool(true)),
-        ("Revision".to_string(), Value::Int(1)),
-        ("Service".to_string(), Value::str("Helm")),
-    ]));
+    let release = Release {
+        chart: &chart,
+        values: &vals,
+        opts,
+        kube: &kube,
+    };
 
-    let mut templates: BTreeMap<String, Renderable> = BTreeMap::new();
-    let mut crds = Vec::new();
-    collect(
-        &chart,
-        "",
-        &Value::from_json(&vals),
-        &release,
-        &caps,
-        true,
-        &mut templates,
-        &mut crds,
-    );
-
+    let (templates, crds) = release.templates();
     // Parse in Helm's order (deepest paths first; within a depth, reverse by name):
     // a parent's `define` parsed later wins over a subchart's of the same name.
     let mut keys: Vec<&String> = templates.keys().collect();
@@ -147,67 +127,174 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    let parsed: Vec<_> = texts
+    let parsed = texts
         .par_iter()
         .map(|(name, text)| parse_shared(name, text))
-        .collect();
-    let mut set = TemplateSet::new(funcs::all());
-    set.seed = Rc::from(format!("{}\0{}", opts.release, opts.namespace));
-    for (k, p) in keys.iter().zip(parsed) {
-        let p = p.map_err(|e| {
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
             err(format!(
                 "parse error at ({}:{}): {}",
                 e.name, e.line, e.message
             ))
         })?;
-        set.add_parsed(k, &p);
-    }
+    let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
+
+    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, in
+    // as many runs of that order as there are threads. A template's output depends only
+    // on the chart, the values and its name, so the bytes are the same either way. Each
+    // run builds its own values and templates: they are not shared between threads.
+    let to_render: Vec<&String> = keys
+        .iter()
+        .copied()
+        .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
+        .collect();
+    let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
+    let runs = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let rendered: Vec<Result<Output, HelmError>> = if runs == 1 {
+        let set = release.template_set(&parsed);
+        to_render
+            .iter()
+            .map(|k| render_one(&set, &templates[*k], k, trace))
+            .collect()
+    } else {
+        to_render
+            .par_iter()
+            .with_min_len(to_render.len().div_ceil(runs))
+            .map_init(
+                || (release.templates().0, release.template_set(&parsed)),
+                |(templates, set), k| render_one(set, &templates[*k], k, trace),
+            )
+            .collect()
+    };
+
     let mut out = Rendered {
         crds,
         ..Default::default()
     };
-    for k in keys {
-        let base = k.rsplit('/').next().unwrap_or(k);
-        if base.starts_with('_') {
-            continue;
-        }
-        let r = &templates[k];
-        let mut scope = r.scope.clone();
-        scope.insert(
-            "Template".into(),
-            Value::map(BTreeMap::from([
-                ("Name".to_string(), Value::str(k)),
-                ("BasePath".to_string(), Value::str(&r.base_path)),
-            ])),
-        );
-        let mut exec = super::gotmpl::exec::Exec::new(&set, k);
-        if trace {
-            exec.trace = Some(Box::default());
-        }
-        // Mostly the template's own text (CRDs are megabytes of it): grown once, not
-        // doubled and copied a dozen times.
-        let mut text = String::with_capacity(r.text.len());
-        exec.run_named(k, &Value::map(scope), &mut text, None)
-            .map_err(|e| err(helm_exec_error(k, &e)))?;
-        out.warnings.append(&mut exec.warnings);
-        if let Some(t) = exec.trace.take() {
-            // Removing `<no value>` below keeps every line where it is.
-            let lines = t
-                .finish(&text)
-                .into_iter()
-                .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
-                .collect();
+    for (k, one) in to_render.into_iter().zip(rendered) {
+        let mut one = one?;
+        out.warnings.append(&mut one.warnings);
+        if let Some(lines) = one.lines {
             out.lines.insert(k.clone(), lines);
         }
-        if text.contains("<no value>") {
-            text = text.replace("<no value>", "");
-        }
-        out.files.insert(k.clone(), text);
+        out.files.insert(k.clone(), one.text);
     }
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// Below this much template text a chart renders on one thread: building a second
+/// copy of the values and templates would cost more than it saves.
+const PARALLEL_RENDER_SIZE: usize = 256 * 1024;
+
+/// What one render is of: the chart (dependencies switched on or off), its coalesced
+/// values and the release. All of it can be shared between threads; the template
+/// values built from it cannot.
+struct Release<'a> {
+    chart: &'a Chart,
+    values: &'a Json,
+    opts: &'a Options,
+    kube: &'a str,
+}
+
+impl<'a> Release<'a> {
+    /// Every template of the chart and its subcharts with its scope, and the CRD files.
+    fn templates(&self) -> (BTreeMap<String, Renderable<'a>>, CrdFiles) {
+        let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        api_versions.extend(self.opts.api_versions.iter().cloned());
+        let caps = Value::Object(Rc::new(Capabilities {
+            kube_version: self.kube.to_string(),
+            api_versions,
+        }));
+        let release = Value::map(BTreeMap::from([
+            ("Name".to_string(), Value::str(&self.opts.release)),
+            ("Namespace".to_string(), Value::str(&self.opts.namespace)),
+            ("IsUpgrade".to_string(), Value::Bool(false)),
+            ("IsInstall".to_string(), Value::Bool(true)),
+            ("Revision".to_string(), Value::Int(1)),
+            ("Service".to_string(), Value::str("Helm")),
+        ]));
+        let mut templates = BTreeMap::new();
+        let mut crds = Vec::new();
+        collect(
+            self.chart,
+            "",
+            &Value::from_json(self.values),
+            &release,
+            &caps,
+            true,
+            &mut templates,
+            &mut crds,
+        );
+        (templates, crds)
+    }
+
+    /// The parsed templates, added in Helm's order.
+    fn template_set(&self, parsed: &[(&str, Arc<Parsed>)]) -> TemplateSet {
+        let mut set = TemplateSet::new(funcs::all());
+        set.seed = Rc::from(format!("{}\0{}", self.opts.release, self.opts.namespace));
+        for (k, p) in parsed {
+            set.add_parsed(k, p);
+        }
+        set
+    }
+}
+
+/// One template's output, the warnings its functions raised, and with a trace, the
+/// origin of each output line.
+struct Output {
+    text: String,
+    warnings: Vec<String>,
+    lines: Option<Vec<Option<PrintedBy>>>,
+}
+
+fn render_one(
+    set: &TemplateSet,
+    r: &Renderable,
+    k: &str,
+    trace: bool,
+) -> Result<Output, HelmError> {
+    let mut scope = r.scope.clone();
+    scope.insert(
+        "Template".into(),
+        Value::map(BTreeMap::from([
+            ("Name".to_string(), Value::str(k)),
+            ("BasePath".to_string(), Value::str(&r.base_path)),
+        ])),
+    );
+    let mut exec = super::gotmpl::exec::Exec::new(set, k);
+    if trace {
+        exec.trace = Some(Box::default());
+    }
+    // Mostly the template's own text (CRDs are megabytes of it): grown once, not
+    // doubled and copied a dozen times.
+    let mut text = String::with_capacity(r.text.len());
+    exec.run_named(k, &Value::map(scope), &mut text, None)
+        .map_err(|e| err(helm_exec_error(k, &e)))?;
+    let lines = exec.trace.take().map(|t| {
+        // Removing `<no value>` below keeps every line where it is.
+        t.finish(&text)
+            .into_iter()
+            .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
+            .collect()
+    });
+    if text.contains("<no value>") {
+        text = text.replace("<no value>", "");
+    }
+    Ok(Output {
+        text,
+        warnings: std::mem::take(&mut exec.warnings),
+        lines,
+    })
 }
 
 /// Helm's `CheckDependencies`: every dependency Chart.yaml lists must be vendored
@@ -249,7 +336,7 @@ fn collect<'a>(
     caps: &Value,
     is_root: bool,
     out: &mut BTreeMap<String, Renderable<'a>>,
-    crds: &mut Vec<(String, Arc<[u8]>)>,
+    crds: &mut CrdFiles,
 ) -> BTreeMap<String, Value> {
     let full = if parent_path.is_empty() {
         chart.name().to_string()
