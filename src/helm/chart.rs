@@ -402,7 +402,13 @@ impl Rule {
 /// A Go `filepath.Match` pattern: `*` (any run of characters but `/`), `?` (one
 /// character but `/`), `[...]`/`[^...]` classes with ranges, `\` escapes; the whole
 /// name must match.
-struct GoGlob(Vec<GlobPart>);
+enum GoGlob {
+    /// No wildcard: the name itself (most rules: `.git`, `OWNERS`, `ci`).
+    Literal(String),
+    /// `*` then no wildcard (`*.swp`, `*~`).
+    Suffix(String),
+    General(Vec<GlobPart>),
+}
 
 enum GlobPart {
     Star,
@@ -414,6 +420,10 @@ enum GlobPart {
 
 impl GoGlob {
     fn new(pattern: &str) -> std::result::Result<GoGlob, String> {
+        GoGlob::parts(pattern).map(GoGlob::classify)
+    }
+
+    fn parts(pattern: &str) -> std::result::Result<Vec<GlobPart>, String> {
         let bad = || "syntax error in pattern".to_string();
         let mut parts = Vec::new();
         let mut chars = pattern.chars().peekable();
@@ -456,16 +466,57 @@ impl GoGlob {
                 c => GlobPart::Char(c),
             });
         }
-        Ok(GoGlob(parts))
+        Ok(parts)
+    }
+
+    /// The cheapest form that matches as `parts` do.
+    fn classify(parts: Vec<GlobPart>) -> GoGlob {
+        let literal = |parts: &[GlobPart]| -> Option<String> {
+            parts
+                .iter()
+                .map(|p| match p {
+                    GlobPart::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        if let Some(l) = literal(&parts) {
+            return GoGlob::Literal(l);
+        }
+        if let Some((GlobPart::Star, rest)) = parts.split_first() {
+            if let Some(l) = literal(rest).filter(|l| !l.contains('/')) {
+                return GoGlob::Suffix(l);
+            }
+        }
+        GoGlob::General(parts)
     }
 
     /// Whether the whole of `name` matches: which prefixes of it the parts so far can
     /// match, one part at a time (no backtracking, so no pattern is slow).
     fn matches(&self, name: &str) -> bool {
+        let parts = match self {
+            GoGlob::Literal(l) => return name == l,
+            GoGlob::Suffix(l) => {
+                return name
+                    .strip_suffix(l.as_str())
+                    .is_some_and(|head| !head.contains('/'))
+            }
+            GoGlob::General(parts) => parts,
+        };
+        // The literal head and tail decide most names without the full match.
+        let literal = |p: &GlobPart| match p {
+            GlobPart::Char(c) => Some(*c),
+            _ => None,
+        };
+        let head: String = parts.iter().map_while(literal).collect();
+        let tail: String = parts.iter().rev().map_while(literal).collect();
+        if !name.starts_with(&head) || !name.chars().rev().zip(tail.chars()).all(|(a, b)| a == b) {
+            return false;
+        }
         let name: Vec<char> = name.chars().collect();
         let mut reach = vec![false; name.len() + 1];
         reach[0] = true;
-        for part in &self.0 {
+        for part in parts {
             let mut next = vec![false; name.len() + 1];
             for j in 0..=name.len() {
                 next[j] = match part {
@@ -588,5 +639,14 @@ mod tests {
         // Many stars on a long name stay quick (no backtracking).
         let long = "a".repeat(200);
         assert!(!m(&format!("{}b", "*a".repeat(30)), &long));
+        // The literal and suffix forms match as the general one does.
+        for p in ["abc", "*.swp", "*~", "*", "*/x", "a/b", "é*"] {
+            let general = GoGlob::General(GoGlob::parts(p).unwrap());
+            for n in [
+                "abc", "x.swp", "d/x.swp", ".swp", "a~", "~", "", "a/b", "q/x", "é", "éa",
+            ] {
+                assert_eq!(m(p, n), general.matches(n), "{p} on {n}");
+            }
+        }
     }
 }

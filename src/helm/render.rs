@@ -127,9 +127,13 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    let parsed = texts
+    let parsed: Vec<_> = texts
         .par_iter()
         .map(|(name, text)| parse_shared(name, text))
+        .collect();
+    // The first failure in Helm's order, whichever thread met it first.
+    let parsed = parsed
+        .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
@@ -150,27 +154,40 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
         .collect();
     let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
-    let runs = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
+    let threads = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
         rayon::current_num_threads()
     } else {
         1
     };
-    let rendered: Vec<Result<Output, HelmError>> = if runs == 1 {
-        let set = release.template_set(&parsed);
-        to_render
+    let runs = split_by_size(&to_render, threads, |k| templates[*k].text.len());
+    let set = release.template_set(&parsed);
+    let render_run =
+        |templates: &BTreeMap<String, Renderable>, set: &TemplateSet, run: &[&String]| {
+            run.iter()
+                .map(|k| render_one(set, &templates[*k], k, trace))
+                .collect::<Vec<_>>()
+        };
+    let rendered: Vec<Result<Output, HelmError>> = std::thread::scope(|scope| {
+        // The first run here, with the values and templates built above; the others
+        // on threads of their own, each building its own.
+        let others: Vec<_> = runs[1..]
             .iter()
-            .map(|k| render_one(&set, &templates[*k], k, trace))
-            .collect()
-    } else {
-        to_render
-            .par_iter()
-            .with_min_len(to_render.len().div_ceil(runs))
-            .map_init(
-                || (release.templates().0, release.template_set(&parsed)),
-                |(templates, set), k| render_one(set, &templates[*k], k, trace),
-            )
-            .collect()
-    };
+            .map(|run| {
+                scope.spawn(|| {
+                    let (templates, _) = release.templates();
+                    render_run(&templates, &release.template_set(&parsed), run)
+                })
+            })
+            .collect();
+        let mut all = render_run(&templates, &set, runs[0]);
+        for other in others {
+            match other.join() {
+                Ok(outputs) => all.extend(outputs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
 
     let mut out = Rendered {
         crds,
@@ -187,6 +204,28 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// `items` in order, cut into at most `n` runs of about the same total size: each cut
+/// where the running total comes closest to its share. No run is empty, unless
+/// `items` is (then there is one, empty).
+fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut prefix = vec![0];
+    for item in items {
+        prefix.push(prefix[prefix.len() - 1] + size(item));
+    }
+    let total = prefix[items.len()];
+    let mut cuts = vec![0];
+    for k in 1..n.min(items.len()) {
+        let share = total * k / n;
+        let after = cuts[cuts.len() - 1] + 1;
+        match (after..items.len()).min_by_key(|&j| prefix[j].abs_diff(share)) {
+            Some(j) => cuts.push(j),
+            None => break,
+        }
+    }
+    cuts.push(items.len());
+    cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
 }
 
 /// Below this much template text a chart renders on one thread: building a second
@@ -897,3 +936,27 @@ fn sort_by_kind(items: &mut [Manifest]) {
 }
 
 impl std::error::Error for HelmError {}
+
+#[cfg(test)]
+mod tests {
+    use super::split_by_size;
+
+    #[test]
+    fn runs_of_about_equal_size_in_order() {
+        let sizes = [5, 1, 1, 1, 8, 2, 2];
+        let runs = split_by_size(&sizes, 2, |s| *s);
+        assert_eq!(runs, [&sizes[..4], &sizes[4..]]);
+        let runs = split_by_size(&sizes, 3, |s| *s);
+        assert_eq!(runs.concat(), sizes);
+        assert_eq!(runs.len(), 3);
+        // Never more runs than items, never an empty run.
+        assert_eq!(split_by_size(&[7], 4, |s| *s), [&[7][..]]);
+        assert_eq!(split_by_size(&sizes, 1, |s| *s), [&sizes[..]]);
+        let zeros = [0, 0, 0];
+        assert!(split_by_size(&zeros, 2, |s| *s)
+            .iter()
+            .all(|r| !r.is_empty()));
+        let none: [usize; 0] = [];
+        assert_eq!(split_by_size(&none, 2, |s| *s), [&none[..]]);
+    }
+}
