@@ -984,3 +984,20 @@ fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
         text(&bad.stderr)
     );
 }
+
+#[test]
+fn capabilities_print_through_to_yaml_as_helm_prints_them() {
+    let s = Scratch::new("helm-caps-yaml");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write(
+        "c/templates/a.yaml",
+        "kv: {{ .Capabilities.KubeVersion | toYaml | nindent 2 }}\nhv: {{ .Capabilities.HelmVersion | toYaml | nindent 2 }}\napis: {{ .Capabilities.APIVersions | toJson | contains \"\\\"policy/v1\\\"\" }}\ncaps: {{ .Capabilities | toYaml | contains \"kube_client_version\" }}\n",
+    );
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // As the Helm SDK (v4.2) prints them.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/a.yaml\nkv: \n  Major: \"1\"\n  Minor: \"36\"\n  Version: v1.36.0\nhv: \n  go_version: go1.26.6\n  kube_client_version: v1.36\n  version: v4.2\napis: true\ncaps: true\n"
+    );
+}
