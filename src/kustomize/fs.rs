@@ -251,9 +251,33 @@ impl FileSystem for DiskFs {
         let mut names = Vec::new();
         let rd =
             std::fs::read_dir(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        let mut known = Vec::new();
         for entry in rd {
             let entry = entry.map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
-            names.push(entry.file_name().to_string_lossy().into_owned());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // The listing tells each entry's type (no `lstat` per file, which a chart of
+            // hundreds of files pays for); a link is still resolved when asked for.
+            if let Ok(t) = entry.file_type() {
+                if !t.is_symlink() {
+                    let rel = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}/{name}")
+                    };
+                    let e = Entry {
+                        real: real.join(&name),
+                        is_dir: t.is_dir(),
+                        is_file: t.is_file(),
+                    };
+                    known.push((rel, Ok(e)));
+                }
+            }
+            names.push(name);
+        }
+        if let Ok(mut c) = self.entries.lock() {
+            for (rel, e) in known {
+                c.entry(rel).or_insert(e);
+            }
         }
         names.sort();
         Ok(names)
