@@ -219,6 +219,26 @@ impl DiskFs {
     }
 }
 
+/// A file's bytes read straight into shared memory: read into a `Vec` and then shared,
+/// a chart's megabytes would be copied once more.
+fn read_shared(path: &Path) -> std::io::Result<std::sync::Arc<[u8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    // One allocation of the file's size (the iterator's length is known).
+    let mut bytes: std::sync::Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+    let whole = match std::sync::Arc::get_mut(&mut bytes) {
+        Some(buf) => file.read_exact(buf).is_ok() && file.read(&mut [0])? == 0,
+        None => false,
+    };
+    if whole {
+        Ok(bytes)
+    } else {
+        // The file changed size while it was read.
+        std::fs::read(path).map(Into::into)
+    }
+}
+
 impl FileSystem for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
         self.read_shared(path).map(|b| b.to_vec())
@@ -229,9 +249,8 @@ impl FileSystem for DiskFs {
             return Ok(c);
         }
         let real = self.resolve(path)?;
-        let bytes: std::sync::Arc<[u8]> = std::fs::read(&real)
-            .map_err(|e| FsError::Io(path.to_string(), e.to_string()))?
-            .into();
+        let bytes =
+            read_shared(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
         if let Ok(mut c) = self.contents.lock() {
             c.insert(path.to_string(), bytes.clone());
         }
