@@ -345,6 +345,45 @@ fn template_errors_name_the_file_and_exit_2() {
         text(&out.stderr).trim(),
         "error: execution error at (d/templates/a.yaml:1:13): set .Values.password"
     );
+
+    // A rule Helm's loader refuses.
+    s.write("e/Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
+    s.write("e/templates/a.yaml", "a: 1\n");
+    s.write("e/.helmignore", "*.swp\ncharts/**/tests\n");
+    let out = strata(&s.0, &["template", "r", "e"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("e/.helmignore:2") && err.contains("double-star (**) syntax is not supported"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn helmignore_leaves_out_what_helms_loader_leaves_out() {
+    let s = Scratch::new("helm-ignore");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write(
+        "c/templates/files.yaml",
+        "files: {{ range $p, $_ := .Files.Glob \"**\" }}{{ $p }} {{ end }}\n",
+    );
+    s.write("c/templates/.hidden.yaml", "hidden: 1\n");
+    s.write("c/templates/sub/.kept.yaml", "kept: 1\n");
+    s.write("c/docs/a.md", "a\n");
+    s.write("c/docs/deep/b.md", "b\n");
+    s.write("c/ci/values.yaml", "c: 1\n");
+    s.write("c/keep.tmp", "k\n");
+    s.write("c/.helmignore", "docs/*.md\nci/\n*.tmp\n");
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // As the Helm SDK renders it: `docs/*.md` does not reach into docs/deep; `ci/`
+    // drops the folder; a dotfile directly in templates/ is Helm's default, one deeper
+    // is a template.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/files.yaml\nfiles: .helmignore docs/deep/b.md \n\n---\n# Source: c/templates/sub/.kept.yaml\nkept: 1\n"
+    );
 }
 
 #[test]
@@ -943,5 +982,60 @@ fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
         text(&bad.stderr).contains("strata.yaml"),
         "{}",
         text(&bad.stderr)
+    );
+}
+
+#[test]
+fn capabilities_print_through_to_yaml_as_helm_prints_them() {
+    let s = Scratch::new("helm-caps-yaml");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write(
+        "c/templates/a.yaml",
+        "kv: {{ .Capabilities.KubeVersion | toYaml | nindent 2 }}\nhv: {{ .Capabilities.HelmVersion | toYaml | nindent 2 }}\napis: {{ .Capabilities.APIVersions | toJson | contains \"\\\"policy/v1\\\"\" }}\ncaps: {{ .Capabilities | toYaml | contains \"kube_client_version\" }}\n",
+    );
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // As the Helm SDK (v4.2) prints them.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/a.yaml\nkv: \n  Major: \"1\"\n  Minor: \"36\"\n  Version: v1.36.0\nhv: \n  go_version: go1.26.6\n  kube_client_version: v1.36\n  version: v4.2\napis: true\ncaps: true\n"
+    );
+}
+
+#[test]
+fn layer_values_of_a_helm_app_are_read_as_helm_reads_values() {
+    let s = Scratch::new("helm-layer-yaml11");
+    s.write("strata.yaml", "layers: [env]\n")
+        .write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\n")
+        .write("apps/edge/app.yaml", "name: edge\nnamespace: edge\nsource: helm\n")
+        .write(
+            "apps/edge/base/Chart.yaml",
+            "apiVersion: v2\nname: edge\nversion: 0.1.0\n",
+        )
+        .write(
+            "apps/edge/base/values.yaml",
+            "ingress:\n  enabled: true\nmode: \"\"\n",
+        )
+        .write(
+            "apps/edge/base/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edge\ndata:\n  ingress: {{ .Values.ingress.enabled | quote }}\n  mode: {{ .Values.mode | quote }}\n  kind: {{ kindOf .Values.ingress.enabled | quote }}\n",
+        )
+        // YAML 1.1, as in a values file given to `helm template -f`: `off` is false; a
+        // quoted "on" stays text.
+        .write(
+            "apps/edge/env/prod.yaml",
+            "values:\n  ingress:\n    enabled: off\n  mode: \"on\"\n",
+        );
+    ok(&s.0, &["render", "--quiet"]);
+    let tree = read_tree(&s.0.join("rendered"));
+    let (_, cm) = tree
+        .iter()
+        .find(|(path, _)| path.ends_with("configmap-edge.yaml"))
+        .expect("the ConfigMap is rendered");
+    assert!(
+        cm.contains("ingress: \"false\"")
+            && cm.contains("mode: \"on\"")
+            && cm.contains("kind: bool"),
+        "{cm}"
     );
 }

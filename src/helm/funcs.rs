@@ -360,7 +360,7 @@ fn to_toml(v: &Value) -> String {
 /// `.Files`: the chart's other files, with Helm's methods.
 #[derive(Debug)]
 pub struct Files {
-    pub files: std::sync::Arc<Vec<(String, Vec<u8>)>>,
+    pub files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>,
 }
 
 impl Object for Files {
@@ -471,7 +471,7 @@ fn base_name(p: &str) -> String {
 
 /// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
 /// few charts, so it stays an object.
-pub fn files_value(files: std::sync::Arc<Vec<(String, Vec<u8>)>>) -> Value {
+pub fn files_value(files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>) -> Value {
     Value::Object(Rc::new(Files { files }))
 }
 
@@ -493,6 +493,14 @@ impl Object for Capabilities {
             "APIVersions" => Value::Object(Rc::new(ApiVersions(self.api_versions.clone()))),
             "HelmVersion" => Value::Object(Rc::new(HelmVersion)),
             _ => return None,
+        })
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "KubeVersion": KubeVersion::new(&self.kube_version).to_json(),
+            "APIVersions": self.api_versions,
+            "HelmVersion": HelmVersion.to_json(),
         })
     }
 }
@@ -537,6 +545,10 @@ impl Object for KubeVersion {
     fn print(&self) -> String {
         self.version.clone()
     }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"Version": self.version, "Major": self.major, "Minor": self.minor})
+    }
 }
 
 #[derive(Debug)]
@@ -561,6 +573,10 @@ impl Object for ApiVersions {
     fn print(&self) -> String {
         format!("[{}]", self.0.join(" "))
     }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self.0)
+    }
 }
 
 /// The Helm version charts see: the SDK strata is measured against.
@@ -584,6 +600,15 @@ impl Object for HelmVersion {
 
     fn print(&self) -> String {
         format!("{{{HELM_VERSION}   {GO_VERSION} {KUBE_CLIENT_VERSION}}}")
+    }
+
+    /// `version.BuildInfo`'s JSON names; the empty git fields are `omitempty`.
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": HELM_VERSION,
+            "go_version": GO_VERSION,
+            "kube_client_version": KUBE_CLIENT_VERSION,
+        })
     }
 }
 
