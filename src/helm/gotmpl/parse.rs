@@ -100,6 +100,7 @@ pub struct Pipe {
     pub pos: Pos,
     /// The action's source, or the parenthesized pipeline's (see [`Pipe::text`]).
     source: Span,
+    /// Parenthesized: its text is written from its tokens.
     paren: bool,
     /// Variables declared (`$x :=`) or assigned (`$x =`); two for `range $i, $v :=`.
     pub decl: Box<[Span]>,
@@ -109,8 +110,9 @@ pub struct Pipe {
 
 impl Pipe {
     /// The pipeline's text for `executing "NAME" at <...>` messages: an action's source
-    /// as written, a parenthesized pipeline's tokens separated by single spaces (as Go
-    /// prints a node). Written only when a message needs it.
+    /// as written, a parenthesized pipeline's tokens each separated by one space, numbers
+    /// in decimal and strings quoted (Go prints a chain `.a.b` and an inner `(f)`
+    /// without the spaces). Written only when a message needs it, by lexing again.
     pub fn text(&self) -> String {
         if !self.paren {
             return self.source.to_string();
