@@ -97,7 +97,11 @@ fn walk_nodes(nodes: &[Node], add: &mut dyn FnMut(u32, &'static str)) {
                 walk_nodes(&b.body, add);
                 walk_nodes(&b.else_body, add);
             }
-            Node::Template { pipe: Some(p), .. } => walk_pipe(p, add),
+            Node::Template(t) => {
+                if let Some(p) = &t.pipe {
+                    walk_pipe(p, add)
+                }
+            }
             _ => {}
         }
     }
@@ -108,7 +112,7 @@ fn walk_pipe(pipe: &Pipe, add: &mut dyn FnMut(u32, &'static str)) {
         for (pos, arg) in &cmd.args {
             match arg {
                 Arg::Ident(name) => {
-                    if let Some(f) = FUNCTIONS.iter().find(|f| **f == name.as_str()) {
+                    if let Some(f) = FUNCTIONS.iter().find(|f| **f == &**name) {
                         add(pos.line, f);
                     }
                 }

@@ -3,7 +3,7 @@
 //! value is passed as the last argument, and Go's messages when something fails.
 
 use super::funcs::{self, Funcs};
-use super::parse::{self, Arg, Command, Node, ParseError, Pipe, Pos};
+use super::parse::{self, chain_names, split_variable, Arg, Command, Node, ParseError, Pipe, Pos};
 use super::value::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct Define {
     pub file: Rc<str>,
-    pub body: Arc<Vec<Node>>,
+    pub body: Arc<[Node]>,
 }
 
 /// Every template a render can reach by name: one per file (named by its path), and
@@ -198,13 +198,15 @@ impl<'a> Exec<'a> {
         name: &str,
         data: &Value,
         out: &mut String,
-        at: Option<(Pos, &str)>,
+        at: Option<Pos>,
     ) -> Result<(), ExecError> {
         let Some(def) = self.set.get(name).cloned() else {
             return Err(match at {
-                Some((pos, text)) => {
-                    self.error_at(pos, text, &format!("template {name:?} not defined"))
-                }
+                Some(pos) => self.error_at(
+                    pos,
+                    &format!("{{{{template {name:?}}}}}"),
+                    &format!("template {name:?} not defined"),
+                ),
                 None => ExecError::new(format!(
                     "template: no template {name:?} associated with template \"gotpl\""
                 )),
@@ -288,16 +290,15 @@ impl<'a> Exec<'a> {
                 self.vars.truncate(mark);
                 result?;
             }
-            Node::Template { pos, name, pipe } => {
-                let data = match pipe {
+            Node::Template(t) => {
+                let data = match &t.pipe {
                     Some(p) => self.eval_pipe(dot, p)?,
                     None => Value::Nil,
                 };
-                let text = format!("{{{{template {name:?}}}}}");
                 if let Some(trace) = &mut self.trace {
-                    trace.enter((self.file.clone(), pos.line));
+                    trace.enter((self.file.clone(), t.pos.line));
                 }
-                let done = self.run_named(name, &data, out, Some((*pos, &text)));
+                let done = self.run_named(&t.name, &data, out, Some(t.pos));
                 if let Some(trace) = &mut self.trace {
                     trace.leave();
                 }
@@ -337,7 +338,7 @@ impl<'a> Exec<'a> {
                 return Err(self
                     .error_at(
                         first,
-                        &b.pipe.text,
+                        &b.pipe.text(),
                         &format!("range can't iterate over {}", other.to_go_string()),
                     )
                     .into());
@@ -404,7 +405,7 @@ impl<'a> Exec<'a> {
         let value = value.unwrap_or_default();
         for name in &pipe.decl {
             if pipe.is_assign {
-                if !self.vars.iter().any(|(n, _)| n == name) {
+                if !self.vars.iter().any(|(n, _)| **n == **name) {
                     return Err(ExecError::new(format!(
                         "template: {}:{}: undefined variable: {}",
                         self.file, pipe.pos.line, name
@@ -412,7 +413,7 @@ impl<'a> Exec<'a> {
                 }
                 self.set_var(name, value.clone());
             } else {
-                self.vars.push((name.clone(), value.clone()));
+                self.vars.push((name.to_string(), value.clone()));
             }
         }
         Ok(value)
@@ -429,47 +430,49 @@ impl<'a> Exec<'a> {
         match first {
             Arg::Ident(name) => self.call_function(dot, *pos, name, rest, last),
             Arg::Field(chain) => {
-                let text = || field_text(chain);
+                let text = || chain.to_string();
                 self.eval_chain(dot, dot.clone(), chain, *pos, &text, rest, last)
             }
-            Arg::Variable(v, chain) => {
-                let base = self.var(v, *pos)?;
+            Arg::Variable(v) => {
+                let (name, chain) = split_variable(v);
+                let base = self.var(name, *pos)?;
+                let text = || v.to_string();
                 if chain.is_empty() {
-                    self.not_a_function(*pos, v, rest, &last)?;
+                    self.not_a_function(*pos, &text, rest, &last)?;
                     return Ok(base);
                 }
-                let text = || format!("{v}{}", field_text(chain));
                 self.eval_chain(dot, base, chain, *pos, &text, rest, last)
             }
             Arg::Pipe(p, chain) => {
                 let base = self.eval_pipe(dot, p)?;
+                let text = || format!("({}){chain}", p.text());
                 if chain.is_empty() {
-                    self.not_a_function(*pos, &format!("({})", p.text), rest, &last)?;
+                    self.not_a_function(*pos, &text, rest, &last)?;
                     return Ok(base);
                 }
-                let text = || format!("({}){}", p.text, field_text(chain));
                 self.eval_chain(dot, base, chain, *pos, &text, rest, last)
             }
             Arg::Nil => Err(self.error_at(*pos, "nil", "nil is not a command")),
             literal => {
-                let text = arg_text(literal);
-                self.not_a_function(*pos, &text, rest, &last)?;
+                self.not_a_function(*pos, &|| arg_text(literal), rest, &last)?;
                 self.eval_arg(dot, *pos, literal)
             }
         }
     }
 
+    /// Fails when a value that is not a function (`text` writes it) is given arguments.
     fn not_a_function(
         &self,
         pos: Pos,
-        text: &str,
+        text: &dyn Fn() -> String,
         rest: &[(Pos, Arg)],
         last: &Option<Value>,
     ) -> Result<(), ExecError> {
         if !rest.is_empty() || last.is_some() {
+            let text = text();
             return Err(self.error_at(
                 pos,
-                text,
+                &text,
                 &format!("can't give argument to non-function {text}"),
             ));
         }
@@ -482,7 +485,7 @@ impl<'a> Exec<'a> {
         &mut self,
         dot: &Value,
         base: Value,
-        chain: &[String],
+        chain: &str,
         pos: Pos,
         text: &dyn Fn() -> String,
         args: &[(Pos, Arg)],
@@ -495,8 +498,9 @@ impl<'a> Exec<'a> {
             return Ok(Value::Nil);
         }
         let mut v = base;
-        for (i, name) in chain.iter().enumerate() {
-            let is_last = i + 1 == chain.len();
+        let mut names = chain_names(chain).peekable();
+        while let Some(name) = names.next() {
+            let is_last = names.peek().is_none();
             let mut call_args = Vec::new();
             if is_last {
                 for (p, a) in args {
@@ -582,15 +586,16 @@ impl<'a> Exec<'a> {
             Arg::Float(f) => Value::Float(*f),
             Arg::String(s) => Value::str(s),
             Arg::Field(chain) => {
-                let text = || field_text(chain);
+                let text = || chain.to_string();
                 self.eval_chain(dot, dot.clone(), chain, pos, &text, &[], None)?
             }
-            Arg::Variable(v, chain) => {
-                let base = self.var(v, pos)?;
+            Arg::Variable(v) => {
+                let (name, chain) = split_variable(v);
+                let base = self.var(name, pos)?;
                 if chain.is_empty() {
                     base
                 } else {
-                    let text = || format!("{v}{}", field_text(chain));
+                    let text = || v.to_string();
                     self.eval_chain(dot, base, chain, pos, &text, &[], None)?
                 }
             }
@@ -600,7 +605,7 @@ impl<'a> Exec<'a> {
                 if chain.is_empty() {
                     base
                 } else {
-                    let text = || format!("({}){}", p.text, field_text(chain));
+                    let text = || format!("({}){chain}", p.text());
                     self.eval_chain(dot, base, chain, pos, &text, &[], None)?
                 }
             }
@@ -679,10 +684,6 @@ impl<'a> Exec<'a> {
     }
 }
 
-fn field_text(chain: &[String]) -> String {
-    chain.iter().map(|f| format!(".{f}")).collect()
-}
-
 fn arg_text(a: &Arg) -> String {
     match a {
         Arg::Dot => ".".into(),
@@ -691,10 +692,9 @@ fn arg_text(a: &Arg) -> String {
         Arg::Int(i) => i.to_string(),
         Arg::Float(f) => f.to_string(),
         Arg::String(s) => format!("{s:?}"),
-        Arg::Field(c) => field_text(c),
-        Arg::Variable(v, c) => format!("{v}{}", field_text(c)),
-        Arg::Ident(n) => n.clone(),
-        Arg::Pipe(p, c) => format!("({}){}", p.text, field_text(c)),
+        Arg::Field(c) | Arg::Variable(c) => c.to_string(),
+        Arg::Ident(n) => n.to_string(),
+        Arg::Pipe(p, c) => format!("({}){c}", p.text()),
     }
 }
 
@@ -775,5 +775,195 @@ mod tests {
             run("{{ eq 1 .f }}", serde_json::json!({"f": 1})).unwrap_err().message,
             "template: t:1:3: executing \"t\" at <eq 1 .f>: error calling eq: incompatible types for comparison"
         );
+    }
+
+    /// What the parser's fast paths could get wrong, through the whole engine: literals
+    /// decoded from the source, and messages that quote a command or pipeline as Go
+    /// prints it (tokens separated by single spaces, numbers in decimal, strings quoted).
+    #[test]
+    fn literals_and_messages_quote_the_source() {
+        let data = serde_json::json!({"a": {}, "s": "x"});
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"{{ "a\n\"b\"\t\u00e9\x41\101\\" }}"#,
+                "ok: a\n\"b\"\téAA\\",
+            ),
+            (
+                "{{ `raw\\n \"q\"\nline` }}",
+                "ok: raw\\n \"q\"\nline",
+            ),
+            (
+                r#"{{ "" }}|{{ `` }}|{{ "é" }}"#,
+                "ok: ||é",
+            ),
+            (
+                r"{{ 'a' }} {{ '\n' }} {{ 'é' }} {{ '\'' }} {{ '\x41' }}",
+                "ok: 97 10 233 39 65",
+            ),
+            (
+                "{{ 0x10 }} {{ 017 }} {{ 0o17 }} {{ 0b101 }} {{ 1_000 }} {{ -4 }} {{ +4 }} {{ 0 }}",
+                "ok: 16 15 15 5 1000 -4 4 0",
+            ),
+            (
+                "{{ 1.5 }} {{ .5 }} {{ 1e3 }} {{ 0x1p-2 }} {{ 99999999999999999999 }}",
+                "ok: 1.5 0.5 1000 0.25 1e+20",
+            ),
+            (
+                "a {{- /* c\n */ -}} b\n{{- 1 -}}\n c",
+                "ok: ab1c",
+            ),
+            (
+                "{{ .s.missing }}",
+                "err: template: t:1:5: executing \"t\" at <.s.missing>: can't evaluate field missing in type string",
+            ),
+            // Positions after newlines inside actions: a trim marker's, a raw string's.
+            (
+                "a: {{-\n .s.y }}",
+                "err: template: t:2:3: executing \"t\" at <.s.y>: can't evaluate field y in type string",
+            ),
+            (
+                "{{ printf \"%s %s\"\n  `r\naw` .s.y.z }}",
+                "err: template: t:3:6: executing \"t\" at <.s.y.z>: can't evaluate field y in type string",
+            ),
+            (
+                "{{ nope 1 }}",
+                "err: template: t:1: function \"nope\" not defined",
+            ),
+            (
+                "x\n{{ len 1 2 }}",
+                "err: template: t:2:3: executing \"t\" at <len>: wrong number of args for len: want 1 got 2",
+            ),
+            (
+                "{{ nil }}",
+                "err: template: t:1:3: executing \"t\" at <nil>: nil is not a command",
+            ),
+            (
+                "{{ 1 2 }}",
+                "err: template: t:1:3: executing \"t\" at <1>: can't give argument to non-function 1",
+            ),
+            (
+                "{{ \"q\\t\" 2 }}",
+                "err: template: t:1:3: executing \"t\" at <\"q\\t\">: can't give argument to non-function \"q\\t\"",
+            ),
+            (
+                "{{ .s | 0x10 }}",
+                "err: template: t:1:8: executing \"t\" at <16>: can't give argument to non-function 16",
+            ),
+            (
+                r#"{{ ("a\n" | printf "%s" ) 1 }}"#,
+                "err: template: t:1:3: executing \"t\" at <(\"a\\n\" | printf \"%s\")>: can't give argument to non-function (\"a\\n\" | printf \"%s\")",
+            ),
+            (
+                r#"{{ ( printf  "%d"   0x10 ).x }}"#,
+                "err: template: t:1:26: executing \"t\" at <(printf \"%d\" 16).x>: can't evaluate field x in type string",
+            ),
+            (
+                "{{ (.a).b.c }}",
+                "err: template: t:1:7: executing \"t\" at <(.a).b.c>: nil pointer evaluating interface {}.c",
+            ),
+            (
+                "{{ $x := .a }}{{ $x.b.c }}",
+                "err: template: t:1:19: executing \"t\" at <$x.b.c>: nil pointer evaluating interface {}.c",
+            ),
+            (
+                "{{ $ 1 }}",
+                "err: template: t:1:3: executing \"t\" at <$>: can't give argument to non-function $",
+            ),
+            (
+                "{{ range  $i, $v :=  5.5 }}{{ end }}",
+                "err: template: t:1:21: executing \"t\" at <range  $i, $v :=  5.5>: range can't iterate over 5.5",
+            ),
+            (
+                "{{ if false }}{{ else if true }}{{ range 1.5 }}{{ end }}{{ end }}",
+                "err: template: t:1:41: executing \"t\" at <range 1.5>: range can't iterate over 1.5",
+            ),
+            (
+                r#"{{ eq (printf "%d" 0x10) 'a' 1_0 "\u00e9" }}"#,
+                "err: template: t:1:3: executing \"t\" at <eq (printf \"%d\" 16) 97 10 \"é\">: error calling eq: incompatible types for comparison",
+            ),
+            (
+                r#"{{ template "nope" }}"#,
+                "err: template: t:1:0: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined",
+            ),
+            (
+                r#"{{ "abc }}"#,
+                "err: template: t:1: unclosed action",
+            ),
+            (
+                "{{ 'ab' }}",
+                "err: template: t:1: unterminated character constant",
+            ),
+            (
+                r#"{{ "\q" }}"#,
+                "err: template: t:1: invalid syntax: \"\\q\" ",
+            ),
+            (
+                "{{ ` }}",
+                "err: template: t:1: unclosed action",
+            ),
+            (
+                "{{ 0x1.8 }}",
+                "err: template: t:1: bad number syntax: \"0x1.8\"",
+            ),
+            (
+                "{{ end }}",
+                "err: template: t:1: unexpected {{end}}",
+            ),
+            (
+                "{{ if }}{{ end }}",
+                "err: template: t:1: missing value for if",
+            ),
+            (
+                "{{ .a | }}",
+                "err: template: t:1: missing value for command",
+            ),
+            (
+                "{{ break }}",
+                "err: template: t:1: {{break}} outside {{range}}",
+            ),
+            (
+                "{{ template 3 }}",
+                "err: template: t:1: unexpected \"3\" in template clause",
+            ),
+            (
+                "{{ .s ) }}",
+                "err: template: t:1: unexpected \")\" in command",
+            ),
+            (
+                "{{ ( .s }}",
+                "err: template: t:1: unclosed left paren",
+            ),
+            (
+                "{{ }}",
+                "err: template: t:1: missing value for command",
+            ),
+            (
+                "{{ .s # }}",
+                "err: template: t:1: unexpected '#' in command",
+            ),
+            (
+                "{{ if 1 }}\n{{ else }}{{ else }}{{ end }}",
+                "err: template: t:2: unexpected {{else}} in if",
+            ),
+            (
+                "{{ define \"x\" }}{{ end }}{{ define \"x\" 1 }}",
+                "err: template: t:1: unexpected \"1\" in define clause",
+            ),
+            (
+                "{{ /* a */ x }}",
+                "err: template: t:1: unexpected '/' in command",
+            ),
+            (
+                "a\n{{ /* a }}",
+                "err: template: t:2: unexpected '/' in command",
+            ),
+        ];
+        for (src, want) in cases {
+            let got = match run(src, data.clone()) {
+                Ok(s) => format!("ok: {s}"),
+                Err(e) => format!("err: {}", e.message),
+            };
+            assert_eq!(&got, want, "{src:?}");
+        }
     }
 }

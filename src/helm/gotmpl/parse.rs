@@ -12,22 +12,78 @@ pub struct Pos {
     pub col: u32,
 }
 
+/// A piece of a template's source, sharing the source: text is printed from the
+/// source itself and an action's text is only read for messages, so neither is copied.
+#[derive(Clone)]
+pub struct Span {
+    src: Arc<String>,
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    pub fn as_str(&self) -> &str {
+        &self.src[self.start as usize..self.end as usize]
+    }
+
+    /// A span of its own text (a string literal with escapes decoded).
+    fn owned(text: String) -> Span {
+        let end = text.len() as u32;
+        Span {
+            src: Arc::new(text),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl AsRef<str> for Span {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::ops::Deref for Span {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+/// A node of a template. Kept small (every piece of text is one): the big variants
+/// are boxed.
 #[derive(Debug)]
 pub enum Node {
     /// Text printed as it is, with the line its first byte is on.
-    Text(String, u32),
+    Text(Span, u32),
     /// `{{ pipeline }}`: prints its value unless the pipeline declares variables.
-    Action(Pipe),
-    If(Branch),
-    With(Branch),
-    Range(Branch),
-    Template {
-        pos: Pos,
-        name: String,
-        pipe: Option<Pipe>,
-    },
+    Action(Box<Pipe>),
+    If(Box<Branch>),
+    With(Box<Branch>),
+    Range(Box<Branch>),
+    Template(Box<TemplateCall>),
     Break(Pos),
     Continue(Pos),
+}
+
+/// `{{template "name" pipeline}}` (and where a `block` stands).
+#[derive(Debug)]
+pub struct TemplateCall {
+    pub pos: Pos,
+    pub name: String,
+    pub pipe: Option<Pipe>,
 }
 
 /// `if`, `with`, `range`: the pipeline, the body and the `else` body (`else if` is
@@ -35,29 +91,60 @@ pub enum Node {
 #[derive(Debug)]
 pub struct Branch {
     pub pipe: Pipe,
-    pub body: Vec<Node>,
-    pub else_body: Vec<Node>,
+    pub body: Box<[Node]>,
+    pub else_body: Box<[Node]>,
 }
 
 #[derive(Debug)]
 pub struct Pipe {
     pub pos: Pos,
-    /// The action's source, for `executing "NAME" at <...>` messages.
-    pub text: String,
+    /// The action's source, or the parenthesized pipeline's (see [`Pipe::text`]).
+    source: Span,
+    /// Parenthesized: its text is written from its tokens.
+    paren: bool,
     /// Variables declared (`$x :=`) or assigned (`$x =`); two for `range $i, $v :=`.
-    pub decl: Vec<String>,
+    pub decl: Box<[Span]>,
     pub is_assign: bool,
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
+}
+
+impl Pipe {
+    /// The pipeline's text for `executing "NAME" at <...>` messages: an action's source
+    /// as written, a parenthesized pipeline's tokens each separated by one space, numbers
+    /// in decimal and strings quoted (Go prints a chain `.a.b` and an inner `(f)`
+    /// without the spaces). Written only when a message needs it, by lexing again.
+    pub fn text(&self) -> String {
+        if !self.paren {
+            return self.source.to_string();
+        }
+        let src = self.source.src.as_str();
+        let mut items = Vec::new();
+        match lex_action(
+            src,
+            self.source.start as usize,
+            self.source.end as usize,
+            &mut items,
+            0,
+            LineAt { line: 0, start: 0 },
+            "",
+        ) {
+            Ok(_) => tokens_text(src, &items),
+            // The same text lexed when it was parsed.
+            Err(_) => self.source.to_string(),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct Command {
     pub pos: Pos,
-    pub text: String,
     /// Each argument with where it starts (an error names the argument at fault).
-    pub args: Vec<(Pos, Arg)>,
+    pub args: Box<[(Pos, Arg)]>,
 }
 
+/// An operand. Names and strings are spans of the source (no allocation each), and
+/// field chains are kept as written (`.A.B`, `$x.A.B`): names never contain a dot,
+/// and messages quote them as written.
 #[derive(Debug)]
 pub enum Arg {
     /// `.`
@@ -66,22 +153,32 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(String),
+    String(Span),
     /// `.A.B`
-    Field(Vec<String>),
-    /// `$x.A.B` (`$` alone is the root).
-    Variable(String, Vec<String>),
+    Field(Span),
+    /// `$x.A.B` (`$` alone is the root): the variable is up to the first dot.
+    Variable(Span),
     /// A function name.
-    Ident(String),
-    /// `(pipeline).A.B`
-    Pipe(Box<Pipe>, Vec<String>),
+    Ident(Span),
+    /// `(pipeline).A.B`, with the chain (`.A.B`, or empty).
+    Pipe(Box<Pipe>, Span),
+}
+
+/// The names of a chain written `.A.B` (after its variable, if any): `A`, `B`.
+pub fn chain_names(chain: &str) -> impl Iterator<Item = &str> {
+    chain.split('.').skip(1)
+}
+
+/// A variable operand split into the variable and its chain: `$x.A` is `$x`, `.A`.
+pub fn split_variable(v: &str) -> (&str, &str) {
+    v.split_at(v.find('.').unwrap_or(v.len()))
 }
 
 /// A parsed template file: its main body and the templates it defines.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Parsed {
-    pub body: Arc<Vec<Node>>,
-    pub defines: BTreeMap<String, Arc<Vec<Node>>>,
+    pub body: Arc<[Node]>,
+    pub defines: BTreeMap<String, Arc<[Node]>>,
 }
 
 /// A parse error: `template: NAME:LINE: message`, as Go words it.
@@ -102,18 +199,23 @@ impl std::fmt::Display for ParseError {
 pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
     let items = lex(name, src)?;
     let mut p = Parser {
-        name: name.to_string(),
+        name,
+        src,
+        source: Arc::new(src.to_string()),
         items,
         at: 0,
         defines: BTreeMap::new(),
         range_depth: 0,
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
     };
     let (body, end) = p.list()?;
     if let Some(end) = end {
         return Err(p.err(end.line, format!("unexpected {{{{{}}}}}", end.word)));
     }
     Ok(Parsed {
-        body: Arc::new(body),
+        body,
         defines: p.defines,
     })
 }
@@ -129,19 +231,22 @@ pub fn parse_shared(name: &str, src: &str) -> Result<Arc<Parsed>, ParseError> {
 
 // ---------------------------------------------------------------- lexing
 
-#[derive(Debug, Clone, PartialEq)]
+/// A token's kind; its text is the source between the item's `start` and `end`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok {
     /// Text, with the line of its first byte (after trimming).
-    Text(String, u32),
-    /// The start of an action, with its source text (between the delimiters).
-    Open(String),
+    Text(u32),
+    /// The start of an action; its text is the action's source (between the delimiters).
+    Open,
     Close,
-    Word(String),
-    Field(String),
+    Word,
+    /// `.name`, the dot included.
+    Field,
     /// A field written right after a field, variable or `)`: `.b` in `.a.b`, `$x.b`, `(f).b`.
-    Chained(String),
-    Var(String),
-    Str(String),
+    Chained,
+    Var,
+    /// A quoted string, quotes included; `true` when it has escapes to decode.
+    Str(bool),
     Int(i64),
     Float(f64),
     Char(i64),
@@ -154,14 +259,44 @@ enum Tok {
     Dot,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Item {
     tok: Tok,
     pos: Pos,
+    start: u32,
+    end: u32,
 }
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Bytes of names (functions, fields, variables): looked up, as most of an action is names.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize || c >= 0x80;
+        c += 1;
+    }
+    t
+};
+
+fn is_name_byte(c: u8) -> bool {
+    NAME_BYTES[c as usize]
+}
+
+/// Where the next `{{` starts at or after `from` (or the end): `{` is rare in text, so
+/// a search for it alone is the fast one.
+fn find_open(b: &[u8], from: usize) -> usize {
+    let mut k = from;
+    while let Some(x) = memchr::memchr(b'{', &b[k..]) {
+        if b.get(k + x + 1) == Some(&b'{') {
+            return k + x;
+        }
+        k += x + 1;
+    }
+    b.len()
 }
 
 fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
@@ -178,9 +313,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
     let mut trim_next = false;
     while i < b.len() {
         // Text up to the next "{{".
-        let next = memchr::memmem::find(&b[i..], b"{{")
-            .map(|k| i + k)
-            .unwrap_or(b.len());
+        let next = find_open(b, i);
         let mut text = &src[i..next];
         if trim_next {
             text = text.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
@@ -197,19 +330,21 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         }
         if !text.is_empty() {
             // Trimming may have skipped lines: the text's own line, for traces.
-            let skipped = text.as_ptr() as usize - src[i..].as_ptr() as usize;
-            let text_line = line + src[i..i + skipped].matches('\n').count() as u32;
+            let start = text.as_ptr() as usize - src.as_ptr() as usize;
+            let text_line = line + memchr::memchr_iter(b'\n', &b[i..start]).count() as u32;
             items.push(Item {
-                tok: Tok::Text(text.to_string(), text_line),
+                tok: Tok::Text(text_line),
                 pos: Pos {
                     line,
                     col: (i - line_start) as u32,
                 },
+                start: start as u32,
+                end: (start + text.len()) as u32,
             });
         }
-        // Templates are mostly text (CRDs are megabytes of it): newlines counted fast.
-        line += memchr::memchr_iter(b'\n', &b[i..next]).count() as u32;
-        if let Some(k) = memchr::memrchr(b'\n', &b[i..next]) {
+        // Templates are mostly text (CRDs are megabytes of it): newlines found fast.
+        for k in memchr::memchr_iter(b'\n', &b[i..next]) {
+            line += 1;
             line_start = i + k + 1;
         }
         if next >= b.len() {
@@ -238,11 +373,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             if !src[k..].starts_with("}}") {
                 return Err(err(line, "comment ends before closing delimiter".into()));
             }
-            for c in b[next..k].iter() {
-                if *c == b'\n' {
-                    line += 1;
-                }
-            }
+            line += memchr::memchr_iter(b'\n', &b[next..k]).count() as u32;
             if let Some(nl) = src[..k].rfind('\n') {
                 if nl >= next {
                     line_start = nl + 1;
@@ -252,30 +383,24 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             trim_next = close_trim;
             continue;
         }
-        // Find the closing "}}" outside quotes.
+        // Find the closing "}}" outside quotes: the next `}`, unless a quote comes first.
         let mut k = j;
         let mut close = None;
+        let mut brace = k;
         while k < b.len() {
-            match b[k] {
-                b'"' | b'`' | b'\'' => {
-                    let q = b[k];
-                    k += 1;
-                    while k < b.len() && b[k] != q {
-                        if b[k] == b'\\' && q != b'`' {
-                            k += 1;
-                        }
-                        if q != b'`' && b[k.min(b.len() - 1)] == b'\n' {
-                            return Err(err(line, "unterminated quoted string".into()));
-                        }
-                        k += 1;
-                    }
-                    k += 1;
+            if brace <= k {
+                brace = memchr::memchr(b'}', &b[k..]).map_or(b.len(), |x| k + x);
+            }
+            match memchr::memchr3(b'"', b'`', b'\'', &b[k..brace]) {
+                Some(x) => {
+                    k = skip_quoted(b, k + x)
+                        .ok_or_else(|| err(line, "unterminated quoted string".into()))?;
                 }
-                b'}' if src[k..].starts_with("}}") => {
-                    close = Some(k);
+                None if b.get(brace + 1) == Some(&b'}') => {
+                    close = Some(brace);
                     break;
                 }
-                _ => k += 1,
+                None => k = brace + 1,
             }
         }
         let Some(close) = close else {
@@ -286,132 +411,177 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         if close_trim {
             inner_end = close - 1;
         }
-        let inner = &src[j..inner_end];
+        let inner = src[j..inner_end].trim();
+        let inner_start = inner.as_ptr() as usize - src.as_ptr() as usize;
         items.push(Item {
-            tok: Tok::Open(inner.trim().to_string()),
+            tok: Tok::Open,
             pos: Pos {
                 line: action_line,
                 col: action_col,
             },
+            start: inner_start as u32,
+            end: (inner_start + inner.len()) as u32,
         });
-        lex_action(inner, j, &mut items, line, name)?;
-        for c in b[next..close].iter() {
-            if *c == b'\n' {
-                line += 1;
-            }
+        // The trim marker's space may be a newline; the rest of the action's are
+        // counted as it is lexed, and none follow it.
+        let mut at = LineAt {
+            line,
+            start: line_start,
+        };
+        if open_trim && b[next + 3] == b'\n' {
+            at = LineAt {
+                line: line + 1,
+                start: next + 4,
+            };
         }
-        if let Some(nl) = src[next..close].rfind('\n') {
-            line_start = next + nl + 1;
-        }
+        LineAt {
+            line,
+            start: line_start,
+        } = lex_action(src, j, inner_end, &mut items, line, at, name)?;
         items.push(Item {
             tok: Tok::Close,
             pos: Pos {
-                line: 0,
-                col: close as u32,
+                line,
+                col: (close - line_start) as u32,
             },
+            start: close as u32,
+            end: close as u32 + 2,
         });
         i = close + 2;
         trim_next = close_trim;
     }
-    resolve_positions(src, &mut items);
     Ok(items)
 }
 
+/// Where the quoted text opened at `b[k]` ends (past its closing quote, or past the
+/// end); `None` for a newline in an interpreted string or character constant.
+fn skip_quoted(b: &[u8], k: usize) -> Option<usize> {
+    let q = b[k];
+    let mut k = k + 1;
+    if q == b'`' {
+        return Some(memchr::memchr(q, &b[k..]).map_or(b.len(), |x| k + x) + 1);
+    }
+    while let Some(x) = memchr::memchr3(q, b'\\', b'\n', &b[k..]) {
+        k += x;
+        match b[k] {
+            c if c == q => return Some(k + 1),
+            b'\n' => return None,
+            // An escape: the next byte is taken as it is, unless it is a newline.
+            _ => match b.get(k + 1) {
+                Some(b'\n') => return None,
+                Some(_) => k += 2,
+                None => return Some(b.len() + 1),
+            },
+        }
+    }
+    Some(b.len() + 1)
+}
+
+/// A line, and where its first byte is in the source.
+#[derive(Clone, Copy)]
+struct LineAt {
+    line: u32,
+    start: usize,
+}
+
+/// The tokens of the action `src[base..end]`, which starts on the line `at`: positions
+/// are lines and 0-based byte columns, as Go's `ErrorContext` counts them. Errors name
+/// `line` and the lines after it (as they always have, even where a trim marker's
+/// newline comes first). Returns the line the action ends on.
 fn lex_action(
-    s: &str,
+    src: &str,
     base: usize,
+    end: usize,
     items: &mut Vec<Item>,
     line: u32,
+    at: LineAt,
     name: &str,
-) -> Result<(), ParseError> {
+) -> Result<LineAt, ParseError> {
+    let s = &src[base..end];
     let b = s.as_bytes();
     let mut i = 0;
     let mut line = line;
+    let mut at = at;
     let err = |line: u32, msg: String| ParseError {
         name: name.to_string(),
         line,
         message: msg,
     };
-    let mut tok_start;
-    let push = |items: &mut Vec<Item>, tok: Tok, _line: u32, at: usize| {
-        items.push(Item {
-            tok,
-            pos: Pos {
-                line: 0,
-                col: (base + at) as u32,
-            },
-        })
-    };
     while i < b.len() {
         let c = b[i];
-        tok_start = i;
         if is_space(c) {
             if c == b'\n' {
                 line += 1;
+                at = LineAt {
+                    line: at.line + 1,
+                    start: base + i + 1,
+                };
             }
             i += 1;
             continue;
         }
         let start = i;
-        match c {
+        let pos = Pos {
+            line: at.line,
+            col: (base + start - at.start) as u32,
+        };
+        let tok = match c {
             b'|' => {
-                push(items, Tok::Pipe, line, tok_start);
                 i += 1;
+                Tok::Pipe
             }
             b'(' => {
-                push(items, Tok::LParen, line, tok_start);
                 i += 1;
+                Tok::LParen
             }
             b')' => {
-                push(items, Tok::RParen, line, tok_start);
                 i += 1;
+                Tok::RParen
             }
             b',' => {
-                push(items, Tok::Comma, line, tok_start);
                 i += 1;
+                Tok::Comma
             }
             b':' if b.get(i + 1) == Some(&b'=') => {
-                push(items, Tok::Declare, line, tok_start);
                 i += 2;
+                Tok::Declare
             }
             b'=' => {
-                push(items, Tok::Assign, line, tok_start);
                 i += 1;
+                Tok::Assign
             }
             b'"' => {
-                let mut out = String::new();
+                let mut escaped = false;
                 i += 1;
                 loop {
-                    let Some(&c) = b.get(i) else {
+                    // A byte of a multi-byte character is never a quote or a backslash.
+                    let Some(x) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
                         return Err(err(line, "unterminated quoted string".into()));
                     };
-                    match c {
-                        b'"' => break,
-                        b'\\' => {
-                            let (ch, used) = unescape(&s[i..]).ok_or_else(|| {
-                                err(line, format!("invalid syntax: {}", &s[start..]))
-                            })?;
-                            out.push_str(&ch);
-                            i += used;
-                        }
-                        _ => {
-                            let ch = s[i..].chars().next().unwrap_or('\0');
-                            out.push(ch);
-                            i += ch.len_utf8();
-                        }
+                    i += x;
+                    if b[i] == b'"' {
+                        break;
                     }
+                    let (_, used) = unescape(&s[i..])
+                        .ok_or_else(|| err(line, format!("invalid syntax: {}", &s[start..])))?;
+                    escaped = true;
+                    i += used;
                 }
                 i += 1;
-                push(items, Tok::Str(out), line, tok_start);
+                Tok::Str(escaped)
             }
             b'`' => {
-                let end = s[i + 1..]
-                    .find('`')
+                let end = memchr::memchr(b'`', &b[i + 1..])
                     .ok_or_else(|| err(line, "unterminated raw quoted string".into()))?;
-                let raw = &s[i + 1..i + 1 + end];
-                line += raw.matches('\n').count() as u32;
-                push(items, Tok::Str(raw.to_string()), line, tok_start);
+                for k in memchr::memchr_iter(b'\n', &b[i + 1..i + 1 + end]) {
+                    line += 1;
+                    at = LineAt {
+                        line: at.line + 1,
+                        start: base + i + 1 + k + 1,
+                    };
+                }
                 i += end + 2;
+                Tok::Str(false)
             }
             b'\'' => {
                 let rest = &s[i + 1..];
@@ -419,92 +589,70 @@ fn lex_action(
                     unescape(rest).ok_or_else(|| err(line, "invalid character constant".into()))?
                 } else {
                     let ch = rest.chars().next().unwrap_or('\0');
-                    (ch.to_string(), ch.len_utf8())
+                    (ch, ch.len_utf8())
                 };
-                if !s[i + 1 + used..].starts_with('\'') {
+                if !s.get(i + 1 + used..).is_some_and(|r| r.starts_with('\'')) {
                     return Err(err(line, "unterminated character constant".into()));
                 }
-                let code = ch.chars().next().map(|c| c as i64).unwrap_or(0);
-                push(items, Tok::Char(code), line, tok_start);
                 i += used + 2;
+                Tok::Char(ch as i64)
             }
             b'$' => {
                 i += 1;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
+                while i < b.len() && is_name_byte(b[i]) {
                     i += 1;
                 }
-                push(items, Tok::Var(s[start..i].to_string()), line, tok_start);
+                Tok::Var
             }
             b'.' if b.get(i + 1).is_some_and(|c| c.is_ascii_digit()) => {
-                i = lex_number(s, i, items, line, name)?;
-                set_offset(items, base + tok_start);
+                let (tok, end) = lex_number(s, i, line, name)?;
+                i = end;
+                tok
             }
             b'.' => {
                 i += 1;
                 let fs = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
+                while i < b.len() && is_name_byte(b[i]) {
                     i += 1;
                 }
-                let adjacent = tok_start > 0
-                    && !is_space(b[tok_start - 1])
+                let adjacent = start > 0
+                    && !is_space(b[start - 1])
                     && matches!(
-                        items.last().map(|it| &it.tok),
-                        Some(Tok::Field(_) | Tok::Chained(_) | Tok::Var(_) | Tok::RParen)
+                        items.last().map(|it| it.tok),
+                        Some(Tok::Field | Tok::Chained | Tok::Var | Tok::RParen)
                     );
                 if fs == i {
-                    push(items, Tok::Dot, line, tok_start);
+                    Tok::Dot
                 } else if adjacent {
-                    push(items, Tok::Chained(s[fs..i].to_string()), line, tok_start);
+                    Tok::Chained
                 } else {
-                    push(items, Tok::Field(s[fs..i].to_string()), line, tok_start);
+                    Tok::Field
                 }
             }
             b'0'..=b'9' | b'-' | b'+' => {
-                i = lex_number(s, i, items, line, name)?;
-                set_offset(items, base + tok_start);
+                let (tok, end) = lex_number(s, i, line, name)?;
+                i = end;
+                tok
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
+                while i < b.len() && is_name_byte(b[i]) {
                     i += 1;
                 }
-                push(items, Tok::Word(s[start..i].to_string()), line, tok_start);
+                Tok::Word
             }
             _ => {
                 let ch = s[i..].chars().next().unwrap_or('?');
                 return Err(err(line, format!("unexpected {ch:?} in command")));
             }
-        }
-    }
-    Ok(())
-}
-
-/// Action tokens carry their byte offset in `col` until `resolve_positions` runs.
-fn set_offset(items: &mut [Item], off: usize) {
-    if let Some(last) = items.last_mut() {
-        last.pos = Pos {
-            line: 0,
-            col: off as u32,
         };
+        items.push(Item {
+            tok,
+            pos,
+            start: (base + start) as u32,
+            end: (base + i) as u32,
+        });
     }
-}
-
-/// Turns the byte offsets of action tokens (line 0) into lines and 0-based columns,
-/// as Go's `ErrorContext` counts them.
-fn resolve_positions(src: &str, items: &mut [Item]) {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    for it in items.iter_mut().filter(|i| i.pos.line == 0) {
-        let off = it.pos.col as usize;
-        let line = starts.partition_point(|&s| s <= off);
-        it.pos = Pos {
-            line: line as u32,
-            col: (off - starts[line - 1]) as u32,
-        };
-    }
+    Ok(at)
 }
 
 /// A Go hexadecimal floating-point literal (`0x1p60`, `0x1.8p-3`): hex digits with an
@@ -526,13 +674,8 @@ fn hex_float(digits: &str) -> Option<f64> {
     Some(value * 2f64.powi(exp - 4 * frac.len() as i32))
 }
 
-fn lex_number(
-    s: &str,
-    start: usize,
-    items: &mut Vec<Item>,
-    line: u32,
-    name: &str,
-) -> Result<usize, ParseError> {
+/// The number starting at `s[start]`, and where it ends.
+fn lex_number(s: &str, start: usize, line: u32, name: &str) -> Result<(Tok, usize), ParseError> {
     let b = s.as_bytes();
     let mut i = start;
     if b[i] == b'-' || b[i] == b'+' {
@@ -547,10 +690,16 @@ fn lex_number(
         i += 1;
     }
     let text = &s[start..i];
+    // Most numbers are small decimals (`nindent 4`): read without the general path.
+    if text.bytes().all(|c| c.is_ascii_digit()) && (text.len() == 1 || !text.starts_with('0')) {
+        if let Ok(v) = text.parse::<i64>() {
+            return Ok((Tok::Int(v), i));
+        }
+    }
     let clean = text.replace('_', "");
     let (neg, digits) = match clean.strip_prefix('-') {
-        Some(d) => (true, d.to_string()),
-        None => (false, clean.trim_start_matches('+').to_string()),
+        Some(d) => (true, d),
+        None => (false, clean.trim_start_matches('+')),
     };
     let int = if let Some(h) = digits
         .strip_prefix("0x")
@@ -580,7 +729,7 @@ fn lex_number(
         None => match clean
             .parse::<f64>()
             .ok()
-            .or_else(|| hex_float(&digits).map(|f| if neg { -f } else { f }))
+            .or_else(|| hex_float(digits).map(|f| if neg { -f } else { f }))
         {
             Some(f) => Tok::Float(f),
             None => {
@@ -592,18 +741,14 @@ fn lex_number(
             }
         },
     };
-    items.push(Item {
-        tok,
-        pos: Pos { line, col: 0 },
-    });
-    Ok(i)
+    Ok((tok, i))
 }
 
-/// One escape sequence at the start of `s` (which starts with a backslash).
-fn unescape(s: &str) -> Option<(String, usize)> {
+/// One escape sequence at the start of `s` (which starts with a backslash), and its length.
+fn unescape(s: &str) -> Option<(char, usize)> {
     let b = s.as_bytes();
     let c = *b.get(1)?;
-    let simple = |ch: char| Some((ch.to_string(), 2));
+    let simple = |ch: char| Some((ch, 2));
     match c {
         b'n' => simple('\n'),
         b't' => simple('\t'),
@@ -617,22 +762,43 @@ fn unescape(s: &str) -> Option<(String, usize)> {
         b'v' => simple('\x0b'),
         b'x' => {
             let v = u32::from_str_radix(s.get(2..4)?, 16).ok()?;
-            Some((char::from_u32(v)?.to_string(), 4))
+            Some((char::from_u32(v)?, 4))
         }
         b'u' => {
             let v = u32::from_str_radix(s.get(2..6)?, 16).ok()?;
-            Some((char::from_u32(v)?.to_string(), 6))
+            Some((char::from_u32(v)?, 6))
         }
         b'U' => {
             let v = u32::from_str_radix(s.get(2..10)?, 16).ok()?;
-            Some((char::from_u32(v)?.to_string(), 10))
+            Some((char::from_u32(v)?, 10))
         }
         b'0'..=b'7' => {
             let v = u32::from_str_radix(s.get(1..4)?, 8).ok()?;
-            Some((char::from_u32(v)?.to_string(), 4))
+            Some((char::from_u32(v)?, 4))
         }
         _ => None,
     }
+}
+
+/// A string token's value: the text between its quotes, escapes decoded.
+fn string_value(src: &str, it: &Item) -> String {
+    let inner = &src[it.start as usize + 1..it.end as usize - 1];
+    if it.tok != Tok::Str(true) {
+        return inner.to_string();
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(k) = rest.find('\\') {
+        out.push_str(&rest[..k]);
+        // The lexer checked every escape.
+        let Some((ch, used)) = unescape(&rest[k..]) else {
+            break;
+        };
+        out.push(ch);
+        rest = &rest[k + used..];
+    }
+    out.push_str(rest);
+    out
 }
 
 // ---------------------------------------------------------------- parsing
@@ -640,31 +806,65 @@ fn unescape(s: &str) -> Option<(String, usize)> {
 /// The keyword that ended a list: `end` or `else`, with what follows `else`.
 #[derive(Debug)]
 struct ListEnd {
-    word: String,
+    word: &'static str,
     line: u32,
     /// `else if ...` / `else with ...`: the tokens after the keyword start a new branch.
-    chained: Option<String>,
+    chained: Option<&'static str>,
 }
 
-struct Parser {
-    name: String,
+struct Parser<'s> {
+    name: &'s str,
+    src: &'s str,
+    /// `src`, shared by the spans of the tree.
+    source: Arc<String>,
     items: Vec<Item>,
     at: usize,
-    defines: BTreeMap<String, Arc<Vec<Node>>>,
+    defines: BTreeMap<String, Arc<[Node]>>,
     range_depth: usize,
+    /// Nodes, commands and arguments of the lists being parsed, on stacks shared by
+    /// the nesting levels: each finished list is split off into an allocation of its
+    /// exact size (a `Vec` per list would leave its doubling slack in the tree).
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<(Pos, Arg)>,
 }
 
-impl Parser {
+impl<'s> Parser<'s> {
     fn err(&self, line: u32, message: String) -> ParseError {
         ParseError {
-            name: self.name.clone(),
+            name: self.name.to_string(),
             line,
             message,
         }
     }
 
-    fn peek(&self) -> Option<&Tok> {
-        self.items.get(self.at).map(|i| &i.tok)
+    fn peek(&self) -> Option<Tok> {
+        self.items.get(self.at).map(|i| i.tok)
+    }
+
+    /// The next token if it is a word, with its text.
+    fn peek_word(&self) -> Option<&'s str> {
+        match self.items.get(self.at) {
+            Some(it @ Item { tok: Tok::Word, .. }) => Some(self.text(it)),
+            _ => None,
+        }
+    }
+
+    fn text(&self, it: &Item) -> &'s str {
+        let src: &'s str = self.src;
+        &src[it.start as usize..it.end as usize]
+    }
+
+    fn span(&self, it: &Item) -> Span {
+        self.span_between(it.start, it.end)
+    }
+
+    fn span_between(&self, start: u32, end: u32) -> Span {
+        Span {
+            src: self.source.clone(),
+            start,
+            end,
+        }
     }
 
     fn line(&self) -> u32 {
@@ -676,9 +876,22 @@ impl Parser {
     }
 
     fn next(&mut self) -> Option<Item> {
-        let it = self.items.get(self.at).cloned();
+        let it = self.items.get(self.at).copied();
         self.at += 1;
         it
+    }
+
+    fn describe(&self, it: &Item) -> String {
+        match it.tok {
+            Tok::Close => "\"}}\"".into(),
+            Tok::RParen => "\")\"".into(),
+            _ => {
+                let mut out = String::from("\"");
+                push_token(&mut out, self.src, it);
+                out.push('"');
+                out
+            }
+        }
     }
 
     fn expect_close(&mut self, context: &str) -> Result<(), ParseError> {
@@ -688,135 +901,124 @@ impl Parser {
             }) => Ok(()),
             Some(it) => Err(self.err(
                 it.pos.line,
-                format!("unexpected {} in {context}", describe(&it.tok)),
+                format!("unexpected {} in {context}", self.describe(&it)),
             )),
             None => Err(self.err(self.line(), format!("unexpected EOF in {context}"))),
         }
     }
 
     /// Nodes until `{{end}}`, `{{else}}` or the end of input.
-    fn list(&mut self) -> Result<(Vec<Node>, Option<ListEnd>), ParseError> {
-        let mut nodes = Vec::new();
-        loop {
-            // Text is moved, not copied: CRD templates are megabytes of it, and no
-            // command's text spans it.
-            if let Some(Item {
-                tok: Tok::Text(t, line),
-                ..
-            }) = self.items.get_mut(self.at)
-            {
-                nodes.push(Node::Text(std::mem::take(t), *line));
-                self.at += 1;
-                continue;
-            }
-            let Some(item) = self.next() else { break };
+    fn list<C: From<Vec<Node>>>(&mut self) -> Result<(C, Option<ListEnd>), ParseError> {
+        let base = self.nodes.len();
+        let end = self.list_onto_stack()?;
+        Ok((self.nodes.split_off(base).into(), end))
+    }
+
+    /// [`Parser::list`], its nodes pushed on `self.nodes`.
+    fn list_onto_stack(&mut self) -> Result<Option<ListEnd>, ParseError> {
+        while let Some(item) = self.next() {
             match item.tok {
-                Tok::Text(t, line) => nodes.push(Node::Text(t, line)),
-                Tok::Open(text) => {
+                Tok::Text(line) => {
+                    let text = self.span(&item);
+                    self.nodes.push(Node::Text(text, line));
+                }
+                Tok::Open => {
                     let pos = item.pos;
-                    match self.peek().cloned() {
-                        Some(Tok::Word(w)) => match w.as_str() {
-                            "end" => {
-                                self.at += 1;
-                                self.expect_close("end")?;
-                                return Ok((
-                                    nodes,
-                                    Some(ListEnd {
-                                        word: "end".into(),
-                                        line: pos.line,
-                                        chained: None,
-                                    }),
-                                ));
+                    let text = self.span(&item);
+                    let node = match self.peek_word() {
+                        Some("end") => {
+                            self.at += 1;
+                            self.expect_close("end")?;
+                            return Ok(Some(ListEnd {
+                                word: "end",
+                                line: pos.line,
+                                chained: None,
+                            }));
+                        }
+                        Some("else") => {
+                            self.at += 1;
+                            let chained = match self.peek_word() {
+                                Some("if") => Some("if"),
+                                Some("with") => Some("with"),
+                                _ => None,
+                            };
+                            match chained {
+                                Some(_) => self.at += 1,
+                                None => self.expect_close("else")?,
                             }
-                            "else" => {
+                            return Ok(Some(ListEnd {
+                                word: "else",
+                                line: pos.line,
+                                chained,
+                            }));
+                        }
+                        Some(kw @ ("if" | "with" | "range")) => {
+                            self.at += 1;
+                            self.branch(kw, pos, &text)?
+                        }
+                        Some("define") => {
+                            self.at += 1;
+                            self.define(pos)?;
+                            continue;
+                        }
+                        Some("block") => {
+                            self.at += 1;
+                            let name = self.string_arg("block")?;
+                            let pipe = self.pipeline("block", pos, &text, false)?;
+                            let (body, end) = self.list()?;
+                            self.require_end(end, "block", pos.line)?;
+                            self.defines.insert(name.clone(), body);
+                            Node::Template(Box::new(TemplateCall {
+                                pos,
+                                name,
+                                pipe: Some(pipe),
+                            }))
+                        }
+                        Some("template") => {
+                            self.at += 1;
+                            let name = self.string_arg("template")?;
+                            let pipe = if self.peek() == Some(Tok::Close) {
                                 self.at += 1;
-                                let chained = match self.peek() {
-                                    Some(Tok::Word(w)) if w == "if" || w == "with" => {
-                                        let w = w.clone();
-                                        self.at += 1;
-                                        Some(w)
-                                    }
-                                    _ => {
-                                        self.expect_close("else")?;
-                                        None
-                                    }
-                                };
-                                return Ok((
-                                    nodes,
-                                    Some(ListEnd {
-                                        word: "else".into(),
-                                        line: pos.line,
-                                        chained,
-                                    }),
-                                ));
+                                None
+                            } else {
+                                Some(self.pipeline("template", pos, &text, false)?)
+                            };
+                            Node::Template(Box::new(TemplateCall { pos, name, pipe }))
+                        }
+                        Some(w @ ("break" | "continue")) => {
+                            self.at += 1;
+                            if self.range_depth == 0 {
+                                return Err(self
+                                    .err(pos.line, format!("{{{{{w}}}}} outside {{{{range}}}}")));
                             }
-                            "if" | "with" | "range" => {
-                                self.at += 1;
-                                nodes.push(self.branch(&w, pos, &text)?);
+                            self.expect_close(w)?;
+                            if w == "break" {
+                                Node::Break(pos)
+                            } else {
+                                Node::Continue(pos)
                             }
-                            "define" => {
-                                self.at += 1;
-                                self.define(pos)?;
-                            }
-                            "block" => {
-                                self.at += 1;
-                                let name = self.string_arg("block")?;
-                                let pipe = self.pipeline("block", pos, &text, false)?;
-                                let (body, end) = self.list()?;
-                                self.require_end(end, "block", pos.line)?;
-                                self.defines.insert(name.clone(), Arc::new(body));
-                                nodes.push(Node::Template {
-                                    pos,
-                                    name,
-                                    pipe: Some(pipe),
-                                });
-                            }
-                            "template" => {
-                                self.at += 1;
-                                let name = self.string_arg("template")?;
-                                let pipe = if self.peek() == Some(&Tok::Close) {
-                                    self.at += 1;
-                                    None
-                                } else {
-                                    Some(self.pipeline("template", pos, &text, false)?)
-                                };
-                                nodes.push(Node::Template { pos, name, pipe });
-                            }
-                            "break" | "continue" => {
-                                self.at += 1;
-                                if self.range_depth == 0 {
-                                    return Err(self.err(
-                                        pos.line,
-                                        format!("{{{{{w}}}}} outside {{{{range}}}}"),
-                                    ));
-                                }
-                                self.expect_close(&w)?;
-                                nodes.push(if w == "break" {
-                                    Node::Break(pos)
-                                } else {
-                                    Node::Continue(pos)
-                                });
-                            }
-                            _ => nodes
-                                .push(Node::Action(self.pipeline("command", pos, &text, true)?)),
-                        },
-                        Some(Tok::Close) => {
+                        }
+                        _ if self.peek() == Some(Tok::Close) => {
                             return Err(self.err(pos.line, "missing value for command".into()));
                         }
-                        _ => nodes.push(Node::Action(self.pipeline("command", pos, &text, true)?)),
-                    }
+                        _ => Node::Action(Box::new(self.pipeline("command", pos, &text, true)?)),
+                    };
+                    self.nodes.push(node);
                 }
-                other => {
-                    return Err(self.err(item.pos.line, format!("unexpected {}", describe(&other))))
+                _ => {
+                    return Err(self.err(
+                        item.pos.line,
+                        format!("unexpected {}", self.describe(&item)),
+                    ))
                 }
             }
         }
-        Ok((nodes, None))
+        Ok(None)
     }
 
     fn require_end(&self, end: Option<ListEnd>, ctx: &str, line: u32) -> Result<(), ParseError> {
         match end {
-            Some(ListEnd { ref word, .. }) if word == "end" => Ok(()),
+            Some(ListEnd { word: "end", .. }) => Ok(()),
             Some(e) => Err(self.err(e.line, format!("unexpected {{{{{}}}}} in {ctx}", e.word))),
             None => Err(self.err(line, format!("unexpected EOF in {ctx}"))),
         }
@@ -824,12 +1026,14 @@ impl Parser {
 
     fn string_arg(&mut self, ctx: &str) -> Result<String, ParseError> {
         match self.next() {
-            Some(Item {
-                tok: Tok::Str(s), ..
-            }) => Ok(s),
+            Some(
+                it @ Item {
+                    tok: Tok::Str(_), ..
+                },
+            ) => Ok(string_value(self.src, &it)),
             Some(it) => Err(self.err(
                 it.pos.line,
-                format!("unexpected {} in {ctx} clause", describe(&it.tok)),
+                format!("unexpected {} in {ctx} clause", self.describe(&it)),
             )),
             None => Err(self.err(self.line(), format!("unexpected EOF in {ctx} clause"))),
         }
@@ -840,11 +1044,11 @@ impl Parser {
         self.expect_close("define clause")?;
         let (body, end) = self.list()?;
         self.require_end(end, "define", pos.line)?;
-        self.defines.insert(name, Arc::new(body));
+        self.defines.insert(name, body);
         Ok(())
     }
 
-    fn branch(&mut self, kw: &str, pos: Pos, text: &str) -> Result<Node, ParseError> {
+    fn branch(&mut self, kw: &str, pos: Pos, text: &Span) -> Result<Node, ParseError> {
         let pipe = self.pipeline(kw, pos, text, false)?;
         if kw == "range" {
             self.range_depth += 1;
@@ -853,17 +1057,17 @@ impl Parser {
         if kw == "range" {
             self.range_depth -= 1;
         }
-        let else_body = match end {
+        let else_body: Box<[Node]> = match end {
             Some(ListEnd {
-                word,
+                word: "end",
                 chained: None,
                 ..
-            }) if word == "end" => Vec::new(),
+            }) => Box::default(),
             Some(ListEnd {
-                word,
+                word: "else",
                 chained: None,
                 ..
-            }) if word == "else" => {
+            }) => {
                 let (else_body, end) = self.list()?;
                 self.require_end(end, kw, pos.line)?;
                 else_body
@@ -875,18 +1079,18 @@ impl Parser {
             }) => {
                 // `{{else if x}}` is `{{else}}{{if x}}...{{end}}{{end}}` sharing one end.
                 let inner_pos = Pos { line, col: pos.col };
-                vec![self.branch(&w, inner_pos, text)?]
+                Box::new([self.branch(w, inner_pos, text)?])
             }
             Some(ListEnd { word, line, .. }) => {
                 return Err(self.err(line, format!("unexpected {{{{{word}}}}}")))
             }
             None => return Err(self.err(pos.line, format!("unexpected EOF in {kw}"))),
         };
-        let b = Branch {
+        let b = Box::new(Branch {
             pipe,
             body,
             else_body,
-        };
+        });
         Ok(match kw {
             "if" => Node::If(b),
             "with" => Node::With(b),
@@ -899,41 +1103,40 @@ impl Parser {
         &mut self,
         ctx: &str,
         pos: Pos,
-        text: &str,
+        text: &Span,
         allow_empty_decl: bool,
     ) -> Result<Pipe, ParseError> {
         let _ = allow_empty_decl;
-        let mut decl = Vec::new();
+        let mut decl: Box<[Span]> = Box::default();
         let mut is_assign = false;
         // `$x :=`, `$x =`, `$i, $v :=`
         let save = self.at;
-        let mut vars = Vec::new();
-        loop {
+        let mut vars = [Item {
+            tok: Tok::Var,
+            pos,
+            start: 0,
+            end: 0,
+        }; 2];
+        let mut n = 0;
+        while let Some(it @ Item { tok: Tok::Var, .. }) = self.items.get(self.at).copied() {
+            vars[n] = it;
+            n += 1;
+            self.at += 1;
             match self.peek() {
-                Some(Tok::Var(v)) => {
-                    vars.push(v.clone());
+                Some(Tok::Comma) if ctx == "range" && n == 1 => {
                     self.at += 1;
-                    match self.peek() {
-                        Some(Tok::Comma) if ctx == "range" && vars.len() == 1 => {
-                            self.at += 1;
-                            continue;
-                        }
-                        Some(Tok::Declare) => {
-                            self.at += 1;
-                            decl = vars;
-                            break;
-                        }
-                        Some(Tok::Assign) => {
-                            self.at += 1;
-                            decl = vars;
-                            is_assign = true;
-                            break;
-                        }
-                        _ => {
-                            self.at = save;
-                            break;
-                        }
-                    }
+                    continue;
+                }
+                Some(Tok::Declare) => {
+                    self.at += 1;
+                    decl = vars[..n].iter().map(|v| self.span(v)).collect();
+                    break;
+                }
+                Some(Tok::Assign) => {
+                    self.at += 1;
+                    decl = vars[..n].iter().map(|v| self.span(v)).collect();
+                    is_assign = true;
+                    break;
                 }
                 _ => {
                     self.at = save;
@@ -941,13 +1144,16 @@ impl Parser {
                 }
             }
         }
-        let mut cmds = Vec::new();
+        if decl.is_empty() {
+            self.at = save;
+        }
+        let base = self.cmds.len();
         loop {
             let cmd = self.command(pos)?;
             if cmd.args.is_empty() {
                 return Err(self.err(self.line(), format!("missing value for {ctx}")));
             }
-            cmds.push(cmd);
+            self.cmds.push(cmd);
             match self.next() {
                 Some(Item { tok: Tok::Pipe, .. }) => continue,
                 Some(Item {
@@ -956,7 +1162,7 @@ impl Parser {
                 Some(it) => {
                     return Err(self.err(
                         it.pos.line,
-                        format!("unexpected {} in {ctx}", describe(&it.tok)),
+                        format!("unexpected {} in {ctx}", self.describe(&it)),
                     ))
                 }
                 None => return Err(self.err(self.line(), "unclosed action".to_string())),
@@ -964,36 +1170,46 @@ impl Parser {
         }
         Ok(Pipe {
             pos,
-            text: text.to_string(),
+            source: text.clone(),
+            paren: false,
             decl,
             is_assign,
-            cmds,
+            cmds: self.cmds.split_off(base).into(),
         })
     }
 
     /// Arguments until `|`, `)` or the closing delimiter.
     fn command(&mut self, pos: Pos) -> Result<Command, ParseError> {
-        let start = self.at;
         let pos = self.items.get(self.at).map(|i| i.pos).unwrap_or(pos);
-        let mut args = Vec::new();
+        let base = self.args.len();
         loop {
             match self.peek() {
                 None | Some(Tok::Pipe) | Some(Tok::Close) | Some(Tok::RParen) => break,
                 _ => {}
             }
-            args.push(self.operand(pos)?);
+            let arg = self.operand(pos)?;
+            self.args.push(arg);
         }
-        let text = tokens_text(&self.items[start..self.at]);
-        Ok(Command { pos, text, args })
+        Ok(Command {
+            pos,
+            args: self.args.split_off(base).into(),
+        })
     }
 
-    fn fields(&mut self) -> Vec<String> {
-        let mut out = Vec::new();
-        while let Some(Tok::Chained(f)) = self.peek() {
-            out.push(f.clone());
+    /// Skips the fields chained to the operand just read (`.B.C` after `.A`, `$x`, `(p)`),
+    /// returning where the last one ends.
+    fn chained(&mut self) -> Option<u32> {
+        let mut end = None;
+        while let Some(Item {
+            tok: Tok::Chained,
+            end: e,
+            ..
+        }) = self.items.get(self.at)
+        {
+            end = Some(*e);
             self.at += 1;
         }
-        out
+        end
     }
 
     fn operand(&mut self, pos: Pos) -> Result<(Pos, Arg), ParseError> {
@@ -1001,40 +1217,42 @@ impl Parser {
             return Err(self.err(self.line(), "unexpected EOF".into()));
         };
         // Go places a chained operand (`.A.B`, `$x.A`, `(p).A`) at its second element.
-        let at = match (&item.tok, self.items.get(self.at)) {
+        let mut at = match (item.tok, self.items.get(self.at)) {
             (
-                Tok::Field(_) | Tok::Var(_),
+                Tok::Field | Tok::Var,
                 Some(Item {
-                    tok: Tok::Chained(_),
+                    tok: Tok::Chained,
                     pos,
+                    ..
                 }),
             ) => *pos,
             _ => item.pos,
         };
-        let mut at = at;
         let arg = match item.tok {
             Tok::Dot => Arg::Dot,
-            Tok::Field(f) => {
-                let mut chain = vec![f];
-                chain.extend(self.fields());
-                Arg::Field(chain)
+            Tok::Field => {
+                // A chain is written without spaces: one piece of the source.
+                let end = self.chained().unwrap_or(item.end);
+                Arg::Field(self.span_between(item.start, end))
             }
-            Tok::Var(v) => {
-                let chain = self.fields();
-                Arg::Variable(v, chain)
+            Tok::Var => {
+                let end = self.chained().unwrap_or(item.end);
+                Arg::Variable(self.span_between(item.start, end))
             }
-            Tok::Str(s) => Arg::String(s),
+            Tok::Str(true) => Arg::String(Span::owned(string_value(self.src, &item))),
+            // Without escapes, the text between the quotes.
+            Tok::Str(false) => Arg::String(self.span_between(item.start + 1, item.end - 1)),
             Tok::Int(i) | Tok::Char(i) => Arg::Int(i),
             Tok::Float(f) => Arg::Float(f),
-            Tok::Word(w) => match w.as_str() {
+            Tok::Word => match self.text(&item) {
                 "true" => Arg::Bool(true),
                 "false" => Arg::Bool(false),
                 "nil" => Arg::Nil,
-                _ => Arg::Ident(w),
+                _ => Arg::Ident(self.span(&item)),
             },
             Tok::LParen => {
-                let start = self.at;
-                let mut cmds = Vec::new();
+                let first = self.at;
+                let base = self.cmds.len();
                 loop {
                     let cmd = self.command(pos)?;
                     if cmd.args.is_empty() {
@@ -1043,7 +1261,7 @@ impl Parser {
                             "missing value for parenthesized pipeline".into(),
                         ));
                     }
-                    cmds.push(cmd);
+                    self.cmds.push(cmd);
                     match self.next() {
                         Some(Item { tok: Tok::Pipe, .. }) => continue,
                         Some(Item {
@@ -1052,30 +1270,41 @@ impl Parser {
                         _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
                     }
                 }
-                let text = tokens_text(&self.items[start..self.at - 1]);
-                if let Some(Item {
-                    tok: Tok::Chained(_),
-                    pos,
-                }) = self.items.get(self.at)
-                {
-                    at = *pos;
-                }
-                let chain = self.fields();
+                // From the first token inside the parentheses to the last.
+                let source =
+                    self.span_between(self.items[first].start, self.items[self.at - 2].end);
+                let chain_start = match self.items.get(self.at) {
+                    Some(Item {
+                        tok: Tok::Chained,
+                        pos,
+                        start,
+                        ..
+                    }) => {
+                        at = *pos;
+                        *start
+                    }
+                    _ => 0,
+                };
+                let chain = match self.chained() {
+                    Some(end) => self.span_between(chain_start, end),
+                    None => self.span_between(0, 0),
+                };
                 Arg::Pipe(
                     Box::new(Pipe {
                         pos,
-                        text,
-                        decl: Vec::new(),
+                        source,
+                        paren: true,
+                        decl: Box::default(),
                         is_assign: false,
-                        cmds,
+                        cmds: self.cmds.split_off(base).into(),
                     }),
                     chain,
                 )
             }
-            other => {
+            _ => {
                 return Err(self.err(
                     item.pos.line,
-                    format!("unexpected {} in operand", describe(&other)),
+                    format!("unexpected {} in operand", self.describe(&item)),
                 ))
             }
         };
@@ -1083,45 +1312,27 @@ impl Parser {
     }
 }
 
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Close => "\"}}\"".into(),
-        Tok::RParen => "\")\"".into(),
-        other => format!("\"{}\"", token_text(other)),
-    }
-}
-
-fn token_text(t: &Tok) -> String {
-    let mut out = String::new();
-    push_token(&mut out, t);
-    out
-}
-
-/// The tokens' text separated by spaces (a command's text, for messages). Every command
-/// of every template gets one, so it is written in place, not joined from pieces.
-fn tokens_text(items: &[Item]) -> String {
+/// The tokens' text separated by spaces (a parenthesized pipeline's text, for messages).
+fn tokens_text(src: &str, items: &[Item]) -> String {
     let mut out = String::new();
     for (n, i) in items.iter().enumerate() {
         if n > 0 {
             out.push(' ');
         }
-        push_token(&mut out, &i.tok);
+        push_token(&mut out, src, i);
     }
     out
 }
 
-fn push_token(out: &mut String, t: &Tok) {
+fn push_token(out: &mut String, src: &str, it: &Item) {
     use std::fmt::Write;
-    match t {
-        Tok::Text(s, _) | Tok::Word(s) | Tok::Var(s) => out.push_str(s),
-        Tok::Open(_) => out.push_str("{{"),
+    let text = &src[it.start as usize..it.end as usize];
+    match it.tok {
+        Tok::Text(_) | Tok::Word | Tok::Var | Tok::Field | Tok::Chained => out.push_str(text),
+        Tok::Open => out.push_str("{{"),
         Tok::Close => out.push_str("}}"),
-        Tok::Field(f) | Tok::Chained(f) => {
-            out.push('.');
-            out.push_str(f);
-        }
-        Tok::Str(s) => {
-            let _ = write!(out, "{s:?}");
+        Tok::Str(_) => {
+            let _ = write!(out, "{:?}", string_value(src, it));
         }
         Tok::Int(i) | Tok::Char(i) => {
             let _ = write!(out, "{i}");
@@ -1202,5 +1413,108 @@ mod tests {
             e.to_string(),
             "template: chart/templates/a.yaml:2: unexpected EOF in if"
         );
+    }
+
+    /// The first argument of the first command of the template's single action.
+    fn first_args(src: &str) -> Vec<Arg> {
+        let p = parse("t", src).unwrap();
+        let Node::Action(pipe) = &p.body[0] else {
+            panic!("not an action: {:?}", p.body[0]);
+        };
+        pipe.cmds
+            .iter()
+            .flat_map(|c| c.args.iter())
+            .map(|(_, a)| match a {
+                Arg::String(s) => Arg::String(s.clone()),
+                Arg::Field(s) => Arg::Field(s.clone()),
+                Arg::Variable(s) => Arg::Variable(s.clone()),
+                Arg::Ident(s) => Arg::Ident(s.clone()),
+                Arg::Int(i) => Arg::Int(*i),
+                Arg::Float(f) => Arg::Float(*f),
+                Arg::Pipe(p, c) => Arg::String(Span::owned(format!("({}){c}", p.text()))),
+                Arg::Dot => Arg::Dot,
+                Arg::Nil => Arg::Nil,
+                Arg::Bool(b) => Arg::Bool(*b),
+            })
+            .collect()
+    }
+
+    fn strings(src: &str) -> Vec<String> {
+        first_args(src)
+            .into_iter()
+            .map(|a| match a {
+                Arg::String(s) | Arg::Field(s) | Arg::Variable(s) | Arg::Ident(s) => s.to_string(),
+                Arg::Int(i) => format!("int {i}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn string_literals_are_decoded_only_where_escaped() {
+        assert_eq!(
+            strings(r#"{{ f "plain" "a\nb" "\"q\"" "\u00e9\x41\101\\" "é" "" }}"#),
+            vec!["f", "plain", "a\nb", "\"q\"", "éAA\\", "é", ""]
+        );
+        assert_eq!(
+            strings("{{ f `a\\n \"b\"\nc` `` }}"),
+            vec!["f", "a\\n \"b\"\nc", ""]
+        );
+        assert_eq!(
+            strings(r"{{ f 'a' '\n' 'é' '\'' '\x41' '\u00e9' }}"),
+            vec!["f", "int 97", "int 10", "int 233", "int 39", "int 65", "int 233"]
+        );
+    }
+
+    #[test]
+    fn chains_are_kept_as_written_and_placed_at_their_second_element() {
+        assert_eq!(
+            strings("{{ f .a.b $x.c $ $.d (g .e).h.i . }}"),
+            vec!["f", ".a.b", "$x.c", "$", "$.d", "(g .e).h.i", "Dot"]
+        );
+        // Spaced apart, `.b` is an argument of its own.
+        assert_eq!(strings("{{ f .a .b }}"), vec!["f", ".a", ".b"]);
+        let p = parse("t", "x\n {{ .a.b }}{{ (f).c }}").unwrap();
+        let cols: Vec<_> = p
+            .body
+            .iter()
+            .filter_map(|n| match n {
+                Node::Action(p) => Some(p.cmds[0].args[0].0),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            cols,
+            vec![Pos { line: 2, col: 6 }, Pos { line: 2, col: 17 }]
+        );
+    }
+
+    #[test]
+    fn a_parenthesized_pipeline_is_quoted_as_go_prints_it() {
+        assert_eq!(
+            strings(r#"{{ f ( g   "a\n"  0x10 1.5 'a' .b  $v |  h ) }}"#),
+            vec!["f", r#"(g "a\n" 16 1.5 97 .b $v | h)"#]
+        );
+    }
+
+    #[test]
+    fn text_lines_count_trimmed_newlines_and_comments() {
+        let p = parse("t", "a\n{{- /* x\ny */ -}}\n\nb{{ .c }}\nd").unwrap();
+        let texts: Vec<_> = p
+            .body
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t, line) => Some((t.as_str(), *line)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, vec![("a", 1), ("b", 5), ("\nd", 5)]);
+    }
+
+    #[test]
+    fn nodes_stay_small() {
+        // Every piece of text is a node: the big variants are boxed.
+        assert!(std::mem::size_of::<Node>() <= 24);
+        assert!(std::mem::size_of::<(Pos, Arg)>() <= 40);
     }
 }
