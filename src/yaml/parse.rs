@@ -194,6 +194,7 @@ fn parse_impl(
     };
     let mut cursor = Cursor {
         src,
+        ascii: src.is_ascii(),
         chars: 0,
         bytes: 0,
     };
@@ -299,12 +300,17 @@ fn at_path<'v>(mut v: &'v mut Value, path: &[Step]) -> Option<&'v mut Value> {
 /// source order), so all lookups together cost one pass over the text.
 struct Cursor<'a> {
     src: &'a str,
+    /// Then a char index is a byte index (most YAML is ASCII).
+    ascii: bool,
     chars: usize,
     bytes: usize,
 }
 
 impl Cursor<'_> {
     fn char_at(&mut self, index: usize) -> Option<char> {
+        if self.ascii {
+            return self.src.as_bytes().get(index).map(|&b| char::from(b));
+        }
         if index < self.chars {
             return None;
         }
