@@ -949,6 +949,11 @@ impl Parser {
             }
             cmds.push(cmd);
             match self.next() {
+                // Go ends a pipeline at the delimiter even right after a `|` (`{{ x | }}`).
+                Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(&Tok::Close) => {
+                    self.at += 1;
+                    break;
+                }
                 Some(Item { tok: Tok::Pipe, .. }) => continue,
                 Some(Item {
                     tok: Tok::Close, ..
@@ -1045,6 +1050,10 @@ impl Parser {
                     }
                     cmds.push(cmd);
                     match self.next() {
+                        Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(&Tok::RParen) => {
+                            self.at += 1;
+                            break;
+                        }
                         Some(Item { tok: Tok::Pipe, .. }) => continue,
                         Some(Item {
                             tok: Tok::RParen, ..
