@@ -363,7 +363,10 @@ def main():
                 status, detail = compare(helm, files, err)
                 results.append((label, case, status, detail))
                 if status == "differs":
-                    print(f"{label} [{case}]: differs {len(detail)}/{len(helm['first'])}: " + ", ".join(p for p, _ in detail), flush=True)
+                    names = [p for p, _ in detail]
+                    more = f", and {len(names) - 6} more" if len(names) > 6 and not args.v else ""
+                    print(f"{label} [{case}]: differs {len(detail)}/{len(helm['first'])}: "
+                          + ", ".join(names if args.v else names[:6]) + more, flush=True)
                     for p, why in (detail if args.v else detail[:1]):
                         print(f"    {p}: {why}", flush=True)
                 elif status == "equal":

@@ -768,8 +768,14 @@ mod tests {
     fn a_trailing_pipe_ends_the_pipeline_as_in_go() {
         // Go's parser accepts `{{ x | }}` and `(x |)` (datadog-operator's chart has one).
         let data = serde_json::json!({"a": 3});
-        assert_eq!(run("{{ .a | printf \"%v\" | }}", data.clone()).unwrap(), "3");
-        assert_eq!(run("{{ (.a | printf \"<%v>\" |) }}", data.clone()).unwrap(), "<3>");
+        assert_eq!(
+            run("{{ .a | printf \"%v\" | }}", data.clone()).unwrap(),
+            "3"
+        );
+        assert_eq!(
+            run("{{ (.a | printf \"<%v>\" |) }}", data.clone()).unwrap(),
+            "<3>"
+        );
         assert!(run("{{ | .a }}", data.clone()).is_err());
         assert!(run("{{ .a | | printf \"%d\" }}", data).is_err());
     }
