@@ -136,7 +136,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
         match path.as_str() {
             "Chart.yaml" => {
                 has_chart_yaml = true;
-                chart.metadata = yaml_map(&where_, &bytes)?;
+                chart.metadata = metadata_strings(yaml_map(&where_, &bytes)?);
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
             "values.schema.json" => {
@@ -203,6 +203,80 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     chart.templates = Arc::new(templates);
     chart.files = Arc::new(other_files);
     Ok(chart)
+}
+
+/// Chart.yaml's fields as Helm's `chart.Metadata` reads them: a number or bool where Go
+/// has a string field turns into its text (`appVersion: 1.0` is "1", aws-sigv4-proxy's
+/// chart), so `.Chart.AppVersion` and the dependency ranges see what Helm sees.
+fn metadata_strings(meta: Arc<Map<String, Json>>) -> Arc<Map<String, Json>> {
+    const STRINGS: [&str; 11] = [
+        "name",
+        "home",
+        "version",
+        "description",
+        "icon",
+        "apiVersion",
+        "condition",
+        "tags",
+        "appVersion",
+        "kubeVersion",
+        "type",
+    ];
+    const DEP_STRINGS: [&str; 5] = ["name", "version", "repository", "condition", "alias"];
+    fn fix(m: &mut Map<String, Json>, keys: &[&str]) {
+        for k in keys {
+            if let Some(v) = m.get_mut(*k) {
+                if !v.is_string() {
+                    if let Some(s) = crate::yaml::go_string_field(v) {
+                        *v = Json::String(s);
+                    }
+                }
+            }
+        }
+    }
+    let scalar = |v: &Json| v.is_number() || v.is_boolean();
+    let needs = STRINGS.iter().any(|k| meta.get(*k).is_some_and(scalar))
+        || ["keywords", "sources"].iter().any(|k| {
+            meta.get(*k)
+                .and_then(Json::as_array)
+                .is_some_and(|a| a.iter().any(scalar))
+        })
+        || meta
+            .get("annotations")
+            .and_then(Json::as_object)
+            .is_some_and(|a| a.values().any(scalar))
+        || meta
+            .get("dependencies")
+            .and_then(Json::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .filter_map(Json::as_object)
+                    .any(|d| DEP_STRINGS.iter().any(|k| d.get(*k).is_some_and(scalar)))
+            });
+    if !needs {
+        return meta;
+    }
+    let mut meta = meta;
+    let m = Arc::make_mut(&mut meta);
+    fix(m, &STRINGS);
+    for k in ["keywords", "sources"] {
+        if let Some(Json::Array(a)) = m.get_mut(k) {
+            for v in a.iter_mut().filter(|v| scalar(v)) {
+                *v = Json::String(crate::yaml::go_string_field(v).unwrap_or_default());
+            }
+        }
+    }
+    if let Some(Json::Object(a)) = m.get_mut("annotations") {
+        for v in a.values_mut().filter(|v| scalar(v)) {
+            *v = Json::String(crate::yaml::go_string_field(v).unwrap_or_default());
+        }
+    }
+    if let Some(Json::Array(deps)) = m.get_mut("dependencies") {
+        for d in deps.iter_mut().filter_map(Json::as_object_mut) {
+            fix(d, &DEP_STRINGS);
+        }
+    }
+    meta
 }
 
 fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
@@ -363,5 +437,28 @@ impl Ignore {
             }
         }
         ignored
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+
+    #[test]
+    fn chart_yaml_scalars_read_as_go_strings() {
+        let mut fs = MemFs::new();
+        fs.add(
+            "c/Chart.yaml",
+            "apiVersion: v1\nname: c\nversion: 0.1.2\nappVersion: 1.10\nkubeVersion: 1\nkeywords: [2.0, x]\nannotations: {a: true}\ndependencies:\n  - name: d\n    version: 1.0\n",
+        );
+        let c = load_dir(&fs, "c").unwrap();
+        let m = &c.metadata;
+        assert_eq!(m["appVersion"], "1.1");
+        assert_eq!(m["kubeVersion"], "1");
+        assert_eq!(m["keywords"], serde_json::json!(["2", "x"]));
+        assert_eq!(m["annotations"]["a"], "true");
+        assert_eq!(m["dependencies"][0]["version"], "1");
+        assert_eq!(m["version"], "0.1.2");
     }
 }

@@ -176,6 +176,18 @@ pub fn go_format_g(f: f64) -> String {
     scalar::go_format_g(f)
 }
 
+/// A YAML scalar read into a Go `string` field by sigs.k8s.io/yaml: numbers and bools
+/// become their text (a float as `strconv.FormatFloat(f, 'g', -1, 32)`: `1.10` is "1.1").
+pub fn go_string_field(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) if n.is_f64() => n.as_f64().map(|f| scalar::go_format_g32(f as f32)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// One document as kustomize prints it, ending in a newline.
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::with_capacity(1024);
