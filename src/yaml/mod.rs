@@ -49,6 +49,7 @@
 //!   outputs in 6 runs). Ours is deterministic, one of those orders at best.
 
 mod emit;
+mod flow_indent;
 mod parse;
 mod scalar;
 mod skim;
@@ -132,7 +133,14 @@ pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
 /// key "true"). kustomize reads its kustomization files and JSON patches written in YAML
 /// so; Helm its values files, `Chart.yaml` and `fromYaml` ([`parse_stream_helm`]).
 pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream_with(src, true, scalar::Rules::V2)
+    match parse::parse_stream_with(src, true, scalar::Rules::V2) {
+        // go-yaml reads flow collections whatever their lines' indentation.
+        Err(e) if e.message.contains("indentation") => match flow_indent::indent_flow_lines(src) {
+            Some(fixed) => parse::parse_stream_with(&fixed, true, scalar::Rules::V2).map_err(|_| e),
+            None => Err(e),
+        },
+        r => r,
+    }
 }
 
 /// A stream as Helm reads values files, `Chart.yaml` and `fromYaml`: [`parse_yaml_to_json`].
