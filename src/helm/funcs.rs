@@ -653,3 +653,23 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1beta1",
     "apiextensions.k8s.io/v1",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_glob_is_false_as_an_empty_go_map_is() {
+        // bitnami's apache: `if and (.Files.Glob "files/vhosts/*.conf") ...`.
+        let files = Value::Object(std::rc::Rc::new(Files {
+            files: std::sync::Arc::new(vec![("files/a.conf".to_string(), b"x".to_vec())]),
+        }));
+        let Value::Object(o) = &files else {
+            unreachable!()
+        };
+        let glob = |p: &str| o.call("Glob", &[Value::str(p)]).unwrap().unwrap();
+        assert!(!glob("files/vhosts/*.conf").truthy());
+        assert!(glob("files/*.conf").truthy());
+        assert!(files.truthy());
+    }
+}
