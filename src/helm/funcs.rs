@@ -130,7 +130,15 @@ pub fn all() -> Funcs {
         Ok(
             match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
                 Ok(v @ serde_json::Value::Object(_)) => Value::from_json(&v),
-                Ok(_) => Value::map(BTreeMap::new()),
+                Ok(serde_json::Value::Null) => Value::map(BTreeMap::new()),
+                // Go's json.Unmarshal into a map refuses any other JSON value.
+                Ok(v) => Value::map(BTreeMap::from([(
+                    "Error".to_string(),
+                    Value::str(format!(
+                        "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                        json_kind(&v)
+                    )),
+                )])),
                 Err(e) => Value::map(BTreeMap::from([(
                     "Error".to_string(),
                     Value::str(e.to_string()),
@@ -143,10 +151,21 @@ pub fn all() -> Funcs {
         Ok(
             match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
                 Ok(v @ serde_json::Value::Array(_)) => Value::from_json(&v),
-                Ok(_) => Value::list(Vec::new()),
+                Ok(serde_json::Value::Null) => Value::list(Vec::new()),
+                Ok(v) => Value::list(vec![Value::str(format!(
+                    "json: cannot unmarshal {} into Go value of type []interface {{}}",
+                    json_kind(&v)
+                ))]),
                 Err(e) => Value::list(vec![Value::str(e.to_string())]),
             },
         )
+    });
+    // sprig's own (Helm keeps it): any JSON value, and an error where it does not parse.
+    f.insert("mustFromJson", |_, a| {
+        arity("mustFromJson", a, 1)?;
+        serde_json::from_str::<serde_json::Value>(&str_of(&a[0]))
+            .map(|v| Value::from_json(&v))
+            .or_else(|e| fail(e.to_string()))
     });
     f.insert("toToml", |_, a| {
         arity("toToml", a, 1)?;
@@ -654,6 +673,18 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1",
 ];
 
+/// How Go's encoding/json names a JSON value's kind in its errors.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Null => "null",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,5 +702,36 @@ mod tests {
         assert!(!glob("files/vhosts/*.conf").truthy());
         assert!(glob("files/*.conf").truthy());
         assert!(files.truthy());
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::super::gotmpl::exec::TemplateSet;
+    use super::*;
+
+    fn run(src: &str) -> Result<String, String> {
+        let mut set = TemplateSet::new(all());
+        set.add("t", src).map_err(|e| e.message)?;
+        set.execute("t", &Value::Nil).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn from_json_is_helms_map_and_must_from_json_is_sprigs_any_value() {
+        // opentelemetry-demo ranges over `mustFromJson` of a JSON list.
+        assert_eq!(
+            run(r#"{{ mustFromJson "[1,2]" }} {{ mustFromJson "\"s\"" }}"#).unwrap(),
+            "[1 2] s"
+        );
+        assert_eq!(
+            run(r#"{{ fromJson "[1,2]" }}"#).unwrap(),
+            "map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]"
+        );
+        assert_eq!(run(r#"{{ fromJson "null" }}"#).unwrap(), "map[]");
+        assert_eq!(
+            run(r#"{{ fromJsonArray "{}" }}"#).unwrap(),
+            "[json: cannot unmarshal object into Go value of type []interface {}]"
+        );
+        assert!(run(r#"{{ mustFromJson "[" }}"#).is_err());
     }
 }

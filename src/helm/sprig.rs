@@ -788,7 +788,6 @@ pub fn register_aliases(f: &mut Funcs) {
         ("biggest", "max"),
         ("mustToRawJson", "toRawJson"),
         ("mustToPrettyJson", "toPrettyJson"),
-        ("mustFromJson", "fromJson"),
     ];
     for (alias, name) in aliases {
         if let Some(func) = f.get(name).copied() {
