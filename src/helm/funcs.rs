@@ -716,6 +716,46 @@ mod json_tests {
         set.execute("t", &Value::Nil).map_err(|e| e.message)
     }
 
+    fn run_with(src: &str, data: serde_json::Value) -> Result<String, String> {
+        let mut set = TemplateSet::new(all());
+        set.add("t", src).map_err(|e| e.message)?;
+        set.execute("t", &Value::from_json(&data))
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn string_parameters_refuse_what_go_refuses() {
+        // Helm fails these (Go's evalArg/validateType); strata read them as text.
+        let data = serde_json::json!({"n": null, "num": 3.0, "m": {"a": 1}, "s": "x"});
+        let err = |src: &str| run_with(src, data.clone()).unwrap_err();
+        assert_eq!(
+            err("{{ upper .nope }}"),
+            "template: t:1:9: executing \"t\" at <.nope>: wrong type for value; expected string; got interface {}"
+        );
+        assert_eq!(
+            err("{{ .n | trimSuffix \"-\" }}"),
+            "template: t:1:19: executing \"t\" at <\"-\">: invalid value; expected string"
+        );
+        assert_eq!(
+            err("{{ .n | b64enc }}"),
+            "template: t:1:8: executing \"t\" at <b64enc>: invalid value; expected string"
+        );
+        assert!(err("{{ indent 2 .num }}")
+            .ends_with("wrong type for value; expected string; got float64"));
+        assert!(err("{{ tpl .m . }}").ends_with("expected string; got map[string]interface {}"));
+        assert!(err("{{ lower nil }}").ends_with("at <nil>: cannot assign nil to string"));
+        assert!(err("{{ upper 1 }}").ends_with("at <1>: expected string; found 1"));
+        // Strings, and values that are not checked, still pass.
+        assert_eq!(
+            run_with(
+                "{{ .s | upper }}{{ quote .n }}{{ .num | toString | upper }}",
+                data
+            )
+            .unwrap(),
+            "X3"
+        );
+    }
+
     #[test]
     fn from_json_is_helms_map_and_must_from_json_is_sprigs_any_value() {
         // opentelemetry-demo ranges over `mustFromJson` of a JSON list.

@@ -301,6 +301,37 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
     })
 }
 
+/// The parameters (0-based) that a function of Go's, sprig's or Helm's declares as
+/// `string`: Go's template engine refuses nil, numbers, maps and lists there
+/// ("wrong type for value; expected string; got float64") where strata's functions
+/// would read them as text.
+pub fn string_params(name: &str) -> &'static [usize] {
+    match name {
+        "trim" | "upper" | "lower" | "title" | "untitle" | "nospace" | "initials" | "swapcase"
+        | "shuffle" | "snakecase" | "camelcase" | "kebabcase" | "sha1sum" | "sha256sum"
+        | "sha512sum" | "adler32sum" | "atoi" | "b64enc" | "b64dec" | "b32enc" | "b32dec"
+        | "regexQuoteMeta" | "base" | "dir" | "clean" | "ext" | "isAbs" | "semver"
+        | "genPrivateKey" | "bcrypt" | "urlParse" | "tpl" | "include" | "required" | "fromYaml"
+        | "fromYamlArray" | "fromJson" | "fromJsonArray" | "fromToml" | "mustFromJson" | "fail"
+        | "printf" | "getHostByName" => &[0],
+        "abbrev" | "trunc" | "repeat" | "wrap" | "indent" | "nindent" => &[1],
+        "abbrevboth" | "substr" => &[2],
+        "trimall" | "trimAll" | "trimSuffix" | "trimPrefix" | "contains" | "hasPrefix"
+        | "hasSuffix" | "plural" | "split" | "splitList" | "regexMatch" | "mustRegexMatch"
+        | "regexFind" | "mustRegexFind" | "regexFindAll" | "mustRegexFindAll" | "regexSplit"
+        | "mustRegexSplit" | "semverCompare" | "htpasswd" | "encryptAES" | "decryptAES"
+        | "toDate" | "mustToDate" => &[0, 1],
+        "wrapWith" => &[1, 2],
+        "splitn" => &[0, 2],
+        "replace"
+        | "regexReplaceAll"
+        | "mustRegexReplaceAll"
+        | "regexReplaceAllLiteral"
+        | "mustRegexReplaceAllLiteral" => &[0, 1, 2],
+        _ => &[],
+    }
+}
+
 /// `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %f %e %g %x %X %t %c %T %%`,
 /// with flags, width and precision; mismatches print as Go prints them (`%!d(string=x)`).
 pub fn sprintf(format: &str, args: &[Value]) -> String {
