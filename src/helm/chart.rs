@@ -129,6 +129,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     let mut templates = Vec::new();
     let mut other_files = Vec::new();
     let mut has_chart_yaml = false;
+    let mut requirements = None;
     let mut sub_dirs: std::collections::BTreeMap<String, Vec<ChartFile>> = Default::default();
     let base = source.strip_suffix("Chart.yaml").unwrap_or("").to_string();
     for (path, bytes) in files {
@@ -139,6 +140,12 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                 chart.metadata = metadata_strings(yaml_map(&where_, &bytes)?);
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
+            // Helm reads a v1 chart's dependencies from requirements.yaml (after
+            // Chart.yaml, so its list wins); a v2 chart's is not among its files.
+            "requirements.yaml" => {
+                requirements = Some(yaml_map(&where_, &bytes)?);
+                other_files.push((path, bytes));
+            }
             "values.schema.json" => {
                 let invalid = |e: &dyn std::fmt::Display| {
                     Error::new(
@@ -185,6 +192,16 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             source.to_string(),
             "does not exist; a Helm chart folder needs Chart.yaml (apiVersion, name, version)",
         ));
+    }
+    if let Some(req) = requirements {
+        if chart.metadata.get("apiVersion").and_then(Json::as_str) != Some("v1") {
+            other_files.retain(|(p, _)| p != "requirements.yaml" && p != "requirements.lock");
+        }
+        if let Some(deps) = req.get("dependencies") {
+            let mut meta = Arc::clone(&chart.metadata);
+            Arc::make_mut(&mut meta).insert("dependencies".into(), deps.clone());
+            chart.metadata = metadata_strings(meta);
+        }
     }
     for (sub, sub_files) in sub_dirs {
         let src = format!("{base}charts/{sub}/Chart.yaml");
@@ -460,5 +477,22 @@ mod tests {
         assert_eq!(m["annotations"]["a"], "true");
         assert_eq!(m["dependencies"][0]["version"], "1");
         assert_eq!(m["version"], "0.1.2");
+    }
+
+    #[test]
+    fn a_v1_chart_lists_its_dependencies_in_requirements_yaml() {
+        // DataDog's datadog chart: kube-state-metrics is off unless its condition holds.
+        let mut fs = MemFs::new();
+        fs.add("c/Chart.yaml", "apiVersion: v1\nname: c\nversion: 0.1.0\n");
+        fs.add(
+            "c/requirements.yaml",
+            "dependencies:\n  - name: d\n    version: 1.0\n    condition: d.enabled\n",
+        );
+        let c = load_dir(&fs, "c").unwrap();
+        assert_eq!(
+            c.metadata["dependencies"],
+            serde_json::json!([{"name": "d", "version": "1", "condition": "d.enabled"}])
+        );
+        assert!(c.files.iter().any(|(p, _)| p == "requirements.yaml"));
     }
 }
