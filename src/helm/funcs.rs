@@ -20,6 +20,7 @@ pub fn all() -> Funcs {
     super::sprig::register(&mut f);
     super::sprig::register_more(&mut f);
     super::nondeterministic::register(&mut f);
+    super::dates::register(&mut f);
     f.insert("include", |exec, a| {
         arity("include", a, 2)?;
         let name = match &a[0] {
