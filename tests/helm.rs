@@ -345,6 +345,45 @@ fn template_errors_name_the_file_and_exit_2() {
         text(&out.stderr).trim(),
         "error: execution error at (d/templates/a.yaml:1:13): set .Values.password"
     );
+
+    // A rule Helm's loader refuses.
+    s.write("e/Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
+    s.write("e/templates/a.yaml", "a: 1\n");
+    s.write("e/.helmignore", "*.swp\ncharts/**/tests\n");
+    let out = strata(&s.0, &["template", "r", "e"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("e/.helmignore:2") && err.contains("double-star (**) syntax is not supported"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn helmignore_leaves_out_what_helms_loader_leaves_out() {
+    let s = Scratch::new("helm-ignore");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write(
+        "c/templates/files.yaml",
+        "files: {{ range $p, $_ := .Files.Glob \"**\" }}{{ $p }} {{ end }}\n",
+    );
+    s.write("c/templates/.hidden.yaml", "hidden: 1\n");
+    s.write("c/templates/sub/.kept.yaml", "kept: 1\n");
+    s.write("c/docs/a.md", "a\n");
+    s.write("c/docs/deep/b.md", "b\n");
+    s.write("c/ci/values.yaml", "c: 1\n");
+    s.write("c/keep.tmp", "k\n");
+    s.write("c/.helmignore", "docs/*.md\nci/\n*.tmp\n");
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // As the Helm SDK renders it: `docs/*.md` does not reach into docs/deep; `ci/`
+    // drops the folder; a dotfile directly in templates/ is Helm's default, one deeper
+    // is a template.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/files.yaml\nfiles: .helmignore docs/deep/b.md \n\n---\n# Source: c/templates/sub/.kept.yaml\nkept: 1\n"
+    );
 }
 
 #[test]

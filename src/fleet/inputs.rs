@@ -183,7 +183,10 @@ impl<'a> RecordingFs<'a> {
 
 impl FileSystem for RecordingFs<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
-        let r = self.inner.read(path);
+        self.read_shared(path).map(|b| b.to_vec())
+    }
+    fn read_shared(&self, path: &str) -> Result<Arc<[u8]>, FsError> {
+        let r = self.inner.read_shared(path);
         let answer = match &r {
             Ok(b) => read_digest(self.digests, path, b),
             Err(_) => ABSENT,
@@ -317,14 +320,16 @@ impl FileSystem for SourceView<'_> {
         self.inner.parse_cache()
     }
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        self.read_shared(path).map(|b| b.to_vec())
+    }
+    fn read_shared(&self, path: &str) -> Result<Arc<[u8]>, FsError> {
         cached(&self.reads, path, || {
             if self.is_hidden(path) {
                 Err(FsError::NotFound(path.to_string()))
             } else {
-                self.inner.read(path).map(Arc::from)
+                self.inner.read_shared(path)
             }
         })
-        .map(|b| b.to_vec())
     }
     fn is_dir(&self, path: &str) -> bool {
         self.kind(path).0

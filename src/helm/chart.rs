@@ -22,7 +22,7 @@ pub struct Chart {
     /// a copy of the chart (conditions switch dependencies off).
     pub templates: Arc<Vec<(String, String)>>,
     /// Every other file (including `crds/`), for `.Files`; sorted by path.
-    pub files: Arc<Vec<(String, Vec<u8>)>>,
+    pub files: Arc<Vec<(String, Arc<[u8]>)>>,
     pub dependencies: Vec<Chart>,
     /// Where the chart came from, for messages (`apps/web/base/Chart.yaml`).
     pub source: String,
@@ -41,7 +41,7 @@ impl Chart {
     }
 
     /// The CRD files under `crds/` (Helm's `CRDObjects`, this chart only).
-    pub fn crds(&self) -> impl Iterator<Item = &(String, Vec<u8>)> {
+    pub fn crds(&self) -> impl Iterator<Item = &(String, Arc<[u8]>)> {
         self.files.iter().filter(|(p, _)| {
             p.starts_with("crds/")
                 && (p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json"))
@@ -50,7 +50,7 @@ impl Chart {
 }
 
 /// A file of a chart: its path inside the chart and its bytes.
-type ChartFile = (String, Vec<u8>);
+type ChartFile = (String, Arc<[u8]>);
 
 /// Loads the chart in `dir` (root-relative).
 pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
@@ -65,7 +65,7 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
     } else {
         None
     };
-    let ignore = Ignore::shared(rules.as_deref());
+    let ignore = Ignore::shared(rules.as_deref(), &rules_file)?;
     let mut files = Vec::new();
     collect(fs, dir, "", &ignore, &mut files)?;
     load_files(files, &join(dir, "Chart.yaml"))
@@ -108,7 +108,9 @@ fn collect(
                 collect(fs, root, &child_rel, ignore, out)?;
             }
         } else if !ignore.ignored(&child_rel) {
-            let bytes = fs.read(&path).map_err(|e| Error::from(e).in_file(&path))?;
+            let bytes = fs
+                .read_shared(&path)
+                .map_err(|e| Error::from(e).in_file(&path))?;
             out.push((child_rel, bytes));
         }
     }
@@ -158,7 +160,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                 chart.schema = Some(crate::memo::json_schema(text).map_err(|e| invalid(&e))?)
             }
             p if p.starts_with("templates/") => {
-                let text = String::from_utf8(bytes).map_err(|_| {
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
                     Error::new(
                         ErrorKind::Syntax,
                         where_.clone(),
@@ -353,54 +355,69 @@ fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
         }
         let mut data = Vec::new();
         entry.read_to_end(&mut data).map_err(bad)?;
-        out.push((inner.to_string(), data));
+        out.push((inner.to_string(), data.into()));
     }
     out.sort();
     Ok(out)
 }
 
-/// `.helmignore` rules (a subset of Helm's: globs, `dir/`, `/anchored`, `!negation`),
-/// plus Helm's default of ignoring hidden files under `templates/`.
+/// `.helmignore` rules as Helm's loader applies them (`pkg/ignore`): Go
+/// `filepath.Match` globs, `dir/` for folders only, a leading `/` or any `/` to match the
+/// whole path (else the last name), `!` to negate; then Helm's default
+/// `templates/.?*`. The loader asks about each folder before it looks inside (an
+/// ignored folder is skipped whole) and about each file.
 struct Ignore {
-    rules: Vec<(bool, bool, globset::GlobMatcher, bool)>,
+    rules: Vec<Rule>,
     /// Answers so far by path: a fleet loads the same chart for every cluster.
     decided: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
+struct Rule {
+    glob: GoGlob,
+    negate: bool,
+    dir_only: bool,
+    /// Matched against the whole path; otherwise against its last name.
+    whole_path: bool,
+}
+
 impl Ignore {
-    /// The rules of this `.helmignore` text, compiled once per command.
-    fn shared(text: Option<&[u8]>) -> Arc<Ignore> {
+    /// The rules of this `.helmignore` text (`file` names it in errors), compiled once
+    /// per command.
+    fn shared(text: Option<&[u8]>, file: &str) -> Result<Arc<Ignore>> {
         static COMPILED: std::sync::LazyLock<crate::memo::ByContent<Arc<Ignore>>> =
             std::sync::LazyLock::new(Default::default);
         // No file and an empty one mean the same rules.
         let text = text.unwrap_or_default();
-        COMPILED.get_or(text, || Arc::new(Ignore::new(Some(text))))
+        COMPILED.get_or_try(text, || {
+            Ignore::new(text).map(Arc::new).map_err(|(line, message)| {
+                Error::new(
+                    ErrorKind::Syntax,
+                    file.to_string(),
+                    format!(
+                        "{message}; Helm cannot load the chart with this rule: fix or remove it"
+                    ),
+                )
+                .at_line(u32::try_from(line).unwrap_or(u32::MAX))
+            })
+        })
     }
 
-    fn new(text: Option<&[u8]>) -> Ignore {
+    /// The rules, or the line and Helm's message for the first it refuses.
+    fn new(text: &[u8]) -> std::result::Result<Ignore, (usize, String)> {
+        let text = String::from_utf8_lossy(text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text));
         let mut rules = Vec::new();
-        let text = text.map(String::from_utf8_lossy).unwrap_or_default();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (negate, pat) = match line.strip_prefix('!') {
-                Some(p) => (true, p),
-                None => (false, line),
-            };
-            let dir_only = pat.ends_with('/');
-            let pat = pat.trim_end_matches('/');
-            let anchored = pat.starts_with('/') || pat.contains('/');
-            let pat = pat.trim_start_matches('/');
-            if let Ok(g) = globset::Glob::new(pat) {
-                rules.push((negate, dir_only, g.compile_matcher(), anchored));
+        for (n, line) in text.lines().enumerate() {
+            if let Some(rule) = Rule::parse(line).map_err(|m| (n + 1, m))? {
+                rules.push(rule);
             }
         }
-        Ignore {
+        if let Ok(Some(default)) = Rule::parse("templates/.?*") {
+            rules.push(default);
+        }
+        Ok(Ignore {
             rules,
             decided: Default::default(),
-        }
+        })
     }
 
     /// Whether `path` (a folder when it ends with `/`) is left out of the chart.
@@ -416,44 +433,312 @@ impl Ignore {
         answer
     }
 
+    /// Helm's `Rules.Ignore`: the first rule that matches ignores the path. A negated
+    /// rule ignores every path it does *not* match (and every file, when it names
+    /// folders), and lets the rest go on to the next rule.
     fn decide(&self, path: &str) -> bool {
-        let (path, folder) = match path.strip_suffix('/') {
+        let (path, is_dir) = match path.strip_suffix('/') {
             Some(p) => (p, true),
             None => (path, false),
         };
-        if path == ".helmignore" {
-            return false;
-        }
-        if let Some(rest) = path.strip_prefix("templates/") {
-            if rest.split('/').any(|s| s.starts_with('.')) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        for rule in &self.rules {
+            let matches = || rule.glob.matches(if rule.whole_path { path } else { name });
+            if rule.negate {
+                if (rule.dir_only && !is_dir) || !matches() {
+                    return true;
+                }
+            } else if (is_dir || !rule.dir_only) && matches() {
                 return true;
             }
         }
-        let mut ignored = false;
-        let parts: Vec<&str> = path.split('/').collect();
-        for (negate, dir_only, m, anchored) in &self.rules {
-            // A rule matches the file or any folder above it.
-            let mut hit = false;
-            for i in 0..parts.len() {
-                let is_dir = folder || i + 1 < parts.len();
-                if *dir_only && !is_dir {
-                    continue;
+        false
+    }
+}
+
+impl Rule {
+    /// One line of `.helmignore`: `None` for blanks and comments, Helm's message for a
+    /// rule it refuses.
+    fn parse(line: &str) -> std::result::Result<Option<Rule>, String> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(None);
+        }
+        if line.contains("**") {
+            return Err("double-star (**) syntax is not supported".into());
+        }
+        // Helm checks the whole line, `!` and trailing `/` included.
+        GoGlob::new(line)?;
+        let (negate, rule) = match line.strip_prefix('!') {
+            Some(r) => (true, r),
+            None => (false, line),
+        };
+        let (dir_only, rule) = match rule.strip_suffix('/') {
+            Some(r) => (true, r),
+            None => (false, rule),
+        };
+        let (whole_path, rule) = match rule.strip_prefix('/') {
+            Some(r) => (true, r),
+            None => (rule.contains('/'), rule),
+        };
+        Ok(Some(Rule {
+            glob: GoGlob::new(rule)?,
+            negate,
+            dir_only,
+            whole_path,
+        }))
+    }
+}
+
+/// A Go `filepath.Match` pattern: `*` (any run of characters but `/`), `?` (one
+/// character but `/`), `[...]`/`[^...]` classes with ranges, `\` escapes; the whole
+/// name must match.
+enum GoGlob {
+    /// No wildcard: the name itself (most rules: `.git`, `OWNERS`, `ci`).
+    Literal(String),
+    /// `*` then no wildcard (`*.swp`, `*~`).
+    Suffix(String),
+    General(Vec<GlobPart>),
+}
+
+enum GlobPart {
+    Star,
+    Any,
+    Char(char),
+    /// Negated, then the ranges (a single character is a range of one).
+    Class(bool, Vec<(char, char)>),
+}
+
+impl GoGlob {
+    fn new(pattern: &str) -> std::result::Result<GoGlob, String> {
+        GoGlob::parts(pattern).map(GoGlob::classify)
+    }
+
+    fn parts(pattern: &str) -> std::result::Result<Vec<GlobPart>, String> {
+        let bad = || "syntax error in pattern".to_string();
+        let mut parts = Vec::new();
+        let mut chars = pattern.chars().peekable();
+        let escaped = |chars: &mut std::iter::Peekable<std::str::Chars>| match chars.next() {
+            Some('\\') => chars.next().ok_or_else(bad),
+            Some(c) => Ok(c),
+            None => Err(bad()),
+        };
+        while let Some(c) = chars.next() {
+            parts.push(match c {
+                '*' => GlobPart::Star,
+                '?' => GlobPart::Any,
+                '\\' => GlobPart::Char(chars.next().ok_or_else(bad)?),
+                '[' => {
+                    let negated = chars.next_if_eq(&'^').is_some();
+                    let mut ranges = Vec::new();
+                    loop {
+                        match chars.peek() {
+                            None => return Err(bad()),
+                            Some(']') if !ranges.is_empty() => {
+                                chars.next();
+                                break;
+                            }
+                            Some('-' | ']') => return Err(bad()),
+                            Some(_) => {}
+                        }
+                        let lo = escaped(&mut chars)?;
+                        let hi = if chars.next_if_eq(&'-').is_some() {
+                            match chars.peek() {
+                                None | Some(']' | '-') => return Err(bad()),
+                                Some(_) => escaped(&mut chars)?,
+                            }
+                        } else {
+                            lo
+                        };
+                        ranges.push((lo, hi));
+                    }
+                    GlobPart::Class(negated, ranges)
                 }
-                let candidate = if *anchored {
-                    parts[..=i].join("/")
-                } else {
-                    parts[i].to_string()
-                };
-                if m.is_match(&candidate) {
-                    hit = true;
-                    break;
-                }
-            }
-            if hit {
-                ignored = !negate;
+                c => GlobPart::Char(c),
+            });
+        }
+        Ok(parts)
+    }
+
+    /// The cheapest form that matches as `parts` do.
+    fn classify(parts: Vec<GlobPart>) -> GoGlob {
+        let literal = |parts: &[GlobPart]| -> Option<String> {
+            parts
+                .iter()
+                .map(|p| match p {
+                    GlobPart::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect()
+        };
+        if let Some(l) = literal(&parts) {
+            return GoGlob::Literal(l);
+        }
+        if let Some((GlobPart::Star, rest)) = parts.split_first() {
+            if let Some(l) = literal(rest).filter(|l| !l.contains('/')) {
+                return GoGlob::Suffix(l);
             }
         }
-        ignored
+        GoGlob::General(parts)
+    }
+
+    /// Whether the whole of `name` matches: which prefixes of it the parts so far can
+    /// match, one part at a time (no backtracking, so no pattern is slow).
+    fn matches(&self, name: &str) -> bool {
+        let parts = match self {
+            GoGlob::Literal(l) => return name == l,
+            GoGlob::Suffix(l) => {
+                return name
+                    .strip_suffix(l.as_str())
+                    .is_some_and(|head| !head.contains('/'))
+            }
+            GoGlob::General(parts) => parts,
+        };
+        // The literal head and tail decide most names without the full match.
+        let literal = |p: &GlobPart| match p {
+            GlobPart::Char(c) => Some(*c),
+            _ => None,
+        };
+        let head: String = parts.iter().map_while(literal).collect();
+        let tail: String = parts.iter().rev().map_while(literal).collect();
+        if !name.starts_with(&head) || !name.chars().rev().zip(tail.chars()).all(|(a, b)| a == b) {
+            return false;
+        }
+        let name: Vec<char> = name.chars().collect();
+        let mut reach = vec![false; name.len() + 1];
+        reach[0] = true;
+        for part in parts {
+            let mut next = vec![false; name.len() + 1];
+            for j in 0..=name.len() {
+                next[j] = match part {
+                    // Any run of characters but a separator after a reachable prefix.
+                    GlobPart::Star => reach[j] || (j > 0 && next[j - 1] && name[j - 1] != '/'),
+                    _ => j > 0 && reach[j - 1] && part.matches_one(name[j - 1]),
+                };
+            }
+            reach = next;
+        }
+        reach[name.len()]
+    }
+}
+
+impl GlobPart {
+    fn matches_one(&self, c: char) -> bool {
+        match self {
+            GlobPart::Star => false,
+            GlobPart::Any => c != '/',
+            GlobPart::Char(p) => c == *p,
+            // Go's classes may match a separator.
+            GlobPart::Class(negated, ranges) => {
+                ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GoGlob, Ignore};
+
+    fn ignored(rules: &str, path: &str) -> bool {
+        Ignore::new(rules.as_bytes()).unwrap().ignored(path)
+    }
+
+    #[test]
+    fn helmignore_rules_as_helm_applies_them() {
+        // (rules, path (a folder ends with `/`), ignored): the cases of Helm's own
+        // `pkg/ignore` tests, and more.
+        let cases = [
+            ("helm.txt", "helm.txt", true),
+            ("helm.*", "helm.txt", true),
+            ("helm.*", "rudder.txt", false),
+            ("*.txt", "tiller.txt", true),
+            // Without a slash a rule matches the last name only.
+            ("*.txt", "cargo/a.txt", true),
+            ("cargo/*.txt", "cargo/a.txt", true),
+            ("cargo/*.*", "cargo/a.txt", true),
+            ("cargo/*.txt", "mast/a.txt", false),
+            // `*` never crosses a separator; a rule with a slash matches the whole path.
+            ("cargo/*.txt", "cargo/sub/a.txt", false),
+            ("ru[c-e]?er.txt", "rudder.txt", true),
+            ("ru[^c-e]?er.txt", "rudder.txt", false),
+            (".*", ".joonix", true),
+            (".*", "helm.txt", false),
+            // A folder rule: folders only.
+            ("cargo/", "cargo/", true),
+            ("cargo/", "mast/", false),
+            ("cargo/", "cargo", false),
+            ("helm.txt/", "helm.txt", false),
+            // A negated rule ignores what it does not match, and every file when it
+            // names folders.
+            ("!helm.txt", "helm.txt", false),
+            ("!helm.txt", "tiller.txt", true),
+            ("!*.txt", "cargo/", true),
+            ("!cargo/", "mast/", true),
+            ("!cargo/", "cargo/", false),
+            ("!cargo/", "a.txt", true),
+            // Anchored at the chart's root.
+            ("/a.txt", "a.txt", true),
+            ("/a.txt", "cargo/a.txt", false),
+            ("/cargo/a.txt", "cargo/a.txt", true),
+            // The first matching rule decides: a later negation cannot take it back.
+            ("*.tmp\n!important.tmp", "important.tmp", true),
+            ("!*.yaml\n*.yaml", "values.yaml", true),
+            // Helm's default rule, after the file's: dotfiles directly in templates/.
+            ("", "templates/.hidden.yaml", true),
+            ("", "templates/sub/.hidden.yaml", false),
+            ("", "templates/x.yaml", false),
+            ("# only a comment\n\n", ".hidden", false),
+            ("\u{feff}a.txt", "a.txt", true),
+        ];
+        for (rules, path, want) in cases {
+            assert_eq!(ignored(rules, path), want, "{rules:?} on {path}");
+        }
+    }
+
+    #[test]
+    fn helmignore_rules_helm_refuses() {
+        for (rules, message) in [
+            (
+                "ok\ncharts/**/x",
+                "double-star (**) syntax is not supported",
+            ),
+            ("[z-", "syntax error in pattern"),
+            ("a[", "syntax error in pattern"),
+            ("[]a]", "syntax error in pattern"),
+            ("a\\", "syntax error in pattern"),
+        ] {
+            let Err((line, m)) = Ignore::new(rules.as_bytes()) else {
+                panic!("{rules:?} accepted");
+            };
+            assert_eq!(m, message, "{rules:?}");
+            assert_eq!(line, rules.lines().count(), "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn go_globs() {
+        let m = |p: &str, n: &str| GoGlob::new(p).unwrap().matches(n);
+        assert!(m("*", "abc") && m("*", "") && !m("*", "a/b"));
+        assert!(m("a*b*c", "axxbyyc") && !m("a*b*c", "axxbyy"));
+        assert!(m("*x", "xxx") && m("*/b", "a/b") && !m("*/b", "a/c/b"));
+        assert!(m("\\*", "*") && !m("\\*", "a"));
+        assert!(m("[\\]]", "]") && m("[a\\-c]", "-") && !m("[a\\-c]", "b"));
+        assert!(GoGlob::new("[a-c-]").is_err() && GoGlob::new("[^]").is_err());
+        assert!(m("[^a]", "/"), "a Go class may match a separator");
+        assert!(!m("?", "/") && m("?", "é"));
+        // Many stars on a long name stay quick (no backtracking).
+        let long = "a".repeat(200);
+        assert!(!m(&format!("{}b", "*a".repeat(30)), &long));
+        // The literal and suffix forms match as the general one does.
+        for p in ["abc", "*.swp", "*~", "*", "*/x", "a/b", "é*"] {
+            let general = GoGlob::General(GoGlob::parts(p).unwrap());
+            for n in [
+                "abc", "x.swp", "d/x.swp", ".swp", "a~", "~", "", "a/b", "q/x", "é", "éa",
+            ] {
+                assert_eq!(m(p, n), general.matches(n), "{p} on {n}");
+            }
+        }
     }
 }
 

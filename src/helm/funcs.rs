@@ -380,7 +380,7 @@ fn to_toml(v: &Value) -> String {
 /// `.Files`: the chart's other files, with Helm's methods.
 #[derive(Debug)]
 pub struct Files {
-    pub files: std::sync::Arc<Vec<(String, Vec<u8>)>>,
+    pub files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>,
 }
 
 impl Object for Files {
@@ -491,7 +491,7 @@ fn base_name(p: &str) -> String {
 
 /// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
 /// few charts, so it stays an object.
-pub fn files_value(files: std::sync::Arc<Vec<(String, Vec<u8>)>>) -> Value {
+pub fn files_value(files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>) -> Value {
     Value::Object(Rc::new(Files { files }))
 }
 

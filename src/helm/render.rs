@@ -4,7 +4,7 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
-use super::gotmpl::parse::parse_shared;
+use super::gotmpl::parse::{parse_shared, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
@@ -31,12 +31,16 @@ pub struct Options {
 pub struct Rendered {
     pub files: BTreeMap<String, String>,
     pub warnings: Vec<String>,
-    /// CRD files of the chart and its subcharts, in Helm's order: (path, text).
-    pub crds: Vec<(String, String)>,
+    /// CRD files of the chart and its subcharts, in Helm's order: (path, bytes). Kept
+    /// as read (they are megabytes in some charts) until a stream asks for them.
+    pub crds: CrdFiles,
     /// With [`render_traced`]: per template, the [`PrintedBy`] of each line of its
     /// output; `None` for blank lines.
     pub lines: BTreeMap<String, Vec<Option<PrintedBy>>>,
 }
+
+/// CRD files by their path in the chart (`CHART/crds/x.yaml`), as read.
+pub type CrdFiles = Vec<(String, Arc<[u8]>)>;
 
 /// The template and line that printed an output line, then the `include` and
 /// `template` calls it ran under (innermost first).
@@ -102,37 +106,14 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let vals = Json::Object(vals);
     check_schemas(&chart, &vals)?;
 
-    let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    api_versions.extend(opts.api_versions.iter().cloned());
-    let caps = Value::Object(Rc::new(Capabilities {
-        kube_version: kube,
-        api_versions,
-    }));
-    let release = Value::map(BTreeMap::from([
-        ("Name".to_string(), Value::str(&opts.release)),
-        ("Namespace".to_string(), Value::str(&opts.namespace)),
-        ("IsUpgrade".to_string(), Value::Bool(false)),
-        ("IsInstall".to_string(), Value::Bool(true)),
-        ("Revision".to_string(), Value::Int(1)),
-        ("Service".to_string(), Value::str("Helm")),
-    ]));
+    let release = Release {
+        chart: &chart,
+        values: &vals,
+        opts,
+        kube: &kube,
+    };
 
-    let mut templates: BTreeMap<String, Renderable> = BTreeMap::new();
-    let mut crds = Vec::new();
-    collect(
-        &chart,
-        "",
-        &Value::from_json(&vals),
-        &release,
-        &caps,
-        true,
-        &mut templates,
-        &mut crds,
-    );
-
+    let (templates, crds) = release.templates();
     // Parse in Helm's order (deepest paths first; within a depth, reverse by name):
     // a parent's `define` parsed later wins over a subchart's of the same name.
     let mut keys: Vec<&String> = templates.keys().collect();
@@ -150,63 +131,209 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .par_iter()
         .map(|(name, text)| parse_shared(name, text))
         .collect();
-    let mut set = TemplateSet::new(funcs::all());
-    set.seed = Rc::from(format!("{}\0{}", opts.release, opts.namespace));
-    for (k, p) in keys.iter().zip(parsed) {
-        let p = p.map_err(|e| {
+    // The first failure in Helm's order, whichever thread met it first.
+    let parsed = parsed
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
             // Helm: "parse error at (FILE:LINE): MESSAGE".
             err(format!(
                 "parse error at ({}:{}): {}",
                 e.name, e.line, e.message
             ))
         })?;
-        set.add_parsed(k, &p);
-    }
+    let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
+
+    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, in
+    // as many runs of that order as there are threads. A template's output depends only
+    // on the chart, the values and its name, so the bytes are the same either way. Each
+    // run builds its own values and templates: they are not shared between threads.
+    let to_render: Vec<&String> = keys
+        .iter()
+        .copied()
+        .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
+        .collect();
+    let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
+    let threads = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let runs = split_by_size(&to_render, threads, |k| templates[*k].text.len());
+    let set = release.template_set(&parsed);
+    let render_run =
+        |templates: &BTreeMap<String, Renderable>, set: &TemplateSet, run: &[&String]| {
+            run.iter()
+                .map(|k| render_one(set, &templates[*k], k, trace))
+                .collect::<Vec<_>>()
+        };
+    let rendered: Vec<Result<Output, HelmError>> = std::thread::scope(|scope| {
+        // The first run here, with the values and templates built above; the others
+        // on threads of their own, each building its own.
+        let others: Vec<_> = runs[1..]
+            .iter()
+            .map(|run| {
+                scope.spawn(|| {
+                    let (templates, _) = release.templates();
+                    render_run(&templates, &release.template_set(&parsed), run)
+                })
+            })
+            .collect();
+        let mut all = render_run(&templates, &set, runs[0]);
+        for other in others {
+            match other.join() {
+                Ok(outputs) => all.extend(outputs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+
     let mut out = Rendered {
         crds,
         ..Default::default()
     };
-    for k in keys {
-        let base = k.rsplit('/').next().unwrap_or(k);
-        if base.starts_with('_') {
-            continue;
-        }
-        let r = &templates[k];
-        let mut scope = r.scope.clone();
-        scope.insert(
-            "Template".into(),
-            Value::map(BTreeMap::from([
-                ("Name".to_string(), Value::str(k)),
-                ("BasePath".to_string(), Value::str(&r.base_path)),
-            ])),
-        );
-        let mut exec = super::gotmpl::exec::Exec::new(&set, k);
-        if trace {
-            exec.trace = Some(Box::default());
-        }
-        // Mostly the template's own text (CRDs are megabytes of it): grown once, not
-        // doubled and copied a dozen times.
-        let mut text = String::with_capacity(r.text.len());
-        exec.run_named(k, &Value::map(scope), &mut text, None)
-            .map_err(|e| err(helm_exec_error(k, &e)))?;
-        out.warnings.append(&mut exec.warnings);
-        if let Some(t) = exec.trace.take() {
-            // Removing `<no value>` below keeps every line where it is.
-            let lines = t
-                .finish(&text)
-                .into_iter()
-                .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
-                .collect();
+    for (k, one) in to_render.into_iter().zip(rendered) {
+        let mut one = one?;
+        out.warnings.append(&mut one.warnings);
+        if let Some(lines) = one.lines {
             out.lines.insert(k.clone(), lines);
         }
-        if text.contains("<no value>") {
-            text = text.replace("<no value>", "");
-        }
-        out.files.insert(k.clone(), text);
+        out.files.insert(k.clone(), one.text);
     }
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// `items` in order, cut into at most `n` runs of about the same total size: each cut
+/// where the running total comes closest to its share. No run is empty, unless
+/// `items` is (then there is one, empty).
+fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut prefix = vec![0];
+    for item in items {
+        prefix.push(prefix[prefix.len() - 1] + size(item));
+    }
+    let total = prefix[items.len()];
+    let mut cuts = vec![0];
+    for k in 1..n.min(items.len()) {
+        let share = total * k / n;
+        let after = cuts[cuts.len() - 1] + 1;
+        match (after..items.len()).min_by_key(|&j| prefix[j].abs_diff(share)) {
+            Some(j) => cuts.push(j),
+            None => break,
+        }
+    }
+    cuts.push(items.len());
+    cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
+}
+
+/// Below this much template text a chart renders on one thread: building a second
+/// copy of the values and templates would cost more than it saves.
+const PARALLEL_RENDER_SIZE: usize = 256 * 1024;
+
+/// What one render is of: the chart (dependencies switched on or off), its coalesced
+/// values and the release. All of it can be shared between threads; the template
+/// values built from it cannot.
+struct Release<'a> {
+    chart: &'a Chart,
+    values: &'a Json,
+    opts: &'a Options,
+    kube: &'a str,
+}
+
+impl<'a> Release<'a> {
+    /// Every template of the chart and its subcharts with its scope, and the CRD files.
+    fn templates(&self) -> (BTreeMap<String, Renderable<'a>>, CrdFiles) {
+        let mut api_versions: Vec<String> = funcs::DEFAULT_API_VERSIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        api_versions.extend(self.opts.api_versions.iter().cloned());
+        let caps = Value::Object(Rc::new(Capabilities {
+            kube_version: self.kube.to_string(),
+            api_versions,
+        }));
+        let release = Value::map(BTreeMap::from([
+            ("Name".to_string(), Value::str(&self.opts.release)),
+            ("Namespace".to_string(), Value::str(&self.opts.namespace)),
+            ("IsUpgrade".to_string(), Value::Bool(false)),
+            ("IsInstall".to_string(), Value::Bool(true)),
+            ("Revision".to_string(), Value::Int(1)),
+            ("Service".to_string(), Value::str("Helm")),
+        ]));
+        let mut templates = BTreeMap::new();
+        let mut crds = Vec::new();
+        collect(
+            self.chart,
+            "",
+            &Value::from_json(self.values),
+            &release,
+            &caps,
+            true,
+            &mut templates,
+            &mut crds,
+        );
+        (templates, crds)
+    }
+
+    /// The parsed templates, added in Helm's order.
+    fn template_set(&self, parsed: &[(&str, Arc<Parsed>)]) -> TemplateSet {
+        let mut set = TemplateSet::new(funcs::all());
+        set.seed = Rc::from(format!("{}\0{}", self.opts.release, self.opts.namespace));
+        for (k, p) in parsed {
+            set.add_parsed(k, p);
+        }
+        set
+    }
+}
+
+/// One template's output, the warnings its functions raised, and with a trace, the
+/// origin of each output line.
+struct Output {
+    text: String,
+    warnings: Vec<String>,
+    lines: Option<Vec<Option<PrintedBy>>>,
+}
+
+fn render_one(
+    set: &TemplateSet,
+    r: &Renderable,
+    k: &str,
+    trace: bool,
+) -> Result<Output, HelmError> {
+    let mut scope = r.scope.clone();
+    scope.insert(
+        "Template".into(),
+        Value::map(BTreeMap::from([
+            ("Name".to_string(), Value::str(k)),
+            ("BasePath".to_string(), Value::str(&r.base_path)),
+        ])),
+    );
+    let mut exec = super::gotmpl::exec::Exec::new(set, k);
+    if trace {
+        exec.trace = Some(Box::default());
+    }
+    // Mostly the template's own text (CRDs are megabytes of it): grown once, not
+    // doubled and copied a dozen times.
+    let mut text = String::with_capacity(r.text.len());
+    exec.run_named(k, &Value::map(scope), &mut text, None)
+        .map_err(|e| err(helm_exec_error(k, &e)))?;
+    let lines = exec.trace.take().map(|t| {
+        // Removing `<no value>` below keeps every line where it is.
+        t.finish(&text)
+            .into_iter()
+            .map(|c| c.map(|c| c.into_iter().map(|(f, l)| (f.to_string(), l)).collect()))
+            .collect()
+    });
+    if text.contains("<no value>") {
+        text = text.replace("<no value>", "");
+    }
+    Ok(Output {
+        text,
+        warnings: std::mem::take(&mut exec.warnings),
+        lines,
+    })
 }
 
 /// Helm's `CheckDependencies`: every dependency Chart.yaml lists must be vendored
@@ -248,7 +375,7 @@ fn collect<'a>(
     caps: &Value,
     is_root: bool,
     out: &mut BTreeMap<String, Renderable<'a>>,
-    crds: &mut Vec<(String, String)>,
+    crds: &mut CrdFiles,
 ) -> BTreeMap<String, Value> {
     let full = if parent_path.is_empty() {
         chart.name().to_string()
@@ -267,10 +394,7 @@ fn collect<'a>(
         }
     };
     for (path, bytes) in chart.crds() {
-        crds.push((
-            format!("{full}/{path}"),
-            String::from_utf8_lossy(bytes).into_owned(),
-        ));
+        crds.push((format!("{full}/{path}"), Arc::clone(bytes)));
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));
@@ -455,7 +579,12 @@ pub fn manifests(
     let (manifests, hooks) = sorted_manifests(rendered)?;
     let mut out = Vec::new();
     if include_crds {
-        out.extend(rendered.crds.iter().cloned());
+        out.extend(
+            rendered
+                .crds
+                .iter()
+                .map(|(p, b)| (p.clone(), text_of(b).into_owned())),
+        );
     }
     out.extend(
         manifests
@@ -464,6 +593,16 @@ pub fn manifests(
             .map(|m| (m.path, m.content)),
     );
     Ok(out)
+}
+
+/// A CRD file as text; Go prints invalid UTF-8 as it is, and a Rust string cannot
+/// hold it, so such bytes become U+FFFD.
+fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    // `from_utf8_lossy` checks slowly, character by character, even valid text.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Helm's `SortManifests`: documents split out of each template, hooks apart, both
@@ -530,9 +669,9 @@ pub fn template_stream(
     let (manifests, hooks) = sorted_manifests(rendered)?;
     // One buffer of the final size: a chart with CRDs prints megabytes, and every copy
     // of them is fresh memory the kernel zeroes first.
-    let size: usize = rendered
-        .crds
-        .iter()
+    let crds = rendered.crds.iter().filter(|_| include_crds);
+    let size: usize = crds
+        .clone()
         .map(|(p, t)| p.len() + t.len() + 16)
         .sum::<usize>()
         + manifests
@@ -548,10 +687,8 @@ pub fn template_stream(
         body.push_str(text);
         body.push('\n');
     };
-    if include_crds {
-        for (path, text) in &rendered.crds {
-            source(&mut body, path, text);
-        }
+    for (path, bytes) in crds {
+        source(&mut body, path, &text_of(bytes));
     }
     for m in &manifests {
         source(&mut body, &m.path, &m.content);
@@ -799,3 +936,27 @@ fn sort_by_kind(items: &mut [Manifest]) {
 }
 
 impl std::error::Error for HelmError {}
+
+#[cfg(test)]
+mod tests {
+    use super::split_by_size;
+
+    #[test]
+    fn runs_of_about_equal_size_in_order() {
+        let sizes = [5, 1, 1, 1, 8, 2, 2];
+        let runs = split_by_size(&sizes, 2, |s| *s);
+        assert_eq!(runs, [&sizes[..4], &sizes[4..]]);
+        let runs = split_by_size(&sizes, 3, |s| *s);
+        assert_eq!(runs.concat(), sizes);
+        assert_eq!(runs.len(), 3);
+        // Never more runs than items, never an empty run.
+        assert_eq!(split_by_size(&[7], 4, |s| *s), [&[7][..]]);
+        assert_eq!(split_by_size(&sizes, 1, |s| *s), [&sizes[..]]);
+        let zeros = [0, 0, 0];
+        assert!(split_by_size(&zeros, 2, |s| *s)
+            .iter()
+            .all(|r| !r.is_empty()));
+        let none: [usize; 0] = [];
+        assert_eq!(split_by_size(&none, 2, |s| *s), [&none[..]]);
+    }
+}

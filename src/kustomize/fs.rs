@@ -20,6 +20,11 @@ pub enum FsError {
 pub trait FileSystem: Sync {
     /// The bytes of a file.
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError>;
+    /// The bytes of a file, shared with the view's cache when it keeps one: a chart
+    /// holds megabytes of files, and a copy of each is fresh memory to fill.
+    fn read_shared(&self, path: &str) -> Result<std::sync::Arc<[u8]>, FsError> {
+        self.read(path).map(Into::into)
+    }
     /// Whether `path` is a directory.
     fn is_dir(&self, path: &str) -> bool;
     /// Whether `path` is a file.
@@ -216,14 +221,19 @@ impl DiskFs {
 
 impl FileSystem for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
+        self.read_shared(path).map(|b| b.to_vec())
+    }
+
+    fn read_shared(&self, path: &str) -> Result<std::sync::Arc<[u8]>, FsError> {
         if let Some(c) = self.contents.lock().ok().and_then(|c| c.get(path).cloned()) {
-            return Ok(c.to_vec());
+            return Ok(c);
         }
         let real = self.resolve(path)?;
-        let bytes =
-            std::fs::read(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        let bytes: std::sync::Arc<[u8]> = std::fs::read(&real)
+            .map_err(|e| FsError::Io(path.to_string(), e.to_string()))?
+            .into();
         if let Ok(mut c) = self.contents.lock() {
-            c.insert(path.to_string(), bytes.as_slice().into());
+            c.insert(path.to_string(), bytes.clone());
         }
         Ok(bytes)
     }
