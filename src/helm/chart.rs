@@ -743,7 +743,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod tests {
+mod metadata_tests {
     use super::*;
     use crate::kustomize::fs::MemFs;
 

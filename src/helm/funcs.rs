@@ -694,7 +694,7 @@ mod tests {
     fn an_empty_glob_is_false_as_an_empty_go_map_is() {
         // bitnami's apache: `if and (.Files.Glob "files/vhosts/*.conf") ...`.
         let files = Value::Object(std::rc::Rc::new(Files {
-            files: std::sync::Arc::new(vec![("files/a.conf".to_string(), b"x".to_vec())]),
+            files: std::sync::Arc::new(vec![("files/a.conf".to_string(), b"x".to_vec().into())]),
         }));
         let Value::Object(o) = &files else {
             unreachable!()
