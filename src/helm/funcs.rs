@@ -725,6 +725,26 @@ mod json_tests {
     }
 
     #[test]
+    fn paths_clean_as_go_path_does() {
+        // DataDog's datadog chart calls `clean`.
+        assert_eq!(
+            run(r#"{{ clean "a//b/./../c/" }} {{ clean "/../x" }} {{ clean "" }} {{ osClean "../a/.." }}"#)
+                .unwrap(),
+            "a/c /x . .."
+        );
+        assert_eq!(
+            run(r#"{{ dir "a//b" }} {{ osDir "/a" }} {{ dir "x" }} {{ osBase "a/b.c" }} {{ osExt "a/b.c" }}"#)
+                .unwrap(),
+            "a / . b.c .c"
+        );
+        assert_eq!(
+            run(r#"{{ typeIsLike "string" "x" }} {{ maxf 1 2.5 }} {{ minf 3 1.5 }} {{ add1f 1.5 }} {{ hello }}"#)
+                .unwrap(),
+            "true 2.5 1.5 2.5 Hello!"
+        );
+    }
+
+    #[test]
     fn string_parameters_refuse_what_go_refuses() {
         // Helm fails these (Go's evalArg/validateType); strata read them as text.
         let data = serde_json::json!({"n": null, "num": 3.0, "m": {"a": 1}, "s": "x"});
