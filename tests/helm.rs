@@ -984,3 +984,58 @@ fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
         text(&bad.stderr)
     );
 }
+
+#[test]
+fn capabilities_print_through_to_yaml_as_helm_prints_them() {
+    let s = Scratch::new("helm-caps-yaml");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write(
+        "c/templates/a.yaml",
+        "kv: {{ .Capabilities.KubeVersion | toYaml | nindent 2 }}\nhv: {{ .Capabilities.HelmVersion | toYaml | nindent 2 }}\napis: {{ .Capabilities.APIVersions | toJson | contains \"\\\"policy/v1\\\"\" }}\ncaps: {{ .Capabilities | toYaml | contains \"kube_client_version\" }}\n",
+    );
+    let out = strata(&s.0, &["template", "r", "c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // As the Helm SDK (v4.2) prints them.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/a.yaml\nkv: \n  Major: \"1\"\n  Minor: \"36\"\n  Version: v1.36.0\nhv: \n  go_version: go1.26.6\n  kube_client_version: v1.36\n  version: v4.2\napis: true\ncaps: true\n"
+    );
+}
+
+#[test]
+fn layer_values_of_a_helm_app_are_read_as_helm_reads_values() {
+    let s = Scratch::new("helm-layer-yaml11");
+    s.write("strata.yaml", "layers: [env]\n")
+        .write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\n")
+        .write("apps/edge/app.yaml", "name: edge\nnamespace: edge\nsource: helm\n")
+        .write(
+            "apps/edge/base/Chart.yaml",
+            "apiVersion: v2\nname: edge\nversion: 0.1.0\n",
+        )
+        .write(
+            "apps/edge/base/values.yaml",
+            "ingress:\n  enabled: true\nmode: \"\"\n",
+        )
+        .write(
+            "apps/edge/base/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edge\ndata:\n  ingress: {{ .Values.ingress.enabled | quote }}\n  mode: {{ .Values.mode | quote }}\n  kind: {{ kindOf .Values.ingress.enabled | quote }}\n",
+        )
+        // YAML 1.1, as in a values file given to `helm template -f`: `off` is false; a
+        // quoted "on" stays text.
+        .write(
+            "apps/edge/env/prod.yaml",
+            "values:\n  ingress:\n    enabled: off\n  mode: \"on\"\n",
+        );
+    ok(&s.0, &["render", "--quiet"]);
+    let tree = read_tree(&s.0.join("rendered"));
+    let (_, cm) = tree
+        .iter()
+        .find(|(path, _)| path.ends_with("configmap-edge.yaml"))
+        .expect("the ConfigMap is rendered");
+    assert!(
+        cm.contains("ingress: \"false\"")
+            && cm.contains("mode: \"on\"")
+            && cm.contains("kind: bool"),
+        "{cm}"
+    );
+}

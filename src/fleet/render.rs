@@ -632,7 +632,18 @@ fn load_layers(
             "layer file",
             crate::fleet::schemas::LAYER,
         )?;
-        let values = map.remove("values").unwrap_or(Value::Null);
+        let mut values = map.remove("values").unwrap_or(Value::Null);
+        if app.source == Source::Helm {
+            // Helm reads values as YAML 1.1 (`on`, `off`, `yes` are booleans), and the
+            // chart's own values.yaml so: the layer's values are read the same way.
+            values = yaml::parse_stream_helm(&text)
+                .map_err(|e| yaml_error(&file, e))?
+                .into_iter()
+                .map(|d| d.value)
+                .find(|v| !v.is_null())
+                .and_then(|mut d| d.get_mut("values").map(Value::take))
+                .unwrap_or(Value::Null);
+        }
         let kustomization = kustomization_from_value(&file, &text, Value::Object(map))?;
         out.push(Layer {
             file,

@@ -515,6 +515,14 @@ impl Object for Capabilities {
             _ => return None,
         })
     }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "KubeVersion": KubeVersion::new(&self.kube_version).to_json(),
+            "APIVersions": self.api_versions,
+            "HelmVersion": HelmVersion.to_json(),
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -557,6 +565,10 @@ impl Object for KubeVersion {
     fn print(&self) -> String {
         self.version.clone()
     }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"Version": self.version, "Major": self.major, "Minor": self.minor})
+    }
 }
 
 #[derive(Debug)]
@@ -581,6 +593,10 @@ impl Object for ApiVersions {
     fn print(&self) -> String {
         format!("[{}]", self.0.join(" "))
     }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self.0)
+    }
 }
 
 /// The Helm version charts see: the SDK strata is measured against.
@@ -604,6 +620,15 @@ impl Object for HelmVersion {
 
     fn print(&self) -> String {
         format!("{{{HELM_VERSION}   {GO_VERSION} {KUBE_CLIENT_VERSION}}}")
+    }
+
+    /// `version.BuildInfo`'s JSON names; the empty git fields are `omitempty`.
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": HELM_VERSION,
+            "go_version": GO_VERSION,
+            "kube_client_version": KUBE_CLIENT_VERSION,
+        })
     }
 }
 

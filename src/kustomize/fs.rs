@@ -219,6 +219,26 @@ impl DiskFs {
     }
 }
 
+/// A file's bytes read straight into shared memory: read into a `Vec` and then shared,
+/// a chart's megabytes would be copied once more.
+fn read_shared(path: &Path) -> std::io::Result<std::sync::Arc<[u8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    // One allocation of the file's size (the iterator's length is known).
+    let mut bytes: std::sync::Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+    let whole = match std::sync::Arc::get_mut(&mut bytes) {
+        Some(buf) => file.read_exact(buf).is_ok() && file.read(&mut [0])? == 0,
+        None => false,
+    };
+    if whole {
+        Ok(bytes)
+    } else {
+        // The file changed size while it was read.
+        std::fs::read(path).map(Into::into)
+    }
+}
+
 impl FileSystem for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, FsError> {
         self.read_shared(path).map(|b| b.to_vec())
@@ -229,9 +249,8 @@ impl FileSystem for DiskFs {
             return Ok(c);
         }
         let real = self.resolve(path)?;
-        let bytes: std::sync::Arc<[u8]> = std::fs::read(&real)
-            .map_err(|e| FsError::Io(path.to_string(), e.to_string()))?
-            .into();
+        let bytes =
+            read_shared(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
         if let Ok(mut c) = self.contents.lock() {
             c.insert(path.to_string(), bytes.clone());
         }
@@ -251,9 +270,33 @@ impl FileSystem for DiskFs {
         let mut names = Vec::new();
         let rd =
             std::fs::read_dir(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        let mut known = Vec::new();
         for entry in rd {
             let entry = entry.map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
-            names.push(entry.file_name().to_string_lossy().into_owned());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // The listing tells each entry's type (no `lstat` per file, which a chart of
+            // hundreds of files pays for); a link is still resolved when asked for.
+            if let Ok(t) = entry.file_type() {
+                if !t.is_symlink() {
+                    let rel = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}/{name}")
+                    };
+                    let e = Entry {
+                        real: real.join(&name),
+                        is_dir: t.is_dir(),
+                        is_file: t.is_file(),
+                    };
+                    known.push((rel, Ok(e)));
+                }
+            }
+            names.push(name);
+        }
+        if let Ok(mut c) = self.entries.lock() {
+            for (rel, e) in known {
+                c.entry(rel).or_insert(e);
+            }
         }
         names.sort();
         Ok(names)
