@@ -249,8 +249,7 @@ impl FileSystem for DiskFs {
             return Ok(c);
         }
         let real = self.resolve(path)?;
-        let bytes =
-            read_shared(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
+        let bytes = read_shared(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
         if let Ok(mut c) = self.contents.lock() {
             c.insert(path.to_string(), bytes.clone());
         }
