@@ -163,6 +163,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     let mut templates = Vec::new();
     let mut other_files = Vec::new();
     let mut has_chart_yaml = false;
+    let mut requirements = None;
     let mut sub_dirs: std::collections::BTreeMap<String, Vec<ChartFile>> = Default::default();
     let base = source.strip_suffix("Chart.yaml").unwrap_or("").to_string();
     for (path, bytes) in files {
@@ -170,9 +171,15 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
         match path.as_str() {
             "Chart.yaml" => {
                 has_chart_yaml = true;
-                chart.metadata = yaml_map(&where_, &bytes)?;
+                chart.metadata = metadata_strings(yaml_map(&where_, &bytes)?);
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
+            // Helm reads a v1 chart's dependencies from requirements.yaml (after
+            // Chart.yaml, so its list wins); a v2 chart's is not among its files.
+            "requirements.yaml" => {
+                requirements = Some(yaml_map(&where_, &bytes)?);
+                other_files.push((path, bytes));
+            }
             "values.schema.json" => {
                 let invalid = |e: &dyn std::fmt::Display| {
                     Error::new(
@@ -220,6 +227,16 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             "does not exist; a Helm chart folder needs Chart.yaml (apiVersion, name, version)",
         ));
     }
+    if let Some(req) = requirements {
+        if chart.metadata.get("apiVersion").and_then(Json::as_str) != Some("v1") {
+            other_files.retain(|(p, _)| p != "requirements.yaml" && p != "requirements.lock");
+        }
+        if let Some(deps) = req.get("dependencies") {
+            let mut meta = Arc::clone(&chart.metadata);
+            Arc::make_mut(&mut meta).insert("dependencies".into(), deps.clone());
+            chart.metadata = metadata_strings(meta);
+        }
+    }
     for (sub, sub_files) in sub_dirs {
         let src = format!("{base}charts/{sub}/Chart.yaml");
         if sub_files.iter().any(|(p, _)| p == "Chart.yaml") {
@@ -237,6 +254,80 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     chart.templates = Arc::new(templates);
     chart.files = Arc::new(other_files);
     Ok(chart)
+}
+
+/// Chart.yaml's fields as Helm's `chart.Metadata` reads them: a number or bool where Go
+/// has a string field turns into its text (`appVersion: 1.0` is "1", aws-sigv4-proxy's
+/// chart), so `.Chart.AppVersion` and the dependency ranges see what Helm sees.
+fn metadata_strings(meta: Arc<Map<String, Json>>) -> Arc<Map<String, Json>> {
+    const STRINGS: [&str; 11] = [
+        "name",
+        "home",
+        "version",
+        "description",
+        "icon",
+        "apiVersion",
+        "condition",
+        "tags",
+        "appVersion",
+        "kubeVersion",
+        "type",
+    ];
+    const DEP_STRINGS: [&str; 5] = ["name", "version", "repository", "condition", "alias"];
+    fn fix(m: &mut Map<String, Json>, keys: &[&str]) {
+        for k in keys {
+            if let Some(v) = m.get_mut(*k) {
+                if !v.is_string() {
+                    if let Some(s) = crate::yaml::go_string_field(v) {
+                        *v = Json::String(s);
+                    }
+                }
+            }
+        }
+    }
+    let scalar = |v: &Json| v.is_number() || v.is_boolean();
+    let needs = STRINGS.iter().any(|k| meta.get(*k).is_some_and(scalar))
+        || ["keywords", "sources"].iter().any(|k| {
+            meta.get(*k)
+                .and_then(Json::as_array)
+                .is_some_and(|a| a.iter().any(scalar))
+        })
+        || meta
+            .get("annotations")
+            .and_then(Json::as_object)
+            .is_some_and(|a| a.values().any(scalar))
+        || meta
+            .get("dependencies")
+            .and_then(Json::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .filter_map(Json::as_object)
+                    .any(|d| DEP_STRINGS.iter().any(|k| d.get(*k).is_some_and(scalar)))
+            });
+    if !needs {
+        return meta;
+    }
+    let mut meta = meta;
+    let m = Arc::make_mut(&mut meta);
+    fix(m, &STRINGS);
+    for k in ["keywords", "sources"] {
+        if let Some(Json::Array(a)) = m.get_mut(k) {
+            for v in a.iter_mut().filter(|v| scalar(v)) {
+                *v = Json::String(crate::yaml::go_string_field(v).unwrap_or_default());
+            }
+        }
+    }
+    if let Some(Json::Object(a)) = m.get_mut("annotations") {
+        for v in a.values_mut().filter(|v| scalar(v)) {
+            *v = Json::String(crate::yaml::go_string_field(v).unwrap_or_default());
+        }
+    }
+    if let Some(Json::Array(deps)) = m.get_mut("dependencies") {
+        for d in deps.iter_mut().filter_map(Json::as_object_mut) {
+            fix(d, &DEP_STRINGS);
+        }
+    }
+    meta
 }
 
 fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
@@ -696,5 +787,45 @@ mod tests {
                 assert_eq!(m(p, n), general.matches(n), "{p} on {n}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+    use crate::kustomize::fs::MemFs;
+
+    #[test]
+    fn chart_yaml_scalars_read_as_go_strings() {
+        let mut fs = MemFs::new();
+        fs.add(
+            "c/Chart.yaml",
+            "apiVersion: v1\nname: c\nversion: 0.1.2\nappVersion: 1.10\nkubeVersion: 1\nkeywords: [2.0, x]\nannotations: {a: true}\ndependencies:\n  - name: d\n    version: 1.0\n",
+        );
+        let c = load_dir(&fs, "c").unwrap();
+        let m = &c.metadata;
+        assert_eq!(m["appVersion"], "1.1");
+        assert_eq!(m["kubeVersion"], "1");
+        assert_eq!(m["keywords"], serde_json::json!(["2", "x"]));
+        assert_eq!(m["annotations"]["a"], "true");
+        assert_eq!(m["dependencies"][0]["version"], "1");
+        assert_eq!(m["version"], "0.1.2");
+    }
+
+    #[test]
+    fn a_v1_chart_lists_its_dependencies_in_requirements_yaml() {
+        // DataDog's datadog chart: kube-state-metrics is off unless its condition holds.
+        let mut fs = MemFs::new();
+        fs.add("c/Chart.yaml", "apiVersion: v1\nname: c\nversion: 0.1.0\n");
+        fs.add(
+            "c/requirements.yaml",
+            "dependencies:\n  - name: d\n    version: 1.0\n    condition: d.enabled\n",
+        );
+        let c = load_dir(&fs, "c").unwrap();
+        assert_eq!(
+            c.metadata["dependencies"],
+            serde_json::json!([{"name": "d", "version": "1", "condition": "d.enabled"}])
+        );
+        assert!(c.files.iter().any(|(p, _)| p == "requirements.yaml"));
     }
 }

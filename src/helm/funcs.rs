@@ -20,6 +20,7 @@ pub fn all() -> Funcs {
     super::sprig::register(&mut f);
     super::sprig::register_more(&mut f);
     super::nondeterministic::register(&mut f);
+    super::dates::register(&mut f);
     f.insert("include", |exec, a| {
         arity("include", a, 2)?;
         let name = match &a[0] {
@@ -130,7 +131,15 @@ pub fn all() -> Funcs {
         Ok(
             match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
                 Ok(v @ serde_json::Value::Object(_)) => Value::from_json(&v),
-                Ok(_) => Value::map(BTreeMap::new()),
+                Ok(serde_json::Value::Null) => Value::map(BTreeMap::new()),
+                // Go's json.Unmarshal into a map refuses any other JSON value.
+                Ok(v) => Value::map(BTreeMap::from([(
+                    "Error".to_string(),
+                    Value::str(format!(
+                        "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                        json_kind(&v)
+                    )),
+                )])),
                 Err(e) => Value::map(BTreeMap::from([(
                     "Error".to_string(),
                     Value::str(e.to_string()),
@@ -143,10 +152,21 @@ pub fn all() -> Funcs {
         Ok(
             match serde_json::from_str::<serde_json::Value>(&str_of(&a[0])) {
                 Ok(v @ serde_json::Value::Array(_)) => Value::from_json(&v),
-                Ok(_) => Value::list(Vec::new()),
+                Ok(serde_json::Value::Null) => Value::list(Vec::new()),
+                Ok(v) => Value::list(vec![Value::str(format!(
+                    "json: cannot unmarshal {} into Go value of type []interface {{}}",
+                    json_kind(&v)
+                ))]),
                 Err(e) => Value::list(vec![Value::str(e.to_string())]),
             },
         )
+    });
+    // sprig's own (Helm keeps it): any JSON value, and an error where it does not parse.
+    f.insert("mustFromJson", |_, a| {
+        arity("mustFromJson", a, 1)?;
+        serde_json::from_str::<serde_json::Value>(&str_of(&a[0]))
+            .map(|v| Value::from_json(&v))
+            .or_else(|e| fail(e.to_string()))
     });
     f.insert("toToml", |_, a| {
         arity("toToml", a, 1)?;
@@ -678,3 +698,126 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1beta1",
     "apiextensions.k8s.io/v1",
 ];
+
+/// How Go's encoding/json names a JSON value's kind in its errors.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Null => "null",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_glob_is_false_as_an_empty_go_map_is() {
+        // bitnami's apache: `if and (.Files.Glob "files/vhosts/*.conf") ...`.
+        let files = Value::Object(std::rc::Rc::new(Files {
+            files: std::sync::Arc::new(vec![("files/a.conf".to_string(), b"x".to_vec().into())]),
+        }));
+        let Value::Object(o) = &files else {
+            unreachable!()
+        };
+        let glob = |p: &str| o.call("Glob", &[Value::str(p)]).unwrap().unwrap();
+        assert!(!glob("files/vhosts/*.conf").truthy());
+        assert!(glob("files/*.conf").truthy());
+        assert!(files.truthy());
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::super::gotmpl::exec::TemplateSet;
+    use super::*;
+
+    fn run(src: &str) -> Result<String, String> {
+        let mut set = TemplateSet::new(all());
+        set.add("t", src).map_err(|e| e.message)?;
+        set.execute("t", &Value::Nil).map_err(|e| e.message)
+    }
+
+    fn run_with(src: &str, data: serde_json::Value) -> Result<String, String> {
+        let mut set = TemplateSet::new(all());
+        set.add("t", src).map_err(|e| e.message)?;
+        set.execute("t", &Value::from_json(&data))
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn paths_clean_as_go_path_does() {
+        // DataDog's datadog chart calls `clean`.
+        assert_eq!(
+            run(r#"{{ clean "a//b/./../c/" }} {{ clean "/../x" }} {{ clean "" }} {{ osClean "../a/.." }}"#)
+                .unwrap(),
+            "a/c /x . .."
+        );
+        assert_eq!(
+            run(r#"{{ dir "a//b" }} {{ osDir "/a" }} {{ dir "x" }} {{ osBase "a/b.c" }} {{ osExt "a/b.c" }}"#)
+                .unwrap(),
+            "a / . b.c .c"
+        );
+        assert_eq!(
+            run(r#"{{ typeIsLike "string" "x" }} {{ maxf 1 2.5 }} {{ minf 3 1.5 }} {{ add1f 1.5 }} {{ hello }}"#)
+                .unwrap(),
+            "true 2.5 1.5 2.5 Hello!"
+        );
+    }
+
+    #[test]
+    fn string_parameters_refuse_what_go_refuses() {
+        // Helm fails these (Go's evalArg/validateType); strata read them as text.
+        let data = serde_json::json!({"n": null, "num": 3.0, "m": {"a": 1}, "s": "x"});
+        let err = |src: &str| run_with(src, data.clone()).unwrap_err();
+        assert_eq!(
+            err("{{ upper .nope }}"),
+            "template: t:1:9: executing \"t\" at <.nope>: wrong type for value; expected string; got interface {}"
+        );
+        assert_eq!(
+            err("{{ .n | trimSuffix \"-\" }}"),
+            "template: t:1:19: executing \"t\" at <\"-\">: invalid value; expected string"
+        );
+        assert_eq!(
+            err("{{ .n | b64enc }}"),
+            "template: t:1:8: executing \"t\" at <b64enc>: invalid value; expected string"
+        );
+        assert!(err("{{ indent 2 .num }}")
+            .ends_with("wrong type for value; expected string; got float64"));
+        assert!(err("{{ tpl .m . }}").ends_with("expected string; got map[string]interface {}"));
+        assert!(err("{{ lower nil }}").ends_with("at <nil>: cannot assign nil to string"));
+        assert!(err("{{ upper 1 }}").ends_with("at <1>: expected string; found 1"));
+        // Strings, and values that are not checked, still pass.
+        assert_eq!(
+            run_with(
+                "{{ .s | upper }}{{ quote .n }}{{ .num | toString | upper }}",
+                data
+            )
+            .unwrap(),
+            "X3"
+        );
+    }
+
+    #[test]
+    fn from_json_is_helms_map_and_must_from_json_is_sprigs_any_value() {
+        // opentelemetry-demo ranges over `mustFromJson` of a JSON list.
+        assert_eq!(
+            run(r#"{{ mustFromJson "[1,2]" }} {{ mustFromJson "\"s\"" }}"#).unwrap(),
+            "[1 2] s"
+        );
+        assert_eq!(
+            run(r#"{{ fromJson "[1,2]" }}"#).unwrap(),
+            "map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]"
+        );
+        assert_eq!(run(r#"{{ fromJson "null" }}"#).unwrap(), "map[]");
+        assert_eq!(
+            run(r#"{{ fromJsonArray "{}" }}"#).unwrap(),
+            "[json: cannot unmarshal object into Go value of type []interface {}]"
+        );
+        assert!(run(r#"{{ mustFromJson "[" }}"#).is_err());
+    }
+}

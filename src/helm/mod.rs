@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod crypto;
+pub mod dates;
 pub mod funcs;
 pub mod gotmpl;
 pub mod inflate;

@@ -19,9 +19,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::{LazyLock, Mutex};
 
-/// The fixed instant `now` returns: the Unix epoch, so that dates are reproducible.
-const EPOCH: &str = "1970-01-01 00:00:00 +0000 UTC";
-
 /// Every function whose output Helm draws at random, which strata seeds (and
 /// `validate`'s `helm/non-deterministic` rule reports).
 pub const FUNCTIONS: &[&str] = &[
@@ -196,7 +193,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("now", |e, a| {
         arity("now", a, 0)?;
         warn(e, "now");
-        Ok(Value::str(EPOCH))
+        Ok(super::dates::GoTime { secs: 0, nanos: 0 }.value())
     });
     f.insert("genPrivateKey", |e, a| {
         arity("genPrivateKey", a, 1)?;

@@ -786,9 +786,14 @@ pub fn register_aliases(f: &mut Funcs) {
         ("mustChunk", "chunk"),
         ("trimall", "trimAll"),
         ("biggest", "max"),
+        // filepath's forms are path's on a system whose separator is `/`.
+        ("osBase", "base"),
+        ("osClean", "clean"),
+        ("osDir", "dir"),
+        ("osExt", "ext"),
+        ("osIsAbs", "isAbs"),
         ("mustToRawJson", "toRawJson"),
         ("mustToPrettyJson", "toPrettyJson"),
-        ("mustFromJson", "fromJson"),
     ];
     for (alias, name) in aliases {
         if let Some(func) = f.get(name).copied() {
@@ -843,12 +848,42 @@ pub fn register_more(f: &mut Funcs) {
     });
     f.insert("dir", |_, a| {
         arity("dir", a, 1)?;
+        // Go's path.Dir: everything before the last slash, cleaned.
         let p = s(&a[0]);
-        Ok(Value::str(match p.rfind('/') {
-            Some(0) => "/".to_string(),
-            Some(i) => p[..i].to_string(),
-            None => ".".to_string(),
-        }))
+        Ok(Value::str(clean_path(match p.rfind('/') {
+            Some(i) => &p[..=i],
+            None => "",
+        })))
+    });
+    f.insert("clean", |_, a| {
+        arity("clean", a, 1)?;
+        Ok(Value::str(clean_path(&s(&a[0]))))
+    });
+    f.insert("hello", |_, a| {
+        arity("hello", a, 0)?;
+        Ok(Value::str("Hello!"))
+    });
+    f.insert("typeIsLike", |_, a| {
+        arity("typeIsLike", a, 2)?;
+        let t = a[1].type_name();
+        let want = s(&a[0]);
+        Ok(Value::Bool(want == t || format!("*{want}") == t))
+    });
+    f.insert("add1f", |_, a| {
+        arity("add1f", a, 1)?;
+        Ok(Value::Float(to_f64(&a[0]) + 1.0))
+    });
+    f.insert("maxf", |_, a| {
+        at_least("maxf", a, 1)?;
+        Ok(Value::Float(
+            a.iter().map(to_f64).fold(f64::NEG_INFINITY, f64::max),
+        ))
+    });
+    f.insert("minf", |_, a| {
+        at_least("minf", a, 1)?;
+        Ok(Value::Float(
+            a.iter().map(to_f64).fold(f64::INFINITY, f64::min),
+        ))
     });
     f.insert("ext", |_, a| {
         arity("ext", a, 1)?;
@@ -885,6 +920,34 @@ pub fn register_more(f: &mut Funcs) {
 }
 
 /// SHA-1 for `sha1sum` (the one place sprig asks for it; not worth a crate).
+/// Go's `path.Clean`: one slash between names, no `.`, `..` resolved where it can be.
+pub fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ if rooted => {}
+                _ => parts.push(".."),
+            },
+            name => parts.push(name),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
 fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
     let mut msg = data.to_vec();

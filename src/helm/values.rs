@@ -157,33 +157,37 @@ fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
         .unwrap_or_default();
     let mut kept = Vec::new();
     let loaded = std::mem::take(&mut chart.dependencies);
-    // Charts under charts/ that Chart.yaml does not list are always on.
+    // A vendored chart answers a Chart.yaml entry only when its name matches and its
+    // version is in the entry's range (Helm's `IsCompatibleRange`).
+    let answers =
+        |d: &Map<String, Json>, sub: &Chart| name_of(d) == sub.name() && compatible_range(d, sub);
+    // Charts under charts/ that no Chart.yaml entry answers for are always on.
     for sub in &loaded {
-        if !deps
-            .iter()
-            .any(|d| d.get("name").and_then(Json::as_str) == Some(sub.name()))
-        {
+        if !deps.iter().any(|d| answers(d, sub)) {
             kept.push(sub.clone());
         }
     }
+    let mut disabled = std::collections::BTreeSet::new();
     for dep in &deps {
-        let name = dep.get("name").and_then(Json::as_str).unwrap_or("");
-        let Some(sub) = loaded.iter().find(|c| c.name() == name) else {
-            continue;
-        };
-        let mut sub = sub.clone();
-        if let Some(alias) = dep
+        let alias = dep
             .get("alias")
             .and_then(Json::as_str)
-            .filter(|a| !a.is_empty())
-        {
-            std::sync::Arc::make_mut(&mut sub.metadata)
-                .insert("name".into(), Json::String(alias.to_string()));
-        }
-        if is_enabled(dep, scoped) {
+            .filter(|a| !a.is_empty());
+        if let Some(sub) = loaded.iter().find(|c| answers(dep, c)) {
+            let mut sub = sub.clone();
+            if let Some(alias) = alias {
+                std::sync::Arc::make_mut(&mut sub.metadata)
+                    .insert("name".into(), Json::String(alias.to_string()));
+            }
             kept.push(sub);
         }
+        // Helm switches charts off by the entry's name (its alias if any), whichever
+        // chart carries that name.
+        if !is_enabled(dep, scoped) {
+            disabled.insert(alias.unwrap_or(name_of(dep)).to_string());
+        }
     }
+    kept.retain(|c| !disabled.contains(c.name()));
     kept.sort_by(|a, b| a.name().cmp(b.name()));
     for sub in &mut kept {
         let sub_scope = scoped
@@ -194,6 +198,22 @@ fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
         prune(sub, &sub_scope);
     }
     chart.dependencies = kept;
+}
+
+/// Helm's `IsCompatibleRange`: the entry's `version` parses as a constraint (an absent
+/// or empty one does not) and the chart's version satisfies it.
+fn name_of(dep: &Map<String, Json>) -> &str {
+    dep.get("name").and_then(Json::as_str).unwrap_or("")
+}
+
+fn compatible_range(dep: &Map<String, Json>, sub: &Chart) -> bool {
+    let constraint = dep.get("version").and_then(Json::as_str).unwrap_or("");
+    let version = sub
+        .metadata
+        .get("version")
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    !constraint.trim().is_empty() && crate::helm::semver::compare(constraint, version) == Ok(true)
 }
 
 /// Tags first (any true tag switches on, all false switch off), then the first
@@ -339,6 +359,54 @@ mod tests {
             dependencies: deps,
             source: String::new(),
         }
+    }
+
+    fn with_version(mut c: Chart, version: &str) -> Chart {
+        std::sync::Arc::make_mut(&mut c.metadata).insert("version".into(), json!(version));
+        c
+    }
+
+    #[test]
+    fn a_vendored_chart_answers_only_entries_whose_range_holds_its_version() {
+        // Helm's processDependencyEnabled: `kong` 3.4.1 under charts/ answers neither
+        // `kong =3.2.0` entry (aliases controller, gateway), so it renders as plain `kong`
+        // and the entries' conditions do not touch it.
+        let kong = with_version(chart(json!({}), vec![], "kong"), "3.4.1");
+        let mut top = chart(
+            json!({"gateway": {"enabled": false}}),
+            vec![kong.clone()],
+            "top",
+        );
+        std::sync::Arc::make_mut(&mut top.metadata).insert(
+            "dependencies".into(),
+            json!([
+                {"name": "kong", "version": "=3.2.0", "alias": "controller"},
+                {"name": "kong", "version": "=3.2.0", "alias": "gateway", "condition": "gateway.enabled"},
+            ]),
+        );
+        let names = |c: &Chart| {
+            c.dependencies
+                .iter()
+                .map(|d| d.name().to_string())
+                .collect::<Vec<_>>()
+        };
+        let mut off = top.clone();
+        enabled_dependencies(&mut off, &Map::new());
+        assert_eq!(names(&off), ["kong"]);
+        // With a version in range both aliases answer, and the condition drops one.
+        let mut on = top.clone();
+        on.dependencies = vec![with_version(kong, "3.2.0")];
+        enabled_dependencies(&mut on, &Map::new());
+        assert_eq!(names(&on), ["controller"]);
+        // An entry without a version answers for no chart (its range does not parse).
+        let mut bare = top;
+        std::sync::Arc::make_mut(&mut bare.metadata).insert(
+            "dependencies".into(),
+            json!([{"name": "kong", "alias": "controller"}]),
+        );
+        bare.dependencies = vec![with_version(chart(json!({}), vec![], "kong"), "3.2.0")];
+        enabled_dependencies(&mut bare, &Map::new());
+        assert_eq!(names(&bare), ["kong"]);
     }
 
     #[test]

@@ -49,6 +49,7 @@
 //!   outputs in 6 runs). Ours is deterministic, one of those orders at best.
 
 mod emit;
+mod flow_indent;
 mod parse;
 mod scalar;
 mod skim;
@@ -132,7 +133,14 @@ pub fn parse_stream_last_key_wins(src: &str) -> Result<Vec<Doc>, YamlError> {
 /// key "true"). kustomize reads its kustomization files and JSON patches written in YAML
 /// so; Helm its values files, `Chart.yaml` and `fromYaml` ([`parse_stream_helm`]).
 pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
-    parse::parse_stream_with(src, true, scalar::Rules::V2)
+    match parse::parse_stream_with(src, true, scalar::Rules::V2) {
+        // go-yaml reads flow collections whatever their lines' indentation.
+        Err(e) if e.message.contains("indentation") => match flow_indent::indent_flow_lines(src) {
+            Some(fixed) => parse::parse_stream_with(&fixed, true, scalar::Rules::V2).map_err(|_| e),
+            None => Err(e),
+        },
+        r => r,
+    }
 }
 
 /// A stream as Helm reads values files, `Chart.yaml` and `fromYaml`: [`parse_yaml_to_json`].
@@ -174,6 +182,18 @@ pub fn plain_scalar(text: &str) -> Result<Value, YamlError> {
 /// NaN and the infinities).
 pub fn go_format_g(f: f64) -> String {
     scalar::go_format_g(f)
+}
+
+/// A YAML scalar read into a Go `string` field by sigs.k8s.io/yaml: numbers and bools
+/// become their text (a float as `strconv.FormatFloat(f, 'g', -1, 32)`: `1.10` is "1.1").
+pub fn go_string_field(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) if n.is_f64() => n.as_f64().map(|f| scalar::go_format_g32(f as f32)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// One document as kustomize prints it, ending in a newline.

@@ -229,6 +229,21 @@ fn parse_impl(
                 {
                     b.last_block = Some((docs.len(), b.path()));
                 }
+                let mut text = text;
+                // yaml-rust2 keeps one line break of a block scalar with no content that
+                // ends the stream (`a: |` last); without `+` such a scalar is empty.
+                if matches!(style, TScalarStyle::Literal | TScalarStyle::Folded)
+                    && !text.is_empty()
+                    && text.bytes().all(|c| c == b'\n')
+                {
+                    let at = mark.index();
+                    let header: String = (0..4).filter_map(|i| cursor.char_at(at + i)).collect();
+                    if header.starts_with(['|', '>'])
+                        && !header.lines().next().unwrap_or("").contains('+')
+                    {
+                        text.clear();
+                    }
+                }
                 b.scalar(text, style, anchor, tag.as_ref(), line)?;
             }
             Event::Alias(id) => {

@@ -359,3 +359,15 @@ fn parse_objects_drops_the_first_key_written_merge() {
         json!({"<<": 1})
     );
 }
+
+#[test]
+fn an_empty_block_scalar_that_ends_the_stream_is_empty() {
+    // go-yaml reads `extraVolumes: |` last in prometheus-nats-exporter's values as "".
+    for src in ["a: |\n", "a:\n  b: >-\n", "a: |\n  \n"] {
+        let v = &parse_stream_helm(src).expect(src)[0].value;
+        let leaf = v["a"].get("b").unwrap_or(&v["a"]);
+        assert_eq!(leaf, &json!(""), "{src:?}");
+    }
+    assert_eq!(one("a: |+\n\nb: 1\n")["a"], json!("\n"));
+    assert_eq!(one("a: |\n  x\n")["a"], json!("x\n"));
+}

@@ -650,10 +650,29 @@ impl<'a> Exec<'a> {
             )));
         };
         let mut values = Vec::with_capacity(args.len() + 1);
-        for (p, a) in args {
-            values.push(self.eval_arg(dot, *p, a)?);
+        let strings = funcs::string_params(name);
+        for (i, (p, a)) in args.iter().enumerate() {
+            let v = self.eval_arg(dot, *p, a)?;
+            if strings.contains(&i) {
+                self.check_string_arg(*p, a, &v)?;
+            }
+            values.push(v);
         }
         if let Some(l) = last {
+            // Go checks a piped value where the last argument or the function was.
+            if strings.contains(&args.len()) {
+                let (p, text) = match args.last() {
+                    Some((p, a)) => (*p, arg_text(a)),
+                    None => (pos, name.to_string()),
+                };
+                let why = match &l {
+                    Value::Nil => Some("invalid value; expected string".to_string()),
+                    v => wrong_type(v),
+                };
+                if let Some(why) = why {
+                    return Err(self.error_at(p, &text, &why));
+                }
+            }
             values.push(l);
         }
         // After the arguments: an `include` among them runs calls of its own.
@@ -681,6 +700,40 @@ impl<'a> Exec<'a> {
                 e
             }
         })
+    }
+}
+
+impl Exec<'_> {
+    /// Go's `evalArg` for a `string` parameter: no nil, no number, no map, no list.
+    fn check_string_arg(&self, pos: Pos, arg: &Arg, v: &Value) -> Result<(), ExecError> {
+        let why = match (arg, v) {
+            (Arg::Nil, _) => Some("cannot assign nil to string".to_string()),
+            (Arg::Int(_) | Arg::Float(_) | Arg::Bool(_), _) => {
+                Some(format!("expected string; found {}", arg_text(arg)))
+            }
+            // A map's missing or null entry is a nil `interface {}`; a variable or a
+            // pipeline holding nil is no value at all.
+            (Arg::Field(_) | Arg::Dot, Value::Nil) => {
+                Some("wrong type for value; expected string; got interface {}".to_string())
+            }
+            (_, Value::Nil) => Some("invalid value; expected string".to_string()),
+            (_, v) => wrong_type(v),
+        };
+        match why {
+            Some(why) => Err(self.error_at(pos, &arg_text(arg), &why)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Go's complaint about a non-string value where a function takes a string.
+fn wrong_type(v: &Value) -> Option<String> {
+    match v {
+        Value::Nil | Value::String(_) | Value::Object(_) => None,
+        v => Some(format!(
+            "wrong type for value; expected string; got {}",
+            v.type_name()
+        )),
     }
 }
 
@@ -762,6 +815,22 @@ mod tests {
             "[3]"
         );
         assert_eq!(run("{{ .missing }}", data.clone()).unwrap(), "<no value>");
+    }
+
+    #[test]
+    fn a_trailing_pipe_ends_the_pipeline_as_in_go() {
+        // Go's parser accepts `{{ x | }}` and `(x |)` (datadog-operator's chart has one).
+        let data = serde_json::json!({"a": 3});
+        assert_eq!(
+            run("{{ .a | printf \"%v\" | }}", data.clone()).unwrap(),
+            "3"
+        );
+        assert_eq!(
+            run("{{ (.a | printf \"<%v>\" |) }}", data.clone()).unwrap(),
+            "<3>"
+        );
+        assert!(run("{{ | .a }}", data.clone()).is_err());
+        assert!(run("{{ .a | | printf \"%d\" }}", data).is_err());
     }
 
     #[test]
@@ -913,10 +982,8 @@ mod tests {
                 "{{ if }}{{ end }}",
                 "err: template: t:1: missing value for if",
             ),
-            (
-                "{{ .a | }}",
-                "err: template: t:1: missing value for command",
-            ),
+            // A trailing pipe is allowed, as the Helm SDK's parser allows it.
+            ("{{ .a | }}", "ok: map[]"),
             (
                 "{{ break }}",
                 "err: template: t:1: {{break}} outside {{range}}",

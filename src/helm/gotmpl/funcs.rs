@@ -301,7 +301,38 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
     })
 }
 
-/// `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %f %e %g %x %X %t %c %%`,
+/// The parameters (0-based) that a function of Go's, sprig's or Helm's declares as
+/// `string`: Go's template engine refuses nil, numbers, maps and lists there
+/// ("wrong type for value; expected string; got float64") where strata's functions
+/// would read them as text.
+pub fn string_params(name: &str) -> &'static [usize] {
+    match name {
+        "trim" | "upper" | "lower" | "title" | "untitle" | "nospace" | "initials" | "swapcase"
+        | "shuffle" | "snakecase" | "camelcase" | "kebabcase" | "sha1sum" | "sha256sum"
+        | "sha512sum" | "adler32sum" | "atoi" | "b64enc" | "b64dec" | "b32enc" | "b32dec"
+        | "regexQuoteMeta" | "base" | "dir" | "clean" | "ext" | "isAbs" | "semver"
+        | "genPrivateKey" | "bcrypt" | "urlParse" | "tpl" | "include" | "required" | "fromYaml"
+        | "fromYamlArray" | "fromJson" | "fromJsonArray" | "fromToml" | "mustFromJson" | "fail"
+        | "printf" | "getHostByName" => &[0],
+        "abbrev" | "trunc" | "repeat" | "wrap" | "indent" | "nindent" => &[1],
+        "abbrevboth" | "substr" => &[2],
+        "trimall" | "trimAll" | "trimSuffix" | "trimPrefix" | "contains" | "hasPrefix"
+        | "hasSuffix" | "plural" | "split" | "splitList" | "regexMatch" | "mustRegexMatch"
+        | "regexFind" | "mustRegexFind" | "regexFindAll" | "mustRegexFindAll" | "regexSplit"
+        | "mustRegexSplit" | "semverCompare" | "htpasswd" | "encryptAES" | "decryptAES"
+        | "toDate" | "mustToDate" => &[0, 1],
+        "wrapWith" => &[1, 2],
+        "splitn" => &[0, 2],
+        "replace"
+        | "regexReplaceAll"
+        | "mustRegexReplaceAll"
+        | "regexReplaceAllLiteral"
+        | "mustRegexReplaceAllLiteral" => &[0, 1, 2],
+        _ => &[],
+    }
+}
+
+/// `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %f %e %g %x %X %t %c %T %%`,
 /// with flags, width and precision; mismatches print as Go prints them (`%!d(string=x)`).
 pub fn sprintf(format: &str, args: &[Value]) -> String {
     let mut out = String::new();
@@ -417,6 +448,8 @@ fn format_one(verb: char, spec: &Spec, v: &Value) -> String {
                 _ => s,
             }
         }
+        // `%T`: the Go type (charts branch on `printf "%T"`, e.g. Kong's env rendering).
+        ('T', v) => v.type_name(),
         ('q', Value::String(s)) => go_quote(s),
         ('t', Value::Bool(b)) => b.to_string(),
         ('f' | 'F' | 'e' | 'E' | 'g' | 'G', Value::Float(f)) => float_verb(verb, spec, *f),
@@ -574,6 +607,19 @@ mod tests {
         assert_eq!(sprintf("%.2f", &[Value::Float(1.23456)]), "1.23");
         assert_eq!(sprintf("%v", &[Value::Float(1e6)]), "1e+06");
         assert_eq!(sprintf("%d", &[s("x")]), "%!d(string=x)");
+        assert_eq!(
+            sprintf(
+                "%T %T %T %T %T",
+                &[
+                    s("x"),
+                    Value::Int(1),
+                    Value::Float(1.5),
+                    Value::Nil,
+                    Value::list(vec![])
+                ]
+            ),
+            "string int float64 <nil> []interface {}"
+        );
         assert_eq!(sprintf("%s %s", &[s("x")]), "x %!s(MISSING)");
         assert_eq!(sprintf("%s", &[s("x"), Value::Int(1)]), "x%!(EXTRA int=1)");
     }

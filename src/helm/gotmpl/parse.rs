@@ -1157,6 +1157,11 @@ impl<'s> Parser<'s> {
             }
             self.cmds.push(cmd);
             match self.next() {
+                // Go ends a pipeline at the delimiter even right after a `|` (`{{ x | }}`).
+                Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::Close) => {
+                    self.at += 1;
+                    break;
+                }
                 Some(Item { tok: Tok::Pipe, .. }) => continue,
                 Some(Item {
                     tok: Tok::Close, ..
@@ -1265,6 +1270,10 @@ impl<'s> Parser<'s> {
                     }
                     self.cmds.push(cmd);
                     match self.next() {
+                        Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::RParen) => {
+                            self.at += 1;
+                            break;
+                        }
                         Some(Item { tok: Tok::Pipe, .. }) => continue,
                         Some(Item {
                             tok: Tok::RParen, ..

@@ -82,7 +82,8 @@ impl Value {
             Value::String(s) => !s.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
-            Value::Object(_) => true,
+            // A Go map or slice underneath (`.Files.Glob`'s result) is false when empty.
+            Value::Object(o) => o.len().is_none_or(|n| n > 0),
         }
     }
 
