@@ -122,20 +122,34 @@ fn key_from_primes(
 /// Lucas tests.
 fn prime<const L: usize>(rng: &mut ChaCha20Rng, bits: usize) -> rsa::BigUint {
     use crypto_bigint::{Random as _, Uint};
+    use crypto_primes::hazmat::MillerRabin;
+    use rayon::prelude::*;
     loop {
         let mut start = Uint::<L>::random(&mut *rng) >> (Uint::<L>::BITS - bits);
         start |= Uint::<L>::ONE << (bits - 1);
         start |= Uint::<L>::ONE << (bits - 2);
         start |= Uint::<L>::ONE;
-        let sieve = crypto_primes::hazmat::Sieve::new(&start, bits, false);
-        for candidate in sieve {
-            if crypto_primes::is_prime_with_rng(&mut *rng, &candidate) {
-                let bytes: Vec<u8> = candidate
-                    .as_words()
-                    .iter()
-                    .flat_map(|w| w.to_le_bytes())
-                    .collect();
-                return rsa::BigUint::from_bytes_le(&bytes);
+        let mut sieve = crypto_primes::hazmat::Sieve::new(&start, bits, false).peekable();
+        // The same prime as testing each candidate in turn with `is_prime_with_rng`, which
+        // draws from `rng` only for a candidate that passes the base-2 Miller-Rabin test:
+        // that test, the costly part, runs on a few candidates at once on every thread,
+        // and the first that passes it, in order, gets the full test.
+        let batch = 4 * rayon::current_num_threads().max(1);
+        while sieve.peek().is_some() {
+            let candidates: Vec<Uint<L>> = sieve.by_ref().take(batch).collect();
+            let passes: Vec<bool> = candidates
+                .par_iter()
+                .map(|c| MillerRabin::new(c).test_base_two().is_probably_prime())
+                .collect();
+            for (candidate, _) in candidates.iter().zip(passes).filter(|(_, p)| *p) {
+                if crypto_primes::is_prime_with_rng(&mut *rng, candidate) {
+                    let bytes: Vec<u8> = candidate
+                        .as_words()
+                        .iter()
+                        .flat_map(|w| w.to_le_bytes())
+                        .collect();
+                    return rsa::BigUint::from_bytes_le(&bytes);
+                }
             }
         }
     }
@@ -762,6 +776,39 @@ mod tests {
 
     fn rng() -> ChaCha20Rng {
         ChaCha20Rng::from_seed([7; 32])
+    }
+
+    /// The search `prime` parallelises, one candidate at a time.
+    fn prime_in_turn<const L: usize>(rng: &mut ChaCha20Rng, bits: usize) -> rsa::BigUint {
+        use crypto_bigint::{Random as _, Uint};
+        loop {
+            let mut start = Uint::<L>::random(&mut *rng) >> (Uint::<L>::BITS - bits);
+            start |= Uint::<L>::ONE << (bits - 1);
+            start |= Uint::<L>::ONE << (bits - 2);
+            start |= Uint::<L>::ONE;
+            for c in crypto_primes::hazmat::Sieve::new(&start, bits, false) {
+                if crypto_primes::is_prime_with_rng(&mut *rng, &c) {
+                    let bytes: Vec<u8> =
+                        c.as_words().iter().flat_map(|w| w.to_le_bytes()).collect();
+                    return rsa::BigUint::from_bytes_le(&bytes);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn primes_found_in_batches_are_those_found_in_turn() {
+        for seed in 0..6u8 {
+            let (mut a, mut b) = (
+                ChaCha20Rng::from_seed([seed; 32]),
+                ChaCha20Rng::from_seed([seed; 32]),
+            );
+            for _ in 0..2 {
+                assert_eq!(prime::<16>(&mut a, 1024), prime_in_turn::<16>(&mut b, 1024));
+            }
+            // And the stream is left where the search in turn leaves it.
+            assert_eq!(a.get_word_pos(), b.get_word_pos());
+        }
     }
 
     #[test]
