@@ -346,6 +346,21 @@ fn template_errors_name_the_file_and_exit_2() {
         "error: execution error at (d/templates/a.yaml:1:13): set .Values.password"
     );
 
+    // A function Go's parser does not know, even in a branch that never runs (the
+    // message is the Helm SDK's).
+    s.write("f/Chart.yaml", "apiVersion: v2\nname: f\nversion: 0.1.0\n");
+    s.write(
+        "f/templates/a.yaml",
+        "a: 1\n{{- if false }}\nb: {{ nosuchfn 1 | quote }}\n{{- end }}\n",
+    );
+    let out = strata(&s.0, &["template", "r", "f"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: parse error at (f/templates/a.yaml:3): function \"nosuchfn\" not defined"
+    );
+    assert!(text(&out.stdout).is_empty());
+
     // A rule Helm's loader refuses.
     s.write("e/Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
     s.write("e/templates/a.yaml", "a: 1\n");

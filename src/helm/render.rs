@@ -4,7 +4,7 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
-use super::gotmpl::parse::{parse_shared, Parsed};
+use super::gotmpl::parse::{parse_shared, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
@@ -127,9 +127,22 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
+    // Go's parser knows the functions too: a template naming one that does not exist
+    // does not parse, even where the call would never run.
+    let known = funcs::is_helm_function;
     let parsed: Vec<_> = texts
         .par_iter()
-        .map(|(name, text)| parse_shared(name, text))
+        .map(|(name, text)| {
+            let parsed = parse_shared(name, text)?;
+            match unknown_function(&parsed, &known) {
+                None => Ok(parsed),
+                Some((pos, f)) => Err(ParseError {
+                    name: name.to_string(),
+                    line: pos.line,
+                    message: format!("function {f:?} not defined"),
+                }),
+            }
+        })
         .collect();
     // The first failure in Helm's order, whichever thread met it first.
     let parsed = parsed

@@ -164,6 +164,56 @@ pub enum Arg {
     Pipe(Box<Pipe>, Span),
 }
 
+/// The first function the template names, in source order, that `known` does not
+/// know: where, and its name. Go's parser refuses such a template even where the call
+/// would never run.
+pub fn unknown_function(parsed: &Parsed, known: &dyn Fn(&str) -> bool) -> Option<(Pos, String)> {
+    let mut first: Option<(Pos, String)> = None;
+    let mut note = |pos: Pos, name: &str| {
+        if !known(name)
+            && first
+                .as_ref()
+                .is_none_or(|(p, _)| (pos.line, pos.col) < (p.line, p.col))
+        {
+            first = Some((pos, name.to_string()));
+        }
+    };
+    walk_nodes(&parsed.body, &mut note);
+    for body in parsed.defines.values() {
+        walk_nodes(body, &mut note);
+    }
+    first
+}
+
+fn walk_nodes(nodes: &[Node], f: &mut dyn FnMut(Pos, &str)) {
+    for node in nodes {
+        match node {
+            Node::Action(p) => walk_pipe(p, f),
+            Node::If(b) | Node::With(b) | Node::Range(b) => {
+                walk_pipe(&b.pipe, f);
+                walk_nodes(&b.body, f);
+                walk_nodes(&b.else_body, f);
+            }
+            Node::Template(t) => {
+                if let Some(p) = &t.pipe {
+                    walk_pipe(p, f);
+                }
+            }
+            Node::Text(..) | Node::Break(_) | Node::Continue(_) => {}
+        }
+    }
+}
+
+fn walk_pipe(pipe: &Pipe, f: &mut dyn FnMut(Pos, &str)) {
+    for (pos, arg) in pipe.cmds.iter().flat_map(|c| c.args.iter()) {
+        match arg {
+            Arg::Ident(name) => f(*pos, name),
+            Arg::Pipe(p, _) => walk_pipe(p, f),
+            _ => {}
+        }
+    }
+}
+
 /// The names of a chain written `.A.B` (after its variable, if any): `A`, `B`.
 pub fn chain_names(chain: &str) -> impl Iterator<Item = &str> {
     chain.split('.').skip(1)
