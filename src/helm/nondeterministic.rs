@@ -28,6 +28,7 @@ pub const FUNCTIONS: &[&str] = &[
     "randAscii",
     "randBytes",
     "randInt",
+    "shuffle",
     "uuidv4",
     "now",
     "genPrivateKey",
@@ -172,6 +173,16 @@ pub fn register(f: &mut Funcs) {
         };
         let mut rng = seeded(e, "randInt");
         Ok(Value::Int(min + uniform(&mut rng, n as u64) as i64))
+    });
+    // sprig's `shuffle`: the characters in a random order (Fisher-Yates).
+    f.insert("shuffle", |e, a| {
+        arity("shuffle", a, 1)?;
+        let mut chars: Vec<char> = a[0].to_go_string().chars().collect();
+        let mut rng = seeded(e, "shuffle");
+        for i in (1..chars.len()).rev() {
+            chars.swap(i, uniform(&mut rng, i as u64 + 1) as usize);
+        }
+        Ok(Value::str(chars.into_iter().collect::<String>()))
     });
     f.insert("uuidv4", |e, a| {
         arity("uuidv4", a, 0)?;
@@ -515,6 +526,18 @@ mod tests {
         exec.run_named("c/templates/t.yaml", &Value::Nil, &mut out, None)
             .expect("runs");
         (out, exec.warnings)
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let src = "{{ shuffle \"abcdefghijklmnop\" }}";
+        let (a, warnings) = run("r1", src);
+        assert_eq!(a, run("r1", src).0);
+        assert_ne!(a, run("r2", src).0);
+        let mut sorted: Vec<char> = a.chars().collect();
+        sorted.sort();
+        assert_eq!(sorted.into_iter().collect::<String>(), "abcdefghijklmnop");
+        assert!(warnings[0].contains("shuffle"), "{warnings:?}");
     }
 
     #[test]
