@@ -318,31 +318,35 @@ fn template_prints_helms_stream() {
     assert_eq!(only.matches("# Source:").count(), 1, "{only}");
 }
 
+/// `strata template r CHART` in `dir`, which must exit 2 and print nothing: its
+/// message.
+fn template_refused(dir: &Path, chart: &str) -> String {
+    let out = strata(dir, &["template", "r", chart]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty());
+    text(&out.stderr).trim().to_string()
+}
+
 #[test]
 fn template_errors_name_the_file_and_exit_2() {
     let s = Scratch::new("helm-missing-dep");
     s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://charts.example.com\n");
     s.write("c/templates/a.yaml", "a: 1\n");
-    let out = strata(&s.0, &["template", "r", "c"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let err = template_refused(&s.0, "c");
     assert!(
         err.contains("c/Chart.yaml")
             && err.contains("missing in charts/ directory: redis")
             && err.contains("helm dependency build"),
         "{err}"
     );
-    assert!(text(&out.stdout).is_empty());
 
     s.write("d/Chart.yaml", "apiVersion: v2\nname: d\nversion: 0.1.0\n");
     s.write(
         "d/templates/a.yaml",
         "password: {{ required \"set .Values.password\" .Values.password }}\n",
     );
-    let out = strata(&s.0, &["template", "r", "d"]);
-    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        text(&out.stderr).trim(),
+        template_refused(&s.0, "d"),
         "error: execution error at (d/templates/a.yaml:1:13): set .Values.password"
     );
 
@@ -353,26 +357,20 @@ fn template_errors_name_the_file_and_exit_2() {
         "f/templates/a.yaml",
         "a: 1\n{{- if false }}\nb: {{ nosuchfn 1 | quote }}\n{{- end }}\n",
     );
-    let out = strata(&s.0, &["template", "r", "f"]);
-    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        text(&out.stderr).trim(),
+        template_refused(&s.0, "f"),
         "error: parse error at (f/templates/a.yaml:3): function \"nosuchfn\" not defined"
     );
-    assert!(text(&out.stdout).is_empty());
 
     // A rule Helm's loader refuses.
     s.write("e/Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
     s.write("e/templates/a.yaml", "a: 1\n");
     s.write("e/.helmignore", "*.swp\ncharts/**/tests\n");
-    let out = strata(&s.0, &["template", "r", "e"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = text(&out.stderr);
+    let err = template_refused(&s.0, "e");
     assert!(
         err.contains("e/.helmignore:2") && err.contains("double-star (**) syntax is not supported"),
         "{err}"
     );
-    assert!(text(&out.stdout).is_empty());
 }
 
 #[test]

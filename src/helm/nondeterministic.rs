@@ -9,7 +9,7 @@ use super::chart::Chart;
 use super::crypto::{self, CertPair, CertSpec, Key};
 use super::gotmpl::exec::Exec;
 use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
-use super::gotmpl::parse::{self, Arg, Node, Pipe};
+use super::gotmpl::parse;
 use super::gotmpl::value::Object;
 use super::gotmpl::Value;
 use rand_chacha::ChaCha20Rng;
@@ -66,17 +66,15 @@ pub fn call_sites(chart: &Chart) -> Vec<CallSite> {
             continue;
         };
         let file = format!("{dir}{path}");
-        let mut add = |line: u32, function: &'static str| {
-            out.push(CallSite {
-                file: file.clone(),
-                line,
-                function,
-            })
-        };
-        walk_nodes(&parsed.body, &mut add);
-        for body in parsed.defines.values() {
-            walk_nodes(body, &mut add);
-        }
+        parse::functions_named(&parsed, &mut |pos, name| {
+            if let Some(function) = FUNCTIONS.iter().find(|f| **f == name) {
+                out.push(CallSite {
+                    file: file.clone(),
+                    line: pos.line,
+                    function,
+                })
+            }
+        });
     }
     for dep in &chart.dependencies {
         out.extend(call_sites(dep));
@@ -84,41 +82,6 @@ pub fn call_sites(chart: &Chart) -> Vec<CallSite> {
     out.sort();
     out.dedup();
     out
-}
-
-fn walk_nodes(nodes: &[Node], add: &mut dyn FnMut(u32, &'static str)) {
-    for n in nodes {
-        match n {
-            Node::Action(p) => walk_pipe(p, add),
-            Node::If(b) | Node::With(b) | Node::Range(b) => {
-                walk_pipe(&b.pipe, add);
-                walk_nodes(&b.body, add);
-                walk_nodes(&b.else_body, add);
-            }
-            Node::Template(t) => {
-                if let Some(p) = &t.pipe {
-                    walk_pipe(p, add)
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn walk_pipe(pipe: &Pipe, add: &mut dyn FnMut(u32, &'static str)) {
-    for cmd in &pipe.cmds {
-        for (pos, arg) in &cmd.args {
-            match arg {
-                Arg::Ident(name) => {
-                    if let Some(f) = FUNCTIONS.iter().find(|f| **f == &**name) {
-                        add(pos.line, f);
-                    }
-                }
-                Arg::Pipe(p, _) => walk_pipe(p, add),
-                _ => {}
-            }
-        }
-    }
 }
 
 /// Functions that make keys or certificates: their warning says what a derived key means.

@@ -169,7 +169,7 @@ pub enum Arg {
 /// would never run.
 pub fn unknown_function(parsed: &Parsed, known: &dyn Fn(&str) -> bool) -> Option<(Pos, String)> {
     let mut first: Option<(Pos, String)> = None;
-    let mut note = |pos: Pos, name: &str| {
+    functions_named(parsed, &mut |pos, name| {
         if !known(name)
             && first
                 .as_ref()
@@ -177,12 +177,17 @@ pub fn unknown_function(parsed: &Parsed, known: &dyn Fn(&str) -> bool) -> Option
         {
             first = Some((pos, name.to_string()));
         }
-    };
-    walk_nodes(&parsed.body, &mut note);
-    for body in parsed.defines.values() {
-        walk_nodes(body, &mut note);
-    }
+    });
     first
+}
+
+/// Every function the template names (its body's and its `define`s'), with where,
+/// whether or not a render would call it.
+pub fn functions_named(parsed: &Parsed, f: &mut dyn FnMut(Pos, &str)) {
+    walk_nodes(&parsed.body, f);
+    for body in parsed.defines.values() {
+        walk_nodes(body, f);
+    }
 }
 
 fn walk_nodes(nodes: &[Node], f: &mut dyn FnMut(Pos, &str)) {
