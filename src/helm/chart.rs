@@ -171,7 +171,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
         match path.as_str() {
             "Chart.yaml" => {
                 has_chart_yaml = true;
-                chart.metadata = metadata_strings(yaml_map(&where_, &bytes)?);
+                chart.metadata = chart_yaml(&where_, &bytes)?;
             }
             "values.yaml" => chart.values = yaml_map(&where_, &bytes)?,
             // Helm reads a v1 chart's dependencies from requirements.yaml (after
@@ -232,9 +232,9 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
             other_files.retain(|(p, _)| p != "requirements.yaml" && p != "requirements.lock");
         }
         if let Some(deps) = req.get("dependencies") {
-            let mut meta = Arc::clone(&chart.metadata);
-            Arc::make_mut(&mut meta).insert("dependencies".into(), deps.clone());
-            chart.metadata = metadata_strings(meta);
+            let mut meta = (*chart.metadata).clone();
+            meta.insert("dependencies".into(), deps.clone());
+            chart.metadata = metadata_strings(&meta);
         }
     }
     for (sub, sub_files) in sub_dirs {
@@ -259,7 +259,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
 /// Chart.yaml's fields as Helm's `chart.Metadata` reads them: a number or bool where Go
 /// has a string field turns into its text (`appVersion: 1.0` is "1", aws-sigv4-proxy's
 /// chart), so `.Chart.AppVersion` and the dependency ranges see what Helm sees.
-fn metadata_strings(meta: Arc<Map<String, Json>>) -> Arc<Map<String, Json>> {
+fn metadata_strings(meta: &Map<String, Json>) -> Arc<Map<String, Json>> {
     const STRINGS: [&str; 11] = [
         "name",
         "home",
@@ -286,30 +286,8 @@ fn metadata_strings(meta: Arc<Map<String, Json>>) -> Arc<Map<String, Json>> {
         }
     }
     let scalar = |v: &Json| v.is_number() || v.is_boolean();
-    let needs = STRINGS.iter().any(|k| meta.get(*k).is_some_and(scalar))
-        || ["keywords", "sources"].iter().any(|k| {
-            meta.get(*k)
-                .and_then(Json::as_array)
-                .is_some_and(|a| a.iter().any(scalar))
-        })
-        || meta
-            .get("annotations")
-            .and_then(Json::as_object)
-            .is_some_and(|a| a.values().any(scalar))
-        || meta
-            .get("dependencies")
-            .and_then(Json::as_array)
-            .is_some_and(|a| {
-                a.iter()
-                    .filter_map(Json::as_object)
-                    .any(|d| DEP_STRINGS.iter().any(|k| d.get(*k).is_some_and(scalar)))
-            });
-    if !needs {
-        return meta;
-    }
-    let mut meta = meta;
-    let m = Arc::make_mut(&mut meta);
-    fix(m, &STRINGS);
+    let mut m = meta.clone();
+    fix(&mut m, &STRINGS);
     for k in ["keywords", "sources"] {
         if let Some(Json::Array(a)) = m.get_mut(k) {
             for v in a.iter_mut().filter(|v| scalar(v)) {
@@ -327,7 +305,17 @@ fn metadata_strings(meta: Arc<Map<String, Json>>) -> Arc<Map<String, Json>> {
             fix(d, &DEP_STRINGS);
         }
     }
-    meta
+    Arc::new(m)
+}
+
+/// `Chart.yaml` as Helm reads it into `chart.Metadata` ([`metadata_strings`]), once per
+/// content: a fleet loads the same chart for every cluster.
+fn chart_yaml(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
+    static READ: std::sync::LazyLock<crate::memo::ByContent<Arc<Map<String, Json>>>> =
+        std::sync::LazyLock::new(Default::default);
+    READ.get_or_try(bytes, || {
+        yaml_map(file, bytes).map(|m| metadata_strings(&m))
+    })
 }
 
 fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {

@@ -200,12 +200,12 @@ fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
     chart.dependencies = kept;
 }
 
-/// Helm's `IsCompatibleRange`: the entry's `version` parses as a constraint (an absent
-/// or empty one does not) and the chart's version satisfies it.
 fn name_of(dep: &Map<String, Json>) -> &str {
     dep.get("name").and_then(Json::as_str).unwrap_or("")
 }
 
+/// Helm's `IsCompatibleRange`: the entry's `version` parses as a constraint (an absent
+/// or empty one does not) and the chart's version satisfies it.
 fn compatible_range(dep: &Map<String, Json>, sub: &Chart) -> bool {
     let constraint = dep.get("version").and_then(Json::as_str).unwrap_or("");
     let version = sub
