@@ -26,7 +26,9 @@ pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     }
     let (old, new) = match (&args.base, &args.old, &args.new) {
         (Some(base), None, None) => {
-            let (old, new, layout) = at_base(args, base)?;
+            // An error caused by an interrupt (the copy removed, git or tar killed)
+            // is not reported: the process ends with the signal's code instead.
+            let (old, new, layout) = interrupt::unless_interrupted(at_base(args, base))?;
             opts.layout = layout;
             (old, new)
         }
@@ -577,6 +579,37 @@ mod interrupt {
     /// Processes writing into the copy, stopped before it is removed.
     static CHILDREN: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
 
+    /// Set once a signal was received, before anything is removed or killed.
+    static RECEIVED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    /// Set once the thread that waits for the signals runs.
+    static WATCHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    /// Passes `result` on, unless it is an error while a signal is being handled
+    /// (received, or pending as when Ctrl-C reached git and tar first): then the
+    /// signal thread ends the process, and this thread waits for it.
+    pub fn unless_interrupted<T, E>(result: Result<T, E>) -> Result<T, E> {
+        if result.is_ok() {
+            return result;
+        }
+        let pending = || {
+            // SAFETY: sigpending writes the set we own; sigismember reads it.
+            unsafe {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigpending(&mut set);
+                [libc::SIGINT, libc::SIGTERM, libc::SIGHUP]
+                    .iter()
+                    .any(|s| libc::sigismember(&set, *s) == 1)
+            }
+        };
+        let watching = WATCHING.load(std::sync::atomic::Ordering::SeqCst);
+        if RECEIVED.load(std::sync::atomic::Ordering::SeqCst) || (watching && pending()) {
+            loop {
+                std::thread::park();
+            }
+        }
+        result
+    }
+
     /// Notes a child process that writes into the copy.
     pub fn child_started(pid: u32) {
         if let Ok(mut c) = CHILDREN.lock() {
@@ -610,12 +643,13 @@ mod interrupt {
     pub fn clean_on_signal(blocked: Blocked, dir: &Path) {
         let dir = dir.to_path_buf();
         let set = blocked.0;
-        let _ = std::thread::Builder::new()
+        let watcher = std::thread::Builder::new()
             .name("strata-diff-signals".into())
             .spawn(move || {
                 let mut sig: libc::c_int = 0;
                 // SAFETY: a valid, blocked set; sig is written by sigwait.
                 if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+                    RECEIVED.store(true, std::sync::atomic::Ordering::SeqCst);
                     let pids = CHILDREN.lock().map(|c| c.clone()).unwrap_or_default();
                     for pid in pids {
                         // SAFETY: kill has no memory effects. The pid is our child's: it
@@ -633,6 +667,13 @@ mod interrupt {
                     unsafe { libc::_exit(128 + sig) };
                 }
             });
+        if watcher.is_ok() {
+            WATCHING.store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            // Nobody would wait for them: the signals act as usual again.
+            // SAFETY: a valid set; the old mask is not needed.
+            unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+        }
     }
 
     /// Notes that a child process was reaped: its pid may be reused now.
@@ -665,4 +706,7 @@ mod interrupt {
     pub fn child_started(_: u32) {}
     pub fn child_finished(_: u32) {}
     pub fn unblock_in_child(_: &mut std::process::Command) {}
+    pub fn unless_interrupted<T, E>(result: Result<T, E>) -> Result<T, E> {
+        result
+    }
 }
