@@ -67,40 +67,75 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         None
     };
     let ignore = Ignore::shared(rules.as_deref(), &rules_file)?;
-    let mut files = Vec::new();
-    collect(fs, dir, "", &ignore, &mut files)?;
-    // The templates' parse trees are kept by content for the render; parsing them now,
-    // on the other threads, overlaps it with reading the values files (yaml-rust2 takes
-    // a millisecond for a large chart's). A template that does not parse is parsed
-    // again by the render, which reports it.
-    let templates: Vec<ChartFile> = files
-        .iter()
-        .filter(|(p, _)| is_template(p))
-        .cloned()
+    let mut paths = Vec::new();
+    walk(fs, dir, "", &ignore, &mut paths)?;
+    // Reading and parsing are most of loading a large chart, and each file is read
+    // and parsed alone: on all threads, each file parsed (templates, values, schemas)
+    // right after it is read and kept by content for `load_files` and the render. The
+    // values files go first: one is the largest single piece of work.
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    order.sort_by_key(|&i| !paths[i].ends_with("values.yaml"));
+    let mut read: Vec<(usize, Result<ChartFile>)> = order
+        .into_par_iter()
+        .map(|i| {
+            let rel = &paths[i];
+            let path = join(dir, rel);
+            let file = fs
+                .read_shared(&path)
+                .map(|bytes| {
+                    prefetch(rel, &path, &bytes);
+                    (rel.clone(), bytes)
+                })
+                .map_err(|e| Error::from(e).in_file(&path));
+            (i, file)
+        })
         .collect();
-    let (chart, ()) = rayon::join(
-        || load_files(files, &join(dir, "Chart.yaml")),
-        || {
-            templates.par_iter().for_each(|(path, bytes)| {
-                if let Ok(text) = std::str::from_utf8(bytes) {
-                    let _ = crate::helm::gotmpl::parse::parse_shared(path, text);
-                }
-            })
-        },
-    );
-    chart
+    read.sort_unstable_by_key(|(i, _)| *i);
+    let files = read
+        .into_iter()
+        .map(|(_, file)| file)
+        .collect::<Result<Vec<_>>>()?;
+    load_files(files, &join(dir, "Chart.yaml"))
+}
+
+/// Parses what `load_files` and the render will ask for, so that it is kept by content
+/// when they do. Failures are not kept: they are met again, and reported, there.
+fn prefetch(rel: &str, path: &str, bytes: &[u8]) {
+    if is_template(rel) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let _ = crate::helm::render::parse_template(rel, text);
+        }
+        return;
+    }
+    match chart_file(rel) {
+        Some("values.yaml") => {
+            let _ = yaml_map(path, bytes);
+        }
+        Some("Chart.yaml") => {
+            let _ = chart_yaml(path, bytes);
+        }
+        Some("values.schema.json") => {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                let _ = crate::memo::json_schema(text);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The path of a chart file inside the chart, or inside the subchart folder under
+/// `charts/` that holds it.
+fn chart_file(path: &str) -> Option<&str> {
+    let mut rest = path;
+    while let Some(sub) = rest.strip_prefix("charts/") {
+        rest = sub.split_once('/')?.1;
+    }
+    Some(rest)
 }
 
 /// Whether a chart file is a template of the chart or of a subchart in a folder.
 fn is_template(path: &str) -> bool {
-    let mut rest = path;
-    while let Some(sub) = rest.strip_prefix("charts/") {
-        match sub.split_once('/') {
-            Some((_, inner)) => rest = inner,
-            None => return false,
-        }
-    }
-    rest.starts_with("templates/")
+    chart_file(path).is_some_and(|p| p.starts_with("templates/"))
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -111,12 +146,14 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-fn collect(
+/// The paths (relative to `root`) of the files under `root/rel` that `.helmignore`
+/// keeps, in Helm's order.
+fn walk(
     fs: &dyn FileSystem,
     root: &str,
     rel: &str,
     ignore: &Ignore,
-    out: &mut Vec<ChartFile>,
+    out: &mut Vec<String>,
 ) -> Result<()> {
     let dir = if rel.is_empty() {
         root.to_string()
@@ -133,17 +170,13 @@ fn collect(
         } else {
             format!("{rel}/{name}")
         };
-        let path = join(root, &child_rel);
-        if fs.is_dir(&path) {
+        if fs.is_dir(&join(root, &child_rel)) {
             // Helm skips an ignored folder whole (nothing inside can be un-ignored).
             if !ignore.ignored(&format!("{child_rel}/")) {
-                collect(fs, root, &child_rel, ignore, out)?;
+                walk(fs, root, &child_rel, ignore, out)?;
             }
         } else if !ignore.ignored(&child_rel) {
-            let bytes = fs
-                .read_shared(&path)
-                .map_err(|e| Error::from(e).in_file(&path))?;
-            out.push((child_rel, bytes));
+            out.push(child_rel);
         }
     }
     Ok(())

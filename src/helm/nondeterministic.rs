@@ -62,7 +62,8 @@ pub fn call_sites(chart: &Chart) -> Vec<CallSite> {
         None => format!("{}/", chart.source),
     };
     for (path, text) in chart.templates.iter() {
-        let Ok(parsed) = parse::parse(path, text) else {
+        // The render's parse, kept by content: validate renders the same chart.
+        let Ok(parsed) = crate::helm::render::parse_template(path, text) else {
             continue;
         };
         let file = format!("{dir}{path}");

@@ -4,7 +4,7 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
-use super::gotmpl::parse::{parse_shared, unknown_function, ParseError, Parsed};
+use super::gotmpl::parse::{parse, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
@@ -127,22 +127,9 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    // Go's parser knows the functions too: a template naming one that does not exist
-    // does not parse, even where the call would never run.
-    let known = funcs::is_helm_function;
     let parsed: Vec<_> = texts
         .par_iter()
-        .map(|(name, text)| {
-            let parsed = parse_shared(name, text)?;
-            match unknown_function(&parsed, &known) {
-                None => Ok(parsed),
-                Some((pos, f)) => Err(ParseError {
-                    name: name.to_string(),
-                    line: pos.line,
-                    message: format!("function {f:?} not defined"),
-                }),
-            }
-        })
+        .map(|(name, text)| parse_template(name, text))
         .collect();
     // The first failure in Helm's order, whichever thread met it first.
     let parsed = parsed
@@ -217,6 +204,26 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// A chart's template parsed, once per content: a fleet renders the same chart for
+/// every cluster, and loading a chart parses its templates ahead (`chart::load_dir`).
+/// Go's parser knows the functions too: a template naming one that does not exist does
+/// not parse, even where the call would never run.
+pub fn parse_template(name: &str, text: &str) -> Result<Arc<Parsed>, ParseError> {
+    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Parsed>>> =
+        std::sync::LazyLock::new(Default::default);
+    PARSED.get_or_try(text.as_bytes(), || {
+        let parsed = parse(name, text)?;
+        match unknown_function(&parsed, &funcs::is_helm_function) {
+            None => Ok(Arc::new(parsed)),
+            Some((pos, f)) => Err(ParseError {
+                name: name.to_string(),
+                line: pos.line,
+                message: format!("function {f:?} not defined"),
+            }),
+        }
+    })
 }
 
 /// `items` in order, cut into at most `n` runs of about the same total size: each cut

@@ -189,13 +189,13 @@ fn prune(chart: &mut Chart, scoped: &Map<String, Json>) {
     }
     kept.retain(|c| !disabled.contains(c.name()));
     kept.sort_by(|a, b| a.name().cmp(b.name()));
+    let none = Map::new();
     for sub in &mut kept {
         let sub_scope = scoped
             .get(sub.name())
             .and_then(Json::as_object)
-            .cloned()
-            .unwrap_or_default();
-        prune(sub, &sub_scope);
+            .unwrap_or(&none);
+        prune(sub, sub_scope);
     }
     chart.dependencies = kept;
 }

@@ -220,23 +220,57 @@ impl DiskFs {
 }
 
 /// A file's bytes read straight into shared memory: read into a `Vec` and then shared,
-/// a chart's megabytes would be copied once more.
+/// a chart's megabytes would be copied once more; zeroed first, they would be written
+/// twice.
 fn read_shared(path: &Path) -> std::io::Result<std::sync::Arc<[u8]>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
-    // One allocation of the file's size (the iterator's length is known).
-    let mut bytes: std::sync::Arc<[u8]> = std::iter::repeat_n(0, len).collect();
+    let mut bytes = std::sync::Arc::<[u8]>::new_uninit_slice(len);
     let whole = match std::sync::Arc::get_mut(&mut bytes) {
-        Some(buf) => file.read_exact(buf).is_ok() && file.read(&mut [0])? == 0,
+        Some(buf) => read_into(&file, buf)? == len && file.read(&mut [0])? == 0,
         None => false,
     };
     if whole {
-        Ok(bytes)
+        // SAFETY: `read_into` wrote all `len` bytes.
+        Ok(unsafe { bytes.assume_init() })
     } else {
         // The file changed size while it was read.
         std::fs::read(path).map(Into::into)
     }
+}
+
+/// Fills `buf` from `file` until it is full or the file ends; the bytes written.
+#[cfg(unix)]
+fn read_into(
+    file: &std::fs::File,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = &mut buf[done..];
+        // SAFETY: `read` writes at most `rest.len()` bytes into memory we own; writing
+        // to uninitialised bytes through a raw pointer is sound.
+        let n = unsafe { libc::read(file.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
+        match n {
+            0 => break,
+            n if n > 0 => done += n as usize,
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(not(unix))]
+fn read_into(_: &std::fs::File, _: &mut [std::mem::MaybeUninit<u8>]) -> std::io::Result<usize> {
+    // Not read here: `read_shared` falls back to `std::fs::read`.
+    Ok(usize::MAX)
 }
 
 impl FileSystem for DiskFs {
