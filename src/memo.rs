@@ -14,7 +14,7 @@ pub struct ByContent<T> {
 }
 
 /// The contents with one hash, and their results.
-type Bucket<T> = Vec<(Box<[u8]>, T)>;
+type Bucket<T> = Vec<(std::sync::Arc<[u8]>, T)>;
 
 impl<T> Default for ByContent<T> {
     fn default() -> Self {
@@ -31,6 +31,24 @@ impl<T: Clone> ByContent<T> {
         content: &[u8],
         make: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        self.get_or_try_with(content, || content.into(), make)
+    }
+
+    /// [`Self::get_or_try`] for content already shared: kept without a copy.
+    pub fn get_or_try_shared<E>(
+        &self,
+        content: &std::sync::Arc<[u8]>,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.get_or_try_with(content, || content.clone(), make)
+    }
+
+    fn get_or_try_with<E>(
+        &self,
+        content: &[u8],
+        keep: impl FnOnce() -> std::sync::Arc<[u8]>,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         // foldhash: SipHash over a large chart's megabytes of templates cost more than
         // the lookups saved.
         let key = foldhash::fast::FixedState::with_seed(0).hash_one(content);
@@ -45,7 +63,7 @@ impl<T: Clone> ByContent<T> {
         }
         let v = make()?;
         if let Ok(mut m) = self.entries.lock() {
-            m.entry(key).or_default().push((content.into(), v.clone()));
+            m.entry(key).or_default().push((keep(), v.clone()));
         }
         Ok(v)
     }

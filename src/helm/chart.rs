@@ -21,7 +21,7 @@ pub struct Chart {
     pub schema: Option<Arc<crate::memo::JsonSchema>>,
     /// `templates/...` paths and their text, sorted by path. Shared: a render works on
     /// a copy of the chart (conditions switch dependencies off).
-    pub templates: Arc<Vec<(String, String)>>,
+    pub templates: Arc<Vec<(String, Arc<str>)>>,
     /// Every other file (including `crds/`), for `.Files`; sorted by path.
     pub files: Arc<Vec<(String, Arc<[u8]>)>>,
     pub dependencies: Vec<Chart>,
@@ -100,10 +100,10 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
 
 /// Parses what `load_files` and the render will ask for, so that it is kept by content
 /// when they do. Failures are not kept: they are met again, and reported, there.
-fn prefetch(rel: &str, path: &str, bytes: &[u8]) {
+fn prefetch(rel: &str, path: &str, bytes: &Arc<[u8]>) {
     if is_template(rel) {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            let _ = crate::helm::render::parse_template(rel, text);
+        if let Some(text) = shared_str(bytes.clone()) {
+            let _ = crate::helm::render::parse_template(rel, &text);
         }
         return;
     }
@@ -225,7 +225,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                 chart.schema = Some(crate::memo::json_schema(text).map_err(|e| invalid(&e))?)
             }
             p if p.starts_with("templates/") => {
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                let text = shared_str(bytes).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Syntax,
                         where_.clone(),
@@ -287,6 +287,14 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
     chart.templates = Arc::new(templates);
     chart.files = Arc::new(other_files);
     Ok(chart)
+}
+
+/// The bytes as text, sharing them (a large chart has megabytes of templates); `None`
+/// when they are not UTF-8.
+fn shared_str(bytes: Arc<[u8]>) -> Option<Arc<str>> {
+    std::str::from_utf8(&bytes).ok()?;
+    // SAFETY: the bytes are UTF-8, and `str` has the layout of `[u8]`.
+    Some(unsafe { Arc::from_raw(Arc::into_raw(bytes) as *const str) })
 }
 
 /// Chart.yaml's fields as Helm's `chart.Metadata` reads them: a number or bool where Go

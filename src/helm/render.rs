@@ -123,7 +123,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     });
     // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
     // then added in Helm's order.
-    let texts: Vec<(&str, &str)> = keys
+    let texts: Vec<(&str, &Arc<str>)> = keys
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
@@ -210,10 +210,10 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
 /// every cluster, and loading a chart parses its templates ahead (`chart::load_dir`).
 /// Go's parser knows the functions too: a template naming one that does not exist does
 /// not parse, even where the call would never run.
-pub fn parse_template(name: &str, text: &str) -> Result<Arc<Parsed>, ParseError> {
+pub fn parse_template(name: &str, text: &Arc<str>) -> Result<Arc<Parsed>, ParseError> {
     static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Parsed>>> =
         std::sync::LazyLock::new(Default::default);
-    PARSED.get_or_try(text.as_bytes(), || {
+    PARSED.get_or_try_shared(&Arc::<[u8]>::from(text.clone()), || {
         let parsed = parse(name, text)?;
         match unknown_function(&parsed, &funcs::is_helm_function) {
             None => Ok(Arc::new(parsed)),
@@ -379,7 +379,7 @@ fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
 }
 
 struct Renderable<'a> {
-    text: &'a str,
+    text: &'a Arc<str>,
     scope: BTreeMap<String, Value>,
     base_path: String,
 }
