@@ -329,7 +329,42 @@ fn frac(v: u128, div: u128) -> String {
 }
 
 /// Registers the date functions (`now` itself is in `nondeterministic`).
+/// sprig's `durationRound`: the largest whole unit (`y` of 365 days, `mo` of 30, `d`,
+/// `h`, `m`, `s`) the duration exceeds, its sign dropped; "0s" under a second.
+fn duration_round(nanos: i128) -> String {
+    // Go works on the duration as a uint64: a negative one is negated in 64 bits.
+    let u = (nanos as i64).unsigned_abs();
+    const SECOND: u64 = 1_000_000_000;
+    const UNITS: [(u64, &str); 6] = [
+        (SECOND * 3600 * 24 * 365, "y"),
+        (SECOND * 3600 * 24 * 30, "mo"),
+        (SECOND * 3600 * 24, "d"),
+        (SECOND * 3600, "h"),
+        (SECOND * 60, "m"),
+        (SECOND, "s"),
+    ];
+    UNITS.iter().find(|(unit, _)| u > *unit).map_or_else(
+        || "0s".to_string(),
+        |(unit, name)| format!("{}{name}", u / unit),
+    )
+}
+
 pub fn register(f: &mut Funcs) {
+    f.insert("durationRound", |_, a| {
+        arity("durationRound", a, 1)?;
+        // sprig: a duration string, an int64 of nanoseconds, or the time since a time
+        // (strata's now is the epoch); anything else is no time at all.
+        let nanos: i128 = match &a[0] {
+            Value::String(s) => parse_duration(s).unwrap_or(0),
+            Value::Int(n) => i128::from(*n),
+            Value::Object(o) if o.type_name() == "time.Time" => {
+                let t = time_of(&a[0]);
+                -(i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos))
+            }
+            _ => 0,
+        };
+        Ok(Value::str(duration_round(nanos)))
+    });
     fn in_zone(layout: &str, date: &Value) -> Value {
         Value::str(format(time_of(date), layout))
     }

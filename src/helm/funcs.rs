@@ -1017,6 +1017,16 @@ mod json_tests {
     }
 
     #[test]
+    fn abbreviations_cut_bytes_without_panicking_inside_a_character() {
+        // Go cuts bytes; a cut inside "é" was a panic (fixtures/helm/sprig-extra has the
+        // ASCII cases, compared with Helm).
+        assert_eq!(
+            run(r#"{{ abbrev 5 "aéééé" }}|{{ abbrevboth 5 7 "aéééééééé" }}"#).unwrap(),
+            "a\u{FFFD}...|...\u{FFFD}..."
+        );
+    }
+
+    #[test]
     fn paths_clean_as_go_path_does() {
         // DataDog's datadog chart calls `clean`.
         assert_eq!(

@@ -172,12 +172,20 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("abbrev", |_, a| {
         arity("abbrev", a, 2)?;
-        let n = to_i64(&a[0]) as usize;
+        let n = to_i64(&a[0]);
         let text = s(&a[1]);
-        if n < 4 || text.len() <= n {
+        if n < 4 {
             return Ok(Value::str(text));
         }
-        Ok(Value::str(format!("{}...", &text[..n - 3])))
+        Ok(Value::str(abbreviate_full(&text, 0, n)))
+    });
+    f.insert("abbrevboth", |_, a| {
+        arity("abbrevboth", a, 3)?;
+        let (left, right, text) = (to_i64(&a[0]), to_i64(&a[1]), s(&a[2]));
+        if right < 4 || left > 0 && right < 7 {
+            return Ok(Value::str(text));
+        }
+        Ok(Value::str(abbreviate_full(&text, left, right)))
     });
     f.insert("initials", |_, a| {
         arity("initials", a, 1)?;
@@ -406,6 +414,17 @@ pub fn register(f: &mut Funcs) {
                 Err(e) => e.to_string(),
             },
         ))
+    });
+    f.insert("b32enc", |_, a| {
+        arity("b32enc", a, 1)?;
+        Ok(Value::str(base32_encode(s(&a[0]).as_bytes())))
+    });
+    f.insert("b32dec", |_, a| {
+        arity("b32dec", a, 1)?;
+        Ok(Value::str(match base32_decode(&s(&a[0])) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => e,
+        }))
     });
     f.insert("sha256sum", |_, a| {
         arity("sha256sum", a, 1)?;
@@ -1237,4 +1256,118 @@ fn wrap(text: &str, width: usize, nl: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// goutils' `AbbreviateFull`, which sprig's `abbrev` and `abbrevboth` call: `max_width`
+/// bytes at most, with "..." where text was cut, keeping text from about `offset` on.
+/// Go cuts bytes; a cut inside a character gives U+FFFD here. Its errors (a width under
+/// 4, or under 7 with an offset) are "", as sprig ignores them.
+fn abbreviate_full(text: &str, offset: i64, max_width: i64) -> String {
+    String::from_utf8_lossy(&abbreviate_bytes(text.as_bytes(), offset, max_width)).into_owned()
+}
+
+fn abbreviate_bytes(b: &[u8], offset: i64, max_width: i64) -> Vec<u8> {
+    let len = b.len() as i64;
+    let cut = |from: i64, to: i64| &b[from as usize..to as usize];
+    let marked = |before: &[u8], after: &[u8]| [before, after].concat();
+    if b.is_empty() || max_width < 4 {
+        return Vec::new();
+    }
+    if len <= max_width {
+        return b.to_vec();
+    }
+    let mut offset = offset.min(len);
+    if len - offset < max_width - 3 {
+        offset = len - (max_width - 3);
+    }
+    if offset <= 4 {
+        return marked(cut(0, max_width - 3), b"...");
+    }
+    if max_width < 7 {
+        return Vec::new();
+    }
+    if offset + max_width - 3 < len {
+        return marked(
+            b"...",
+            &abbreviate_bytes(cut(offset, len), 0, max_width - 3),
+        );
+    }
+    marked(b"...", cut(len - (max_width - 3), len))
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Go's `base32.StdEncoding.EncodeToString`: RFC 4648, padded with `=`.
+fn base32_encode(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len().div_ceil(5) * 8);
+    for chunk in b.chunks(5) {
+        let mut block = [0u8; 5];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let n = u64::from_be_bytes([0, 0, 0, block[0], block[1], block[2], block[3], block[4]]);
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                out.push(BASE32[((n >> (35 - 5 * i)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Go's `base32.StdEncoding.DecodeString`, and its error (`illegal base32 data at input
+/// byte N`, N counted in the input without its line breaks, which Go drops first),
+/// quantum by quantum as Go decodes: bytes after the padding are not read.
+fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
+    let src: Vec<u8> = text
+        .bytes()
+        .filter(|c| *c != b'\n' && *c != b'\r')
+        .collect();
+    let olen = src.len();
+    let illegal = |at: usize| format!("illegal base32 data at input byte {at}");
+    let mut out = Vec::with_capacity(olen / 8 * 5);
+    let mut i = 0;
+    let mut end = false;
+    while i < olen && !end {
+        let mut quantum = [0u8; 8];
+        let mut len = 8;
+        let mut j = 0;
+        while j < 8 {
+            if i == olen {
+                return Err(illegal(olen - j));
+            }
+            let c = src[i];
+            i += 1;
+            let rest = olen - i;
+            if c == b'=' && j >= 2 && rest < 8 {
+                if rest + j < 7 {
+                    return Err(illegal(olen));
+                }
+                if let Some(k) = (0..7 - j).find(|&k| rest > k && src[i + k] != b'=') {
+                    return Err(illegal(olen - rest + k - 1));
+                }
+                if matches!(j, 1 | 3 | 6) {
+                    return Err(illegal(olen - rest - 1));
+                }
+                (len, end) = (j, true);
+                break;
+            }
+            let Some(v) = BASE32.iter().position(|&x| x == c) else {
+                return Err(illegal(olen - rest - 1));
+            };
+            quantum[j] = v as u8;
+            j += 1;
+        }
+        let n = quantum.iter().fold(0u64, |n, &v| n << 5 | u64::from(v));
+        let keep = match len {
+            2 => 1,
+            4 => 2,
+            5 => 3,
+            7 => 4,
+            _ => 5,
+        };
+        out.extend_from_slice(&n.to_be_bytes()[3..3 + keep]);
+    }
+    Ok(out)
 }
