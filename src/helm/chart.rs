@@ -367,6 +367,9 @@ fn yaml_map(file: &str, bytes: &[u8]) -> Result<Arc<Map<String, Json>>> {
     PARSED.get_or_try(bytes, || {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| Error::new(ErrorKind::Syntax, file.to_string(), "not UTF-8 text"))?;
+        if let Some(quick) = yaml::read_helm_values(text) {
+            return Ok(Arc::new(quick.unwrap_or_default()));
+        }
         let docs = yaml::parse_stream_helm(text)
             .map_err(|e| crate::kustomize::loader::yaml_error(file, e))?;
         match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {

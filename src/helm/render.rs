@@ -117,10 +117,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     // Parse in Helm's order (deepest paths first; within a depth, reverse by name):
     // a parent's `define` parsed later wins over a subchart's of the same name.
     let mut keys: Vec<&String> = templates.keys().collect();
-    keys.sort_by(|a, b| {
-        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.cmp(a))
-    });
+    keys.sort_by_cached_key(|k| std::cmp::Reverse((k.matches('/').count(), *k)));
     // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
     // then added in Helm's order.
     let texts: Vec<(&str, &Arc<str>)> = keys

@@ -48,6 +48,7 @@
 //!   so kustomize's own output varies from run to run for such mappings (seen: 3 different
 //!   outputs in 6 runs). Ours is deterministic, one of those orders at best.
 
+mod block;
 mod emit;
 mod flow_indent;
 mod parse;
@@ -141,6 +142,13 @@ pub fn parse_yaml_to_json(src: &str) -> Result<Vec<Doc>, YamlError> {
         },
         r => r,
     }
+}
+
+/// A values file's mapping as Helm reads it (`Some(None)`: it holds nothing), read
+/// quickly when it is in the block subset values files are written in; `None` when it
+/// is not certainly in it (then [`parse_stream_helm`] reads it, and reports its errors).
+pub fn read_helm_values(src: &str) -> Option<Option<serde_json::Map<String, Value>>> {
+    block::read_values(src)
 }
 
 /// A stream as Helm reads values files, `Chart.yaml` and `fromYaml`: [`parse_yaml_to_json`].

@@ -754,6 +754,16 @@ pub(crate) fn resolve_plain_text(text: &str) -> Result<Value, YamlError> {
     resolve(text.to_string(), TScalarStyle::Plain, None, 0, Rules::V3)
 }
 
+/// A scalar as Helm reads a values file (go-yaml v2): plain, or quoted (a string).
+pub(crate) fn resolve_helm(text: String, quoted: bool, line: u32) -> Result<Value, YamlError> {
+    let style = if quoted {
+        TScalarStyle::SingleQuoted
+    } else {
+        TScalarStyle::Plain
+    };
+    resolve(text, style, None, line, Rules::V2)
+}
+
 /// sigs.k8s.io/yaml's `convertToJSONableObject` for a key that is not a string.
 fn helm_key(v: &Value, line: u32) -> Result<String, YamlError> {
     match v {
