@@ -98,7 +98,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The next line with content, if it is indented more than `indent`.
+    /// The indentation of the next line with content (blank and comment lines skipped).
     fn next_indent(&mut self) -> Option<usize> {
         self.skip_blank();
         self.lines.get(self.at).map(|l| l.indent)
