@@ -242,7 +242,10 @@ impl<'a> Reader<'a> {
             .position(|l| !l.rest.is_empty());
         let m = match first {
             Some(k) if self.lines[self.at + k].indent > n => self.lines[self.at + k].indent,
-            _ => return None,
+            // No content: "" (its empty lines are trailing ones, chomped), but `|+` keeps
+            // them, which is left to the full parser.
+            _ if matches!(chomp, Chomp::Keep) => return None,
+            _ => return resolve_helm(String::new(), true, no).ok(),
         };
         let mut body: Vec<&str> = Vec::new();
         let mut trailing = 0;
@@ -559,6 +562,7 @@ mod tests {
             "helm/kube-prometheus-stack/chart/values.yaml",
             "helm/kube-prometheus-stack/chart/charts/grafana/values.yaml",
             "helm/kube-prometheus-stack/chart/charts/kube-state-metrics/values.yaml",
+            "helm/argo-cd/chart/values.yaml",
         ] {
             let src = std::fs::read_to_string(root.join(f)).unwrap();
             assert!(read_values(&src).is_some(), "{f}");
@@ -605,13 +609,17 @@ i: |+
 
 j: ~
 k: http://x:80/y
+l: |
+
+m: |-
+o: 1
 ";
         assert_eq!(
             Value::Object(read_values(src).unwrap().unwrap()),
             json!({"a": 1, "b": true, "c": "x # not a comment", "d": "it's",
                 "e": ["x", {"k": "v", "l": []}, {"m": {}}], "f": [-1, ":x"],
                 "g": "line 1\n\n  indented\n# not a comment\n", "h": "kept", "i": "all\n\n",
-                "j": null, "k": "http://x:80/y"})
+                "j": null, "k": "http://x:80/y", "l": "", "m": "", "o": 1})
         );
         assert_eq!(Ok(read_values(src).unwrap()), full(src));
     }
