@@ -4,15 +4,20 @@
 //! A chart's `values.yaml` is hundreds of kilobytes (kube-prometheus-stack's and its
 //! subcharts' are 340 KB) and yaml-rust2 reads it at about 80 instructions a byte, a
 //! sixth of rendering the chart. This reads the subset those files use: block mappings
-//! and sequences, one-line plain and quoted scalars (the common escapes), one-line flow
-//! collections, literal blocks, comments. Anything else (anchors, tags, folded or
+//! and sequences, one-line plain and quoted scalars (the simplest escapes), one-line
+//! flow collections, literal blocks, comments. Anything else (anchors, tags, folded or
 //! multi-line scalars, tabs, several documents, duplicate keys, keys that are not
 //! strings) answers "not sure", and the caller parses in full: the answer is the full
 //! parse's, or absent. Scalars resolve through the full parser's own rules
-//! (`parse::resolve_helm`). The tests hold it to the full parse on every YAML file of
-//! the fixtures, and on a corpus of public charts on demand.
+//! (`parse::resolve_helm`); what a line holds (a key, a plain or quoted scalar, a flow
+//! scalar, a block header) is read by `skim`'s readers, which decline the same way. The
+//! tests hold it to the full parse on every YAML file of the fixtures, and on a corpus
+//! of public charts on demand.
 
 use super::parse::resolve_helm;
+use super::skim::{
+    block_header, double_quoted, ends_cleanly, flow_scalar, plain, single_quoted, split_key,
+};
 use serde_json::{Map, Value};
 
 /// Deeper than any values file; the full parser reports what is deeper than its limit.
@@ -121,12 +126,14 @@ impl<'a> Reader<'a> {
                 break;
             }
             let no = line.no;
+            // A key that is certainly a string, plain or quoted.
             let (key, value) = split_key(line.rest)?;
-            let key = key_text(key, no)?;
+            let key = key.to_string();
             if map.contains_key(&key) {
                 return None;
             }
             self.at += 1;
+            let value = if value.starts_with('#') { "" } else { value };
             let value = match value {
                 "" => match self.next_indent() {
                     Some(i) if i > n => self.block(i, depth + 1)?,
@@ -197,29 +204,17 @@ impl<'a> Reader<'a> {
     /// A value written after its key or dash, on the line `no`, in a block at column `n`.
     fn inline(&mut self, text: &str, n: usize, no: u32) -> Option<Value> {
         let value = match text.as_bytes()[0] {
-            b'"' | b'\'' => {
-                let (s, after) = quoted(text)?;
-                if !is_comment_or_nothing(after) {
-                    return None;
-                }
-                resolve_helm(s, true, no).ok()?
-            }
+            b'"' => resolve_helm(double_quoted(text, true)?, true, no).ok()?,
+            b'\'' => resolve_helm(single_quoted(text, true)?, true, no).ok()?,
             b'|' => return self.literal(text, n, no),
             b'{' | b'[' => {
                 let (v, after) = flow(text, no, 0)?;
-                if !is_comment_or_nothing(after) {
+                if !ends_cleanly(after) {
                     return None;
                 }
                 v
             }
-            _ if starts_indicator(text) => return None,
-            _ => {
-                let s = strip_comment(text);
-                if s.contains(": ") || s.ends_with(':') {
-                    return None;
-                }
-                resolve_helm(s.to_string(), false, no).ok()?
-            }
+            _ => resolve_helm(plain(text)?.0.to_string(), false, no).ok()?,
         };
         // A more indented line after a one-line scalar continues it (or is an error).
         match self.next_indent() {
@@ -230,11 +225,12 @@ impl<'a> Reader<'a> {
 
     /// A literal block (`|`, `|-`, `|+`) under a key or dash at column `n`.
     fn literal(&mut self, header: &str, n: usize, no: u32) -> Option<Value> {
-        let chomp = match strip_comment(header) {
-            "|" => Chomp::Clip,
-            "|-" => Chomp::Strip,
-            "|+" => Chomp::Keep,
-            _ => return None,
+        let after = &header[1..];
+        block_header(after)?;
+        let chomp = match after.as_bytes().first() {
+            Some(b'-') => Chomp::Strip,
+            Some(b'+') => Chomp::Keep,
+            _ => Chomp::Clip,
         };
         // The content's indentation is its first non-empty line's.
         let first = self.lines[self.at..]
@@ -289,42 +285,6 @@ enum Chomp {
     Keep,
 }
 
-/// `key: value` or `key:` split at the separator, the value trimmed; `None` when the
-/// text is not a mapping entry.
-fn split_key(text: &str) -> Option<(&str, &str)> {
-    let b = text.as_bytes();
-    let end = if b.first().is_some_and(|c| *c == b'"' || *c == b'\'') {
-        let (_, after) = quoted(text)?;
-        text.len() - after.len()
-    } else {
-        0
-    };
-    let at = match text[end..].find(": ") {
-        Some(i) => end + i,
-        None if text.ends_with(':') => text.len() - 1,
-        None => return None,
-    };
-    let value = text[at + 1..].trim_start_matches(' ');
-    let value = if value.starts_with('#') { "" } else { value };
-    Some((&text[..at], value))
-}
-
-/// A key's text: a plain scalar that reads as a string, or a simple quoted one.
-fn key_text(key: &str, no: u32) -> Option<String> {
-    let first = *key.as_bytes().first()?;
-    if first == b'"' || first == b'\'' {
-        let (s, after) = quoted(key)?;
-        return after.is_empty().then_some(s);
-    }
-    if starts_indicator(key) || key.contains(" #") || key.ends_with(' ') || key == "<<" {
-        return None;
-    }
-    match resolve_helm(key.to_string(), false, no).ok()? {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
-}
-
 /// A one-line flow collection (`[a, "b", {c: d}]`) at the start of `text`: its value
 /// and the text after it.
 fn flow(text: &str, no: u32, depth: usize) -> Option<(Value, &str)> {
@@ -345,21 +305,17 @@ fn flow(text: &str, no: u32, depth: usize) -> Option<(Value, &str)> {
             return Some((v, after));
         }
         if close == '}' {
-            let (key, after) = flow_scalar(rest, no, depth, true)?;
-            let Value::String(key) = key else {
-                return None;
-            };
-            let after = after.trim_start_matches(' ').strip_prefix(':')?;
-            if !after.starts_with(' ') && !rest.starts_with(['"', '\'']) {
+            let ((key, string), after) = flow_scalar(rest)?;
+            if !string || !after.starts_with(": ") {
                 return None;
             }
-            let (value, after) = flow_scalar(after.trim_start_matches(' '), no, depth, false)?;
+            let (value, after) = flow_value(after[2..].trim_start_matches(' '), no, depth)?;
             if map.insert(key, value).is_some() {
                 return None;
             }
             rest = after;
         } else {
-            let (value, after) = flow_scalar(rest, no, depth, false)?;
+            let (value, after) = flow_value(rest, no, depth)?;
             items.push(value);
             rest = after;
         }
@@ -372,143 +328,15 @@ fn flow(text: &str, no: u32, depth: usize) -> Option<(Value, &str)> {
     }
 }
 
-/// A value inside a flow collection: a nested collection, a quoted scalar, or a plain
-/// one (up to `,`, a bracket, or `: ` for a key).
-fn flow_scalar(text: &str, no: u32, depth: usize, key: bool) -> Option<(Value, &str)> {
-    match text.as_bytes().first()? {
-        b'[' | b'{' if !key => flow(text, no, depth + 1),
-        b'"' | b'\'' => {
-            let (s, after) = quoted(text)?;
-            Some((resolve_helm(s, true, no).ok()?, after))
-        }
-        _ if starts_indicator(text) => None,
-        _ => {
-            let end = text
-                .find([',', '[', ']', '{', '}', '#', ':'])
-                .unwrap_or(text.len());
-            // A `:` or `#` inside a plain scalar is left to the full parser.
-            if matches!(text.as_bytes().get(end), Some(b'#') | Some(b':') if !key) {
-                return None;
-            }
-            let plain = text[..end].trim_end_matches(' ');
-            if plain.is_empty() {
-                return None;
-            }
-            Some((
-                resolve_helm(plain.to_string(), false, no).ok()?,
-                &text[end..],
-            ))
-        }
+/// A value inside a flow collection: a nested collection or a scalar (one `skim`
+/// reads: quoted without escapes, or plain), and the text after it.
+fn flow_value(text: &str, no: u32, depth: usize) -> Option<(Value, &str)> {
+    if text.starts_with(['[', '{']) {
+        return flow(text, no, depth + 1);
     }
-}
-
-/// A one-line quoted scalar at the start of `text`: its value and the text after it.
-fn quoted(text: &str) -> Option<(String, &str)> {
-    let q = text.as_bytes()[0];
-    let body = &text[1..];
-    if q == b'"' {
-        let mut out = String::new();
-        let mut rest = body;
-        loop {
-            let end = rest.find(['"', '\\'])?;
-            out.push_str(&rest[..end]);
-            if rest.as_bytes()[end] == b'"' {
-                return Some((out, &rest[end + 1..]));
-            }
-            let (c, used) = escape(&rest[end + 1..])?;
-            out.push(c);
-            rest = &rest[end + 1 + used..];
-        }
-    }
-    let mut out = String::new();
-    let mut rest = body;
-    loop {
-        let end = rest.find('\'')?;
-        out.push_str(&rest[..end]);
-        if rest[end + 1..].starts_with('\'') {
-            out.push('\'');
-            rest = &rest[end + 2..];
-        } else {
-            return Some((out, &rest[end + 1..]));
-        }
-    }
-}
-
-fn is_comment_or_nothing(after: &str) -> bool {
-    let t = after.trim_start_matches(' ');
-    t.is_empty() || (t.starts_with('#') && t.len() < after.len())
-}
-
-/// The text before a comment (` #`), trailing spaces dropped.
-fn strip_comment(text: &str) -> &str {
-    let end = text.find(" #").unwrap_or(text.len());
-    text[..end].trim_end_matches(' ')
-}
-
-/// Whether `text` starts with what cannot start a plain scalar, or starts something not
-/// read here. `-`, `?` and `:` start one when a space does not follow.
-fn starts_indicator(text: &str) -> bool {
-    let b = text.as_bytes();
-    match b.first() {
-        None => true,
-        Some(b'-' | b'?' | b':') => b.get(1).is_none_or(|c| *c == b' '),
-        Some(c) => is_indicator(*c),
-    }
-}
-
-fn is_indicator(c: u8) -> bool {
-    matches!(
-        c,
-        b'-' | b'?'
-            | b':'
-            | b','
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'#'
-            | b'&'
-            | b'*'
-            | b'!'
-            | b'|'
-            | b'>'
-            | b'\''
-            | b'"'
-            | b'%'
-            | b'@'
-            | b'`'
-    )
-}
-
-/// A double-quoted scalar's escape (after the backslash): the character and the bytes
-/// it took. The rarer ones (`\N`, `\L`, `\P`, `\_`, a line break) are left to the full
-/// parser.
-fn escape(text: &str) -> Option<(char, usize)> {
-    let hex = |n: usize| {
-        let digits = text.get(1..1 + n)?;
-        let v = u32::from_str_radix(digits, 16).ok()?;
-        Some((char::from_u32(v)?, 1 + n))
-    };
-    let simple = |c: char| Some((c, 1));
-    match text.as_bytes().first()? {
-        b'\\' => simple('\\'),
-        b'"' => simple('"'),
-        b'/' => simple('/'),
-        b' ' => simple(' '),
-        b'n' => simple('\n'),
-        b't' => simple('\t'),
-        b'r' => simple('\r'),
-        b'0' => simple('\0'),
-        b'a' => simple('\u{7}'),
-        b'b' => simple('\u{8}'),
-        b'e' => simple('\u{1b}'),
-        b'f' => simple('\u{c}'),
-        b'v' => simple('\u{b}'),
-        b'x' if text.get(1..3)?.bytes().all(|b| b.is_ascii_hexdigit()) => hex(2),
-        b'u' if text.get(1..5)?.bytes().all(|b| b.is_ascii_hexdigit()) => hex(4),
-        b'U' if text.get(1..9)?.bytes().all(|b| b.is_ascii_hexdigit()) => hex(8),
-        _ => None,
-    }
+    // A scalar that is certainly a string is one, quoted or not; the others are plain.
+    let ((s, string), after) = flow_scalar(text)?;
+    Some((resolve_helm(s, string, no).ok()?, after))
 }
 
 #[cfg(test)]

@@ -446,7 +446,7 @@ fn leads(w: &[&str], p: &[&str]) -> bool {
 /// `key: rest` or `key:` with a key that is certainly a string: plain, or quoted without
 /// escapes. `None` when the text is not a mapping entry this skims.
 #[inline(always)]
-fn split_key(text: &str) -> Option<(&str, &str)> {
+pub(super) fn split_key(text: &str) -> Option<(&str, &str)> {
     let t = text.as_bytes();
     let (key, after) = match *t.first()? {
         b'"' => {
@@ -498,20 +498,20 @@ fn trailing_spaces(b: &[u8]) -> usize {
 
 /// The header after `|` or `>`: a chomping indicator at most (an explicit indentation
 /// indicator is not skimmed), then nothing or a comment.
-fn block_header(h: &str) -> Option<()> {
+pub(super) fn block_header(h: &str) -> Option<()> {
     let h = h.strip_prefix(['+', '-']).unwrap_or(h);
     ends_cleanly(h).then_some(())
 }
 
 /// Nothing left on the line but spaces and a comment.
-fn ends_cleanly(rest: &str) -> bool {
+pub(super) fn ends_cleanly(rest: &str) -> bool {
     let n = spaces(rest.as_bytes());
     n == rest.len() || (n > 0 && rest.as_bytes()[n] == b'#')
 }
 
 /// A one-line double-quoted scalar with only the simplest escapes, and its value when
 /// `decode` (else an empty string).
-fn double_quoted(v: &str, decode: bool) -> Option<String> {
+pub(super) fn double_quoted(v: &str, decode: bool) -> Option<String> {
     let b = v.as_bytes();
     let mut out = String::new();
     let mut i = 1;
@@ -573,7 +573,7 @@ fn close_quote(text: &str, quote: u8) -> Option<Option<usize>> {
 }
 
 /// A one-line single-quoted scalar, and its value when `decode`.
-fn single_quoted(v: &str, decode: bool) -> Option<String> {
+pub(super) fn single_quoted(v: &str, decode: bool) -> Option<String> {
     let mut out = String::new();
     let mut rest = &v[1..];
     loop {
@@ -636,7 +636,7 @@ fn flow(v: &str, depth: usize) -> Option<&str> {
 
 /// A scalar inside a flow collection: its value, whether it is certainly a string,
 /// and what follows it.
-fn flow_scalar(v: &str) -> Option<((String, bool), &str)> {
+pub(super) fn flow_scalar(v: &str) -> Option<((String, bool), &str)> {
     match v.as_bytes().first()? {
         b'"' => {
             let end = v[1..].find('"')? + 1;
@@ -666,7 +666,7 @@ fn flow_scalar(v: &str) -> Option<((String, bool), &str)> {
 
 /// A plain scalar on one line, without its comment, and whether a comment follows it;
 /// `None` when it is not one (an indicator first, a `: ` inside).
-fn plain(v: &str) -> Option<(&str, bool)> {
+pub(super) fn plain(v: &str) -> Option<(&str, bool)> {
     let b = v.as_bytes();
     match b[0] {
         b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
