@@ -252,12 +252,13 @@ impl std::fmt::Display for ParseError {
 
 /// Parses one template file called `name`.
 pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
-    let items = lex(name, src)?;
     let mut p = Parser {
         name,
         src,
         source: Arc::new(src.to_string()),
-        items,
+        lexer: Lexer::new(name, src),
+        items: Vec::new(),
+        last: None,
         at: 0,
         defines: BTreeMap::new(),
         range_depth: 0,
@@ -355,25 +356,53 @@ fn newlines(b: &[u8]) -> u32 {
     b.iter().filter(|&&c| c == b'\n').count() as u32
 }
 
-fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
-    let b = src.as_bytes();
-    // About a token per dozen bytes in real charts: grown once or twice, not a dozen
-    // times with a copy each.
-    let mut items = Vec::with_capacity(src.len() / 12);
-    let mut i = 0;
-    let mut line = 1u32;
-    let mut line_start = 0usize;
-    let err = |line: u32, msg: String| ParseError {
-        name: name.to_string(),
-        line,
-        message: msg,
-    };
-    let mut trim_next = false;
-    while i < b.len() {
+/// The tokens of a template, a piece at a time: the text up to the next action and that
+/// action's tokens. The parser asks for the next piece when it has used the last, so the
+/// tokens of a megabyte template are never all held at once, and an error is met where
+/// Go's parser meets it: after what comes before it has parsed.
+struct Lexer<'s> {
+    name: &'s str,
+    src: &'s str,
+    i: usize,
+    line: u32,
+    line_start: usize,
+    /// The last action ended with `-}}`: the next text loses its leading spaces.
+    trim_next: bool,
+}
+
+impl<'s> Lexer<'s> {
+    fn new(name: &'s str, src: &'s str) -> Self {
+        Lexer {
+            name,
+            src,
+            i: 0,
+            line: 1,
+            line_start: 0,
+            trim_next: false,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.i >= self.src.len()
+    }
+
+    fn err(&self, line: u32, message: String) -> ParseError {
+        ParseError {
+            name: self.name.to_string(),
+            line,
+            message,
+        }
+    }
+
+    /// Appends the text up to the next action and the action's tokens (a comment has
+    /// none; the text at the end has no action after it).
+    fn piece(&mut self, items: &mut Vec<Item>) -> Result<(), ParseError> {
+        let (src, b) = (self.src, self.src.as_bytes());
+        let i = self.i;
         // Text up to the next "{{".
         let next = find_open(b, i);
         let mut text = &src[i..next];
-        if trim_next {
+        if self.trim_next {
             text = text.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
         }
         let mut open_trim = false;
@@ -389,12 +418,12 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         if !text.is_empty() {
             // Trimming may have skipped lines: the text's own line, for traces.
             let start = text.as_ptr() as usize - src.as_ptr() as usize;
-            let text_line = line + newlines(&b[i..start]);
+            let text_line = self.line + newlines(&b[i..start]);
             items.push(Item {
                 tok: Tok::Text(text_line),
                 pos: Pos {
-                    line,
-                    col: (i - line_start) as u32,
+                    line: self.line,
+                    col: (i - self.line_start) as u32,
                 },
                 start: start as u32,
                 end: (start + text.len()) as u32,
@@ -402,15 +431,16 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         }
         // Templates are mostly text (CRDs are megabytes of it): newlines found fast.
         if let Some(k) = memchr::memrchr(b'\n', &b[i..next]) {
-            line += newlines(&b[i..next]);
-            line_start = i + k + 1;
+            self.line += newlines(&b[i..next]);
+            self.line_start = i + k + 1;
         }
         if next >= b.len() {
-            break;
+            self.i = b.len();
+            return Ok(());
         }
         // An action.
-        let action_line = line;
-        let action_col = (next - line_start) as u32;
+        let line = self.line;
+        let action_col = (next - self.line_start) as u32;
         let mut j = next + 2;
         if open_trim {
             j += 2;
@@ -418,7 +448,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         // A comment: "/*" right after the delimiter (and trim marker).
         if src[j..].starts_with("/*") {
             let Some(end) = src[j..].find("*/") else {
-                return Err(err(line, "unclosed comment".into()));
+                return Err(self.err(line, "unclosed comment".into()));
             };
             let mut k = j + end + 2;
             let close_trim = src[k..].starts_with(" -}}")
@@ -429,17 +459,17 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
                 k += 2;
             }
             if !src[k..].starts_with("}}") {
-                return Err(err(line, "comment ends before closing delimiter".into()));
+                return Err(self.err(line, "comment ends before closing delimiter".into()));
             }
-            line += newlines(&b[next..k]);
+            self.line += newlines(&b[next..k]);
             if let Some(nl) = src[..k].rfind('\n') {
                 if nl >= next {
-                    line_start = nl + 1;
+                    self.line_start = nl + 1;
                 }
             }
-            i = k + 2;
-            trim_next = close_trim;
-            continue;
+            self.i = k + 2;
+            self.trim_next = close_trim;
+            return Ok(());
         }
         // Find the closing "}}" outside quotes: the next `}`, unless a quote comes first.
         let mut k = j;
@@ -452,7 +482,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             match memchr::memchr3(b'"', b'`', b'\'', &b[k..brace]) {
                 Some(x) => {
                     k = skip_quoted(b, k + x)
-                        .ok_or_else(|| err(line, "unterminated quoted string".into()))?;
+                        .ok_or_else(|| self.err(line, "unterminated quoted string".into()))?;
                 }
                 None if b.get(brace + 1) == Some(&b'}') => {
                     close = Some(brace);
@@ -462,7 +492,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             }
         }
         let Some(close) = close else {
-            return Err(err(action_line, "unclosed action".into()));
+            return Err(self.err(line, "unclosed action".into()));
         };
         let mut inner_end = close;
         let close_trim = close >= j + 2 && b[close - 1] == b'-' && is_space(b[close - 2]);
@@ -474,7 +504,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         items.push(Item {
             tok: Tok::Open,
             pos: Pos {
-                line: action_line,
+                line,
                 col: action_col,
             },
             start: inner_start as u32,
@@ -484,7 +514,7 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
         // counted as it is lexed, and none follow it.
         let mut at = LineAt {
             line,
-            start: line_start,
+            start: self.line_start,
         };
         if open_trim && b[next + 3] == b'\n' {
             at = LineAt {
@@ -493,20 +523,31 @@ fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
             };
         }
         LineAt {
-            line,
-            start: line_start,
-        } = lex_action(src, j, inner_end, &mut items, line, at, name)?;
+            line: self.line,
+            start: self.line_start,
+        } = lex_action(src, j, inner_end, items, line, at, self.name)?;
         items.push(Item {
             tok: Tok::Close,
             pos: Pos {
-                line,
-                col: (close - line_start) as u32,
+                line: self.line,
+                col: (close - self.line_start) as u32,
             },
             start: close as u32,
             end: close as u32 + 2,
         });
-        i = close + 2;
-        trim_next = close_trim;
+        self.i = close + 2;
+        self.trim_next = close_trim;
+        Ok(())
+    }
+}
+
+/// All the tokens of a template at once.
+#[cfg(test)]
+fn lex(name: &str, src: &str) -> Result<Vec<Item>, ParseError> {
+    let mut lexer = Lexer::new(name, src);
+    let mut items = Vec::new();
+    while !lexer.done() {
+        lexer.piece(&mut items)?;
     }
     Ok(items)
 }
@@ -875,8 +916,12 @@ struct Parser<'s> {
     src: &'s str,
     /// `src`, shared by the spans of the tree.
     source: Arc<String>,
+    lexer: Lexer<'s>,
+    /// The tokens of the piece being parsed (see [`Lexer`]), and the next one's index.
     items: Vec<Item>,
     at: usize,
+    /// The last token of the pieces before, for where the input ended.
+    last: Option<Item>,
     defines: BTreeMap<String, Arc<[Node]>>,
     range_depth: usize,
     /// Nodes, commands and arguments of the lists being parsed, on stacks shared by
@@ -929,11 +974,27 @@ impl<'s> Parser<'s> {
         self.items
             .get(self.at)
             .or_else(|| self.items.last())
+            .or(self.last.as_ref())
             .map(|i| i.pos.line)
             .unwrap_or(1)
     }
 
-    fn next(&mut self) -> Option<Item> {
+    /// The next token, lexing the next piece when this one is used up: only between
+    /// actions, as an action is one piece (and ends with its closing delimiter).
+    fn next(&mut self) -> Result<Option<Item>, ParseError> {
+        while self.at >= self.items.len() && !self.lexer.done() {
+            if let Some(&last) = self.items.last() {
+                self.last = Some(last);
+            }
+            self.items.clear();
+            self.at = 0;
+            self.lexer.piece(&mut self.items)?;
+        }
+        Ok(self.next_in_piece())
+    }
+
+    /// The next token of the piece being parsed.
+    fn next_in_piece(&mut self) -> Option<Item> {
         let it = self.items.get(self.at).copied();
         self.at += 1;
         it
@@ -953,7 +1014,7 @@ impl<'s> Parser<'s> {
     }
 
     fn expect_close(&mut self, context: &str) -> Result<(), ParseError> {
-        match self.next() {
+        match self.next_in_piece() {
             Some(Item {
                 tok: Tok::Close, ..
             }) => Ok(()),
@@ -974,7 +1035,7 @@ impl<'s> Parser<'s> {
 
     /// [`Parser::list`], its nodes pushed on `self.nodes`.
     fn list_onto_stack(&mut self) -> Result<Option<ListEnd>, ParseError> {
-        while let Some(item) = self.next() {
+        while let Some(item) = self.next()? {
             match item.tok {
                 Tok::Text(line) => {
                     let text = self.span(&item);
@@ -1083,7 +1144,7 @@ impl<'s> Parser<'s> {
     }
 
     fn string_arg(&mut self, ctx: &str) -> Result<String, ParseError> {
-        match self.next() {
+        match self.next_in_piece() {
             Some(
                 it @ Item {
                     tok: Tok::Str(_), ..
@@ -1212,7 +1273,7 @@ impl<'s> Parser<'s> {
                 return Err(self.err(self.line(), format!("missing value for {ctx}")));
             }
             self.cmds.push(cmd);
-            match self.next() {
+            match self.next_in_piece() {
                 // Go ends a pipeline at the delimiter even right after a `|` (`{{ x | }}`).
                 Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::Close) => {
                     self.at += 1;
@@ -1276,7 +1337,7 @@ impl<'s> Parser<'s> {
     }
 
     fn operand(&mut self, pos: Pos) -> Result<(Pos, Arg), ParseError> {
-        let Some(item) = self.next() else {
+        let Some(item) = self.next_in_piece() else {
             return Err(self.err(self.line(), "unexpected EOF".into()));
         };
         // Go places a chained operand (`.A.B`, `$x.A`, `(p).A`) at its second element.
@@ -1325,7 +1386,7 @@ impl<'s> Parser<'s> {
                         ));
                     }
                     self.cmds.push(cmd);
-                    match self.next() {
+                    match self.next_in_piece() {
                         Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::RParen) => {
                             self.at += 1;
                             break;
