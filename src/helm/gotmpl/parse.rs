@@ -1543,6 +1543,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn errors_are_met_in_source_order() {
+        // Go's parser stops at the `if` with nothing to test; the string that never
+        // ends, further on, is not lexed.
+        let e = parse("t", "{{ if }}x{{ end }}\n{{ \"open }}\n").unwrap_err();
+        assert_eq!(e.to_string(), "template: t:1: missing value for if");
+        let e = parse("t", "{{ .X }}\n{{ \"open }}\n").unwrap_err();
+        assert_eq!(e.to_string(), "template: t:2: unterminated quoted string");
+    }
+
     /// The first argument of the first command of the template's single action.
     fn first_args(src: &str) -> Vec<Arg> {
         let p = parse("t", src).unwrap();
