@@ -12,4 +12,5 @@ pub mod render;
 pub mod schema;
 pub mod semver;
 pub mod sprig;
+pub mod url;
 pub mod values;

@@ -62,6 +62,19 @@ fn list_of(v: &Value) -> Result<Vec<Value>, FuncError> {
     }
 }
 
+/// The name of a value's `reflect.Kind`, as sprig's messages give it.
+fn go_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "invalid",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float64",
+        Value::String(_) => "string",
+        Value::List(_) => "slice",
+        Value::Map(_) | Value::Object(_) => "map",
+    }
+}
+
 /// Reads a dict in place (anything else reads as empty): `hasKey .Values "x"` runs for
 /// most lines of a chart and must not copy `.Values` to look up one key.
 fn with_dict<T>(v: &Value, read: impl FnOnce(&BTreeMap<String, Value>) -> T) -> T {
@@ -425,6 +438,57 @@ pub fn register(f: &mut Funcs) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => e,
         }))
+    });
+    // --- URLs (Go's net/url)
+    f.insert("urlParse", |_, a| {
+        arity("urlParse", a, 1)?;
+        let url =
+            super::url::parse(&s(&a[0])).or_else(|e| fail(format!("unable to parse url: {e}")))?;
+        let part = |k: &str, v: &str| (k.to_string(), Value::str(v));
+        Ok(Value::map(BTreeMap::from([
+            part("scheme", &url.scheme),
+            part("host", &url.host),
+            part("hostname", url.hostname()),
+            part("path", &url.path),
+            part("query", &url.raw_query),
+            part("opaque", &url.opaque),
+            part("fragment", &url.fragment),
+            part(
+                "userinfo",
+                &url.user
+                    .as_ref()
+                    .map(|u| u.to_go_string())
+                    .unwrap_or_default(),
+            ),
+        ])))
+    });
+    f.insert("urlJoin", |_, a| {
+        arity("urlJoin", a, 1)?;
+        // sprig's `dictGetOrEmpty`: a missing key is empty, anything but a string panics.
+        let part = |key: &str| -> Result<String, FuncError> {
+            with_dict(&a[0], |d| match d.get(key) {
+                None => Ok(String::new()),
+                Some(Value::String(v)) => Ok(v.to_string()),
+                Some(Value::Nil) => {
+                    fail("runtime error: invalid memory address or nil pointer dereference")
+                }
+                Some(other) => fail(format!(
+                    "unable to parse {key} key, must be of type string, but {} found",
+                    go_kind(other)
+                )),
+            })
+        };
+        let joined = super::url::join(
+            &part("scheme")?,
+            &part("userinfo")?,
+            &part("host")?,
+            &part("path")?,
+            &part("query")?,
+            &part("opaque")?,
+            &part("fragment")?,
+        )
+        .or_else(|e| fail(format!("unable to parse userinfo in dict: {e}")))?;
+        Ok(Value::str(joined))
     });
     f.insert("sha256sum", |_, a| {
         arity("sha256sum", a, 1)?;

@@ -242,6 +242,14 @@ impl<'a> Exec<'a> {
         ))
     }
 
+    /// A function's failure: Go wraps the function's own error (`%w`), which is not a
+    /// template error, so Helm prints the whole message as it is.
+    fn call_error(&self, pos: Pos, node: &str, name: &str, msg: String) -> ExecError {
+        let mut e = self.error_at(pos, node, &format!("error calling {name}: {msg}"));
+        e.cause = Some(Box::new(ExecError::new(msg)));
+        e
+    }
+
     fn walk_list(&mut self, nodes: &[Node], dot: &Value, out: &mut String) -> Walk<()> {
         for node in nodes {
             self.walk(node, dot, out)?;
@@ -544,9 +552,7 @@ impl<'a> Exec<'a> {
             }
             Value::Object(o) => {
                 if let Some(result) = o.call(name, args) {
-                    return result.map_err(|e| {
-                        self.error_at(pos, &text(), &format!("error calling {name}: {e}"))
-                    });
+                    return result.map_err(|e| self.call_error(pos, &text(), name, e));
                 }
                 if has_args {
                     return Err(self.error_at(
@@ -686,9 +692,7 @@ impl<'a> Exec<'a> {
                 .join(" ")
         };
         f(self, &values).map_err(|e| match e {
-            funcs::FuncError::Call(msg) => {
-                self.error_at(pos, &command(), &format!("error calling {name}: {msg}"))
-            }
+            funcs::FuncError::Call(msg) => self.call_error(pos, &command(), name, msg),
             funcs::FuncError::Args(msg) => self.error_at(pos, name, &msg),
             funcs::FuncError::Exec(inner) => {
                 let mut e = self.error_at(
