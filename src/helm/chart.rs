@@ -432,8 +432,6 @@ fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
 /// ignored folder is skipped whole) and about each file.
 struct Ignore {
     rules: Vec<Rule>,
-    /// Answers so far by path: a fleet loads the same chart for every cluster.
-    decided: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
 struct Rule {
@@ -478,23 +476,12 @@ impl Ignore {
         if let Ok(Some(default)) = Rule::parse("templates/.?*") {
             rules.push(default);
         }
-        Ok(Ignore {
-            rules,
-            decided: Default::default(),
-        })
+        Ok(Ignore { rules })
     }
 
     /// Whether `path` (a folder when it ends with `/`) is left out of the chart.
     fn ignored(&self, path: &str) -> bool {
-        let known = self.decided.lock().ok().and_then(|d| d.get(path).copied());
-        if let Some(answer) = known {
-            return answer;
-        }
-        let answer = self.decide(path);
-        if let Ok(mut d) = self.decided.lock() {
-            d.insert(path.to_string(), answer);
-        }
-        answer
+        self.decide(path)
     }
 
     /// Helm's `Rules.Ignore`: the first rule that matches ignores the path. A negated
