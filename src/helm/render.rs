@@ -4,7 +4,7 @@
 
 use super::chart::Chart;
 use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
-use super::gotmpl::parse::{parse, unknown_function, ParseError, Parsed};
+use super::gotmpl::parse::{parse_text, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
@@ -220,7 +220,7 @@ pub fn parse_template(name: &str, text: &Arc<str>) -> Result<Arc<Parsed>, ParseE
     static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Parsed>>> =
         std::sync::LazyLock::new(Default::default);
     PARSED.get_or_try_shared(&Arc::<[u8]>::from(text.clone()), || {
-        let parsed = parse(name, text)?;
+        let parsed = parse_text(name, text)?;
         match unknown_function(&parsed, &funcs::is_helm_function) {
             None => Ok(Arc::new(parsed)),
             Some((pos, f)) => Err(ParseError {

@@ -16,7 +16,9 @@ pub struct Pos {
 /// source itself and an action's text is only read for messages, so neither is copied.
 #[derive(Clone)]
 pub struct Span {
-    src: Arc<String>,
+    /// The template's text as the chart holds it, behind a thin pointer (a span stays
+    /// 16 bytes).
+    src: Arc<Arc<str>>,
     start: u32,
     end: u32,
 }
@@ -30,7 +32,7 @@ impl Span {
     fn owned(text: String) -> Span {
         let end = text.len() as u32;
         Span {
-            src: Arc::new(text),
+            src: Arc::new(Arc::from(text)),
             start: 0,
             end,
         }
@@ -117,7 +119,7 @@ impl Pipe {
         if !self.paren {
             return self.source.to_string();
         }
-        let src = self.source.src.as_str();
+        let src: &str = &self.source.src;
         let mut items = Vec::new();
         match lex_action(
             src,
@@ -252,10 +254,16 @@ impl std::fmt::Display for ParseError {
 
 /// Parses one template file called `name`.
 pub fn parse(name: &str, src: &str) -> Result<Parsed, ParseError> {
+    parse_text(name, &Arc::from(src))
+}
+
+/// [`parse`] of text held shared: the tree's spans share it, not a copy of it.
+pub fn parse_text(name: &str, text: &Arc<str>) -> Result<Parsed, ParseError> {
+    let src: &str = text;
     let mut p = Parser {
         name,
         src,
-        source: Arc::new(src.to_string()),
+        source: Arc::new(text.clone()),
         lexer: Lexer::new(name, src),
         items: Vec::new(),
         last: None,
@@ -915,7 +923,7 @@ struct Parser<'s> {
     name: &'s str,
     src: &'s str,
     /// `src`, shared by the spans of the tree.
-    source: Arc<String>,
+    source: Arc<Arc<str>>,
     lexer: Lexer<'s>,
     /// The tokens of the piece being parsed (see [`Lexer`]), and the next one's index.
     items: Vec<Item>,
