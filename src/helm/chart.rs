@@ -5,7 +5,6 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::FileSystem;
 use crate::yaml;
-use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::io::Read;
 use std::sync::Arc;
@@ -67,29 +66,34 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         None
     };
     let ignore = Ignore::shared(rules.as_deref(), &rules_file)?;
-    let mut paths = Vec::new();
-    walk(fs, dir, "", &ignore, &mut paths)?;
     // Reading and parsing are most of loading a large chart, and each file is read
-    // and parsed alone: on all threads, each file parsed (templates, values, schemas)
-    // right after it is read and kept by content for `load_files` and the render. The
-    // values files go first: one is the largest single piece of work.
-    let mut order: Vec<usize> = (0..paths.len()).collect();
-    order.sort_by_key(|&i| !paths[i].ends_with("values.yaml"));
-    let mut read: Vec<(usize, Result<ChartFile>)> = order
-        .into_par_iter()
-        .map(|i| {
-            let rel = &paths[i];
-            let path = join(dir, rel);
-            let file = fs
-                .read_shared(&path)
-                .map(|bytes| {
-                    prefetch(rel, &path, &bytes);
-                    (rel.clone(), bytes)
-                })
-                .map_err(|e| Error::from(e).in_file(&path));
-            (i, file)
+    // and parsed alone: on all threads, each file read as soon as the walk finds it
+    // and parsed (templates, values, schemas) right after, and kept by content for
+    // `load_files` and the render.
+    let read = std::sync::Mutex::new(Vec::new());
+    rayon::scope(|scope| {
+        let mut found = 0;
+        walk(fs, dir, "", &ignore, &mut |rel| {
+            let (i, read) = (found, &read);
+            found += 1;
+            scope.spawn(move |_| {
+                let path = join(dir, &rel);
+                let file = fs
+                    .read_shared(&path)
+                    .map(|bytes| {
+                        prefetch(&rel, &path, &bytes);
+                        (rel, bytes)
+                    })
+                    .map_err(|e| Error::from(e).in_file(&path));
+                if let Ok(mut read) = read.lock() {
+                    read.push((i, file));
+                }
+            });
         })
-        .collect();
+    })?;
+    let mut read: Vec<(usize, Result<ChartFile>)> = read.into_inner().unwrap_or_default();
+    // In the walk's order, whichever thread read each: the first failure is the first
+    // file's.
     read.sort_unstable_by_key(|(i, _)| *i);
     let files = read
         .into_iter()
@@ -146,14 +150,14 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// The paths (relative to `root`) of the files under `root/rel` that `.helmignore`
-/// keeps, in Helm's order.
+/// Calls `found` with the path (relative to `root`) of each file under `root/rel` that
+/// `.helmignore` keeps, in Helm's order.
 fn walk(
     fs: &dyn FileSystem,
     root: &str,
     rel: &str,
     ignore: &Ignore,
-    out: &mut Vec<String>,
+    found: &mut dyn FnMut(String),
 ) -> Result<()> {
     let dir = if rel.is_empty() {
         root.to_string()
@@ -173,10 +177,10 @@ fn walk(
         if fs.is_dir(&join(root, &child_rel)) {
             // Helm skips an ignored folder whole (nothing inside can be un-ignored).
             if !ignore.ignored(&format!("{child_rel}/")) {
-                walk(fs, root, &child_rel, ignore, out)?;
+                walk(fs, root, &child_rel, ignore, found)?;
             }
         } else if !ignore.ignored(&child_rel) {
-            out.push(child_rel);
+            found(child_rel);
         }
     }
     Ok(())
