@@ -66,25 +66,38 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         None
     };
     let ignore = Ignore::shared(rules.as_deref(), &rules_file)?;
-    // Reading and parsing are most of loading a large chart, and each file is read
-    // and parsed alone: on all threads, each file read as soon as the walk finds it
-    // and parsed (templates, values, schemas) right after, and kept by content for
+    let read_one = |rel: String| {
+        let path = join(dir, &rel);
+        fs.read_shared(&path)
+            .map(|bytes| {
+                prefetch(&rel, &path, &bytes);
+                (rel, bytes)
+            })
+            .map_err(|e| Error::from(e).in_file(&path))
+    };
+    // Inside a fleet's render the units already keep every thread busy (and a chart's
+    // files are mostly read and parsed already): one file after another.
+    if rayon::current_thread_index().is_some() {
+        let mut files = Vec::new();
+        walk(fs, dir, "", &ignore, &mut |rel| files.push(rel))?;
+        let files = files
+            .into_iter()
+            .map(read_one)
+            .collect::<Result<Vec<_>>>()?;
+        return load_files(files, &join(dir, "Chart.yaml"));
+    }
+    // Alone, reading and parsing are most of loading a large chart, and each file is
+    // read and parsed alone: on all threads, each file read as soon as the walk finds
+    // it and parsed (templates, values, schemas) right after, and kept by content for
     // `load_files` and the render.
     let read = std::sync::Mutex::new(Vec::new());
     rayon::scope(|scope| {
         let mut found = 0;
         walk(fs, dir, "", &ignore, &mut |rel| {
-            let (i, read) = (found, &read);
+            let (i, read, read_one) = (found, &read, &read_one);
             found += 1;
             scope.spawn(move |_| {
-                let path = join(dir, &rel);
-                let file = fs
-                    .read_shared(&path)
-                    .map(|bytes| {
-                        prefetch(&rel, &path, &bytes);
-                        (rel, bytes)
-                    })
-                    .map_err(|e| Error::from(e).in_file(&path));
+                let file = read_one(rel);
                 if let Ok(mut read) = read.lock() {
                     read.push((i, file));
                 }
