@@ -62,19 +62,6 @@ fn list_of(v: &Value) -> Result<Vec<Value>, FuncError> {
     }
 }
 
-/// The name of a value's `reflect.Kind`, as sprig's messages give it.
-fn go_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "invalid",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Float(_) => "float64",
-        Value::String(_) => "string",
-        Value::List(_) => "slice",
-        Value::Map(_) | Value::Object(_) => "map",
-    }
-}
-
 /// Reads a dict in place (anything else reads as empty): `hasKey .Values "x"` runs for
 /// most lines of a chart and must not copy `.Values` to look up one key.
 fn with_dict<T>(v: &Value, read: impl FnOnce(&BTreeMap<String, Value>) -> T) -> T {
@@ -474,7 +461,7 @@ pub fn register(f: &mut Funcs) {
                 }
                 Some(other) => fail(format!(
                     "unable to parse {key} key, must be of type string, but {} found",
-                    go_kind(other)
+                    kind_of(other)
                 )),
             })
         };
@@ -1152,6 +1139,7 @@ fn until_step(start: i64, stop: i64, step: i64) -> Value {
     Value::list(out)
 }
 
+/// The name of a value's `reflect.Kind` (`kindOf`, and sprig's messages).
 fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Nil => "invalid",

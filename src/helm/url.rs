@@ -214,9 +214,10 @@ impl Url {
         if !self.opaque.is_empty() {
             out.push_str(&self.opaque);
         } else {
-            if (!self.scheme.is_empty() || !self.host.is_empty() || self.user.is_some())
-                && !(self.omit_host && self.host.is_empty() && self.user.is_none())
-            {
+            // `//` and the authority, unless there is none to write (`file:/x` read
+            // without one stays without).
+            let no_authority = self.host.is_empty() && self.user.is_none();
+            if !no_authority || (!self.scheme.is_empty() && !self.omit_host) {
                 if !self.host.is_empty() || !self.path.is_empty() || self.user.is_some() {
                     out.push_str("//");
                 }
