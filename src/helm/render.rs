@@ -141,11 +141,10 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         })?;
     let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
 
-    // Rendered on one thread, or, for a large chart rendered alone, on every thread, each
-    // taking the next template not yet taken, largest first (a template's time is about
-    // its size), so that the threads end together. A template's output depends only on
-    // the chart, the values and its name, so the bytes are the same either way. Each
-    // thread builds its own values and templates: they are not shared between threads.
+    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, in
+    // as many runs of that order as there are threads. A template's output depends only
+    // on the chart, the values and its name, so the bytes are the same either way. Each
+    // run builds its own values and templates: they are not shared between threads.
     let to_render: Vec<&String> = keys
         .iter()
         .copied()
@@ -157,33 +156,27 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     } else {
         1
     };
-    let mut largest_first: Vec<usize> = (0..to_render.len()).collect();
-    largest_first.sort_by_key(|&i| std::cmp::Reverse(templates[to_render[i]].text.len()));
-    let taken = std::sync::atomic::AtomicUsize::new(0);
+    let runs = split_by_size(&to_render, threads, |k| templates[*k].text.len());
     let set = release.template_set(&parsed);
-    let render_some = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
-        let mut outputs = Vec::new();
-        loop {
-            let n = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&i) = largest_first.get(n) else {
-                return outputs;
-            };
-            let k = to_render[i];
-            outputs.push((i, render_one(set, &templates[k], k, trace)));
-        }
-    };
-    let mut rendered: Vec<(usize, Result<Output, HelmError>)> = std::thread::scope(|scope| {
-        // This thread with the values and templates built above; the others each
-        // building their own.
-        let others: Vec<_> = (1..threads)
-            .map(|_| {
+    let render_run =
+        |templates: &BTreeMap<String, Renderable>, set: &TemplateSet, run: &[&String]| {
+            run.iter()
+                .map(|k| render_one(set, &templates[*k], k, trace))
+                .collect::<Vec<_>>()
+        };
+    let rendered: Vec<Result<Output, HelmError>> = std::thread::scope(|scope| {
+        // The first run here, with the values and templates built above; the others
+        // on threads of their own, each building its own.
+        let others: Vec<_> = runs[1..]
+            .iter()
+            .map(|run| {
                 scope.spawn(|| {
                     let (templates, _) = release.templates();
-                    render_some(&templates, &release.template_set(&parsed))
+                    render_run(&templates, &release.template_set(&parsed), run)
                 })
             })
             .collect();
-        let mut all = render_some(&templates, &set);
+        let mut all = render_run(&templates, &set, runs[0]);
         for other in others {
             match other.join() {
                 Ok(outputs) => all.extend(outputs),
@@ -192,14 +185,12 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         }
         all
     });
-    // In Helm's order: the first failure in it is the one reported.
-    rendered.sort_unstable_by_key(|(i, _)| *i);
 
     let mut out = Rendered {
         crds,
         ..Default::default()
     };
-    for (k, (_, one)) in to_render.into_iter().zip(rendered) {
+    for (k, one) in to_render.into_iter().zip(rendered) {
         let mut one = one?;
         out.warnings.append(&mut one.warnings);
         if let Some(lines) = one.lines {
@@ -230,6 +221,28 @@ pub fn parse_template(name: &str, text: &Arc<str>) -> Result<Arc<Parsed>, ParseE
             }),
         }
     })
+}
+
+/// `items` in order, cut into at most `n` runs of about the same total size: each cut
+/// where the running total comes closest to its share. No run is empty, unless
+/// `items` is (then there is one, empty).
+fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let mut prefix = vec![0];
+    for item in items {
+        prefix.push(prefix[prefix.len() - 1] + size(item));
+    }
+    let total = prefix[items.len()];
+    let mut cuts = vec![0];
+    for k in 1..n.min(items.len()) {
+        let share = total * k / n;
+        let after = cuts[cuts.len() - 1] + 1;
+        match (after..items.len()).min_by_key(|&j| prefix[j].abs_diff(share)) {
+            Some(j) => cuts.push(j),
+            None => break,
+        }
+    }
+    cuts.push(items.len());
+    cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
 }
 
 /// Below this much template text a chart renders on one thread: building a second
@@ -940,3 +953,27 @@ fn sort_by_kind(items: &mut [Manifest]) {
 }
 
 impl std::error::Error for HelmError {}
+
+#[cfg(test)]
+mod tests {
+    use super::split_by_size;
+
+    #[test]
+    fn runs_of_about_equal_size_in_order() {
+        let sizes = [5, 1, 1, 1, 8, 2, 2];
+        let runs = split_by_size(&sizes, 2, |s| *s);
+        assert_eq!(runs, [&sizes[..4], &sizes[4..]]);
+        let runs = split_by_size(&sizes, 3, |s| *s);
+        assert_eq!(runs.concat(), sizes);
+        assert_eq!(runs.len(), 3);
+        // Never more runs than items, never an empty run.
+        assert_eq!(split_by_size(&[7], 4, |s| *s), [&[7][..]]);
+        assert_eq!(split_by_size(&sizes, 1, |s| *s), [&sizes[..]]);
+        let zeros = [0, 0, 0];
+        assert!(split_by_size(&zeros, 2, |s| *s)
+            .iter()
+            .all(|r| !r.is_empty()));
+        let none: [usize; 0] = [];
+        assert_eq!(split_by_size(&none, 2, |s| *s), [&none[..]]);
+    }
+}
