@@ -55,7 +55,7 @@ pub fn parse(raw: &str) -> Result<Url, String> {
     let (u, frag) = raw
         .split_once('#')
         .map_or((raw, None), |(u, f)| (u, Some(f)));
-    let wrap = |e: String| format!("parse {}: {e}", go_quote(raw));
+    let wrap = |e: String| format!("parse {}: {e}", go_quote(&redacted(raw)));
     let mut url = parse_without_fragment(u).map_err(wrap)?;
     if let Some(frag) = frag {
         url.fragment = unescape(frag, Mode::Fragment).map_err(wrap)?;
@@ -64,6 +64,24 @@ pub fn parse(raw: &str) -> Result<Url, String> {
         }
     }
     Ok(url)
+}
+
+/// `raw` with the password of its user info (`scheme://user:PASSWORD@host`) written as
+/// `xxxxx`, as Go's `URL.Redacted` writes it: Helm quotes the whole URL in its message,
+/// and a URL in values often carries a password.
+fn redacted(raw: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return raw.into();
+    };
+    let authority = &raw[start..];
+    let authority = &authority[..authority.find(['/', '?', '#']).unwrap_or(authority.len())];
+    let Some(at) = authority.rfind('@') else {
+        return raw.into();
+    };
+    match authority[..at].find(':') {
+        Some(colon) => format!("{}xxxxx{}", &raw[..start + colon + 1], &raw[start + at..]).into(),
+        None => raw.into(),
+    }
 }
 
 fn parse_without_fragment(raw: &str) -> Result<Url, String> {
@@ -429,6 +447,11 @@ mod tests {
         assert_eq!(
             parse("http://x/%zz").unwrap_err(),
             "parse \"http://x/%zz\": invalid URL escape \"%zz\""
+        );
+        // A password is never quoted back.
+        assert_eq!(
+            parse("redis://:s3cret@redis:port/0").unwrap_err(),
+            "parse \"redis://:xxxxx@redis:port/0\": invalid port \":port\" after host"
         );
         assert_eq!(
             parse("http://a b/").unwrap_err(),
