@@ -325,6 +325,7 @@ pub fn all() -> Funcs {
         let result = inner.run_named(&name, &a[1], &mut out, None);
         exec.seeded_calls = inner.seeded_calls;
         exec.warnings.append(&mut inner.warnings);
+        exec.changed.append(&mut inner.changed);
         result.map_err(|e| {
             FuncError::Call(format!(
                 "error during tpl function execution for {text:?}: {}",

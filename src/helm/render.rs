@@ -9,7 +9,7 @@ use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -142,9 +142,11 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
 
     // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, in
-    // as many runs of that order as there are threads. A template's output depends only
-    // on the chart, the values and its name, so the bytes are the same either way. Each
-    // run builds its own values and templates: they are not shared between threads.
+    // as many runs of that order as there are threads. Each run builds its own values
+    // and templates (they are not shared between threads), so a template sees the same
+    // data either way, unless one changed the data in place (`set .Values ...`,
+    // `set $ ...`) for those after it: then the runs are not used, and it all renders
+    // again in one run.
     let to_render: Vec<&String> = keys
         .iter()
         .copied()
@@ -158,33 +160,52 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     };
     let runs = split_by_size(&to_render, threads, |k| templates[*k].text.len());
     let set = release.template_set(&parsed);
-    let render_run =
-        |templates: &BTreeMap<String, Renderable>, set: &TemplateSet, run: &[&String]| {
-            run.iter()
-                .map(|k| render_one(set, &templates[*k], k, trace))
-                .collect::<Vec<_>>()
-        };
-    let rendered: Vec<Result<Output, HelmError>> = std::thread::scope(|scope| {
+    // A run's outputs, and whether it changed data that later runs would have seen.
+    let render_run = |templates: &BTreeMap<String, Renderable>,
+                      set: &TemplateSet,
+                      run: &[&String],
+                      last: bool| {
+        let mut changed = Vec::new();
+        let outputs: Vec<_> = run
+            .iter()
+            .map(|k| render_one(set, &templates[*k], k, trace, &mut changed))
+            .collect();
+        let shared = !last && changes_shared_data(templates, &changed);
+        (outputs, shared)
+    };
+    let (rendered, shared) = std::thread::scope(|scope| {
         // The first run here, with the values and templates built above; the others
         // on threads of their own, each building its own.
         let others: Vec<_> = runs[1..]
             .iter()
-            .map(|run| {
-                scope.spawn(|| {
+            .enumerate()
+            .map(|(i, run)| {
+                let last = i + 2 == runs.len();
+                let (release, parsed, render_run) = (&release, &parsed, &render_run);
+                scope.spawn(move || {
                     let (templates, _) = release.templates();
-                    render_run(&templates, &release.template_set(&parsed), run)
+                    render_run(&templates, &release.template_set(parsed), run, last)
                 })
             })
             .collect();
-        let mut all = render_run(&templates, &set, runs[0]);
+        let (mut all, mut shared) = render_run(&templates, &set, runs[0], runs.len() == 1);
         for other in others {
             match other.join() {
-                Ok(outputs) => all.extend(outputs),
+                Ok((outputs, changed)) => {
+                    all.extend(outputs);
+                    shared |= changed;
+                }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        all
+        (all, shared)
     });
+    let rendered = if shared {
+        let (templates, _) = release.templates();
+        render_run(&templates, &release.template_set(&parsed), &to_render, true).0
+    } else {
+        rendered
+    };
 
     let mut out = Rendered {
         crds,
@@ -313,20 +334,23 @@ struct Output {
     lines: Option<Vec<Option<PrintedBy>>>,
 }
 
+/// Renders one template; the maps it changed in place are added to `changed`.
 fn render_one(
     set: &TemplateSet,
     r: &Renderable,
     k: &str,
     trace: bool,
+    changed: &mut Vec<Value>,
 ) -> Result<Output, HelmError> {
-    let mut scope = r.scope.clone();
-    scope.insert(
-        "Template".into(),
-        Value::map(BTreeMap::from([
-            ("Name".to_string(), Value::str(k)),
-            ("BasePath".to_string(), Value::str(&r.base_path)),
-        ])),
-    );
+    if let Value::Map(scope) = &r.scope {
+        scope.borrow_mut().insert(
+            "Template".into(),
+            Value::map(BTreeMap::from([
+                ("Name".to_string(), Value::str(k)),
+                ("BasePath".to_string(), Value::str(&r.base_path)),
+            ])),
+        );
+    }
     let mut exec = super::gotmpl::exec::Exec::new(set, k);
     if trace {
         exec.trace = Some(Box::default());
@@ -334,8 +358,9 @@ fn render_one(
     // Mostly the template's own text (CRDs are megabytes of it): grown once, not
     // doubled and copied a dozen times.
     let mut text = String::with_capacity(r.text.len());
-    exec.run_named(k, &Value::map(scope), &mut text, None)
-        .map_err(|e| err(helm_exec_error(k, &e)))?;
+    let done = exec.run_named(k, &r.scope, &mut text, None);
+    changed.append(&mut exec.changed);
+    done.map_err(|e| err(helm_exec_error(k, &e)))?;
     let lines = exec.trace.take().map(|t| {
         // Removing `<no value>` below keeps every line where it is.
         t.finish(&text)
@@ -350,6 +375,33 @@ fn render_one(
         text,
         warnings: std::mem::take(&mut exec.warnings),
         lines,
+    })
+}
+
+/// Whether any of the `changed` maps is part of the templates' data (`$`, `.Values`,
+/// `.Release`, ... as they are now), rather than a dict a template made for itself.
+fn changes_shared_data(templates: &BTreeMap<String, Renderable>, changed: &[Value]) -> bool {
+    if changed.is_empty() {
+        return false;
+    }
+    fn reach(v: &Value, seen: &mut HashSet<*const ()>) {
+        match v {
+            Value::Map(m) if seen.insert(Rc::as_ptr(m).cast()) => {
+                for v in m.borrow().values() {
+                    reach(v, seen);
+                }
+            }
+            Value::List(l) => l.iter().for_each(|v| reach(v, seen)),
+            _ => {}
+        }
+    }
+    let mut seen = HashSet::new();
+    for r in templates.values() {
+        reach(&r.scope, &mut seen);
+    }
+    changed.iter().any(|v| match v {
+        Value::Map(m) => seen.contains(&Rc::as_ptr(m).cast()),
+        _ => false,
     })
 }
 
@@ -377,7 +429,9 @@ fn check_dependencies(chart: &Chart) -> Result<(), HelmError> {
 
 struct Renderable<'a> {
     text: &'a Arc<str>,
-    scope: BTreeMap<String, Value>,
+    /// The chart's top-level data (`$`), one map shared by all of the chart's templates,
+    /// as Helm shares it: `set $ "k" v` in one is seen by those rendered after it.
+    scope: Value,
     base_path: String,
 }
 
@@ -393,7 +447,7 @@ fn collect<'a>(
     is_root: bool,
     out: &mut BTreeMap<String, Renderable<'a>>,
     crds: &mut CrdFiles,
-) -> BTreeMap<String, Value> {
+) -> Value {
     let full = if parent_path.is_empty() {
         chart.name().to_string()
     } else {
@@ -425,9 +479,10 @@ fn collect<'a>(
     let mut subcharts = BTreeMap::new();
     for sub in &chart.dependencies {
         let sub_scope = collect(sub, &full, &scoped_values, release, caps, false, out, crds);
-        subcharts.insert(sub.name().to_string(), Value::map(sub_scope));
+        subcharts.insert(sub.name().to_string(), sub_scope);
     }
     scope.insert("Subcharts".to_string(), Value::map(subcharts));
+    let scope = Value::map(scope);
     for (name, text) in chart.templates.iter() {
         let base = name.rsplit('/').next().unwrap_or(name);
         if chart.is_library() && !base.starts_with('_') {
@@ -956,7 +1011,42 @@ impl std::error::Error for HelmError {}
 
 #[cfg(test)]
 mod tests {
-    use super::split_by_size;
+    use super::{changes_shared_data, split_by_size, Renderable, Value};
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    #[test]
+    fn only_changes_to_the_templates_data_are_shared() {
+        let nested = Value::map(BTreeMap::from([("a".to_string(), Value::Int(1))]));
+        let listed = Value::map(BTreeMap::new());
+        let values = Value::map(BTreeMap::from([
+            ("nested".to_string(), nested.clone()),
+            ("items".to_string(), Value::list(vec![listed.clone()])),
+        ]));
+        let scope = Value::map(BTreeMap::from([("Values".to_string(), values.clone())]));
+        // A map that holds itself: the walk must end.
+        if let Value::Map(m) = &scope {
+            m.borrow_mut().insert("self".to_string(), scope.clone());
+        }
+        let text: Arc<str> = Arc::from("");
+        let templates = BTreeMap::from([(
+            "c/templates/t.yaml".to_string(),
+            Renderable {
+                text: &text,
+                scope: scope.clone(),
+                base_path: "c/templates".to_string(),
+            },
+        )]);
+        let own = Value::map(BTreeMap::new());
+        assert!(!changes_shared_data(&templates, &[]));
+        assert!(!changes_shared_data(&templates, std::slice::from_ref(&own)));
+        for shared in [&scope, &values, &nested, &listed] {
+            assert!(changes_shared_data(
+                &templates,
+                &[own.clone(), shared.clone()]
+            ));
+        }
+    }
 
     #[test]
     fn runs_of_about_equal_size_in_order() {

@@ -679,8 +679,8 @@ pub fn register(f: &mut Funcs) {
         }
         Ok(cur)
     });
-    f.insert("merge", |_, a| merge(a, false));
-    f.insert("mergeOverwrite", |_, a| merge(a, true));
+    f.insert("merge", |exec, a| merge(exec, a, false));
+    f.insert("mergeOverwrite", |exec, a| merge(exec, a, true));
     f.insert("deepCopy", |_, a| {
         arity("deepCopy", a, 1)?;
         Ok(a[0].deep_copy())
@@ -874,7 +874,7 @@ pub fn register_aliases(f: &mut Funcs) {
 
 /// Registers sprig's path, hashing and dict-editing functions.
 pub fn register_more(f: &mut Funcs) {
-    f.insert("set", |_, a| {
+    f.insert("set", |exec, a| {
         arity("set", a, 3)?;
         let Value::Map(d) = &a[0] else {
             return fail(format!(
@@ -883,9 +883,10 @@ pub fn register_more(f: &mut Funcs) {
             ));
         };
         d.borrow_mut().insert(s(&a[1]), a[2].clone());
+        exec.note_changed(&a[0]);
         Ok(a[0].clone())
     });
-    f.insert("unset", |_, a| {
+    f.insert("unset", |exec, a| {
         arity("unset", a, 2)?;
         let Value::Map(d) = &a[0] else {
             return fail(format!(
@@ -894,6 +895,7 @@ pub fn register_more(f: &mut Funcs) {
             ));
         };
         d.borrow_mut().remove(&s(&a[1]));
+        exec.note_changed(&a[0]);
         Ok(a[0].clone())
     });
     f.insert("chunk", |_, a| {
@@ -1083,7 +1085,7 @@ fn append(_: &mut super::gotmpl::exec::Exec, a: &[Value]) -> R {
 }
 
 /// mergo as sprig calls it: the first dict is changed in place and returned.
-fn merge(a: &[Value], overwrite: bool) -> R {
+fn merge(exec: &mut super::gotmpl::exec::Exec, a: &[Value], overwrite: bool) -> R {
     at_least("merge", a, 1)?;
     let Value::Map(dst) = &a[0] else {
         return fail(format!(
@@ -1096,21 +1098,28 @@ fn merge(a: &[Value], overwrite: bool) -> R {
         // A copy, not a borrow: a map may contain itself (`set $d "self" $d`), and
         // merging writes into nested maps.
         let src = with_dict(src, BTreeMap::clone);
-        merge_into(&mut merged, &src, overwrite);
+        merge_into(&mut merged, &src, overwrite, &mut |m| exec.note_changed(m));
     }
     *dst.borrow_mut() = merged;
+    exec.note_changed(&a[0]);
     Ok(a[0].clone())
 }
 
 /// mergo's merge: maps merge deeply; a key already set in `dst` stays unless `overwrite`
 /// (and then an empty source value does not overwrite).
-fn merge_into(dst: &mut BTreeMap<String, Value>, src: &BTreeMap<String, Value>, overwrite: bool) {
+fn merge_into(
+    dst: &mut BTreeMap<String, Value>,
+    src: &BTreeMap<String, Value>,
+    overwrite: bool,
+    changed: &mut dyn FnMut(&Value),
+) {
     for (k, v) in src {
         match (dst.get_mut(k), v) {
             (Some(Value::Map(d)), Value::Map(sm)) => {
                 let mut inner = d.borrow().clone();
-                merge_into(&mut inner, &sm.borrow(), overwrite);
+                merge_into(&mut inner, &sm.borrow(), overwrite, changed);
                 *d.borrow_mut() = inner;
+                changed(&Value::Map(d.clone()));
             }
             (Some(existing), v) => {
                 if (overwrite && !empty(v))

@@ -173,6 +173,9 @@ pub struct Exec<'a> {
     /// The template this execution renders (a chart file), which seeds those calls too:
     /// a helper called from two files makes two passwords.
     pub root: Rc<str>,
+    /// The maps `set`, `unset` and `merge` changed in place, kept alive so that a caller
+    /// rendering in several runs can tell whether any was data the runs share.
+    pub changed: Vec<Value>,
 }
 
 impl<'a> Exec<'a> {
@@ -188,6 +191,18 @@ impl<'a> Exec<'a> {
             seeded_calls: 0,
             trace: None,
             root: Rc::from(name),
+            changed: Vec::new(),
+        }
+    }
+
+    /// Notes that a function changed `map` in place (see `changed`).
+    pub fn note_changed(&mut self, map: &Value) {
+        let same = match (self.changed.last(), map) {
+            (Some(Value::Map(last)), Value::Map(m)) => Rc::ptr_eq(last, m),
+            _ => false,
+        };
+        if !same {
+            self.changed.push(map.clone());
         }
     }
 
