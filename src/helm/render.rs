@@ -173,33 +173,35 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         let shared = !last && changes_shared_data(templates, &changed);
         (outputs, shared)
     };
-    let (rendered, shared) = std::thread::scope(|scope| {
-        // The first run here, with the values and templates built above; the others
-        // on threads of their own, each building its own.
-        let others: Vec<_> = runs[1..]
-            .iter()
-            .enumerate()
-            .map(|(i, run)| {
-                let last = i + 2 == runs.len();
-                let (release, parsed, render_run) = (&release, &parsed, &render_run);
-                scope.spawn(move || {
-                    let (templates, _) = release.templates();
-                    render_run(&templates, &release.template_set(parsed), run, last)
-                })
-            })
-            .collect();
-        let (mut all, mut shared) = render_run(&templates, &set, runs[0], runs.len() == 1);
-        for other in others {
-            match other.join() {
-                Ok((outputs, changed)) => {
-                    all.extend(outputs);
-                    shared |= changed;
+    // The first run here, with the values and templates built above; the others on
+    // the pool's threads (which have memory of their own from loading the chart), each
+    // building its own.
+    let others: Vec<std::sync::Mutex<Option<(Vec<_>, bool)>>> =
+        runs[1..].iter().map(|_| Default::default()).collect();
+    let (mut rendered, mut shared) = rayon::in_place_scope(|scope| {
+        for (i, (run, slot)) in runs[1..].iter().zip(&others).enumerate() {
+            let last = i + 2 == runs.len();
+            let (release, parsed, render_run) = (&release, &parsed, &render_run);
+            scope.spawn(move |_| {
+                let (templates, _) = release.templates();
+                let done = render_run(&templates, &release.template_set(parsed), run, last);
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(done);
                 }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+            });
         }
-        (all, shared)
+        render_run(&templates, &set, runs[0], runs.len() == 1)
     });
+    for slot in others {
+        match slot.into_inner().ok().flatten() {
+            Some((outputs, changed)) => {
+                rendered.extend(outputs);
+                shared |= changed;
+            }
+            // Not met: the scope re-raises a run's panic. Rendering again is right anyway.
+            None => shared = true,
+        }
+    }
     let rendered = if shared {
         let (templates, _) = release.templates();
         render_run(&templates, &release.template_set(&parsed), &to_render, true).0
