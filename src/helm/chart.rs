@@ -3,7 +3,7 @@
 //! `.tgz` archives), every other file for `.Files`, and `.helmignore`.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::fs::FileSystem;
+use crate::kustomize::fs::{FileBytes, FileSystem};
 use crate::yaml;
 use serde_json::{Map, Value as Json};
 use std::io::Read;
@@ -22,7 +22,7 @@ pub struct Chart {
     /// a copy of the chart (conditions switch dependencies off).
     pub templates: Arc<Vec<(String, Arc<str>)>>,
     /// Every other file (including `crds/`), for `.Files`; sorted by path.
-    pub files: Arc<Vec<(String, Arc<[u8]>)>>,
+    pub files: Arc<Vec<(String, FileBytes)>>,
     pub dependencies: Vec<Chart>,
     /// Where the chart came from, for messages (`apps/web/base/Chart.yaml`).
     pub source: String,
@@ -41,7 +41,7 @@ impl Chart {
     }
 
     /// The CRD files under `crds/` (Helm's `CRDObjects`, this chart only).
-    pub fn crds(&self) -> impl Iterator<Item = &(String, Arc<[u8]>)> {
+    pub fn crds(&self) -> impl Iterator<Item = &(String, FileBytes)> {
         self.files.iter().filter(|(p, _)| {
             p.starts_with("crds/")
                 && (p.ends_with(".yaml") || p.ends_with(".yml") || p.ends_with(".json"))
@@ -50,7 +50,7 @@ impl Chart {
 }
 
 /// A file of a chart: its path inside the chart and its bytes.
-type ChartFile = (String, Arc<[u8]>);
+type ChartFile = (String, FileBytes);
 
 /// Loads the chart in `dir` (root-relative).
 pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
@@ -68,11 +68,15 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
     let ignore = Ignore::shared(rules.as_deref(), &rules_file)?;
     let read_one = |rel: String| {
         let path = join(dir, &rel);
-        fs.read_shared(&path)
-            .map(|bytes| {
+        let read = if is_parsed(&rel) {
+            fs.read_shared(&path).map(|bytes| {
                 prefetch(&rel, &path, &bytes);
-                (rel, bytes)
+                FileBytes::Shared(bytes)
             })
+        } else {
+            fs.read_mapped(&path)
+        };
+        read.map(|bytes| (rel, bytes))
             .map_err(|e| Error::from(e).in_file(&path))
     };
     // Inside a fleet's render the units already keep every thread busy (and a chart's
@@ -138,6 +142,16 @@ fn prefetch(rel: &str, path: &str, bytes: &Arc<[u8]>) {
         }
         _ => {}
     }
+}
+
+/// Whether loading the chart parses the file, and so reads all of it: the others
+/// (`.Files`) may never be looked at.
+fn is_parsed(path: &str) -> bool {
+    is_template(path)
+        || matches!(
+            chart_file(path),
+            Some("Chart.yaml" | "values.yaml" | "values.schema.json" | "requirements.yaml")
+        )
 }
 
 /// The path of a chart file inside the chart, or inside the subchart folder under
@@ -242,7 +256,7 @@ fn load_files(files: Vec<ChartFile>, source: &str) -> Result<Chart> {
                 chart.schema = Some(crate::memo::json_schema(text).map_err(|e| invalid(&e))?)
             }
             p if p.starts_with("templates/") => {
-                let text = shared_str(bytes).ok_or_else(|| {
+                let text = shared_str(bytes.into_shared()).ok_or_else(|| {
                     Error::new(
                         ErrorKind::Syntax,
                         where_.clone(),
@@ -436,9 +450,9 @@ fn untar(bytes: &[u8], file: &str) -> Result<Vec<ChartFile>> {
         }
         let mut data = Vec::new();
         entry.read_to_end(&mut data).map_err(bad)?;
-        out.push((inner.to_string(), data.into()));
+        out.push((inner.to_string(), FileBytes::Shared(data.into())));
     }
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 

@@ -5,6 +5,7 @@ use super::gotmpl::exec::Exec;
 use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
 use super::gotmpl::value::Object;
 use super::gotmpl::{TemplateSet, Value};
+use crate::kustomize::fs::FileBytes;
 use base64::Engine as _;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -648,7 +649,7 @@ fn to_toml(v: &Value) -> String {
 /// `.Files`: the chart's other files, with Helm's methods.
 #[derive(Debug)]
 pub struct Files {
-    pub files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>,
+    pub files: std::sync::Arc<Vec<(String, FileBytes)>>,
 }
 
 impl Object for Files {
@@ -674,17 +675,18 @@ impl Object for Files {
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let arg = |i: usize| args.get(i).map(str_of).unwrap_or_default();
+        // A missing file is empty text.
         let get = |p: &str| {
             self.files
                 .iter()
                 .find(|(n, _)| n == p)
-                .map(|(_, b)| b.clone())
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
         };
         Some(Ok(match name {
-            "Get" => Value::str(String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default())),
-            "GetBytes" => Value::str(String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default())),
+            "Get" | "GetBytes" => Value::str(get(&arg(0))),
             "Lines" => {
-                let text = String::from_utf8_lossy(&get(&arg(0)).unwrap_or_default()).into_owned();
+                let text = get(&arg(0));
                 if text.is_empty() {
                     Value::list(Vec::new())
                 } else {
@@ -726,7 +728,7 @@ impl Object for Files {
                     .map(|(n, b)| {
                         (
                             base_name(n),
-                            Value::str(base64::engine::general_purpose::STANDARD.encode(b)),
+                            Value::str(base64::engine::general_purpose::STANDARD.encode(&b[..])),
                         )
                     })
                     .collect();
@@ -759,7 +761,7 @@ fn base_name(p: &str) -> String {
 
 /// `len .Files`-style questions are rare; `.Files` is printed and ranged as a map by
 /// few charts, so it stays an object.
-pub fn files_value(files: std::sync::Arc<Vec<(String, std::sync::Arc<[u8]>)>>) -> Value {
+pub fn files_value(files: std::sync::Arc<Vec<(String, FileBytes)>>) -> Value {
     Value::Object(Rc::new(Files { files }))
 }
 
@@ -987,7 +989,10 @@ mod tests {
     fn an_empty_glob_is_false_as_an_empty_go_map_is() {
         // bitnami's apache: `if and (.Files.Glob "files/vhosts/*.conf") ...`.
         let files = Value::Object(std::rc::Rc::new(Files {
-            files: std::sync::Arc::new(vec![("files/a.conf".to_string(), b"x".to_vec().into())]),
+            files: std::sync::Arc::new(vec![(
+                "files/a.conf".to_string(),
+                FileBytes::Shared(b"x".to_vec().into()),
+            )]),
         }));
         let Value::Object(o) = &files else {
             unreachable!()

@@ -7,6 +7,7 @@ use super::funcs::{self, Capabilities, USER_ERROR_END, USER_ERROR_START};
 use super::gotmpl::parse::{parse_text, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
+use crate::kustomize::fs::FileBytes;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::collections::{BTreeMap, HashSet};
@@ -40,7 +41,7 @@ pub struct Rendered {
 }
 
 /// CRD files by their path in the chart (`CHART/crds/x.yaml`), as read.
-pub type CrdFiles = Vec<(String, Arc<[u8]>)>;
+pub type CrdFiles = Vec<(String, FileBytes)>;
 
 /// The template and line that printed an output line, then the `include` and
 /// `template` calls it ran under (innermost first).
@@ -467,7 +468,7 @@ fn collect<'a>(
         }
     };
     for (path, bytes) in chart.crds() {
-        crds.push((format!("{full}/{path}"), Arc::clone(bytes)));
+        crds.push((format!("{full}/{path}"), bytes.clone()));
     }
     let mut scope = BTreeMap::new();
     scope.insert("Chart".to_string(), chart_value(chart, is_root));

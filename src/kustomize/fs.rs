@@ -25,6 +25,12 @@ pub trait FileSystem: Sync {
     fn read_shared(&self, path: &str) -> Result<std::sync::Arc<[u8]>, FsError> {
         self.read(path).map(Into::into)
     }
+    /// The bytes of a file that may never be looked at (a chart's `.Files`: its CRDs,
+    /// dashboards, READMEs): a view of a disk maps a large one instead of reading it,
+    /// so what is never looked at costs nothing.
+    fn read_mapped(&self, path: &str) -> Result<FileBytes, FsError> {
+        self.read_shared(path).map(FileBytes::Shared)
+    }
     /// Whether `path` is a directory.
     fn is_dir(&self, path: &str) -> bool;
     /// Whether `path` is a file.
@@ -43,6 +49,49 @@ pub trait FileSystem: Sync {
         None
     }
 }
+
+/// A file's bytes: in memory, or a file mapped (`FileSystem::read_mapped`).
+#[derive(Clone)]
+pub enum FileBytes {
+    Shared(std::sync::Arc<[u8]>),
+    Mapped(std::sync::Arc<memmap2::Mmap>),
+}
+
+impl FileBytes {
+    /// The bytes in shared memory (a mapped file is copied).
+    pub fn into_shared(self) -> std::sync::Arc<[u8]> {
+        match self {
+            FileBytes::Shared(bytes) => bytes,
+            FileBytes::Mapped(map) => std::sync::Arc::from(&map[..]),
+        }
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Shared(bytes) => bytes,
+            FileBytes::Mapped(map) => map,
+        }
+    }
+}
+
+impl std::fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileBytes({} bytes)", self.len())
+    }
+}
+
+impl From<std::sync::Arc<[u8]>> for FileBytes {
+    fn from(bytes: std::sync::Arc<[u8]>) -> FileBytes {
+        FileBytes::Shared(bytes)
+    }
+}
+
+/// Files from this size on are mapped by `DiskFs::read_mapped`: below it, the map and
+/// unmap calls cost more than reading.
+const MAP_AT_LEAST: u64 = 64 * 1024;
 
 /// Joins `rel` onto the directory `dir` and normalises `.` and `..`, all within the
 /// root. Both are root-relative; the result is root-relative (`""` is the root).
@@ -290,6 +339,23 @@ impl FileSystem for DiskFs {
         Ok(bytes)
     }
 
+    fn read_mapped(&self, path: &str) -> Result<FileBytes, FsError> {
+        if let Some(c) = self.contents.lock().ok().and_then(|c| c.get(path).cloned()) {
+            return Ok(FileBytes::Shared(c));
+        }
+        let real = self.resolve(path)?;
+        let io = |e: std::io::Error| FsError::Io(path.to_string(), e.to_string());
+        let file = std::fs::File::open(&real).map_err(io)?;
+        if file.metadata().map_err(io)?.len() < MAP_AT_LEAST {
+            return self.read_shared(path).map(FileBytes::Shared);
+        }
+        // SAFETY: the map is read only. Like every reader of the repository, it assumes
+        // the files do not change while a command runs (one truncated meanwhile would
+        // end the process with SIGBUS when its lost pages were read).
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        Ok(FileBytes::Mapped(std::sync::Arc::new(map)))
+    }
+
     fn is_dir(&self, path: &str) -> bool {
         self.entry(path).is_ok_and(|e| e.is_dir)
     }
@@ -436,6 +502,36 @@ impl FileSystem for MemFs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_files_are_mapped_and_links_out_of_the_root_refused() {
+        let dir = std::env::temp_dir().join(format!("strata-map-{}", std::process::id()));
+        let root = dir.join("repo");
+        std::fs::create_dir_all(&root).unwrap();
+        let large: Vec<u8> = (0..MAP_AT_LEAST as usize + 1).map(|i| i as u8).collect();
+        std::fs::write(root.join("large.yaml"), &large).unwrap();
+        std::fs::write(root.join("small.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.join("outside.yaml"), &large).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("outside.yaml"), root.join("link.yaml")).unwrap();
+        let fs = DiskFs::new(&root).unwrap();
+        let mapped = fs.read_mapped("large.yaml").unwrap();
+        assert!(matches!(mapped, FileBytes::Mapped(_)));
+        assert_eq!(&mapped[..], &large[..]);
+        let small = fs.read_mapped("small.yaml").unwrap();
+        assert!(matches!(small, FileBytes::Shared(_)));
+        assert_eq!(&small[..], b"a: 1\n");
+        #[cfg(unix)]
+        assert!(matches!(
+            fs.read_mapped("link.yaml"),
+            Err(FsError::OutsideRoot { .. })
+        ));
+        assert!(matches!(
+            fs.read_mapped("../outside.yaml"),
+            Err(FsError::OutsideRoot { .. } | FsError::NotFound(_))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn join_normalises_and_refuses_to_climb_out() {
