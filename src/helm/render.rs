@@ -10,6 +10,7 @@ use super::values;
 use crate::kustomize::fs::FileBytes;
 use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -665,7 +666,7 @@ pub fn manifests(
         manifests
             .into_iter()
             .chain(hooks)
-            .map(|m| (m.path, m.content)),
+            .map(|m| (m.path.to_string(), m.content.into_owned())),
     );
     Ok(out)
 }
@@ -682,10 +683,12 @@ fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// Helm's `SortManifests`: documents split out of each template, hooks apart, both
 /// sorted by kind in install order.
-fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>), HelmError> {
+type Sorted<'a> = (Vec<Manifest<'a>>, Vec<Manifest<'a>>);
+
+fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
     let mut manifests: Vec<Manifest> = Vec::new();
     let mut hooks: Vec<Manifest> = Vec::new();
-    let mut docs: Vec<(&String, String)> = Vec::new();
+    let mut docs: Vec<(&String, Cow<str>)> = Vec::new();
     for (path, content) in &rendered.files {
         if path.ends_with("NOTES.txt") {
             continue;
@@ -712,7 +715,7 @@ fn sorted_manifests(rendered: &Rendered) -> Result<(Vec<Manifest>, Vec<Manifest>
     for ((path, content), head) in docs.into_iter().zip(heads) {
         let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
         let m = Manifest {
-            path: path.to_string(),
+            path,
             kind: head.kind,
             content,
         };
@@ -766,7 +769,7 @@ pub fn template_stream(
         source(&mut body, path, &text_of(bytes));
     }
     for m in &manifests {
-        source(&mut body, &m.path, &m.content);
+        source(&mut body, m.path, &m.content);
     }
     // Helm trims the manifests' part; it starts with `---` (or is empty), so only its
     // end has anything to trim.
@@ -774,7 +777,7 @@ pub fn template_stream(
     out.truncate(out.trim_end().len());
     out.push('\n');
     for h in &hooks {
-        source(&mut out, &h.path, &h.content);
+        source(&mut out, h.path, &h.content);
     }
     if show_only.is_empty() {
         return Ok(out);
@@ -807,10 +810,10 @@ pub fn template_stream(
     Ok(picked)
 }
 
-struct Manifest {
-    path: String,
+struct Manifest<'a> {
+    path: &'a str,
     kind: String,
-    content: String,
+    content: Cow<'a, str>,
 }
 
 struct Head {
@@ -924,14 +927,15 @@ fn head_types(v: &Json) -> Result<(), String> {
 }
 
 /// Helm v4's `SplitManifests`: documents split at lines starting with `---`,
-/// leading space trimmed, blank ones dropped.
-fn split_manifests(text: &str) -> Vec<String> {
+/// leading space trimmed, blank ones dropped. Borrowed, unless a document's first line
+/// followed `---` on the same line.
+fn split_manifests<'a>(text: &'a str) -> Vec<Cow<'a, str>> {
     let trimmed = text.trim_start();
     let mut docs = Vec::new();
     // What followed `---[ \t]*` on its line, which belongs to the next document.
     let mut head = "";
     let mut start = 0;
-    let mut push = |head: &str, body: &str| {
+    let mut push = |head: &'a str, body: &'a str| {
         let head = head.trim_start();
         let body = if head.is_empty() {
             body.trim_start()
@@ -939,7 +943,11 @@ fn split_manifests(text: &str) -> Vec<String> {
             body
         };
         if !(head.is_empty() && body.trim_end().is_empty()) {
-            docs.push([head, body].concat());
+            docs.push(if head.is_empty() {
+                Cow::Borrowed(body)
+            } else {
+                Cow::Owned([head, body].concat())
+            });
         }
     };
     // Only lines that start with `---` matter: found with memmem, not line by line
