@@ -358,12 +358,21 @@ pub fn all() -> Funcs {
         };
         fail(format!("{USER_ERROR_START}{msg}{USER_ERROR_END}"))
     });
+    // toYaml and the JSON functions go through encoding/json: a value it refuses (a
+    // NaN, a time RFC 3339 cannot write) makes the quiet ones print nothing and the
+    // others fail with Go's error.
     f.insert("toYaml", |_, a| {
         arity("toYaml", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(to_yaml(&a[0])))
     });
     f.insert("mustToYaml", |_, a| {
         arity("mustToYaml", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(format!("error marshaling into JSON: {e}"));
+        }
         Ok(Value::str(to_yaml(&a[0])))
     });
     f.insert("toYamlPretty", |_, a| {
@@ -380,18 +389,31 @@ pub fn all() -> Funcs {
     });
     f.insert("toJson", |_, a| {
         arity("toJson", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("mustToJson", |_, a| {
         arity("mustToJson", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(e);
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
+    // sprig's toRawJson panics where its encoder fails.
     f.insert("toRawJson", |_, a| {
         arity("toRawJson", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(e);
+        }
         Ok(Value::str(go_json(&a[0].to_json(), false)))
     });
     f.insert("toPrettyJson", |_, a| {
         arity("toPrettyJson", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), true))))
     });
     f.insert("fromJson", |_, a| {
@@ -446,6 +468,27 @@ pub fn all() -> Funcs {
     });
     super::sprig::register_aliases(&mut f);
     f
+}
+
+/// The error Go's `json.Marshal` stops at for `v`, in its order (map keys sorted): a
+/// float JSON has no number for, or a time RFC 3339 cannot write.
+fn json_marshal_error(v: &Value) -> Option<String> {
+    match v {
+        Value::Float(f) if !f.is_finite() => Some(format!(
+            "json: unsupported value: {}",
+            super::gotmpl::value::format_float_g(*f)
+        )),
+        Value::List(l) => l.iter().find_map(json_marshal_error),
+        Value::Map(m) => m.borrow().values().find_map(json_marshal_error),
+        Value::Object(o) => {
+            let t = o.as_any()?.downcast_ref::<super::dates::GoTime>()?;
+            let why = t.rfc3339_error()?;
+            Some(format!(
+                "json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: {why}"
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn str_of(v: &Value) -> String {
@@ -522,7 +565,11 @@ fn go_json(v: &serde_json::Value, pretty: bool) -> String {
         v.serialize(&mut ser)
     };
     match done {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        // Go escapes the JavaScript line separators in every string it writes.
+        Ok(()) => String::from_utf8(out)
+            .unwrap_or_default()
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029"),
         Err(_) => String::new(),
     }
 }

@@ -7,6 +7,7 @@ pub mod dates;
 pub mod funcs;
 pub mod gotmpl;
 pub mod inflate;
+pub mod layout;
 pub mod nondeterministic;
 pub mod render;
 pub mod schema;
