@@ -458,9 +458,27 @@ pub fn all() -> Funcs {
             .map(|v| Value::from_json(&v))
             .or_else(|e| fail(e.to_string()))
     });
+    // BurntSushi/toml's encoder: toToml prints its error, mustToToml fails with it; a
+    // Go panic under it (a nil value) fails both.
     f.insert("toToml", |_, a| {
         arity("toToml", a, 1)?;
-        Ok(Value::str(to_toml(&a[0])))
+        match super::toml::to_toml(&a[0]) {
+            Ok(text) | Err(super::toml::EncodeError::Toml(text)) => Ok(Value::str(text)),
+            Err(super::toml::EncodeError::Panic(msg)) => fail(msg),
+        }
+    });
+    f.insert("mustToToml", |_, a| {
+        arity("mustToToml", a, 1)?;
+        match super::toml::to_toml(&a[0]) {
+            Ok(text) => Ok(Value::str(text)),
+            Err(super::toml::EncodeError::Toml(msg) | super::toml::EncodeError::Panic(msg)) => {
+                fail(msg)
+            }
+        }
+    });
+    f.insert("fromToml", |_, a| {
+        arity("fromToml", a, 1)?;
+        Ok(super::toml::from_toml(&str_of(&a[0])))
     });
     f.insert("lookup", |_, a| {
         arity("lookup", a, 4)?;
@@ -644,52 +662,6 @@ fn escape_html(s: &str) -> String {
     s.replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
-}
-
-/// A small TOML encoder for `toToml` (tables after plain keys, as BurntSushi/toml does).
-fn to_toml(v: &Value) -> String {
-    fn scalar(v: &Value) -> Option<String> {
-        Some(match v {
-            Value::String(s) => super::gotmpl::funcs::go_quote(s),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Float(f) => {
-                if f.fract() == 0.0 {
-                    format!("{f:.1}")
-                } else {
-                    f.to_string()
-                }
-            }
-            Value::List(l) => {
-                let items: Option<Vec<String>> = l.iter().map(scalar).collect();
-                format!("[{}]", items?.join(", "))
-            }
-            _ => return None,
-        })
-    }
-    fn table(m: &BTreeMap<String, Value>, prefix: &str, out: &mut String) {
-        for (k, v) in m {
-            if let Some(s) = scalar(v) {
-                out.push_str(&format!("{k} = {s}\n"));
-            }
-        }
-        for (k, v) in m {
-            if let Value::Map(sub) = v {
-                let name = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.push_str(&format!("\n[{name}]\n"));
-                table(&sub.borrow(), &name, out);
-            }
-        }
-    }
-    let mut out = String::new();
-    if let Value::Map(m) = v {
-        table(&m.borrow(), "", &mut out);
-    }
-    out
 }
 
 /// `.Files`: the chart's other files, with Helm's methods.

@@ -13,5 +13,6 @@ pub mod render;
 pub mod schema;
 pub mod semver;
 pub mod sprig;
+pub mod toml;
 pub mod url;
 pub mod values;
