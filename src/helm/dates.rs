@@ -1,28 +1,77 @@
-//! sprig's date functions (`date`, `dateInZone`, `unixEpoch`, `dateModify`, `duration`, ...)
-//! over the Go `time.Time` that `now` returns. strata's `now` is the Unix epoch (see
-//! `nondeterministic`), and every zone is UTC: strata carries no time zone database.
+//! sprig's date functions (`date`, `dateInZone`, `unixEpoch`, `dateModify`, `toDate`,
+//! `ago`, `duration`, ...) over Go's `time.Time`. strata's `now` is the Unix epoch (see
+//! `nondeterministic`), so `ago` measures to it, and every named zone is UTC: strata
+//! carries no time zone database. A time keeps the fixed zone a parse gave it ("+02:00"),
+//! as Go's does; Go's layouts are in `layout`.
 
-use super::gotmpl::funcs::{arity, fail, Funcs};
+use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
 use super::gotmpl::value::Object;
 use super::gotmpl::Value;
+pub use super::layout::format;
 use serde_json::Value as Json;
+use std::borrow::Cow;
 use std::rc::Rc;
 
-/// A Go `time.Time` in UTC: seconds and nanoseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy)]
+/// A Go `time.Time`: an instant (seconds and nanoseconds since the Unix epoch) and the
+/// zone it is shown in.
+#[derive(Debug, Clone)]
 pub struct GoTime {
     pub secs: i64,
     pub nanos: u32,
+    pub zone: Zone,
 }
 
+/// A Go `*time.Location` as strata has them: `Local` and `UTC` (both UTC, named "UTC"),
+/// and the fixed zones parsing makes (`+02:00` gives an unnamed zone, which prints as
+/// "+0200"; an unknown abbreviation keeps its name at offset zero).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Seconds east of UTC.
+    pub offset: i32,
+    pub name: Cow<'static, str>,
+}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone {
+            offset: 0,
+            name: Cow::Borrowed("UTC"),
+        }
+    }
+}
+
+/// Go's zero `time.Time` (0001-01-01 00:00:00 UTC): what `toDate` gives for a value
+/// that does not parse.
+const ZERO_TIME_SECS: i64 = -62_135_596_800;
+
 impl GoTime {
+    pub fn utc(secs: i64, nanos: u32) -> GoTime {
+        GoTime {
+            secs,
+            nanos,
+            zone: Zone::utc(),
+        }
+    }
+
     pub fn value(self) -> Value {
         Value::Object(Rc::new(self))
     }
 
-    fn civil(self) -> Civil {
-        let days = self.secs.div_euclid(86_400);
-        let rem = self.secs.rem_euclid(86_400);
+    /// The same instant in UTC (Go's `t.In(time.UTC)`, and `In(Local)` here).
+    pub fn in_utc(&self) -> GoTime {
+        GoTime::utc(self.secs, self.nanos)
+    }
+
+    /// Go's `Time.String()`.
+    pub fn go_string(&self) -> String {
+        format(self, "2006-01-02 15:04:05.999999999 -0700 MST")
+    }
+
+    /// The calendar fields of the wall clock in the time's zone.
+    pub(super) fn civil(&self) -> Civil {
+        let local = self.secs.saturating_add(i64::from(self.zone.offset));
+        let days = local.div_euclid(86_400);
+        let rem = local.rem_euclid(86_400);
         // Howard Hinnant's days-to-civil.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
@@ -45,46 +94,45 @@ impl GoTime {
             hour: rem / 3600,
             minute: rem % 3600 / 60,
             second: rem % 60,
-            nanos: self.nanos,
+        }
+    }
+
+    /// Why Go's `MarshalJSON` (strict RFC 3339) refuses the time, if it does.
+    pub fn rfc3339_error(&self) -> Option<&'static str> {
+        if !(0..=9999).contains(&self.civil().year) {
+            return Some("year outside of range [0,9999]");
+        }
+        if (self.zone.offset / 60).abs() / 60 >= 24 {
+            return Some("timezone hour outside of range [0,23]");
+        }
+        None
+    }
+
+    /// Nanoseconds since the epoch, exactly.
+    fn unix_nanos(&self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    /// The time `nanos` from the epoch, in `zone` (Go's `Add` keeps the location).
+    fn from_unix_nanos(nanos: i128, zone: Zone) -> GoTime {
+        GoTime {
+            secs: nanos.div_euclid(1_000_000_000) as i64,
+            nanos: nanos.rem_euclid(1_000_000_000) as u32,
+            zone,
         }
     }
 }
 
-struct Civil {
-    year: i64,
-    month: i64,
-    day: i64,
-    yday: i64,
-    weekday: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-    nanos: u32,
+pub(super) struct Civil {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub yday: i64,
+    pub weekday: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
 
 impl Object for GoTime {
     fn type_name(&self) -> &str {
@@ -93,128 +141,44 @@ impl Object for GoTime {
 
     fn field(&self, name: &str) -> Option<Value> {
         let c = self.civil();
+        // Go computes UnixMilli and UnixNano in int64 and lets them wrap.
+        let scaled = |by: i64, frac: u32| self.secs.wrapping_mul(by).wrapping_add(i64::from(frac));
         Some(match name {
             "Unix" => Value::Int(self.secs),
-            "UnixMilli" => Value::Int(self.secs * 1000 + i64::from(self.nanos / 1_000_000)),
-            "UnixNano" => Value::Int(self.secs * 1_000_000_000 + i64::from(self.nanos)),
+            "UnixMilli" => Value::Int(scaled(1000, self.nanos / 1_000_000)),
+            "UnixNano" => Value::Int(scaled(1_000_000_000, self.nanos)),
             "Year" => Value::Int(c.year),
             "Day" => Value::Int(c.day),
             "Hour" => Value::Int(c.hour),
             "Minute" => Value::Int(c.minute),
             "Second" => Value::Int(c.second),
+            "Nanosecond" => Value::Int(i64::from(self.nanos)),
             "YearDay" => Value::Int(c.yday),
-            "String" => Value::str(self.print()),
-            "UTC" | "Local" => self.value(),
+            "IsZero" => Value::Bool(self.secs == ZERO_TIME_SECS && self.nanos == 0),
+            "String" => Value::str(self.go_string()),
+            "UTC" | "Local" => self.in_utc().value(),
             _ => return None,
         })
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         match (name, args) {
-            ("Format", [Value::String(layout)]) => Some(Ok(Value::str(format(*self, layout)))),
+            ("Format", [Value::String(layout)]) => Some(Ok(Value::str(format(self, layout)))),
             _ => None,
         }
     }
 
-    /// Go's `Time.String()`.
     fn print(&self) -> String {
-        format(*self, "2006-01-02 15:04:05.999999999 -0700 MST")
+        self.go_string()
     }
 
-    /// encoding/json: RFC 3339 with nanoseconds.
+    /// encoding/json: RFC 3339 with nanoseconds, in the time's zone.
     fn to_json(&self) -> Json {
-        Json::String(format(*self, "2006-01-02T15:04:05.999999999Z07:00"))
+        Json::String(format(self, "2006-01-02T15:04:05.999999999Z07:00"))
     }
-}
 
-/// Go's `Time.Format` with a reference layout (`2006-01-02T15:04:05Z07:00`), in UTC.
-pub fn format(t: GoTime, layout: &str) -> String {
-    let c = t.civil();
-    let mut out = String::with_capacity(layout.len() + 8);
-    let b = layout.as_bytes();
-    let mut i = 0;
-    let starts = |i: usize, p: &str| layout[i..].starts_with(p);
-    while i < b.len() {
-        let (text, len): (String, usize) = match b[i] {
-            b'J' if starts(i, "January") => (MONTHS[(c.month - 1) as usize].into(), 7),
-            b'J' if starts(i, "Jan") => (MONTHS[(c.month - 1) as usize][..3].into(), 3),
-            b'M' if starts(i, "Monday") => (DAYS[c.weekday as usize].into(), 6),
-            b'M' if starts(i, "Mon") => (DAYS[c.weekday as usize][..3].into(), 3),
-            b'M' if starts(i, "MST") => ("UTC".into(), 3),
-            b'0' if starts(i, "002") => (format!("{:03}", c.yday), 3),
-            b'0' if i + 1 < b.len() && (b'1'..=b'6').contains(&b[i + 1]) => (
-                match b[i + 1] {
-                    b'1' => format!("{:02}", c.month),
-                    b'2' => format!("{:02}", c.day),
-                    b'3' => format!("{:02}", twelve(c.hour)),
-                    b'4' => format!("{:02}", c.minute),
-                    b'5' => format!("{:02}", c.second),
-                    _ => format!("{:02}", c.year.rem_euclid(100)),
-                },
-                2,
-            ),
-            b'1' if starts(i, "15") => (format!("{:02}", c.hour), 2),
-            b'1' => (c.month.to_string(), 1),
-            b'2' if starts(i, "2006") => (format!("{:04}", c.year), 4),
-            b'2' => (c.day.to_string(), 1),
-            b'_' if starts(i, "__2") => (format!("{:>3}", c.yday), 3),
-            b'_' if starts(i, "_2") && !starts(i, "_2006") => (format!("{:>2}", c.day), 2),
-            b'3' => (twelve(c.hour).to_string(), 1),
-            b'4' => (c.minute.to_string(), 1),
-            b'5' => (c.second.to_string(), 1),
-            b'P' if starts(i, "PM") => (if c.hour >= 12 { "PM" } else { "AM" }.into(), 2),
-            b'p' if starts(i, "pm") => (if c.hour >= 12 { "pm" } else { "am" }.into(), 2),
-            b'-' | b'Z' => {
-                let z = b[i] == b'Z';
-                let zone = ["070000", "07:00:00", "0700", "07:00", "07"]
-                    .into_iter()
-                    .find(|p| starts(i + 1, p));
-                match zone {
-                    Some(p) if z => ("Z".into(), p.len() + 1),
-                    Some(p) => {
-                        let digits: String = p
-                            .chars()
-                            .map(|ch| if ch == ':' { ':' } else { '0' })
-                            .collect();
-                        (format!("+{digits}"), p.len() + 1)
-                    }
-                    None => ((b[i] as char).to_string(), 1),
-                }
-            }
-            b'.' | b',' if i + 1 < b.len() && (b[i + 1] == b'0' || b[i + 1] == b'9') => {
-                let digit = b[i + 1];
-                let n = b[i + 1..].iter().take_while(|&&d| d == digit).count();
-                if b.get(i + 1 + n).is_some_and(u8::is_ascii_digit) {
-                    ((b[i] as char).to_string(), 1)
-                } else {
-                    let frac = format!("{:09}", c.nanos);
-                    let mut f = frac[..n.min(9)].to_string();
-                    if digit == b'9' {
-                        f = f.trim_end_matches('0').to_string();
-                    }
-                    let text = if f.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}{f}", b[i] as char)
-                    };
-                    (text, n + 1)
-                }
-            }
-            _ => {
-                let ch = layout[i..].chars().next().unwrap_or(' ');
-                (ch.to_string(), ch.len_utf8())
-            }
-        };
-        out.push_str(&text);
-        i += len;
-    }
-    out
-}
-
-fn twelve(hour: i64) -> i64 {
-    match hour % 12 {
-        0 => 12,
-        h => h,
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 
@@ -222,18 +186,13 @@ fn twelve(hour: i64) -> i64 {
 /// Go int; anything else is `time.Now()` (strata's epoch).
 fn time_of(v: &Value) -> GoTime {
     match v {
-        Value::Int(s) => GoTime { secs: *s, nanos: 0 },
-        Value::Object(o) if o.type_name() == "time.Time" => {
-            let int = |name: &str| match o.field(name) {
-                Some(Value::Int(i)) => i,
-                _ => 0,
-            };
-            GoTime {
-                secs: int("Unix"),
-                nanos: int("UnixNano").rem_euclid(1_000_000_000) as u32,
-            }
-        }
-        _ => GoTime { secs: 0, nanos: 0 },
+        Value::Int(s) => GoTime::utc(*s, 0),
+        Value::Object(o) => o
+            .as_any()
+            .and_then(|a| a.downcast_ref::<GoTime>())
+            .cloned()
+            .unwrap_or_else(|| GoTime::utc(0, 0)),
+        _ => GoTime::utc(0, 0),
     }
 }
 
@@ -357,16 +316,14 @@ pub fn register(f: &mut Funcs) {
         let nanos: i128 = match &a[0] {
             Value::String(s) => parse_duration(s).unwrap_or(0),
             Value::Int(n) => i128::from(*n),
-            Value::Object(o) if o.type_name() == "time.Time" => {
-                let t = time_of(&a[0]);
-                -(i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos))
-            }
+            Value::Object(o) if o.type_name() == "time.Time" => -time_of(&a[0]).unix_nanos(),
             _ => 0,
         };
         Ok(Value::str(duration_round(nanos)))
     });
+    // sprig shows the time in the zone asked for; every zone is UTC here.
     fn in_zone(layout: &str, date: &Value) -> Value {
-        Value::str(format(time_of(date), layout))
+        Value::str(format(&time_of(date).in_utc(), layout))
     }
     f.insert("date", |_, a| {
         arity("date", a, 2)?;
@@ -390,7 +347,7 @@ pub fn register(f: &mut Funcs) {
         arity("unixEpoch", a, 1)?;
         Ok(Value::str(time_of(&a[0]).secs.to_string()))
     });
-    fn modify(a: &[Value], must: bool) -> Result<Value, super::gotmpl::funcs::FuncError> {
+    fn modify(a: &[Value], must: bool) -> Result<Value, FuncError> {
         arity(if must { "mustDateModify" } else { "dateModify" }, a, 2)?;
         let t = time_of(&a[1]);
         let Some(d) = parse_duration(&text(&a[0])) else {
@@ -403,12 +360,7 @@ pub fn register(f: &mut Funcs) {
                 Ok(t.value())
             };
         };
-        let total = i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos) + d;
-        Ok(GoTime {
-            secs: total.div_euclid(1_000_000_000) as i64,
-            nanos: total.rem_euclid(1_000_000_000) as u32,
-        }
-        .value())
+        Ok(GoTime::from_unix_nanos(t.unix_nanos() + d, t.zone).value())
     }
     for name in ["dateModify", "date_modify"] {
         f.insert(name, |_, a| modify(a, false));
@@ -428,6 +380,44 @@ pub fn register(f: &mut Funcs) {
             i128::from(secs) * 1_000_000_000,
         )))
     });
+    fn to_date(a: &[Value], must: bool) -> Result<Value, FuncError> {
+        arity(if must { "mustToDate" } else { "toDate" }, a, 2)?;
+        // sprig: time.ParseInLocation(layout, value, time.Local); toDate drops the error
+        // and gives Go's zero time.
+        match super::layout::parse_in_location(&text(&a[0]), &text(&a[1]), &Zone::utc()) {
+            Ok(t) => Ok(t.value()),
+            Err(e) if must => fail(e.0),
+            Err(_) => Ok(GoTime::utc(ZERO_TIME_SECS, 0).value()),
+        }
+    }
+    f.insert("toDate", |_, a| to_date(a, false));
+    f.insert("mustToDate", |_, a| to_date(a, true));
+    f.insert("ago", |e, a| {
+        arity("ago", a, 1)?;
+        // It reads the clock, as `now` does.
+        super::nondeterministic::warn(e, "ago");
+        Ok(Value::str(ago(&time_of(&a[0]))))
+    });
+}
+
+/// sprig's `ago`: `time.Since(t).Round(time.Second)`, now being the epoch. Go's `Sub`
+/// saturates at the largest durations (292 years either way).
+fn ago(t: &GoTime) -> String {
+    let since = (-t.unix_nanos()).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    duration_string(i128::from(round_duration(since, 1_000_000_000)))
+}
+
+/// Go's `Duration.Round`: halves away from zero, saturating where it would overflow.
+fn round_duration(d: i64, m: i64) -> i64 {
+    let r = (d % m).abs();
+    let less_than_half = r + r < m;
+    let rounded = match (d < 0, less_than_half) {
+        (false, true) => i128::from(d) - i128::from(r),
+        (false, false) => i128::from(d) + i128::from(m - r),
+        (true, true) => i128::from(d) + i128::from(r),
+        (true, false) => i128::from(d) - i128::from(m - r),
+    };
+    rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 #[cfg(test)]
@@ -436,25 +426,95 @@ mod tests {
 
     #[test]
     fn times_format_with_go_layouts() {
-        let t = GoTime {
-            secs: 1_700_000_000,
-            nanos: 120_000_000,
-        };
+        let t = GoTime::utc(1_700_000_000, 120_000_000);
         assert_eq!(
-            format(t, "2006-01-02T15:04:05Z07:00"),
+            format(&t, "2006-01-02T15:04:05Z07:00"),
             "2023-11-14T22:13:20Z"
         );
         assert_eq!(
-            format(t, "Mon Jan _2 3:4:5 PM -0700 MST .000 .999 002"),
+            format(&t, "Mon Jan _2 3:4:5 PM -0700 MST .000 .999 002"),
             "Tue Nov 14 10:13:20 PM +0000 UTC .120 .12 318"
         );
+        assert_eq!(GoTime::utc(0, 0).print(), "1970-01-01 00:00:00 +0000 UTC");
         assert_eq!(
-            GoTime { secs: 0, nanos: 0 }.print(),
-            "1970-01-01 00:00:00 +0000 UTC"
+            format(&GoTime::utc(-1, 0), "2006-01-02 15:04:05"),
+            "1969-12-31 23:59:59"
+        );
+        // Years before the epoch, down to Go's zero time.
+        assert_eq!(
+            GoTime::utc(ZERO_TIME_SECS, 0).print(),
+            "0001-01-01 00:00:00 +0000 UTC"
         );
         assert_eq!(
-            format(GoTime { secs: -1, nanos: 0 }, "2006-01-02 15:04:05"),
-            "1969-12-31 23:59:59"
+            format(
+                &GoTime::utc(-1_000_000_000, 0),
+                "Monday 2006-01-02 15:04:05"
+            ),
+            "Sunday 1938-04-24 22:13:20"
+        );
+    }
+
+    #[test]
+    fn ago_is_the_time_since_the_epoch_rounded_to_seconds() {
+        assert_eq!(ago(&GoTime::utc(0, 0)), "0s");
+        assert_eq!(ago(&GoTime::utc(-3_723, 500_000_000)), "1h2m3s");
+        assert_eq!(ago(&GoTime::utc(-3_723, 500_000_001)), "1h2m2s");
+        // A time after now is a negative duration; halves round away from zero.
+        assert_eq!(ago(&GoTime::utc(90, 0)), "-1m30s");
+        assert_eq!(ago(&GoTime::utc(1, 500_000_000)), "-2s");
+        assert_eq!(ago(&GoTime::utc(1, 499_999_999)), "-1s");
+        // Go's zero time (year 1) is further back than a Duration reaches: Sub saturates.
+        assert_eq!(
+            ago(&GoTime::utc(ZERO_TIME_SECS, 0)),
+            "2562047h47m16.854775807s"
+        );
+        assert_eq!(ago(&GoTime::utc(i64::MAX, 0)), "-2562047h47m16.854775808s");
+    }
+
+    #[test]
+    fn ago_reads_times_and_unix_seconds_and_warns_as_now_does() {
+        let mut set = super::super::gotmpl::exec::TemplateSet::new(super::super::funcs::all());
+        set.add(
+            "c/t.yaml",
+            "{{ ago -86400 }} {{ ago (toDate \"2006-01-02\" \"1969-12-31\") }}\n{{ ago \"x\" }} {{ ago now }} {{ ago 1.5 }}",
+        )
+        .unwrap();
+        let mut e = super::super::gotmpl::exec::Exec::new(&set, "c/t.yaml");
+        let mut out = String::new();
+        e.run_named("c/t.yaml", &Value::Nil, &mut out, None)
+            .unwrap();
+        assert_eq!(out, "24h0m0s 24h0m0s\n0s 0s 0s");
+        assert!(
+            e.warnings[0].starts_with("c/t.yaml:1: ago gives a different value on every run"),
+            "{:?}",
+            e.warnings
+        );
+        assert_eq!(
+            e.warnings.iter().filter(|w| w.contains(": ago ")).count(),
+            5
+        );
+    }
+
+    #[test]
+    fn to_date_gives_the_zero_time_and_must_to_date_the_error() {
+        let set = |src: &str| {
+            let mut set = super::super::gotmpl::exec::TemplateSet::new(super::super::funcs::all());
+            set.add("t", src).unwrap();
+            set.execute("t", &Value::Nil).map_err(|e| e.message)
+        };
+        assert_eq!(
+            set("{{ toDate \"2006-01-02\" \"bad\" }} {{ (toDate \"2006\" \"x\").IsZero }}")
+                .unwrap(),
+            "0001-01-01 00:00:00 +0000 UTC true"
+        );
+        assert_eq!(
+            set("{{ mustToDate \"2006-01-02\" \"bad\" }}").unwrap_err(),
+            "template: t:1:3: executing \"t\" at <mustToDate \"2006-01-02\" \"bad\">: error calling mustToDate: parsing time \"bad\" as \"2006-01-02\": cannot parse \"bad\" as \"2006\""
+        );
+        // The parsed offset stays the time's zone; date functions show UTC.
+        assert_eq!(
+            set("{{ $t := toDate \"2006-01-02T15:04Z07:00\" \"1960-06-01T10:00+02:00\" }}{{ $t }}|{{ $t.Unix }}|{{ date \"15:04 MST\" $t }}|{{ $t | dateModify \"1h\" }}|{{ $t | toJson }}").unwrap(),
+            "1960-06-01 10:00:00 +0200 +0200|-302457600|08:00 UTC|1960-06-01 11:00:00 +0200 +0200|\"1960-06-01T10:00:00+02:00\""
         );
     }
 

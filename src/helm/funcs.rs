@@ -359,12 +359,21 @@ pub fn all() -> Funcs {
         };
         fail(format!("{USER_ERROR_START}{msg}{USER_ERROR_END}"))
     });
+    // toYaml and the JSON functions go through encoding/json: a value it refuses (a
+    // NaN, a time RFC 3339 cannot write) makes the quiet ones print nothing and the
+    // others fail with Go's error.
     f.insert("toYaml", |_, a| {
         arity("toYaml", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(to_yaml(&a[0])))
     });
     f.insert("mustToYaml", |_, a| {
         arity("mustToYaml", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(format!("error marshaling into JSON: {e}"));
+        }
         Ok(Value::str(to_yaml(&a[0])))
     });
     f.insert("toYamlPretty", |_, a| {
@@ -381,18 +390,31 @@ pub fn all() -> Funcs {
     });
     f.insert("toJson", |_, a| {
         arity("toJson", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
     f.insert("mustToJson", |_, a| {
         arity("mustToJson", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(e);
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), false))))
     });
+    // sprig's toRawJson panics where its encoder fails.
     f.insert("toRawJson", |_, a| {
         arity("toRawJson", a, 1)?;
+        if let Some(e) = json_marshal_error(&a[0]) {
+            return fail(e);
+        }
         Ok(Value::str(go_json(&a[0].to_json(), false)))
     });
     f.insert("toPrettyJson", |_, a| {
         arity("toPrettyJson", a, 1)?;
+        if json_marshal_error(&a[0]).is_some() {
+            return Ok(Value::str(""));
+        }
         Ok(Value::str(escape_html(&go_json(&a[0].to_json(), true))))
     });
     f.insert("fromJson", |_, a| {
@@ -437,9 +459,27 @@ pub fn all() -> Funcs {
             .map(|v| Value::from_json(&v))
             .or_else(|e| fail(e.to_string()))
     });
+    // BurntSushi/toml's encoder: toToml prints its error, mustToToml fails with it; a
+    // Go panic under it (a nil value) fails both.
     f.insert("toToml", |_, a| {
         arity("toToml", a, 1)?;
-        Ok(Value::str(to_toml(&a[0])))
+        match super::toml::to_toml(&a[0]) {
+            Ok(text) | Err(super::toml::EncodeError::Toml(text)) => Ok(Value::str(text)),
+            Err(super::toml::EncodeError::Panic(msg)) => fail(msg),
+        }
+    });
+    f.insert("mustToToml", |_, a| {
+        arity("mustToToml", a, 1)?;
+        match super::toml::to_toml(&a[0]) {
+            Ok(text) => Ok(Value::str(text)),
+            Err(super::toml::EncodeError::Toml(msg) | super::toml::EncodeError::Panic(msg)) => {
+                fail(msg)
+            }
+        }
+    });
+    f.insert("fromToml", |_, a| {
+        arity("fromToml", a, 1)?;
+        Ok(super::toml::from_toml(&str_of(&a[0])))
     });
     f.insert("lookup", |_, a| {
         arity("lookup", a, 4)?;
@@ -447,6 +487,27 @@ pub fn all() -> Funcs {
     });
     super::sprig::register_aliases(&mut f);
     f
+}
+
+/// The error Go's `json.Marshal` stops at for `v`, in its order (map keys sorted): a
+/// float JSON has no number for, or a time RFC 3339 cannot write.
+fn json_marshal_error(v: &Value) -> Option<String> {
+    match v {
+        Value::Float(f) if !f.is_finite() => Some(format!(
+            "json: unsupported value: {}",
+            super::gotmpl::value::format_float_g(*f)
+        )),
+        Value::List(l) => l.iter().find_map(json_marshal_error),
+        Value::Map(m) => m.borrow().values().find_map(json_marshal_error),
+        Value::Object(o) => {
+            let t = o.as_any()?.downcast_ref::<super::dates::GoTime>()?;
+            let why = t.rfc3339_error()?;
+            Some(format!(
+                "json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: {why}"
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn str_of(v: &Value) -> String {
@@ -523,7 +584,11 @@ fn go_json(v: &serde_json::Value, pretty: bool) -> String {
         v.serialize(&mut ser)
     };
     match done {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        // Go escapes the JavaScript line separators in every string it writes.
+        Ok(()) => String::from_utf8(out)
+            .unwrap_or_default()
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029"),
         Err(_) => String::new(),
     }
 }
@@ -598,52 +663,6 @@ fn escape_html(s: &str) -> String {
     s.replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
-}
-
-/// A small TOML encoder for `toToml` (tables after plain keys, as BurntSushi/toml does).
-fn to_toml(v: &Value) -> String {
-    fn scalar(v: &Value) -> Option<String> {
-        Some(match v {
-            Value::String(s) => super::gotmpl::funcs::go_quote(s),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Float(f) => {
-                if f.fract() == 0.0 {
-                    format!("{f:.1}")
-                } else {
-                    f.to_string()
-                }
-            }
-            Value::List(l) => {
-                let items: Option<Vec<String>> = l.iter().map(scalar).collect();
-                format!("[{}]", items?.join(", "))
-            }
-            _ => return None,
-        })
-    }
-    fn table(m: &BTreeMap<String, Value>, prefix: &str, out: &mut String) {
-        for (k, v) in m {
-            if let Some(s) = scalar(v) {
-                out.push_str(&format!("{k} = {s}\n"));
-            }
-        }
-        for (k, v) in m {
-            if let Value::Map(sub) = v {
-                let name = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.push_str(&format!("\n[{name}]\n"));
-                table(&sub.borrow(), &name, out);
-            }
-        }
-    }
-    let mut out = String::new();
-    if let Value::Map(m) = v {
-        table(&m.borrow(), "", &mut out);
-    }
-    out
 }
 
 /// `.Files`: the chart's other files, with Helm's methods.

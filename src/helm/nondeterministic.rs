@@ -31,6 +31,7 @@ pub const FUNCTIONS: &[&str] = &[
     "shuffle",
     "uuidv4",
     "now",
+    "ago",
     "genPrivateKey",
     "genCA",
     "genCAWithKey",
@@ -168,7 +169,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("now", |e, a| {
         arity("now", a, 0)?;
         warn(e, "now");
-        Ok(super::dates::GoTime { secs: 0, nanos: 0 }.value())
+        Ok(super::dates::GoTime::utc(0, 0).value())
     });
     f.insert("genPrivateKey", |e, a| {
         arity("genPrivateKey", a, 1)?;
@@ -278,7 +279,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn warn(e: &mut Exec, name: &str) {
+pub(super) fn warn(e: &mut Exec, name: &str) {
     let (file, line) = e.call_site.clone();
     let msg = if makes_keys(name) {
         format!(

@@ -696,6 +696,15 @@ impl<'a> Exec<'a> {
             }
             values.push(l);
         }
+        if name == "call" && !values.is_empty() {
+            // Go hands `call` the callee's source text (or, when it was piped, the
+            // value's reflect.Value.String()) for its messages.
+            let callee = match args.first() {
+                Some((_, a)) => node_text(a),
+                None => reflect_string(&values[0]),
+            };
+            values.insert(0, Value::str(callee));
+        }
         // After the arguments: an `include` among them runs calls of its own.
         self.call_site = (self.file.clone(), pos.line);
         // Go names the whole command when a call fails, the function when its
@@ -753,6 +762,24 @@ fn wrong_type(v: &Value) -> Option<String> {
             "wrong type for value; expected string; got {}",
             v.type_name()
         )),
+    }
+}
+
+/// How Go's parse nodes print themselves (`Node.String()`): a parenthesized pipeline
+/// without its parentheses.
+fn node_text(a: &Arg) -> String {
+    match a {
+        Arg::Pipe(p, chain) if chain.is_empty() => p.text(),
+        other => arg_text(other),
+    }
+}
+
+/// Go's `reflect.Value.String()`: a string's text, else the type in angle brackets.
+fn reflect_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Nil => "<invalid Value>".to_string(),
+        other => format!("<{} Value>", other.type_name()),
     }
 }
 

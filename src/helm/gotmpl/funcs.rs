@@ -5,6 +5,7 @@ use super::exec::{Exec, ExecError};
 use super::value::{format_float_g, Value};
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::LazyLock;
 
 /// Why a function failed: Go prints `error calling NAME: MSG` for `Call`, the bare
 /// message for argument errors, and passes an inner template's error through.
@@ -139,7 +140,7 @@ pub fn builtins() -> Funcs {
         Ok(Value::Bool(!go_lt(&a[0], &a[1])?))
     });
     f.insert("html", |_, a| {
-        let s = sprint(a);
+        let s = eval_args(a);
         let mut out = String::new();
         for c in s.chars() {
             match c {
@@ -154,8 +155,9 @@ pub fn builtins() -> Funcs {
         }
         Ok(Value::str(out))
     });
+    f.insert("js", |_, a| Ok(Value::str(js_escape(&eval_args(a)))));
     f.insert("urlquery", |_, a| {
-        let s = sprint(a);
+        let s = eval_args(a);
         let mut out = String::new();
         for b in s.bytes() {
             match b {
@@ -169,6 +171,24 @@ pub fn builtins() -> Funcs {
             }
         }
         Ok(Value::str(out))
+    });
+    // Go's `call` runs a function value. Helm's data holds none (no map entry, field or
+    // method result is a func), so every call fails as Go's does; the executor passes
+    // the callee's text first, as Go's does, for the message.
+    f.insert("call", |_, a| {
+        let [callee, fun, ..] = a else {
+            return Err(FuncError::Args(
+                "wrong number of args for call: want at least 1 got 0".to_string(),
+            ));
+        };
+        match fun {
+            Value::Nil => fail("call of nil"),
+            other => fail(format!(
+                "non-function {} of type {}",
+                callee.to_go_string(),
+                other.type_name()
+            )),
+        }
     });
     f
 }
@@ -214,6 +234,76 @@ fn index_one(v: &Value, key: &Value) -> Result<Value, FuncError> {
         Value::Nil => fail("index of untyped nil"),
         other => fail(format!("can't index item of type {}", other.type_name())),
     }
+}
+
+/// Go's `evalArgs`, the text `html`, `js` and `urlquery` escape: a lone string as it
+/// is, else `fmt.Sprint` of the arguments with a missing value as "<no value>" (a
+/// string to Sprint, so no space is put beside it).
+fn eval_args(args: &[Value]) -> String {
+    if let [Value::String(s)] = args {
+        return s.to_string();
+    }
+    let printable: Vec<Value> = args
+        .iter()
+        .map(|a| match a {
+            Value::Nil => Value::str("<no value>"),
+            other => other.clone(),
+        })
+        .collect();
+    sprint(&printable)
+}
+
+/// Go's `template.JSEscapeString`: quotes, backslash and `<>&=` escaped, ASCII control
+/// characters as `\u00XX`, other characters as they are unless Go's `unicode.IsPrint`
+/// refuses them (`\uXXXX`).
+pub fn js_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u00{:02X}", c as u32);
+            }
+            c if c.is_ascii() || is_print(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+        }
+    }
+    out
+}
+
+/// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII
+/// space.
+pub fn is_print(c: char) -> bool {
+    static PRINT: LazyLock<Option<regex::Regex>> =
+        LazyLock::new(|| go_unicode_class(r"\p{L}\p{M}\p{N}\p{P}\p{S}"));
+    c == ' ' || in_class(&PRINT, c)
+}
+
+/// Go's `unicode.IsLetter`.
+pub fn is_letter(c: char) -> bool {
+    static LETTER: LazyLock<Option<regex::Regex>> = LazyLock::new(|| go_unicode_class(r"\p{L}"));
+    in_class(&LETTER, c)
+}
+
+/// A character class as Go's `unicode` tables have it: they are Unicode 15.0's (Go
+/// 1.21 on; Helm's SDK escapes what 15.1 and 16 added), regex's are newer, so a
+/// character must also have been assigned by 15.0.
+fn go_unicode_class(class: &str) -> Option<regex::Regex> {
+    regex::Regex::new(&format!(r"^[[{class}]&&\p{{Age=15.0}}]$")).ok()
+}
+
+fn in_class(re: &Option<regex::Regex>, c: char) -> bool {
+    let mut buf = [0u8; 4];
+    re.as_ref()
+        .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
 }
 
 /// What `print` makes of one argument (`<nil>` for nil).
@@ -622,6 +712,20 @@ mod tests {
         );
         assert_eq!(sprintf("%s %s", &[s("x")]), "x %!s(MISSING)");
         assert_eq!(sprintf("%s", &[s("x"), Value::Int(1)]), "x%!(EXTRA int=1)");
+    }
+
+    #[test]
+    fn js_escapes_as_go_with_unicode_15_tables() {
+        assert_eq!(
+            js_escape("a'b\"<c>&=\\\n\u{7f}\u{80}é\u{a0}\u{ad}\u{2028}😀"),
+            "a\\'b\\\"\\u003Cc\\u003E\\u0026\\u003D\\\\\\u000A\u{7f}\\u0080é\\u00A0\\u00AD\\u2028😀"
+        );
+        // Added in Unicode 15.1 and 16: Go's tables do not have them yet.
+        assert_eq!(
+            js_escape("\u{2EBF0}\u{897}\u{30FF}"),
+            "\\u2EBF0\\u0897\u{30FF}"
+        );
+        assert!(is_letter('é') && !is_letter('1') && !is_letter('\u{2EBF0}'));
     }
 
     #[test]

@@ -112,9 +112,9 @@ pub struct Pipe {
 
 impl Pipe {
     /// The pipeline's text for `executing "NAME" at <...>` messages: an action's source
-    /// as written, a parenthesized pipeline's tokens each separated by one space, numbers
-    /// in decimal and strings quoted (Go prints a chain `.a.b` and an inner `(f)`
-    /// without the spaces). Written only when a message needs it, by lexing again.
+    /// as written, a parenthesized pipeline's tokens separated by one space (none inside
+    /// an inner `(f x)` or before a chained `.b`), numbers in decimal and strings quoted.
+    /// Written only when a message needs it, by lexing again.
     pub fn text(&self) -> String {
         if !self.paren {
             return self.source.to_string();
@@ -1451,11 +1451,16 @@ impl<'s> Parser<'s> {
 /// The tokens' text separated by spaces (a parenthesized pipeline's text, for messages).
 fn tokens_text(src: &str, items: &[Item]) -> String {
     let mut out = String::new();
-    for (n, i) in items.iter().enumerate() {
-        if n > 0 {
+    let mut prev: Option<Tok> = None;
+    for i in items {
+        // Go writes an inner pipeline as "(f x)" and a chain as "(f).a" or ".a.b".
+        let joined =
+            matches!(prev, Some(Tok::LParen)) || matches!(i.tok, Tok::RParen | Tok::Chained);
+        if prev.is_some() && !joined {
             out.push(' ');
         }
         push_token(&mut out, src, i);
+        prev = Some(i.tok);
     }
     out
 }

@@ -57,6 +57,10 @@ pub trait Object: std::fmt::Debug {
     fn to_json(&self) -> Json {
         Json::Object(Default::default())
     }
+    /// The object itself, for functions that take one Go type (`time.Time`).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 impl Value {
