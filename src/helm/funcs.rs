@@ -7,7 +7,7 @@ use super::gotmpl::value::Object;
 use super::gotmpl::{TemplateSet, Value};
 use crate::kustomize::fs::FileBytes;
 use base64::Engine as _;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
 
 /// Mark a message from `required`/`fail` so the caller can word it as Helm does
@@ -490,24 +490,49 @@ pub fn all() -> Funcs {
 }
 
 /// The error Go's `json.Marshal` stops at for `v`, in its order (map keys sorted): a
-/// float JSON has no number for, or a time RFC 3339 cannot write.
+/// float JSON has no number for, a time RFC 3339 cannot write, or a map or list that
+/// contains itself (`set $d "self" $d`), which would otherwise be encoded forever.
 fn json_marshal_error(v: &Value) -> Option<String> {
-    match v {
-        Value::Float(f) if !f.is_finite() => Some(format!(
-            "json: unsupported value: {}",
-            super::gotmpl::value::format_float_g(*f)
-        )),
-        Value::List(l) => l.iter().find_map(json_marshal_error),
-        Value::Map(m) => m.borrow().values().find_map(json_marshal_error),
-        Value::Object(o) => {
-            let t = o.as_any()?.downcast_ref::<super::dates::GoTime>()?;
-            let why = t.rfc3339_error()?;
-            Some(format!(
-                "json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: {why}"
-            ))
+    // Go starts looking for a cycle a thousand maps and lists down, and names the one
+    // it then meets twice.
+    const CYCLES_AFTER: usize = 1000;
+    fn walk(v: &Value, level: usize, seen: &mut HashSet<*const ()>) -> Option<String> {
+        let (ptr, kind): (*const (), &str) = match v {
+            Value::Float(f) if !f.is_finite() => {
+                return Some(format!(
+                    "json: unsupported value: {}",
+                    super::gotmpl::value::format_float_g(*f)
+                ))
+            }
+            Value::Map(m) => (Rc::as_ptr(m).cast(), "map[string]interface {}"),
+            Value::List(l) => (Rc::as_ptr(l).cast(), "[]interface {}"),
+            Value::Object(o) => {
+                let t = o.as_any()?.downcast_ref::<super::dates::GoTime>()?;
+                let why = t.rfc3339_error()?;
+                return Some(format!(
+                    "json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: {why}"
+                ));
+            }
+            _ => return None,
+        };
+        let level = level + 1;
+        let tracked = level > CYCLES_AFTER;
+        if tracked && !seen.insert(ptr) {
+            return Some(format!(
+                "json: unsupported value: encountered a cycle via {kind}"
+            ));
         }
-        _ => None,
+        let found = match v {
+            Value::Map(m) => m.borrow().values().find_map(|v| walk(v, level, seen)),
+            Value::List(l) => l.iter().find_map(|v| walk(v, level, seen)),
+            _ => None,
+        };
+        if tracked {
+            seen.remove(&ptr);
+        }
+        found
     }
+    walk(v, 0, &mut HashSet::new())
 }
 
 fn str_of(v: &Value) -> String {
