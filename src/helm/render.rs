@@ -167,12 +167,13 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
                       set: &TemplateSet,
                       run: &[&String],
                       last: bool| {
-        let mut changed = Vec::new();
+        // The last run's changes reach no other run: not kept.
+        let mut changed = (!last).then(Vec::new);
         let outputs: Vec<_> = run
             .iter()
-            .map(|k| render_one(set, &templates[*k], k, trace, &mut changed))
+            .map(|k| render_one(set, &templates[*k], k, trace, changed.as_mut()))
             .collect();
-        let shared = !last && changes_shared_data(templates, &changed);
+        let shared = changed.is_some_and(|c| changes_shared_data(templates, &c));
         (outputs, shared)
     };
     // The first run here, with the values and templates built above; the others on
@@ -338,13 +339,13 @@ struct Output {
     lines: Option<Vec<Option<PrintedBy>>>,
 }
 
-/// Renders one template; the maps it changed in place are added to `changed`.
+/// Renders one template; the maps it changed in place are added to `changed`, if given.
 fn render_one(
     set: &TemplateSet,
     r: &Renderable,
     k: &str,
     trace: bool,
-    changed: &mut Vec<Value>,
+    changed: Option<&mut Vec<Value>>,
 ) -> Result<Output, HelmError> {
     if let Value::Map(scope) = &r.scope {
         scope.borrow_mut().insert(
@@ -363,7 +364,9 @@ fn render_one(
     // doubled and copied a dozen times.
     let mut text = String::with_capacity(r.text.len());
     let done = exec.run_named(k, &r.scope, &mut text, None);
-    changed.append(&mut exec.changed);
+    if let Some(changed) = changed {
+        changed.append(&mut exec.changed);
+    }
     done.map_err(|e| err(helm_exec_error(k, &e)))?;
     let lines = exec.trace.take().map(|t| {
         // Removing `<no value>` below keeps every line where it is.
