@@ -193,6 +193,14 @@ impl DiskFs {
         &self.root
     }
 
+    /// Keeps a file's bytes for the next read of `path`, and hands them back.
+    fn keep(&self, path: &str, bytes: std::sync::Arc<[u8]>) -> std::sync::Arc<[u8]> {
+        if let Ok(mut c) = self.contents.lock() {
+            c.insert(path.to_string(), bytes.clone());
+        }
+        bytes
+    }
+
     /// The real path of `rel`, refused when it resolves outside the root.
     fn resolve(&self, rel: &str) -> Result<PathBuf, FsError> {
         self.entry(rel).map(|e| e.real)
@@ -272,9 +280,19 @@ impl DiskFs {
 /// a chart's megabytes would be copied once more; zeroed first, they would be written
 /// twice.
 fn read_shared(path: &Path) -> std::io::Result<std::sync::Arc<[u8]>> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    read_open(file, len, path)
+}
+
+/// `read_shared` of a file already open, `len` bytes long when it was opened.
+fn read_open(
+    mut file: std::fs::File,
+    len: u64,
+    path: &Path,
+) -> std::io::Result<std::sync::Arc<[u8]>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
     let mut bytes = std::sync::Arc::<[u8]>::new_uninit_slice(len);
     let whole = match std::sync::Arc::get_mut(&mut bytes) {
         Some(buf) => read_into(&file, buf)? == len && file.read(&mut [0])? == 0,
@@ -333,10 +351,7 @@ impl FileSystem for DiskFs {
         }
         let real = self.resolve(path)?;
         let bytes = read_shared(&real).map_err(|e| FsError::Io(path.to_string(), e.to_string()))?;
-        if let Ok(mut c) = self.contents.lock() {
-            c.insert(path.to_string(), bytes.clone());
-        }
-        Ok(bytes)
+        Ok(self.keep(path, bytes))
     }
 
     fn read_mapped(&self, path: &str) -> Result<FileBytes, FsError> {
@@ -346,8 +361,10 @@ impl FileSystem for DiskFs {
         let real = self.resolve(path)?;
         let io = |e: std::io::Error| FsError::Io(path.to_string(), e.to_string());
         let file = std::fs::File::open(&real).map_err(io)?;
-        if file.metadata().map_err(io)?.len() < MAP_AT_LEAST {
-            return self.read_shared(path).map(FileBytes::Shared);
+        let len = file.metadata().map_err(io)?.len();
+        if len < MAP_AT_LEAST {
+            let bytes = read_open(file, len, &real).map_err(io)?;
+            return Ok(FileBytes::Shared(self.keep(path, bytes)));
         }
         // SAFETY: the map is read only. Like every reader of the repository, it assumes
         // the files do not change while a command runs (one truncated meanwhile would
