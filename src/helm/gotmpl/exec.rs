@@ -774,10 +774,10 @@ fn node_text(a: &Arg) -> String {
     }
 }
 
-/// Go's `reflect.Value.String()`: a string's text, else the type in angle brackets.
+/// Go's `reflect.Value.String()`, the type in angle brackets, except that Go gives a
+/// string's own text: a piped value may be a password, so it is not quoted back.
 fn reflect_string(v: &Value) -> String {
     match v {
-        Value::String(s) => s.to_string(),
         Value::Nil => "<invalid Value>".to_string(),
         other => format!("<{} Value>", other.type_name()),
     }
@@ -806,6 +806,25 @@ mod tests {
         let mut set = TemplateSet::new(builtins());
         set.add("t", src)?;
         set.execute("t", &Value::from_json(&data))
+    }
+
+    #[test]
+    fn a_string_piped_into_call_is_not_quoted_back() {
+        let data = serde_json::json!({"password": "s3cret"});
+        let e = run("{{ .password | call }}", data.clone()).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("error calling call: non-function <string Value> of type string"),
+            "{}",
+            e.message
+        );
+        // Written as an argument, the callee is named by its source text.
+        let e = run("{{ call .password }}", data).unwrap_err();
+        assert!(
+            e.message.ends_with("non-function .password of type string"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
