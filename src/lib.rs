@@ -17,6 +17,7 @@ pub mod memo;
 pub mod redact;
 #[cfg(test)]
 mod test_rng;
+pub mod threads;
 pub mod validate;
 pub mod yaml;
 

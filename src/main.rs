@@ -7,13 +7,17 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     keep_freed_memory();
     let cli = strata::cli::Cli::parse();
-    match strata::commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
+    let code = strata::threads::run(|| match strata::commands::run(cli) {
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(2)
+            2
         }
-    }
+    });
+    ExitCode::from(code.unwrap_or_else(|err| {
+        eprintln!("error: cannot start a thread to run on: {err}");
+        2
+    }))
 }
 
 /// mimalloc hands freed memory back to the OS after a delay, and the kernel zeroes it again

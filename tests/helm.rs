@@ -374,6 +374,107 @@ fn template_errors_name_the_file_and_exit_2() {
 }
 
 #[test]
+fn templates_nested_past_strata_limits_are_refused_not_crashed() {
+    let s = Scratch::new("helm-deep");
+    let chart = |name: &str, template: &str| {
+        s.write(
+            &format!("{name}/Chart.yaml"),
+            &format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n"),
+        );
+        s.write(&format!("{name}/templates/a.yaml"), template);
+    };
+    let renders = |name: &str| {
+        let out = strata(&s.0, &["template", "r", name]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let parens = |n: usize| format!("a: {{{{ {}1{} }}}}\n", "(".repeat(n), ")".repeat(n));
+    let ifs = |n: usize| format!("{}a: 1\n{}", "{{ if 1 }}".repeat(n), "{{ end }}".repeat(n));
+
+    // Go's limit on parentheses, and its message (the Helm SDK's, 10,001 deep).
+    chart("p", &parens(10_000));
+    assert!(renders("p").ends_with("a: 1\n"));
+    chart("p", &parens(10_001));
+    assert_eq!(
+        template_refused(&s.0, "p"),
+        "error: parse error at (p/templates/a.yaml:1): max expression depth exceeded"
+    );
+
+    // Blocks: Go has no limit, strata one its stack holds.
+    chart("i", &ifs(10_000));
+    assert!(renders("i").ends_with("a: 1\n"));
+    chart("i", &ifs(10_001));
+    let err = template_refused(&s.0, "i");
+    assert!(
+        err.contains("i/templates/a.yaml:1") && err.contains("nested more than 10000 deep"),
+        "{err}"
+    );
+    // Each `else if` of a chain is one level more.
+    chart(
+        "e",
+        &format!(
+            "a: 1\n{{{{ if 0 }}}}{}{{{{ end }}}}",
+            "{{ else if 0 }}".repeat(20_000)
+        ),
+    );
+    assert!(template_refused(&s.0, "e").contains("nested more than 10000 deep"));
+
+    // Blocks that include their template again: each include nests its blocks anew.
+    chart(
+        "n",
+        &format!(
+            "{{{{ define \"d\" }}}}{}{{{{ if lt (int .) 20 }}}}{{{{ include \"d\" (add1 .) }}}}{{{{ end }}}}{}{{{{ end }}}}a: {{{{ include \"d\" 0 }}}}\n",
+            "{{ if 1 }}".repeat(9_000),
+            "{{ end }}".repeat(9_000)
+        ),
+    );
+    let err = template_refused(&s.0, "n");
+    assert!(
+        err.contains("nested more than 50000 deep: strata's limit"),
+        "{err}"
+    );
+
+    // A map that holds itself: Helm's Go overflows its stack printing it.
+    let cyclic = "{{- $d := dict \"a\" 1 }}{{ $_ := set $d \"self\" $d }}";
+    let too_deep = "a map or list nested more than 10000 deep";
+    for use_it in [
+        "{{ $d }}",
+        "{{ toString $d }}",
+        "{{ deepCopy $d | len }}",
+        "{{ toToml $d }}",
+    ] {
+        chart("c", &format!("{cyclic}a: {use_it}\n"));
+        let err = template_refused(&s.0, "c");
+        assert!(
+            err.contains("c/templates/a.yaml:1") && err.contains(too_deep),
+            "{use_it}: {err}"
+        );
+    }
+    // What Go does do with it (the SDK's output): compare it, merge into it, encode
+    // it to JSON (a cycle, printed as nothing), take its keys.
+    chart(
+        "c",
+        &format!(
+            "{cyclic}a: {{{{ has $d (list $d) }}}}\nb: {{{{ list $d $d | uniq | len }}}}\n\
+             c: {{{{ mergeOverwrite $d (dict \"self\" (dict \"b\" 1)) | len }}}}\n\
+             d: {{{{ toJson $d }}}}\ne: {{{{ keys $d | sortAlpha }}}}\n"
+        ),
+    );
+    assert!(
+        renders("c").ends_with("a: true\nb: 1\nc: 3\nd: \ne: [a b self]\n"),
+        "{}",
+        renders("c")
+    );
+
+    // Nesting built up in a loop: dropped without recursion, refused when printed.
+    let built = "{{- $d := dict }}{{ range until 200000 }}{{ $d = dict \"a\" $d }}{{ end }}";
+    chart("l", &format!("{built}a: 1\n"));
+    assert!(renders("l").ends_with("a: 1\n"));
+    chart("l", &format!("{built}a: {{{{ toJson $d | len }}}}\n"));
+    assert!(template_refused(&s.0, "l").contains(too_deep));
+}
+
+#[test]
 fn helmignore_leaves_out_what_helms_loader_leaves_out() {
     let s = Scratch::new("helm-ignore");
     s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");

@@ -79,9 +79,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
             bar.set_position(done as u64);
         }));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
+    let pool = crate::threads::pool(args.jobs)?;
     let tree = pool.install(|| render::render(&view, &fleet, &opts));
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -16,9 +16,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
         opts.set
             .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
+    let pool = crate::threads::pool(args.jobs)?;
     let tree = pool.install(|| render::render(&fs, &fleet, &opts))?;
     let units: Vec<&render::Unit> = tree.units.iter().filter(|u| !u.app.is_empty()).collect();
     let unit = match units.as_slice() {

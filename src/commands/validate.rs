@@ -19,9 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &ValidateArgs) -> Result<u8, CommandError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
+    let pool = crate::threads::pool(args.jobs)?;
     // The command error is not Send: carry it out of the pool as text.
     pool.install(|| {
         match &args.path {

@@ -4,7 +4,7 @@
 use super::gotmpl::exec::Exec;
 use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
 use super::gotmpl::value::Object;
-use super::gotmpl::{TemplateSet, Value};
+use super::gotmpl::{TemplateSet, Value, MAX_VALUE_DEPTH};
 use crate::kustomize::fs::FileBytes;
 use base64::Engine as _;
 use std::collections::{BTreeMap, HashSet};
@@ -505,6 +505,11 @@ fn json_marshal_error(v: &Value) -> Option<String> {
             _ => return None,
         };
         let level = level + 1;
+        if level > MAX_VALUE_DEPTH {
+            // Not a cycle (Go would have met it twice by now): too deep to encode here.
+            super::gotmpl::value::give_up();
+            return None;
+        }
         let tracked = level > CYCLES_AFTER;
         if tracked && !seen.insert(ptr) {
             return Some(format!(

@@ -419,7 +419,7 @@ fn leaf(
 fn cert_arg(v: &Value) -> Result<CertPair, FuncError> {
     if let Value::Object(o) = v {
         if let (Some(Value::String(cert)), Some(Value::String(key))) =
-            (o.field("Cert"), o.field("Key"))
+            (&o.field("Cert"), &o.field("Key"))
         {
             if o.type_name() == CERTIFICATE {
                 return Ok(CertPair {

@@ -3,10 +3,13 @@
 //! reproducible (`randAlphaNum`, `uuidv4`, `now`, ...) live in `nondeterministic.rs`.
 
 use super::gotmpl::funcs::{arity, at_least, fail, FuncError, Funcs};
-use super::gotmpl::Value;
+use super::gotmpl::value::give_up;
+use super::gotmpl::{Value, MAX_VALUE_DEPTH};
 use base64::Engine as _;
 use sha2::Digest;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 type R = Result<Value, FuncError>;
 
@@ -1093,43 +1096,47 @@ fn merge(exec: &mut super::gotmpl::exec::Exec, a: &[Value], overwrite: bool) -> 
             a[0].type_name()
         ));
     };
-    let mut merged = dst.borrow().clone();
     for src in &a[1..] {
-        // A copy, not a borrow: a map may contain itself (`set $d "self" $d`), and
-        // merging writes into nested maps.
         let src = with_dict(src, BTreeMap::clone);
-        merge_into(&mut merged, &src, overwrite, &mut |m| exec.note_changed(m));
+        merge_into(dst, &src, overwrite, 0, &mut |m| exec.note_changed(m));
     }
-    *dst.borrow_mut() = merged;
     exec.note_changed(&a[0]);
     Ok(a[0].clone())
 }
 
-/// mergo's merge: maps merge deeply; a key already set in `dst` stays unless `overwrite`
-/// (and then an empty source value does not overwrite).
+/// mergo's merge, in place as Go's maps are: maps merge deeply; a key already set in
+/// `dst` stays unless `overwrite` (and then an empty source value does not overwrite).
+/// `src` is a copy of the source's entries, and no borrow is held across the descent:
+/// a map may be merged with itself, or hold itself (`set $d "self" $d`).
 fn merge_into(
-    dst: &mut BTreeMap<String, Value>,
+    dst: &Rc<RefCell<BTreeMap<String, Value>>>,
     src: &BTreeMap<String, Value>,
     overwrite: bool,
+    depth: usize,
     changed: &mut dyn FnMut(&Value),
 ) {
+    if depth > MAX_VALUE_DEPTH {
+        // Two maps that hold themselves merge forever (Go overflows its stack).
+        give_up();
+        return;
+    }
     for (k, v) in src {
-        match (dst.get_mut(k), v) {
-            (Some(Value::Map(d)), Value::Map(sm)) => {
-                let mut inner = d.borrow().clone();
-                merge_into(&mut inner, &sm.borrow(), overwrite, changed);
-                *d.borrow_mut() = inner;
-                changed(&Value::Map(d.clone()));
+        let existing = dst.borrow().get(k).cloned();
+        match (&existing, v) {
+            (Some(map @ Value::Map(d)), Value::Map(sm)) => {
+                let sm = sm.borrow().clone();
+                merge_into(d, &sm, overwrite, depth + 1, changed);
+                changed(map);
             }
             (Some(existing), v) => {
                 if (overwrite && !empty(v))
                     || empty(existing) && !matches!(existing, Value::Bool(false))
                 {
-                    *existing = v.clone();
+                    dst.borrow_mut().insert(k.clone(), v.clone());
                 }
             }
             (None, v) => {
-                dst.insert(k.clone(), v.clone());
+                dst.borrow_mut().insert(k.clone(), v.clone());
             }
         }
     }
@@ -1164,6 +1171,25 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// `reflect.DeepEqual` over template values.
 pub fn deep_equal(a: &Value, b: &Value) -> bool {
+    deep_equal_at(a, b, 0, &mut HashSet::new())
+}
+
+/// As Go's, a pair of maps or lists met again is taken as equal, so that maps that
+/// hold themselves compare (`visited`: the pairs compared so far, by address).
+fn deep_equal_at(
+    a: &Value,
+    b: &Value,
+    depth: usize,
+    visited: &mut HashSet<(usize, usize)>,
+) -> bool {
+    if depth > MAX_VALUE_DEPTH {
+        give_up();
+        return false;
+    }
+    let mut first_visit = |x: *const (), y: *const ()| {
+        let (x, y) = (x as usize, y as usize);
+        visited.insert((x.min(y), x.max(y)))
+    };
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -1171,13 +1197,24 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            let (x, y) = (x.borrow(), y.borrow());
+            if Rc::ptr_eq(x, y) || !first_visit(Rc::as_ptr(x).cast(), Rc::as_ptr(y).cast()) {
+                return true;
+            }
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
+                    .zip(y.iter())
+                    .all(|(p, q)| deep_equal_at(p, q, depth + 1, visited))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if Rc::ptr_eq(x, y) || !first_visit(Rc::as_ptr(x).cast(), Rc::as_ptr(y).cast()) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.get(k)
+                        .is_some_and(|w| deep_equal_at(v, w, depth + 1, visited))
+                })
         }
         _ => false,
     }
@@ -1431,4 +1468,29 @@ fn base32_decode(text: &str) -> Result<Vec<u8>, String> {
         out.extend_from_slice(&n.to_be_bytes()[3..3 + keep]);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_equal_takes_maps_met_again_as_equal_as_go_does() {
+        let cyclic = || {
+            let d = Value::map(BTreeMap::from([("a".to_string(), Value::Int(1))]));
+            if let Value::Map(m) = &d {
+                m.borrow_mut().insert("self".into(), d.clone());
+            }
+            d
+        };
+        let (x, y) = (cyclic(), cyclic());
+        assert!(deep_equal(&x, &x) && deep_equal(&x, &y));
+        if let Value::Map(m) = &y {
+            m.borrow_mut().insert("a".into(), Value::Int(2));
+        }
+        assert!(!deep_equal(&x, &y));
+        let list = || Value::list(vec![Value::str("s"), Value::Nil]);
+        assert!(deep_equal(&list(), &list()));
+        assert!(!deep_equal(&list(), &Value::list(vec![Value::str("s")])));
+    }
 }

@@ -14,7 +14,7 @@
 
 use super::dates::{GoTime, Zone};
 use super::gotmpl::funcs::{go_quote, is_letter};
-use super::gotmpl::Value;
+use super::gotmpl::{Value, MAX_VALUE_DEPTH};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -1828,6 +1828,10 @@ pub fn to_toml(v: &Value) -> Result<String, EncodeError> {
             "reflect: call of reflect.Value.Type on zero Value".to_string(),
         ));
     }
+    if v.nests_deeper_than(MAX_VALUE_DEPTH) {
+        super::gotmpl::value::give_up();
+        return Ok(String::new());
+    }
     let mut e = Encoder::default();
     e.encode(&[], v)
         .map_err(|msg| EncodeError::Toml(msg.to_string()))?;
@@ -1908,7 +1912,7 @@ impl Encoder {
             Value::Nil => Ok(()),
             Value::Map(m) => self.table(key, &m.borrow()),
             Value::List(l) if is_table_array(l)? => self.array_of_tables(key, l),
-            _ => match struct_fields(v) {
+            _ => match &struct_fields(v) {
                 Some(Value::Map(m)) => self.table(key, &m.borrow()),
                 _ => self.key_value(key, v, false),
             },
@@ -1957,7 +1961,7 @@ impl Encoder {
             }
             Value::Map(m) => self.map(&[], &m.borrow(), true)?,
             Value::Nil => return Err(NIL_ELEMENT),
-            Value::Object(_) => match struct_fields(v) {
+            Value::Object(_) => match &struct_fields(v) {
                 Some(Value::Map(m)) => self.map(&[], &m.borrow(), true)?,
                 _ => self.write("{}"),
             },
@@ -1988,7 +1992,7 @@ impl Encoder {
             match e {
                 Value::Map(m) => self.map(key, &m.borrow(), false)?,
                 other => {
-                    if let Some(Value::Map(m)) = struct_fields(other) {
+                    if let Some(Value::Map(m)) = &struct_fields(other) {
                         self.map(key, &m.borrow(), false)?;
                     }
                 }

@@ -5,6 +5,7 @@
 use super::funcs::{self, Funcs};
 use super::parse::{self, chain_names, split_variable, Arg, Command, Node, ParseError, Pipe, Pos};
 use super::value::Value;
+use super::{MAX_EXEC_NESTING, MAX_VALUE_DEPTH};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -161,6 +162,8 @@ pub struct Exec<'a> {
     file: Rc<str>,
     name: String,
     depth: usize,
+    /// See [`Exec::nest`].
+    nesting: usize,
     /// Where the function being called was written (file, line), for functions that warn.
     pub call_site: (Rc<str>, u32),
     /// Warnings functions raised (non-reproducible output), for the caller to print.
@@ -180,12 +183,15 @@ pub struct Exec<'a> {
 
 impl<'a> Exec<'a> {
     pub fn new(set: &'a TemplateSet, name: &str) -> Exec<'a> {
+        // A walk that gave up in an execution that failed before asking.
+        super::value::too_deep();
         Exec {
             set,
             vars: Vec::new(),
             file: Rc::from(name),
             name: name.to_string(),
             depth: 0,
+            nesting: 0,
             call_site: (Rc::from(name), 0),
             warnings: Vec::new(),
             seeded_calls: 0,
@@ -266,9 +272,23 @@ impl<'a> Exec<'a> {
     }
 
     fn walk_list(&mut self, nodes: &[Node], dot: &Value, out: &mut String) -> Walk<()> {
-        for node in nodes {
-            self.walk(node, dot, out)?;
+        self.nest()?;
+        let walked = nodes.iter().try_for_each(|node| self.walk(node, dot, out));
+        self.nesting -= 1;
+        walked
+    }
+
+    /// Counts one more level of what recursion holds open (a body, a template called,
+    /// a parenthesized pipeline), and refuses one past [`MAX_EXEC_NESTING`].
+    fn nest(&mut self) -> Result<(), ExecError> {
+        if self.nesting >= MAX_EXEC_NESTING {
+            return Err(ExecError::new(format!(
+                "template: {}: executing {:?}: blocks, parentheses and templates called \
+                 nested more than {MAX_EXEC_NESTING} deep: strata's limit; nest fewer",
+                self.file, self.name
+            )));
         }
+        self.nesting += 1;
         Ok(())
     }
 
@@ -285,6 +305,11 @@ impl<'a> Exec<'a> {
                 let v = self.eval_pipe(dot, pipe)?;
                 if pipe.decl.is_empty() {
                     let s = v.to_go_string();
+                    if super::value::too_deep() {
+                        return Err(self
+                            .error_at(pipe.pos, &pipe.text(), &too_deep_message())
+                            .into());
+                    }
                     if let (Some(trace), Some(mark)) = (&mut self.trace, mark) {
                         trace.action(out.len(), &self.file, pipe.pos.line, &s, mark);
                     }
@@ -420,6 +445,14 @@ impl<'a> Exec<'a> {
     }
 
     /// A pipeline's value; declared variables are pushed, assigned ones set.
+    /// A parenthesized pipeline: nested in the one being evaluated (see [`Exec::nest`]).
+    fn eval_paren(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
+        self.nest()?;
+        let value = self.eval_pipe(dot, pipe);
+        self.nesting -= 1;
+        value
+    }
+
     fn eval_pipe(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {
@@ -467,7 +500,7 @@ impl<'a> Exec<'a> {
                 self.eval_chain(dot, base, chain, *pos, &text, rest, last)
             }
             Arg::Pipe(p, chain) => {
-                let base = self.eval_pipe(dot, p)?;
+                let base = self.eval_paren(dot, p)?;
                 let text = || format!("({}){chain}", p.text());
                 if chain.is_empty() {
                     self.not_a_function(*pos, &text, rest, &last)?;
@@ -622,7 +655,7 @@ impl<'a> Exec<'a> {
             }
             Arg::Ident(name) => self.call_function(dot, pos, name, &[], None)?,
             Arg::Pipe(p, chain) => {
-                let base = self.eval_pipe(dot, p)?;
+                let base = self.eval_paren(dot, p)?;
                 if chain.is_empty() {
                     base
                 } else {
@@ -715,7 +748,11 @@ impl<'a> Exec<'a> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        f(self, &values).map_err(|e| match e {
+        let result = f(self, &values);
+        if super::value::too_deep() {
+            return Err(self.call_error(pos, &command(), name, too_deep_message()));
+        }
+        result.map_err(|e| match e {
             funcs::FuncError::Call(msg) => self.call_error(pos, &command(), name, msg),
             funcs::FuncError::Args(msg) => self.error_at(pos, name, &msg),
             funcs::FuncError::Exec(inner) => {
@@ -752,6 +789,15 @@ impl Exec<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// Why a value could not be printed, copied, compared or encoded (see
+/// [`super::value::too_deep`]).
+fn too_deep_message() -> String {
+    format!(
+        "a map or list nested more than {MAX_VALUE_DEPTH} deep (a map set into itself, or \
+         nesting built up in a loop): strata's limit, where Go overflows its stack or goes on"
+    )
 }
 
 /// Go's complaint about a non-string value where a function takes a string.

@@ -1,6 +1,7 @@
 //! Go `text/template` syntax: text and `{{ }}` actions (with `{{-`/`-}}` trimming and
 //! `/* */` comments) into a tree of nodes; `define` and `block` add named templates.
 
+use super::{MAX_NESTING, MAX_PARENS};
 use crate::memo::ByContent;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -270,6 +271,8 @@ pub fn parse_text(name: &str, text: &Arc<str>) -> Result<Parsed, ParseError> {
         at: 0,
         defines: BTreeMap::new(),
         range_depth: 0,
+        nesting: 0,
+        parens: 0,
         nodes: Vec::new(),
         cmds: Vec::new(),
         args: Vec::new(),
@@ -932,6 +935,9 @@ struct Parser<'s> {
     last: Option<Item>,
     defines: BTreeMap<String, Arc<[Node]>>,
     range_depth: usize,
+    /// How deep the blocks and parentheses being parsed are (see [`Parser::nest`]).
+    nesting: usize,
+    parens: usize,
     /// Nodes, commands and arguments of the lists being parsed, on stacks shared by
     /// the nesting levels: each finished list is split off into an allocation of its
     /// exact size (a `Vec` per list would leave its doubling slack in the tree).
@@ -1036,9 +1042,28 @@ impl<'s> Parser<'s> {
 
     /// Nodes until `{{end}}`, `{{else}}` or the end of input.
     fn list<C: From<Vec<Node>>>(&mut self) -> Result<(C, Option<ListEnd>), ParseError> {
+        self.nest()?;
         let base = self.nodes.len();
-        let end = self.list_onto_stack()?;
-        Ok((self.nodes.split_off(base).into(), end))
+        let end = self.list_onto_stack();
+        self.nesting -= 1;
+        Ok((self.nodes.split_off(base).into(), end?))
+    }
+
+    /// Counts one more level of blocks (a body, or an `else if` chained to one), and
+    /// refuses one past [`MAX_NESTING`]: each level is a frame of this parser's, and
+    /// of the executor's later.
+    fn nest(&mut self) -> Result<(), ParseError> {
+        if self.nesting > MAX_NESTING {
+            return Err(self.err(
+                self.line(),
+                format!(
+                    "blocks (if, with, range, else if, define, block) nested more than \
+                     {MAX_NESTING} deep: strata's limit, where Go has none; nest fewer"
+                ),
+            ));
+        }
+        self.nesting += 1;
+        Ok(())
     }
 
     /// [`Parser::list`], its nodes pushed on `self.nodes`.
@@ -1206,7 +1231,10 @@ impl<'s> Parser<'s> {
             }) => {
                 // `{{else if x}}` is `{{else}}{{if x}}...{{end}}{{end}}` sharing one end.
                 let inner_pos = Pos { line, col: pos.col };
-                Box::new([self.branch(w, inner_pos, text)?])
+                self.nest()?;
+                let chained = self.branch(w, inner_pos, text);
+                self.nesting -= 1;
+                Box::new([chained?])
             }
             Some(ListEnd { word, line, .. }) => {
                 return Err(self.err(line, format!("unexpected {{{{{word}}}}}")))
@@ -1383,59 +1411,16 @@ impl<'s> Parser<'s> {
                 _ => Arg::Ident(self.span(&item)),
             },
             Tok::LParen => {
-                let first = self.at;
-                let base = self.cmds.len();
-                loop {
-                    let cmd = self.command(pos)?;
-                    if cmd.args.is_empty() {
-                        return Err(self.err(
-                            item.pos.line,
-                            "missing value for parenthesized pipeline".into(),
-                        ));
-                    }
-                    self.cmds.push(cmd);
-                    match self.next_in_piece() {
-                        Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::RParen) => {
-                            self.at += 1;
-                            break;
-                        }
-                        Some(Item { tok: Tok::Pipe, .. }) => continue,
-                        Some(Item {
-                            tok: Tok::RParen, ..
-                        }) => break,
-                        _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
-                    }
+                // Go's limit, and its words.
+                if self.parens >= MAX_PARENS {
+                    return Err(self.err(item.pos.line, "max expression depth exceeded".into()));
                 }
-                // From the first token inside the parentheses to the last.
-                let source =
-                    self.span_between(self.items[first].start, self.items[self.at - 2].end);
-                let chain_start = match self.items.get(self.at) {
-                    Some(Item {
-                        tok: Tok::Chained,
-                        pos,
-                        start,
-                        ..
-                    }) => {
-                        at = *pos;
-                        *start
-                    }
-                    _ => 0,
-                };
-                let chain = match self.chained() {
-                    Some(end) => self.span_between(chain_start, end),
-                    None => self.span_between(0, 0),
-                };
-                Arg::Pipe(
-                    Box::new(Pipe {
-                        pos,
-                        source,
-                        paren: true,
-                        decl: Box::default(),
-                        is_assign: false,
-                        cmds: self.cmds.split_off(base).into(),
-                    }),
-                    chain,
-                )
+                self.parens += 1;
+                let arg = self.parenthesized(pos, &item);
+                self.parens -= 1;
+                let (arg, at_chain) = arg?;
+                at = at_chain.unwrap_or(at);
+                arg
             }
             _ => {
                 return Err(self.err(
@@ -1445,6 +1430,64 @@ impl<'s> Parser<'s> {
             }
         };
         Ok((at, arg))
+    }
+
+    /// A parenthesized pipeline, its `(` just read, and where a chain after it starts.
+    fn parenthesized(&mut self, pos: Pos, item: &Item) -> Result<(Arg, Option<Pos>), ParseError> {
+        let first = self.at;
+        let mut at = None;
+        let base = self.cmds.len();
+        loop {
+            let cmd = self.command(pos)?;
+            if cmd.args.is_empty() {
+                return Err(self.err(
+                    item.pos.line,
+                    "missing value for parenthesized pipeline".into(),
+                ));
+            }
+            self.cmds.push(cmd);
+            match self.next_in_piece() {
+                Some(Item { tok: Tok::Pipe, .. }) if self.peek() == Some(Tok::RParen) => {
+                    self.at += 1;
+                    break;
+                }
+                Some(Item { tok: Tok::Pipe, .. }) => continue,
+                Some(Item {
+                    tok: Tok::RParen, ..
+                }) => break,
+                _ => return Err(self.err(item.pos.line, "unclosed left paren".into())),
+            }
+        }
+        // From the first token inside the parentheses to the last.
+        let source = self.span_between(self.items[first].start, self.items[self.at - 2].end);
+        let chain_start = match self.items.get(self.at) {
+            Some(Item {
+                tok: Tok::Chained,
+                pos,
+                start,
+                ..
+            }) => {
+                at = Some(*pos);
+                *start
+            }
+            _ => 0,
+        };
+        let chain = match self.chained() {
+            Some(end) => self.span_between(chain_start, end),
+            None => self.span_between(0, 0),
+        };
+        let arg = Arg::Pipe(
+            Box::new(Pipe {
+                pos,
+                source,
+                paren: true,
+                decl: Box::default(),
+                is_assign: false,
+                cmds: self.cmds.split_off(base).into(),
+            }),
+            chain,
+        );
+        Ok((arg, at))
     }
 }
 

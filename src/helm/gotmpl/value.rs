@@ -5,8 +5,9 @@
 //! (from `len`, `add`, ...). Maps are kept sorted because Go prints and ranges over map
 //! keys in sorted order.
 
+use super::MAX_VALUE_DEPTH;
 use serde_json::Value as Json;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::rc::Rc;
@@ -97,15 +98,37 @@ impl Value {
 
     /// A copy that shares no map with `self` (sprig's `deepCopy`).
     pub fn deep_copy(&self) -> Value {
+        self.deep_copy_at(0)
+    }
+
+    fn deep_copy_at(&self, depth: usize) -> Value {
+        if depth > MAX_VALUE_DEPTH && matches!(self, Value::Map(_) | Value::List(_)) {
+            give_up();
+            return Value::Nil;
+        }
         match self {
             Value::Map(m) => Value::map(
                 m.borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.deep_copy()))
+                    .map(|(k, v)| (k.clone(), v.deep_copy_at(depth + 1)))
                     .collect(),
             ),
-            Value::List(l) => Value::list(l.iter().map(Value::deep_copy).collect()),
+            Value::List(l) => Value::list(l.iter().map(|v| v.deep_copy_at(depth + 1)).collect()),
             other => other.clone(),
+        }
+    }
+
+    /// Whether a map or list lies more than `limit` levels below this value (a map
+    /// that holds itself always has one); the walk goes no deeper than that.
+    pub fn nests_deeper_than(&self, limit: usize) -> bool {
+        let deeper = |v: &Value| {
+            matches!(v, Value::Map(_) | Value::List(_))
+                && (limit == 0 || v.nests_deeper_than(limit - 1))
+        };
+        match self {
+            Value::Map(m) => m.borrow().values().any(deeper),
+            Value::List(l) => l.iter().any(deeper),
+            _ => false,
         }
     }
 
@@ -149,12 +172,17 @@ impl Value {
     /// `fmt.Sprint(v)`.
     pub fn to_go_string(&self) -> String {
         let mut out = String::new();
-        self.print_into(&mut out, true);
+        self.print_into(&mut out, 0);
         out
     }
 
-    /// `%v`; `top` is false inside a list or map, where nil prints as `<nil>`.
-    fn print_into(&self, out: &mut String, top: bool) {
+    /// `%v`, `depth` lists or maps down; nil prints as `<nil>` inside one.
+    fn print_into(&self, out: &mut String, depth: usize) {
+        let top = depth == 0;
+        if depth > MAX_VALUE_DEPTH && matches!(self, Value::Map(_) | Value::List(_)) {
+            give_up();
+            return;
+        }
         match self {
             Value::Nil => out.push_str(if top { "<no value>" } else { "<nil>" }),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -169,7 +197,7 @@ impl Value {
                     if i > 0 {
                         out.push(' ');
                     }
-                    v.print_into(out, false);
+                    v.print_into(out, depth + 1);
                 }
                 out.push(']');
             }
@@ -181,7 +209,7 @@ impl Value {
                     }
                     out.push_str(k);
                     out.push(':');
-                    v.print_into(out, false);
+                    v.print_into(out, depth + 1);
                 }
                 out.push(']');
             }
@@ -192,17 +220,25 @@ impl Value {
     /// The value as JSON, for `toYaml`/`toJson`; `None` for what JSON cannot hold
     /// (an object with methods, a non-finite float).
     pub fn to_json(&self) -> Json {
+        self.to_json_at(0)
+    }
+
+    fn to_json_at(&self, depth: usize) -> Json {
+        if depth > MAX_VALUE_DEPTH && matches!(self, Value::Map(_) | Value::List(_)) {
+            give_up();
+            return Json::Null;
+        }
         match self {
             Value::Nil => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::from(*i),
             Value::Float(f) => float_json(*f),
             Value::String(s) => Json::String(s.to_string()),
-            Value::List(l) => Json::Array(l.iter().map(Value::to_json).collect()),
+            Value::List(l) => Json::Array(l.iter().map(|v| v.to_json_at(depth + 1)).collect()),
             Value::Map(m) => Json::Object(
                 m.borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .map(|(k, v)| (k.clone(), v.to_json_at(depth + 1)))
                     .collect(),
             ),
             Value::Object(o) => o.to_json(),
@@ -222,6 +258,79 @@ impl Value {
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect(),
             ),
+        }
+    }
+}
+
+thread_local! {
+    static GAVE_UP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes that a walk over a value (printing, copying, encoding, comparing) stopped at
+/// [`MAX_VALUE_DEPTH`], leaving the rest out.
+pub fn give_up() {
+    GAVE_UP.with(|g| g.set(true));
+}
+
+/// Whether a walk gave up since the last call. Go prints, copies and encodes any value
+/// (or its stack overflows on a map that holds itself, and Helm crashes); here those
+/// walks stop at a depth the thread's stack holds, and cannot fail for the dozens of
+/// callers that print a value. The executor asks after every function and every
+/// printed action, and fails the template instead.
+pub fn too_deep() -> bool {
+    GAVE_UP.with(|g| g.replace(false))
+}
+
+impl Drop for Value {
+    /// Drops nested maps and lists one after another, not inside each other: a value
+    /// built in a loop (`$d = dict "a" $d`, a hundred thousand times) would otherwise
+    /// drop a hundred thousand frames deep. Only the last reference to a map or list
+    /// drops what it holds.
+    fn drop(&mut self) {
+        fn take_nested(v: &mut Value, into: &mut Vec<Value>) {
+            match v {
+                Value::Map(m) if Rc::strong_count(m) == 1 => {
+                    if let Ok(mut m) = m.try_borrow_mut() {
+                        into.extend(
+                            std::mem::take(&mut *m)
+                                .into_values()
+                                .filter(|v| matches!(v, Value::Map(_) | Value::List(_))),
+                        );
+                    }
+                }
+                Value::List(l) => {
+                    if let Some(l) = Rc::get_mut(l) {
+                        into.extend(
+                            l.drain(..)
+                                .filter(|v| matches!(v, Value::Map(_) | Value::List(_))),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        let nests = match self {
+            Value::Map(m) => {
+                Rc::strong_count(m) == 1
+                    && m.try_borrow().is_ok_and(|m| {
+                        m.values()
+                            .any(|v| matches!(v, Value::Map(_) | Value::List(_)))
+                    })
+            }
+            Value::List(l) => {
+                Rc::strong_count(l) == 1
+                    && l.iter()
+                        .any(|v| matches!(v, Value::Map(_) | Value::List(_)))
+            }
+            _ => false,
+        };
+        if !nests {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_nested(self, &mut pending);
+        while let Some(mut v) = pending.pop() {
+            take_nested(&mut v, &mut pending);
         }
     }
 }
@@ -285,5 +394,49 @@ mod tests {
             Value::list(vec![Value::Int(1), Value::str("x")]),
         );
         assert_eq!(Value::map(m).to_go_string(), "map[a:[1 x] b:<nil>]");
+    }
+
+    #[test]
+    fn deep_nesting_drops_without_recursion_and_walks_give_up() {
+        let chain = |n: usize| {
+            let mut v = Value::map(BTreeMap::new());
+            for i in 0..n {
+                v = if i % 2 == 0 {
+                    Value::map(BTreeMap::from([("a".to_string(), v)]))
+                } else {
+                    Value::list(vec![Value::Int(1), v])
+                };
+            }
+            v
+        };
+        // On a test thread's 2 MiB: a recursive drop of this overflows it.
+        drop(chain(1_000_000));
+
+        // Walks recurse, as deep as the engine's threads hold.
+        let walks = std::thread::Builder::new().stack_size(crate::threads::STACK);
+        let walks = walks.spawn(move || {
+            let v = chain(MAX_VALUE_DEPTH + 5);
+            assert!(v.nests_deeper_than(MAX_VALUE_DEPTH));
+            assert!(!too_deep());
+            let _ = v.to_go_string();
+            assert!(too_deep() && !too_deep(), "set, then cleared by asking");
+            let _ = chain(MAX_VALUE_DEPTH - 1).to_json();
+            assert!(!too_deep());
+
+            // A map that holds itself: walks stop; what it holds is dropped once the
+            // cycle is broken.
+            let d = Value::map(BTreeMap::from([("a".to_string(), Value::Int(1))]));
+            if let Value::Map(m) = &d {
+                m.borrow_mut().insert("self".into(), d.clone());
+            }
+            assert!(d.nests_deeper_than(3));
+            let _ = d.deep_copy();
+            assert!(too_deep());
+            if let Value::Map(m) = &d {
+                m.borrow_mut().remove("self");
+            }
+            assert!(!d.nests_deeper_than(0) && !Value::map(BTreeMap::new()).nests_deeper_than(0));
+        });
+        walks.unwrap().join().unwrap();
     }
 }
