@@ -824,6 +824,19 @@ struct Head {
     hook: Option<String>,
 }
 
+/// Whether `text` holds a character go-yaml v2's reader refuses: a C0 control other than
+/// tab, newline and carriage return, DEL, a C1 control other than NEL, U+FFFE or U+FFFF.
+fn has_control_character(text: &str) -> bool {
+    // Every such character's encoding holds a byte below 0x20, 0x7F, 0xC2 or 0xEF.
+    let suspect = |b: u8| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7F | 0xC2 | 0xEF)
+    };
+    text.bytes().any(suspect)
+        && text.chars().any(|c| {
+            matches!(c as u32, 0..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F..=0x84 | 0x86..=0x9F | 0xFFFE | 0xFFFF)
+        })
+}
+
 /// Helm's `yaml.Unmarshal` of a document into `SimpleHead` (sigs.k8s.io/yaml: YAML 1.1,
 /// scalars turned into the text a string field wants, then Go's JSON decoding): a
 /// document that is not a mapping, or whose `apiVersion`, `kind`, `metadata`,
@@ -836,6 +849,12 @@ fn head_of(doc: &str) -> Result<Head, String> {
     const API_VERSION: &[&str] = &["apiVersion"];
     const NAME: &[&str] = &["metadata", "name"];
     const ANNOTATIONS: &[&str] = &["metadata", "annotations", "*"];
+    if has_control_character(doc) {
+        // go-yaml's reader refuses the whole document before it parses anything.
+        return Err(
+            "error converting YAML to JSON: yaml: control characters are not allowed".into(),
+        );
+    }
     if let Some(found) = crate::yaml::skim(doc, &[KIND, HOOK, API_VERSION, NAME, ANNOTATIONS]) {
         let mut found = found.into_iter();
         let kind = found.next().flatten().unwrap_or_default();
@@ -1025,7 +1044,7 @@ impl std::error::Error for HelmError {}
 
 #[cfg(test)]
 mod tests {
-    use super::{changes_shared_data, split_by_size, Renderable, Value};
+    use super::{changes_shared_data, head_of, split_by_size, Renderable, Value};
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
@@ -1079,5 +1098,31 @@ mod tests {
             .all(|r| !r.is_empty()));
         let none: [usize; 0] = [];
         assert_eq!(split_by_size(&none, 2, |s| *s), [&none[..]]);
+    }
+
+    #[test]
+    fn a_control_character_anywhere_fails_the_document_as_go_yaml_does() {
+        let refused = "error converting YAML to JSON: yaml: control characters are not allowed";
+        for bad in [
+            "\u{7f}",
+            "\u{1}",
+            "\u{1b}[0m",
+            "\u{80}",
+            "\u{9f}",
+            "\u{fffe}",
+        ] {
+            let doc = format!("kind: ConfigMap\ndata:\n  a: \"x{bad}y\"\n");
+            assert_eq!(head_of(&doc).err().as_deref(), Some(refused), "{bad:?}");
+            let comment = format!("kind: ConfigMap\n# {bad}\n");
+            assert_eq!(head_of(&comment).err().as_deref(), Some(refused), "{bad:?}");
+        }
+        for good in ["\t", "\u{85}", "\u{a0}", "é", "\u{fffd}", "\u{1f600}"] {
+            let doc = format!("kind: ConfigMap\ndata:\n  a: \"x{good}y\"\n");
+            assert_eq!(
+                head_of(&doc).map(|h| h.kind),
+                Ok("ConfigMap".to_string()),
+                "{good:?}"
+            );
+        }
     }
 }
