@@ -53,6 +53,18 @@ pub struct TemplateArgs {
     /// Set a value: `--set image.tag=1.2.3` (repeatable; applied after -f files).
     #[arg(long, value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Set a value as a string, never a number or boolean: `--set-string image.tag=0123`.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set_string: Vec<String>,
+    /// Set a value to JSON: `--set-json 'tolerations=[{"key":"gpu"}]'`.
+    #[arg(long, value_name = "PATH=JSON")]
+    pub set_json: Vec<String>,
+    /// Set a value to a file's content: `--set-file config=app.conf`.
+    #[arg(long, value_name = "PATH=FILE")]
+    pub set_file: Vec<String>,
+    /// Set a value to the text after `=`, commas and backslashes included.
+    #[arg(long, value_name = "PATH=TEXT")]
+    pub set_literal: Vec<String>,
     /// The release namespace (`.Release.Namespace`).
     #[arg(short = 'n', long, default_value = "default")]
     pub namespace: String,

@@ -374,6 +374,62 @@ fn template_errors_name_the_file_and_exit_2() {
 }
 
 #[test]
+fn template_set_flags_apply_in_helms_order_and_never_print_a_value() {
+    let s = Scratch::new("helm-set-flags");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write("c/values.yaml", "a: 1\nlist: [x, y]\n");
+    s.write(
+        "c/templates/a.yaml",
+        "{{- range $k, $v := .Values }}\n{{ $k }}: {{ toJson $v }}\n{{- end }}\n",
+    );
+    s.write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n");
+    let ca = s.0.join("ca.pem").display().to_string();
+    let out = strata(
+        &s.0,
+        &[
+            "template",
+            "r",
+            "c",
+            "--set",
+            "a=0123,b=true,list[1]=z",
+            "--set-string",
+            "c=0123,d=true,e=null",
+            "--set-json",
+            r#"f={"x":[1,2.5,null]},a=[true]"#,
+            "--set-file",
+            &format!("g={ca}"),
+            "--set-literal",
+            r"h=x,y\z",
+        ],
+    );
+    // Values the SDK renders this template with to the same lines: --set-json
+    // before --set (which sets `a` again), --set-string's "null" a string, and
+    // `list[1]` padded with null in the user's values, which replace the chart's list.
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/a.yaml\na: \"0123\"\nb: true\nc: \"0123\"\nd: \"true\"\n\
+         e: \"null\"\nf: {\"x\":[1,2.5,null]}\ng: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n\"\n\
+         h: \"x,y\\\\z\"\nlist: [null,\"z\"]\n",
+        "{}",
+        text(&out.stderr)
+    );
+
+    for (flag, expr) in [
+        ("--set", "password=hunter2,x"),
+        ("--set-string", "password=hunter2,x"),
+        ("--set-json", r#"password="hunter2"#),
+    ] {
+        let out = strata(&s.0, &["template", "r", "c", flag, expr]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{flag} \"password=…")) && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn templates_nested_past_strata_limits_are_refused_not_crashed() {
     let s = Scratch::new("helm-deep");
     let chart = |name: &str, template: &str| {

@@ -18,7 +18,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8, CommandError> {
     let (_root, fs, fleet) = fleet::open(&sel)?;
     let mut set = Vec::new();
     for s in &args.set {
-        set.extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+        set.extend(crate::fleet::values::parse_set(s).map_err(CommandError::from)?);
     }
     let a = &args.args;
     let (unit, rest) = if let Some(c) = fleet.clusters.iter().find(|c| c.name == a[0]) {

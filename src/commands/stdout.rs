@@ -14,7 +14,7 @@ pub fn run(args: &RenderArgs) -> Result<u8, CommandError> {
     let mut opts = fleet::options(&args.selection)?;
     for s in &args.set {
         opts.set
-            .extend(crate::fleet::values::parse_set(s).map_err(|e| format!("--set '{s}': {e}"))?);
+            .extend(crate::fleet::values::parse_set(s).map_err(CommandError::from)?);
     }
     let pool = crate::threads::pool(args.jobs)?;
     let tree = pool.install(|| render::render(&fs, &fleet, &opts))?;

@@ -3,7 +3,9 @@
 use crate::cli::TemplateArgs;
 use crate::commands::build::{open_root, relative_to_cwd};
 use crate::commands::CommandError;
+use crate::fleet::values::{apply_set, parse_set_as, SetStyle};
 use crate::helm::{chart, render, values};
+use serde_json::Value;
 
 pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
     let (fs, dir) = open_root(&args.chart)?;
@@ -21,11 +23,7 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
             }
         }
     }
-    let mut user = serde_json::Value::Object(user);
-    for expr in &args.set {
-        crate::fleet::values::set_values(&mut user, expr)
-            .map_err(|e| format!("--set {expr}: {e}"))?;
-    }
+    let user = set_flags(serde_json::Value::Object(user), args)?;
     let opts = render::Options {
         release: args.release.clone(),
         namespace: args.namespace.clone(),
@@ -44,4 +42,60 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
     let text = render::template_stream(&rendered, args.include_crds, &args.show_only)?;
     super::print_stdout(&text)?;
     Ok(0)
+}
+
+/// The `--set` flags over the values files, in Helm's order (`--set-json`, `--set`,
+/// `--set-string`, `--set-file`, `--set-literal`), each into the values so far.
+fn set_flags(mut user: Value, args: &TemplateArgs) -> Result<Value, CommandError> {
+    let flags = [
+        (&args.set_json, SetStyle::Json),
+        (&args.set, SetStyle::Typed),
+        (&args.set_string, SetStyle::Strings),
+        (&args.set_file, SetStyle::Strings),
+        (&args.set_literal, SetStyle::Literal),
+    ];
+    for (i, (exprs, style)) in flags.into_iter().enumerate() {
+        let files = i == 3;
+        for expr in exprs {
+            // The messages name the keys only: the values may be secrets.
+            for mut a in parse_set_as(expr, style)? {
+                if files {
+                    a.value = file_value(a.value, &a.path)?;
+                }
+                apply_set(&mut user, &a.path, a.value);
+            }
+        }
+    }
+    Ok(user)
+}
+
+/// `--set-file`: the content of the file a value names (of each, for a list).
+fn file_value(v: Value, key: &[crate::fleet::values::SetSegment]) -> Result<Value, CommandError> {
+    match v {
+        Value::String(path) => std::fs::read_to_string(&path)
+            .map(Value::String)
+            .map_err(|e| format!("--set-file {}: {path}: {e}", key_text(key)).into()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| file_value(i, key))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
+        other => Ok(other),
+    }
+}
+
+fn key_text(path: &[crate::fleet::values::SetSegment]) -> String {
+    use crate::fleet::values::SetSegment;
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            SetSegment::Key(k) if out.is_empty() => out.push_str(k),
+            SetSegment::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            SetSegment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }

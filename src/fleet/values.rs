@@ -86,15 +86,53 @@ pub struct SetAssignment {
 ///   `a=` is the empty string;
 /// * `\` escapes the next character anywhere.
 pub fn parse_set(expr: &str) -> Result<Vec<SetAssignment>, String> {
+    parse_set_as(expr, SetStyle::Typed)
+}
+
+/// How the values of a `--set`-like flag are read (Helm's `--set` and its siblings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetStyle {
+    /// `--set`: typed as [`parse_set`] says.
+    Typed,
+    /// `--set-string` (and `--set-file`, whose values are paths): every value a string.
+    Strings,
+    /// `--set-json`: each value one JSON value (`a={"b":[1,2]},c=true`).
+    Json,
+    /// `--set-literal`: one key, and everything after its `=` as it is.
+    Literal,
+}
+
+impl SetStyle {
+    fn flag(self) -> &'static str {
+        match self {
+            SetStyle::Typed => "--set",
+            SetStyle::Strings => "--set-string",
+            SetStyle::Json => "--set-json",
+            SetStyle::Literal => "--set-literal",
+        }
+    }
+}
+
+/// [`parse_set`] for the flag of `style`.
+pub fn parse_set_as(expr: &str, style: SetStyle) -> Result<Vec<SetAssignment>, String> {
     let mut parser = SetParser {
         chars: expr.chars().collect(),
         pos: 0,
         expr,
+        style,
     };
     let mut out = Vec::new();
     loop {
         let path = parser.path()?;
-        let value = parser.value()?;
+        let value = match style {
+            SetStyle::Literal => {
+                let rest: String = parser.chars[parser.pos..].iter().collect();
+                parser.pos = parser.chars.len();
+                Value::String(rest)
+            }
+            SetStyle::Json => parser.json()?,
+            SetStyle::Typed | SetStyle::Strings => parser.value()?,
+        };
         out.push(SetAssignment { path, value });
         match parser.next() {
             None => return Ok(out),
@@ -112,6 +150,7 @@ struct SetParser<'a> {
     chars: Vec<char>,
     pos: usize,
     expr: &'a str,
+    style: SetStyle,
 }
 
 impl SetParser<'_> {
@@ -127,10 +166,27 @@ impl SetParser<'_> {
 
     fn error(&self, what: &str) -> String {
         // No position: it would point into the values the message leaves out.
-        format!(
-            "--set {:?}: {what}; the form is key.sub[0].name=value,other=value",
-            keys_only(self.expr),
-        )
+        let form = match self.style {
+            SetStyle::Literal => "key.sub[0].name=any text",
+            SetStyle::Json => "key.sub[0].name=JSON,other=JSON",
+            SetStyle::Typed | SetStyle::Strings => "key.sub[0].name=value,other=value",
+        };
+        // A JSON or literal value may hold commas and `=`: only the first key is
+        // surely a key.
+        let keys = match self.style {
+            SetStyle::Json | SetStyle::Literal => match self.expr.split_once('=') {
+                Some((key, _))
+                    if key
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "._-/[]".contains(c)) =>
+                {
+                    format!("{key}=…")
+                }
+                _ => "…".to_string(),
+            },
+            SetStyle::Typed | SetStyle::Strings => keys_only(self.expr),
+        };
+        format!("{} {keys:?}: {what}; the form is {form}", self.style.flag())
     }
 
     /// Reads `a.b[0].c` up to and including `=`.
@@ -218,7 +274,7 @@ impl SetParser<'_> {
             }
             loop {
                 let (raw, end) = self.scalar(&[',', '}']);
-                items.push(typed(&raw));
+                items.push(self.typed(raw));
                 match end {
                     Some(',') => continue,
                     Some('}') => return Ok(Value::Array(items)),
@@ -230,7 +286,28 @@ impl SetParser<'_> {
         if end == Some(',') {
             self.pos -= 1; // leave the separator for the caller
         }
-        Ok(typed(&raw))
+        Ok(self.typed(raw))
+    }
+
+    fn typed(&self, raw: String) -> Value {
+        match self.style {
+            SetStyle::Typed => typed(&raw),
+            _ => Value::String(raw),
+        }
+    }
+
+    /// One JSON value, up to the `,` after it or the end.
+    fn json(&mut self) -> Result<Value, String> {
+        let rest: String = self.chars[self.pos..].iter().collect();
+        let mut values = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(v)) => {
+                self.pos += rest[..values.byte_offset()].chars().count();
+                Ok(v)
+            }
+            // serde's message would quote the text around the error: it may be a secret.
+            _ => Err(self.error("a value is not one JSON value")),
+        }
     }
 
     /// Reads characters up to one of `stops` (consumed and returned) or the end.
@@ -524,6 +601,39 @@ fn describe(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn set_styles_read_values_as_helms_flags_do() {
+        let values = |expr: &str, style| -> Vec<Value> {
+            parse_set_as(expr, style)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.value)
+                .collect()
+        };
+        assert_eq!(
+            values("a=true,b=07,c={1,null}", SetStyle::Strings),
+            [json!("true"), json!("07"), json!(["1", "null"])]
+        );
+        assert_eq!(
+            values(r#"a={"b":[1,"x,y"]},c=null,d="s""#, SetStyle::Json),
+            [json!({"b": [1, "x,y"]}), Value::Null, json!("s")]
+        );
+        assert_eq!(
+            values(r"a=x,b=y\z=", SetStyle::Literal),
+            [json!(r"x,b=y\z=")]
+        );
+        let err = parse_set_as(r#"key={"user":"u","password":"pw"#, SetStyle::Json).unwrap_err();
+        assert!(
+            err.starts_with("--set-json \"key=…\":") && !err.contains("pw"),
+            "{err}"
+        );
+        let err = parse_set_as(r#"{"password":"a=b"}"#, SetStyle::Json).unwrap_err();
+        assert!(
+            err.starts_with("--set-json \"…\":") && !err.contains("password"),
+            "{err}"
+        );
+    }
 
     fn merged(base: Value, overlay: Value) -> Value {
         let mut base = base;
