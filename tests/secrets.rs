@@ -75,18 +75,22 @@ fn a_value_failing_its_schema_is_named_by_key_and_source_never_quoted() {
         all.contains("values.password (from --set) does not match the pattern ^ok-"),
         "{all}"
     );
-    // A --set that does not parse is shown by its keys.
-    let out = strata(
-        &s.0,
-        &["render", "--set", &format!("password={SECRET},port")],
-    );
-    let all = all_output(&out);
-    assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(
-        all.contains(r#"--set "password=…,port": key "port" has no value"#),
-        "{all}"
-    );
-    assert!(!all.contains(SECRET), "{all}");
+    // A --set that does not parse is shown by its keys, by every command that takes one.
+    let set = format!("password={SECRET},port");
+    for args in [
+        &["render", "--set", &set][..],
+        &["render", "--stdout", "--app", "db", "--set", &set][..],
+        &["explain", "apps/db", "metadata.name", "--set", &set][..],
+    ] {
+        let out = strata(&s.0, args);
+        let all = all_output(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
+        assert!(
+            all.contains(r#"--set "password=…,port": key "port" has no value"#),
+            "{args:?}: {all}"
+        );
+        assert!(!all.contains(SECRET), "{args:?}: {all}");
+    }
 }
 
 #[test]
