@@ -489,6 +489,16 @@ fn templates_nested_past_strata_limits_are_refused_not_crashed() {
         err.contains("nested more than 50000 deep: strata's limit"),
         "{err}"
     );
+    // `tpl` of text that runs `tpl` on itself: Helm's Go overflows its stack; strata
+    // stops at Helm's depth for templates.
+    chart("t", "a: {{ tpl .Values.x . }}\n");
+    s.write("t/values.yaml", "x: \"{{ tpl .Values.x . }}\"\n");
+    let err = template_refused(&s.0, "t");
+    assert!(
+        err.ends_with("rendering template has a nested reference name: t/templates/a.yaml: unable to execute template"),
+        "{}",
+        &err[err.len().saturating_sub(300)..]
+    );
 
     // A map that holds itself: Helm's Go overflows its stack printing it.
     let cyclic = "{{- $d := dict \"a\" 1 }}{{ $_ := set $d \"self\" $d }}";

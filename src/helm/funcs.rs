@@ -1,7 +1,6 @@
 //! Helm's own template functions (`include`, `tpl`, `required`, `toYaml`, `fromYaml`,
 //! `toJson`, `lookup`, ...) and the objects templates see (`.Files`, `.Capabilities`).
 
-use super::gotmpl::exec::Exec;
 use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
 use super::gotmpl::value::Object;
 use super::gotmpl::{TemplateSet, Value, MAX_VALUE_DEPTH};
@@ -307,10 +306,7 @@ pub fn all() -> Funcs {
                 "error during tpl function execution for {text:?}: {e}"
             ))
         })?;
-        let mut inner = Exec::new(&set, &name);
-        // Seeded calls inside `tpl` count as calls of the template that runs it.
-        inner.root = exec.root.clone();
-        inner.seeded_calls = exec.seeded_calls;
+        let mut inner = exec.inner(&set, &name);
         let mut out = String::new();
         let result = inner.run_named(&name, &a[1], &mut out, None);
         exec.seeded_calls = inner.seeded_calls;

@@ -201,6 +201,19 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// An execution of `set` run from this one (`tpl`): its seeded calls count as this
+    /// template's, and its templates and blocks nest inside this one's, so that a `tpl`
+    /// of text that calls `tpl` on itself stops at Helm's depth for templates (where
+    /// Helm's Go overflows its stack).
+    pub fn inner<'b>(&self, set: &'b TemplateSet, name: &str) -> Exec<'b> {
+        let mut inner = Exec::new(set, name);
+        inner.root = self.root.clone();
+        inner.seeded_calls = self.seeded_calls;
+        inner.depth = self.depth;
+        inner.nesting = self.nesting;
+        inner
+    }
+
     /// Notes that a function changed `map` in place (see `changed`).
     pub fn note_changed(&mut self, map: &Value) {
         let same = match (self.changed.last(), map) {
@@ -444,7 +457,6 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// A pipeline's value; declared variables are pushed, assigned ones set.
     /// A parenthesized pipeline: nested in the one being evaluated (see [`Exec::nest`]).
     fn eval_paren(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
         self.nest()?;
@@ -453,6 +465,7 @@ impl<'a> Exec<'a> {
         value
     }
 
+    /// A pipeline's value; declared variables are pushed, assigned ones set.
     fn eval_pipe(&mut self, dot: &Value, pipe: &Pipe) -> Result<Value, ExecError> {
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {

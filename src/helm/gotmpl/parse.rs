@@ -935,8 +935,9 @@ struct Parser<'s> {
     last: Option<Item>,
     defines: BTreeMap<String, Arc<[Node]>>,
     range_depth: usize,
-    /// How deep the blocks and parentheses being parsed are (see [`Parser::nest`]).
+    /// How deep the blocks being parsed are (see [`Parser::nest`]).
     nesting: usize,
+    /// How deep the parentheses being parsed are ([`MAX_PARENS`]).
     parens: usize,
     /// Nodes, commands and arguments of the lists being parsed, on stacks shared by
     /// the nesting levels: each finished list is split off into an allocation of its
