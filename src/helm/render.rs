@@ -827,11 +827,20 @@ struct Head {
 /// Whether `text` holds a character go-yaml v2's reader refuses: a C0 control other than
 /// tab, newline and carriage return, DEL, a C1 control other than NEL, U+FFFE or U+FFFF.
 fn has_control_character(text: &str) -> bool {
-    // Every such character's encoding holds a byte below 0x20, 0x7F, 0xC2 or 0xEF.
-    let suspect = |b: u8| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || matches!(b, 0x7F | 0xC2 | 0xEF)
-    };
-    text.bytes().any(suspect)
+    // Every such character's encoding holds a byte below 0x20, 0x7F, 0xC2 or 0xEF. The
+    // bytes are tested 32 at a time without stopping inside a block (the compiler then
+    // tests a block at once): a byte at a time, this was a sixteenth of a fleet's render.
+    fn suspect(b: u8) -> bool {
+        (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')
+            | (b == 0x7F)
+            | (b == 0xC2)
+            | (b == 0xEF)
+    }
+    let blocks = text.as_bytes().chunks(32);
+    let any_suspect = blocks
+        .into_iter()
+        .any(|block| block.iter().fold(false, |found, &b| found | suspect(b)));
+    any_suspect
         && text.chars().any(|c| {
             matches!(c as u32, 0..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F..=0x84 | 0x86..=0x9F | 0xFFFE | 0xFFFF)
         })
