@@ -47,20 +47,20 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
 /// The `--set` flags over the values files, in Helm's order (`--set-json`, `--set`,
 /// `--set-string`, `--set-file`, `--set-literal`), each into the values so far.
 fn set_flags(mut user: Value, args: &TemplateArgs) -> Result<Value, CommandError> {
+    // (expressions, how their values read, whether the values name files to read)
     let flags = [
-        (&args.set_json, SetStyle::Json),
-        (&args.set, SetStyle::Typed),
-        (&args.set_string, SetStyle::Strings),
-        (&args.set_file, SetStyle::Strings),
-        (&args.set_literal, SetStyle::Literal),
+        (&args.set_json, SetStyle::Json, false),
+        (&args.set, SetStyle::Typed, false),
+        (&args.set_string, SetStyle::Strings, false),
+        (&args.set_file, SetStyle::Strings, true),
+        (&args.set_literal, SetStyle::Literal, false),
     ];
-    for (i, (exprs, style)) in flags.into_iter().enumerate() {
-        let files = i == 3;
+    for (exprs, style, files) in flags {
         for expr in exprs {
             // The messages name the keys only: the values may be secrets.
             for mut a in parse_set_as(expr, style)? {
                 if files {
-                    a.value = file_value(a.value, &a.path)?;
+                    a.value = file_value(std::mem::take(&mut a.value), &a.key())?;
                 }
                 apply_set(&mut user, &a.path, a.value);
             }
@@ -70,11 +70,11 @@ fn set_flags(mut user: Value, args: &TemplateArgs) -> Result<Value, CommandError
 }
 
 /// `--set-file`: the content of the file a value names (of each, for a list).
-fn file_value(v: Value, key: &[crate::fleet::values::SetSegment]) -> Result<Value, CommandError> {
+fn file_value(v: Value, key: &str) -> Result<Value, CommandError> {
     match v {
         Value::String(path) => std::fs::read_to_string(&path)
             .map(Value::String)
-            .map_err(|e| format!("--set-file {}: {path}: {e}", key_text(key)).into()),
+            .map_err(|e| format!("--set-file {key}: {path}: {e}").into()),
         Value::Array(items) => items
             .into_iter()
             .map(|i| file_value(i, key))
@@ -82,20 +82,4 @@ fn file_value(v: Value, key: &[crate::fleet::values::SetSegment]) -> Result<Valu
             .map(Value::Array),
         other => Ok(other),
     }
-}
-
-fn key_text(path: &[crate::fleet::values::SetSegment]) -> String {
-    use crate::fleet::values::SetSegment;
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            SetSegment::Key(k) if out.is_empty() => out.push_str(k),
-            SetSegment::Key(k) => {
-                out.push('.');
-                out.push_str(k);
-            }
-            SetSegment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
 }

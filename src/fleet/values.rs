@@ -75,6 +75,25 @@ pub struct SetAssignment {
     pub value: Value,
 }
 
+impl SetAssignment {
+    /// The path as it was written (`a.b[0].c`), for messages that must not show the value.
+    pub fn key(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            match seg {
+                SetSegment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                SetSegment::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
+    }
+}
+
 /// Parses a `--set` expression as Helm does for the common cases:
 ///
 /// * `a.b.c=v`: dotted path; `a\.b=v` for a key containing a dot;
