@@ -236,10 +236,10 @@ fn is_enabled(dep: &Map<String, Json>, values: &Map<String, Json>) -> bool {
         }
     }
     if let Some(cond) = dep.get("condition").and_then(Json::as_str) {
-        let root = Json::Object(values.clone());
         for path in cond.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let mut node = Some(&root);
-            for seg in path.split('.') {
+            let mut segs = path.split('.');
+            let mut node = segs.next().and_then(|first| values.get(first));
+            for seg in segs {
                 node = node.and_then(|n| n.get(seg));
             }
             if let Some(Json::Bool(b)) = node {
