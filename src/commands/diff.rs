@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 pub fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     let mut opts = DiffOptions {
@@ -387,7 +388,7 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
             .par_iter()
             .all(|(q, a)| q.answer(&base_view, &base_digests) == *a);
 
-    let base_files: Option<BTreeMap<String, String>> = match incremental
+    let base_files: Option<BTreeMap<String, Arc<str>>> = match incremental
         .then(|| affected_units(&work_tree, &base_view, &base_digests))
     {
         Some(affected) => Some(
@@ -415,11 +416,11 @@ fn at_base(args: &DiffArgs, base: &str) -> Result<(Tree, Tree, Option<String>), 
             }
         );
     }
-    let tree = |files: BTreeMap<String, String>, root: String| Tree {
+    let tree = |files: BTreeMap<String, Arc<str>>, root: String| Tree {
         root,
         files: files
             .into_iter()
-            .map(|(p, c)| (p, c.into_bytes()))
+            .map(|(p, c)| (p, c.as_bytes().to_vec()))
             .collect(),
     };
     let layout = work_fleet
@@ -455,7 +456,7 @@ fn render_affected(
     fleet: &crate::fleet::Fleet,
     work: &render::HydratedTree,
     affected: &BTreeSet<String>,
-) -> Result<BTreeMap<String, String>, crate::Error> {
+) -> Result<BTreeMap<String, Arc<str>>, crate::Error> {
     let mut files = BTreeMap::new();
     let mut apps = BTreeSet::new();
     let mut clusters = BTreeSet::new();

@@ -135,7 +135,7 @@ fn tree_of(
             .files
             .into_iter()
             .filter(|(p, _)| !p.starts_with("controllers/"))
-            .map(|(p, c)| (p, c.into_bytes()))
+            .map(|(p, c)| (p, c.as_bytes().to_vec()))
             .collect(),
     })
 }

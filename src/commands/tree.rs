@@ -13,7 +13,7 @@
 use crate::commands::bookkeeping::{self, Book, FileHash, Record};
 use crate::commands::outdir::{Folder, Kind, OutDir};
 use crate::fleet::render::HydratedTree;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What writing the tree would change on disk.
 #[derive(Debug, Default)]
@@ -101,6 +101,8 @@ pub fn plan<'t>(
             .is_some_and(|b| b == content.as_bytes())
     };
     let current: BTreeSet<&str> = tree.units.iter().map(|u| u.dir.as_str()).collect();
+    // Files with the same text share it (`HydratedTree::files`): each text hashed once.
+    let mut hashed: HashMap<*const u8, FileHash> = HashMap::new();
     for u in &tree.units {
         plan.files += u.files.len();
         if u.reused {
@@ -126,13 +128,16 @@ pub fn plan<'t>(
             let Some(content) = tree.files.get(f) else {
                 continue;
             };
-            let h = FileHash::of(content.as_bytes());
+            let h = hashed
+                .entry(content.as_ptr())
+                .or_insert_with(|| FileHash::of(content.as_bytes()))
+                .clone();
             let same = match old.and_then(|r| r.files.get(f)) {
                 Some(prev) if vouched => *prev == h,
                 _ => same(f, content),
             };
             if !same {
-                plan.writes.insert(f.clone(), content.as_str());
+                plan.writes.insert(f.clone(), content);
             }
             hashes.insert(f.as_str(), h);
         }

@@ -300,7 +300,7 @@ fn run_fleet(args: &ValidateArgs) -> Result<u8, CommandError> {
     v::locate(&mut found, |f| {
         tree.files
             .get(f.strip_prefix(&prefix).unwrap_or(f))
-            .map(String::as_str)
+            .map(|t| &**t)
     });
     refine_sources(&fs, &mut found);
     edit_lines(&fs, &fleet, &mut found);

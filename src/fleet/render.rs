@@ -15,11 +15,13 @@ use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::{self, kustomization_from_value, yaml_error};
 use crate::kustomize::resmap::ResMap;
 use crate::kustomize::resource::Resource;
+use crate::memo::SharedTexts;
 use crate::yaml;
 use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Called after each unit with (done, total), for a progress bar.
 pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
@@ -79,7 +81,8 @@ pub struct Unit {
 /// (of the units rendered now; a reused unit's files are only named).
 #[derive(Clone, Debug, Default)]
 pub struct HydratedTree {
-    pub files: BTreeMap<String, String>,
+    /// Each file's text; files with the same text share it.
+    pub files: BTreeMap<String, Arc<str>>,
     pub units: Vec<Unit>,
     pub warnings: Vec<String>,
 }
@@ -110,7 +113,7 @@ impl RenderOptions {
 }
 
 /// A rendered unit: its description, the contents of its files, its warnings.
-type Rendered = (Unit, Vec<String>, Vec<String>);
+type Rendered = (Unit, Vec<Arc<str>>, Vec<String>);
 
 /// A unit of work: a (cluster, app) pair, or a kustomization directory in targets mode.
 enum Job<'f> {
@@ -271,13 +274,14 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
     let jobs = jobs(fs, fleet, opts)?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let digests = DigestCache::default();
+    let texts = SharedTexts::default();
     let results: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|j| {
             let key = j.definition(fleet, opts);
             let r = match reuse(fs, j, &key, opts, &digests) {
                 Some(unit) => Ok((unit, Vec::new(), Vec::new())),
-                None => render_job(fs, fleet, j, &key, opts, &digests),
+                None => render_job(fs, fleet, j, &key, opts, &digests, &texts),
             };
             if let Some(p) = &opts.progress {
                 p(
@@ -300,7 +304,8 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
                 tree.warnings.push(w);
             }
         }
-        for (i, path) in unit.files.iter().enumerate() {
+        let mut contents = contents.into_iter();
+        for path in &unit.files {
             if let Some(prev) = owner.insert(path.clone(), format!("{}/{}", unit.cluster, unit.app))
             {
                 return Err(Error::new(
@@ -312,8 +317,8 @@ pub fn render(fs: &dyn FileSystem, fleet: &Fleet, opts: &RenderOptions) -> Resul
                     ),
                 ));
             }
-            if let Some(content) = contents.get(i) {
-                tree.files.insert(path.clone(), content.clone());
+            if let Some(content) = contents.next() {
+                tree.files.insert(path.clone(), content);
             }
         }
         tree.units.push(unit);
@@ -361,7 +366,7 @@ fn add_controllers(
         let text = yaml::to_yaml(&obj);
         h.update(path.as_bytes());
         h.update(text.as_bytes());
-        tree.files.insert(path.clone(), text);
+        tree.files.insert(path.clone(), text.into());
         files.push(path);
         if let (true, Value::Object(doc)) = (keep, obj) {
             resources.push(Resource::new(
@@ -425,6 +430,7 @@ fn render_job(
     key: &str,
     opts: &RenderOptions,
     digests: &DigestCache,
+    texts: &SharedTexts,
 ) -> Result<Rendered> {
     let rec = RecordingFs::new(fs, digests);
     let mut warnings = Vec::new();
@@ -451,15 +457,17 @@ fn render_job(
             )
         }
     };
+    // Each text shared as soon as it is made: one another unit has already is dropped
+    // here, and its memory taken by the next render.
     let (files, contents) = if stream {
         let text = yaml::to_yaml_stream(resources.iter().map(|r| &r.doc));
-        (vec![join(&dir, "all.yaml")], vec![text])
+        (vec![join(&dir, "all.yaml")], vec![texts.share(text)])
     } else {
         let names = layout::file_names(&resources);
         let files = names.iter().map(|n| join(&dir, n)).collect();
         let contents = resources
             .iter()
-            .map(|r| yaml::map_to_yaml(&r.doc))
+            .map(|r| texts.share(yaml::map_to_yaml(&r.doc)))
             .collect();
         (files, contents)
     };
