@@ -308,15 +308,16 @@ impl Book {
             return BTreeSet::new();
         };
         // One cursor per run of units (in sorted order): units that share folders
-        // (`clusters/<cluster>/...`) open them once.
+        // (`clusters/<cluster>/...`) open them once. And one buffer: a tree's files
+        // are read into it, one after another.
         let ok: Vec<Option<&String>> = self
             .records
             .par_iter()
             .map_init(
-                || out.cursor(),
-                |at, (unit, r)| {
+                || (out.cursor(), Vec::new()),
+                |(at, buf), (unit, r)| {
                     let ok = !self.rebuilt.contains(unit)
-                        && r.files.iter().all(|(f, h)| holds(at, f, h));
+                        && r.files.iter().all(|(f, h)| holds(at, buf, f, h));
                     ok.then_some(unit)
                 },
             )
@@ -330,7 +331,7 @@ impl Book {
 /// open that refuses a link and never waits on a FIFO, one read of one byte more than
 /// the recorded size (a regular file's read returns all it has up to that, so a
 /// longer file shows), a close.
-fn holds(at: &mut Cursor, rel: &str, h: &FileHash) -> bool {
+fn holds(at: &mut Cursor, buf: &mut Vec<u8>, rel: &str, h: &FileHash) -> bool {
     use std::io::Read;
     let Ok(size) = usize::try_from(h.size) else {
         return false;
@@ -338,7 +339,7 @@ fn holds(at: &mut Cursor, rel: &str, h: &FileHash) -> bool {
     let Ok(Some(mut file)) = at.open(rel) else {
         return false;
     };
-    let mut buf = vec![0u8; size.saturating_add(1)];
+    buf.resize(size.saturating_add(1), 0);
     let mut got = 0;
     // More than one read only when the first is cut short (a signal, a huge file).
     while got < buf.len() {
@@ -377,7 +378,10 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let out = crate::commands::outdir::OutDir::new(&base, "out");
         let folder = out.open().unwrap().unwrap();
-        let holds = |rel: &str, h: &FileHash| holds(&mut folder.cursor(), rel, h);
+        // One buffer for every check, as `intact` reads a tree: what an earlier file
+        // left in it never counts.
+        let mut buf = Vec::new();
+        let mut holds = |rel: &str, h: &FileHash| holds(&mut folder.cursor(), &mut buf, rel, h);
         let p = dir.join("f.yaml");
         fs::write(&p, "a: 1\n").unwrap();
         let h = FileHash::of(b"a: 1\n");

@@ -503,7 +503,13 @@ fn join(dir: &str, name: &str) -> String {
 
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// One (cluster, app) pair to its resources, in output order.
@@ -1044,6 +1050,17 @@ fn render_chart(
 mod tests {
     use super::*;
     use crate::kustomize::fs::MemFs;
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+        // The record's digest of a file, as sha256sum prints it.
+        assert_eq!(
+            hex(&Sha256::digest(b"a: 1\n")),
+            "37b128c59f1f5097f73f82691cb519f1f568667faab5ced1b4ab979d36837eae"
+        );
+    }
 
     fn fleet_fs() -> MemFs {
         MemFs::from_files([
