@@ -5,6 +5,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{FileBytes, FileSystem};
 use crate::yaml;
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::io::Read;
 use std::sync::Arc;
@@ -79,45 +80,27 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         read.map(|bytes| (rel, bytes))
             .map_err(|e| Error::from(e).in_file(&path))
     };
+    let mut files = Vec::new();
+    walk(fs, dir, "", &ignore, &mut |rel| files.push(rel))?;
     // Inside a fleet's render the units already keep every thread busy (and a chart's
-    // files are mostly read and parsed already): one file after another.
-    if rayon::current_thread_index().is_some() {
-        let mut files = Vec::new();
-        walk(fs, dir, "", &ignore, &mut |rel| files.push(rel))?;
-        let files = files
-            .into_iter()
-            .map(read_one)
-            .collect::<Result<Vec<_>>>()?;
-        return load_files(files, &join(dir, "Chart.yaml"));
-    }
-    // Alone, reading and parsing are most of loading a large chart, and each file is
-    // read and parsed alone: on all threads, each file read as soon as the walk finds
-    // it and parsed (templates, values, schemas) right after, and kept by content for
-    // `load_files` and the render.
-    let read = std::sync::Mutex::new(Vec::new());
-    rayon::scope(|scope| {
-        let mut found = 0;
-        walk(fs, dir, "", &ignore, &mut |rel| {
-            let (i, read, read_one) = (found, &read, &read_one);
-            found += 1;
-            scope.spawn(move |_| {
-                let file = read_one(rel);
-                if let Ok(mut read) = read.lock() {
-                    read.push((i, file));
-                }
-            });
-        })
-    })?;
-    let mut read: Vec<(usize, Result<ChartFile>)> = read.into_inner().unwrap_or_default();
-    // In the walk's order, whichever thread read each: the first failure is the first
-    // file's.
-    read.sort_unstable_by_key(|(i, _)| *i);
-    let files = read
-        .into_iter()
-        .map(|(_, file)| file)
-        .collect::<Result<Vec<_>>>()?;
+    // files are mostly read and parsed already), and a small chart is read before
+    // threads would have started: one file after another.
+    let read: Vec<Result<ChartFile>> =
+        if rayon::current_thread_index().is_some() || files.len() <= SMALL_CHART_FILES {
+            files.into_iter().map(read_one).collect()
+        } else {
+            // Alone, reading and parsing are most of loading a large chart, and each
+            // file is read and parsed (templates, values, schemas) alone, on all
+            // threads, and kept by content for `load_files` and the render.
+            files.into_par_iter().map(read_one).collect()
+        };
+    // In the walk's order: the first failure is the first file's.
+    let files = read.into_iter().collect::<Result<Vec<_>>>()?;
     load_files(files, &join(dir, "Chart.yaml"))
 }
+
+/// A chart of at most this many files is read on one thread.
+const SMALL_CHART_FILES: usize = 32;
 
 /// Parses what `load_files` and the render will ask for, so that it is kept by content
 /// when they do. Failures are not kept: they are met again, and reported, there.

@@ -126,10 +126,12 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    let parsed: Vec<_> = texts
-        .par_iter()
-        .map(|(name, text)| parse_template(name, text))
-        .collect();
+    let parse = |(name, text): &(&str, &Arc<str>)| parse_template(name, text);
+    let parsed: Vec<_> = if texts.len() > SMALL_CHART_TEMPLATES {
+        texts.par_iter().map(parse).collect()
+    } else {
+        texts.iter().map(parse).collect()
+    };
     // The first failure in Helm's order, whichever thread met it first.
     let parsed = parsed
         .into_iter()
@@ -181,20 +183,25 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     // building its own.
     let others: Vec<std::sync::Mutex<Option<(Vec<_>, bool)>>> =
         runs[1..].iter().map(|_| Default::default()).collect();
-    let (mut rendered, mut shared) = rayon::in_place_scope(|scope| {
-        for (i, (run, slot)) in runs[1..].iter().zip(&others).enumerate() {
-            let last = i + 2 == runs.len();
-            let (release, parsed, render_run) = (&release, &parsed, &render_run);
-            scope.spawn(move |_| {
-                let (templates, _) = release.templates();
-                let done = render_run(&templates, &release.template_set(parsed), run, last);
-                if let Ok(mut slot) = slot.lock() {
-                    *slot = Some(done);
-                }
-            });
-        }
-        render_run(&templates, &set, runs[0], runs.len() == 1)
-    });
+    let (mut rendered, mut shared) = if runs.len() == 1 {
+        // Not a scope: a small chart is over before threads would have started.
+        render_run(&templates, &set, runs[0], true)
+    } else {
+        rayon::in_place_scope(|scope| {
+            for (i, (run, slot)) in runs[1..].iter().zip(&others).enumerate() {
+                let last = i + 2 == runs.len();
+                let (release, parsed, render_run) = (&release, &parsed, &render_run);
+                scope.spawn(move |_| {
+                    let (templates, _) = release.templates();
+                    let done = render_run(&templates, &release.template_set(parsed), run, last);
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(done);
+                    }
+                });
+            }
+            render_run(&templates, &set, runs[0], false)
+        })
+    };
     for slot in others {
         match slot.into_inner().ok().flatten() {
             Some((outputs, changed)) => {
@@ -270,6 +277,10 @@ fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[
     cuts.push(items.len());
     cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
 }
+
+/// A chart of at most this many templates (or documents) is parsed (or sorted) on one
+/// thread: it is done before threads would have started.
+const SMALL_CHART_TEMPLATES: usize = 32;
 
 /// Below this much template text a chart renders on one thread: building a second
 /// copy of the values and templates would cost more than it saves.
@@ -702,7 +713,12 @@ fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
         }
         docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
     }
-    let heads: Vec<Result<Head, String>> = docs.par_iter().map(|(_, d)| head_of(d)).collect();
+    let head = |(_, d): &(&String, Cow<str>)| head_of(d);
+    let heads: Vec<Result<Head, String>> = if docs.len() > SMALL_CHART_TEMPLATES {
+        docs.par_iter().map(head).collect()
+    } else {
+        docs.iter().map(head).collect()
+    };
     const HOOK_EVENTS: &[&str] = &[
         "pre-install",
         "post-install",
