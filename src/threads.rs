@@ -79,3 +79,19 @@ pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolB
         .stack_size(STACK)
         .build()
 }
+
+/// At most this many items are worked on by the calling thread alone (a small chart's
+/// files, templates, documents): done before the pool's threads would have started,
+/// each with fresh memory of its own.
+pub const FEW: usize = 32;
+
+/// `f` of each item, in order: on the pool's threads, or on the calling thread for
+/// [`FEW`] items or fewer, and inside the pool (a fleet's units already fill it).
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    if items.len() <= FEW || rayon::current_thread_index().is_some() {
+        items.into_iter().map(f).collect()
+    } else {
+        items.into_par_iter().map(f).collect()
+    }
+}

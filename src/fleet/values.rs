@@ -57,14 +57,10 @@ fn merge_maps(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
     }
 }
 
-/// One step of a `--set` path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SetSegment {
-    /// A map key (`a`, or `a\.b` for a key containing a dot).
-    Key(String),
-    /// A list index (`[0]`).
-    Index(usize),
-}
+/// One step of a `--set` path: a map key (`a`, or `a\.b` for a key containing a dot)
+/// or a list index (`[0]`). The same steps as a validation finding's path, so one
+/// function writes both (`validate::dotted`).
+pub use crate::validate::schema::Seg as SetSegment;
 
 /// One `path=value` assignment of a `--set` expression.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,19 +74,7 @@ pub struct SetAssignment {
 impl SetAssignment {
     /// The path as it was written (`a.b[0].c`), for messages that must not show the value.
     pub fn key(&self) -> String {
-        let mut out = String::new();
-        for seg in &self.path {
-            match seg {
-                SetSegment::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                SetSegment::Index(i) => out.push_str(&format!("[{i}]")),
-            }
-        }
-        out
+        crate::validate::dotted(&self.path)
     }
 }
 

@@ -5,7 +5,6 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::fs::{FileBytes, FileSystem};
 use crate::yaml;
-use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::io::Read;
 use std::sync::Arc;
@@ -82,25 +81,14 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
     };
     let mut files = Vec::new();
     walk(fs, dir, "", &ignore, &mut |rel| files.push(rel))?;
-    // Inside a fleet's render the units already keep every thread busy (and a chart's
-    // files are mostly read and parsed already), and a small chart is read before
-    // threads would have started: one file after another.
-    let read: Vec<Result<ChartFile>> =
-        if rayon::current_thread_index().is_some() || files.len() <= SMALL_CHART_FILES {
-            files.into_iter().map(read_one).collect()
-        } else {
-            // Alone, reading and parsing are most of loading a large chart, and each
-            // file is read and parsed (templates, values, schemas) alone, on all
-            // threads, and kept by content for `load_files` and the render.
-            files.into_par_iter().map(read_one).collect()
-        };
+    // Reading and parsing are most of loading a large chart, and each file is read and
+    // parsed (templates, values, schemas) alone, so on all threads, and kept by
+    // content for `load_files` and the render.
+    let read: Vec<Result<ChartFile>> = crate::threads::map(files, read_one);
     // In the walk's order: the first failure is the first file's.
     let files = read.into_iter().collect::<Result<Vec<_>>>()?;
     load_files(files, &join(dir, "Chart.yaml"))
 }
-
-/// A chart of at most this many files is read on one thread.
-const SMALL_CHART_FILES: usize = 32;
 
 /// Parses what `load_files` and the render will ask for, so that it is kept by content
 /// when they do. Failures are not kept: they are met again, and reported, there.

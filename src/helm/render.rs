@@ -8,7 +8,6 @@ use super::gotmpl::parse::{parse_text, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use crate::kustomize::fs::FileBytes;
-use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
@@ -126,12 +125,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    let parse = |(name, text): &(&str, &Arc<str>)| parse_template(name, text);
-    let parsed: Vec<_> = if texts.len() > SMALL_CHART_TEMPLATES {
-        texts.par_iter().map(parse).collect()
-    } else {
-        texts.iter().map(parse).collect()
-    };
+    let parsed = crate::threads::map(texts, |(name, text)| parse_template(name, text));
     // The first failure in Helm's order, whichever thread met it first.
     let parsed = parsed
         .into_iter()
@@ -277,10 +271,6 @@ fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[
     cuts.push(items.len());
     cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
 }
-
-/// A chart of at most this many templates (or documents) is parsed (or sorted) on one
-/// thread: it is done before threads would have started.
-const SMALL_CHART_TEMPLATES: usize = 32;
 
 /// Below this much template text a chart renders on one thread: building a second
 /// copy of the values and templates would cost more than it saves.
@@ -713,12 +703,8 @@ fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
         }
         docs.extend(split_manifests(content).into_iter().map(|d| (path, d)));
     }
-    let head = |(_, d): &(&String, Cow<str>)| head_of(d);
-    let heads: Vec<Result<Head, String>> = if docs.len() > SMALL_CHART_TEMPLATES {
-        docs.par_iter().map(head).collect()
-    } else {
-        docs.iter().map(head).collect()
-    };
+    let heads: Vec<Result<Head, String>> =
+        crate::threads::map(docs.iter().collect(), |(_, d)| head_of(d));
     const HOOK_EVENTS: &[&str] = &[
         "pre-install",
         "post-install",
