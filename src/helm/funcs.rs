@@ -701,7 +701,7 @@ impl Object for Files {
         let mut files: Vec<(String, Value)> = self
             .files
             .iter()
-            .map(|(n, b)| (n.clone(), Value::str(String::from_utf8_lossy(b))))
+            .map(|(n, b)| (n.clone(), Value::from_bytes(b)))
             .collect();
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Some(files)
@@ -710,17 +710,16 @@ impl Object for Files {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         let arg = |i: usize| args.get(i).map(str_of).unwrap_or_default();
         // A missing file is empty text.
-        let get = |p: &str| {
+        let bytes = |p: &str| {
             self.files
                 .iter()
                 .find(|(n, _)| n == p)
-                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default()
+                .map_or(&[][..], |(_, b)| &b[..])
         };
         Some(Ok(match name {
-            "Get" | "GetBytes" => Value::str(get(&arg(0))),
+            "Get" | "GetBytes" => Value::from_bytes(bytes(&arg(0))),
             "Lines" => {
-                let text = get(&arg(0));
+                let text = String::from_utf8_lossy(bytes(&arg(0)));
                 if text.is_empty() {
                     Value::list(Vec::new())
                 } else {

@@ -3,7 +3,7 @@
 //! reproducible (`randAlphaNum`, `uuidv4`, `now`, ...) live in `nondeterministic.rs`.
 
 use super::gotmpl::funcs::{arity, at_least, fail, FuncError, Funcs};
-use super::gotmpl::value::give_up;
+use super::gotmpl::value::{bytes_of, give_up};
 use super::gotmpl::{Value, MAX_VALUE_DEPTH};
 use base64::Engine as _;
 use sha2::Digest;
@@ -406,7 +406,7 @@ pub fn register(f: &mut Funcs) {
     f.insert("b64enc", |_, a| {
         arity("b64enc", a, 1)?;
         Ok(Value::str(
-            base64::engine::general_purpose::STANDARD.encode(s(&a[0])),
+            base64::engine::general_purpose::STANDARD.encode(bytes_of(&a[0])),
         ))
     });
     f.insert("b64dec", |_, a| {
@@ -420,7 +420,7 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("b32enc", |_, a| {
         arity("b32enc", a, 1)?;
-        Ok(Value::str(base32_encode(s(&a[0]).as_bytes())))
+        Ok(Value::str(base32_encode(&bytes_of(&a[0]))))
     });
     f.insert("b32dec", |_, a| {
         arity("b32dec", a, 1)?;
@@ -482,12 +482,12 @@ pub fn register(f: &mut Funcs) {
     });
     f.insert("sha256sum", |_, a| {
         arity("sha256sum", a, 1)?;
-        Ok(Value::str(hex(&sha2::Sha256::digest(s(&a[0]).as_bytes()))))
+        Ok(Value::str(hex(&sha2::Sha256::digest(bytes_of(&a[0])))))
     });
     f.insert("adler32sum", |_, a| {
         arity("adler32sum", a, 1)?;
         let (mut x, mut y) = (1u32, 0u32);
-        for b in s(&a[0]).bytes() {
+        for &b in bytes_of(&a[0]).iter() {
             x = (x + u32::from(b)) % 65521;
             y = (y + x) % 65521;
         }
@@ -974,11 +974,11 @@ pub fn register_more(f: &mut Funcs) {
     });
     f.insert("sha1sum", |_, a| {
         arity("sha1sum", a, 1)?;
-        Ok(Value::str(hex(&sha1(s(&a[0]).as_bytes()))))
+        Ok(Value::str(hex(&sha1(&bytes_of(&a[0])))))
     });
     f.insert("sha512sum", |_, a| {
         arity("sha512sum", a, 1)?;
-        Ok(Value::str(hex(&sha2::Sha512::digest(s(&a[0]).as_bytes()))))
+        Ok(Value::str(hex(&sha2::Sha512::digest(bytes_of(&a[0])))))
     });
     f.insert("regexQuoteMeta", |_, a| {
         arity("regexQuoteMeta", a, 1)?;

@@ -64,6 +64,58 @@ pub trait Object: std::fmt::Debug {
     }
 }
 
+/// A Go string that is not UTF-8 text: a binary file's content (`.Files.Get` of a
+/// `.bz2`, a keystore). Go's strings are bytes, and charts encode such files
+/// (`b64enc`, `sha256sum`); those functions read [`bytes_of`] it. Everything else
+/// sees its text, with U+FFFD where the bytes are not UTF-8.
+#[derive(Debug)]
+pub struct RawString(pub Box<[u8]>);
+
+impl Value {
+    /// A Go string of `bytes`: text when they are UTF-8, else a [`RawString`].
+    pub fn from_bytes(bytes: &[u8]) -> Value {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Value::str(text),
+            Err(_) => Value::Object(Rc::new(RawString(bytes.into()))),
+        }
+    }
+}
+
+impl Object for RawString {
+    fn type_name(&self) -> &str {
+        "string"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn len(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+    fn print(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+    fn to_json(&self) -> Json {
+        Json::String(self.print())
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+}
+
+/// The bytes of a Go string argument: a [`RawString`]'s own, or the value as text
+/// (nil is empty).
+pub fn bytes_of(v: &Value) -> std::borrow::Cow<'_, [u8]> {
+    match v {
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+        Value::Nil => std::borrow::Cow::Borrowed(&[]),
+        Value::Object(o) => match o.as_any().and_then(|a| a.downcast_ref::<RawString>()) {
+            Some(raw) => std::borrow::Cow::Borrowed(&raw.0),
+            None => std::borrow::Cow::Owned(o.print().into_bytes()),
+        },
+        other => std::borrow::Cow::Owned(other.to_go_string().into_bytes()),
+    }
+}
+
 impl Value {
     pub fn str(s: impl AsRef<str>) -> Value {
         Value::String(Rc::from(s.as_ref()))
