@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What a render needs besides the chart.
@@ -139,12 +140,12 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         })?;
     let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
 
-    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, in
-    // as many runs of that order as there are threads. Each run builds its own values
-    // and templates (they are not shared between threads), so a template sees the same
-    // data either way, unless one changed the data in place (`set .Values ...`,
-    // `set $ ...`) for those after it: then the runs are not used, and it all renders
-    // again in one run.
+    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, on
+    // as many threads as there are cores, each taking the next template no thread has
+    // taken. Each thread builds its own values and templates (they are not shared
+    // between threads), so a template sees the same data either way, unless one
+    // changed the data in place (`set .Values ...`, `set $ ...`) for those after it:
+    // then it all renders again, in order, on this thread.
     let to_render: Vec<&String> = keys
         .iter()
         .copied()
@@ -156,61 +157,62 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     } else {
         1
     };
-    let runs = split_by_size(&to_render, threads, |k| templates[*k].text.len());
     let set = release.template_set(&parsed);
-    // A run's outputs, and whether it changed data that later runs would have seen.
-    let render_run = |templates: &BTreeMap<String, Renderable>,
-                      set: &TemplateSet,
-                      run: &[&String],
-                      last: bool| {
-        // The last run's changes reach no other run: not kept.
-        let mut changed = (!last).then(Vec::new);
-        let outputs: Vec<_> = run
+    let in_order = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
+        to_render
             .iter()
-            .map(|k| render_one(set, &templates[*k], k, trace, changed.as_mut()))
-            .collect();
-        let shared = changed.is_some_and(|c| changes_shared_data(templates, &c));
-        (outputs, shared)
+            .map(|k| render_one(set, &templates[*k], k, trace, None))
+            .collect::<Vec<_>>()
     };
-    // The first run here, with the values and templates built above; the others on
-    // the pool's threads (which have memory of their own from loading the chart), each
-    // building its own.
-    let others: Vec<std::sync::Mutex<Option<(Vec<_>, bool)>>> =
-        runs[1..].iter().map(|_| Default::default()).collect();
-    let (mut rendered, mut shared) = if runs.len() == 1 {
-        // Not a scope: a small chart is over before threads would have started.
-        render_run(&templates, &set, runs[0], true)
+    let rendered = if threads == 1 {
+        in_order(&templates, &set)
     } else {
-        rayon::in_place_scope(|scope| {
-            for (i, (run, slot)) in runs[1..].iter().zip(&others).enumerate() {
-                let last = i + 2 == runs.len();
-                let (release, parsed, render_run) = (&release, &parsed, &render_run);
-                scope.spawn(move |_| {
-                    let (templates, _) = release.templates();
-                    let done = render_run(&templates, &release.template_set(parsed), run, last);
-                    if let Ok(mut slot) = slot.lock() {
-                        *slot = Some(done);
-                    }
-                });
+        let next = AtomicUsize::new(0);
+        // A thread's share: (index, output) of each template it took, and whether
+        // one of them changed data the templates share.
+        let take = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
+            let mut changed = Vec::new();
+            let mut outputs = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(k) = to_render.get(i) else { break };
+                outputs.push((i, render_one(set, &templates[*k], k, trace, Some(&mut changed))));
             }
-            render_run(&templates, &set, runs[0], false)
-        })
-    };
-    for slot in others {
-        match slot.into_inner().ok().flatten() {
-            Some((outputs, changed)) => {
-                rendered.extend(outputs);
-                shared |= changed;
+            let shared = changes_shared_data(templates, &changed);
+            (outputs, shared)
+        };
+        // Threads of its own rather than rayon's pool: the pool's threads, asleep since
+        // loading, took milliseconds to wake.
+        let shares = std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads)
+                .filter_map(|_| {
+                    std::thread::Builder::new()
+                        .stack_size(crate::threads::STACK)
+                        .spawn_scoped(scope, || {
+                            let (templates, _) = release.templates();
+                            take(&templates, &release.template_set(&parsed))
+                        })
+                        // Not started: this thread takes its share.
+                        .ok()
+                })
+                .collect();
+            let mut shares = vec![take(&templates, &set)];
+            for other in others {
+                shares.push(other.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             }
-            // Not met: the scope re-raises a run's panic. Rendering again is right anyway.
-            None => shared = true,
+            shares
+        });
+        if shares.iter().any(|(_, shared)| *shared) {
+            let (templates, _) = release.templates();
+            in_order(&templates, &release.template_set(&parsed))
+        } else {
+            let mut slots: Vec<Option<Result<Output, HelmError>>> =
+                to_render.iter().map(|_| None).collect();
+            for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
+                slots[i] = Some(output);
+            }
+            slots.into_iter().map(|o| o.expect("every template was taken")).collect()
         }
-    }
-    let rendered = if shared {
-        let (templates, _) = release.templates();
-        render_run(&templates, &release.template_set(&parsed), &to_render, true).0
-    } else {
-        rendered
     };
 
     let mut out = Rendered {
@@ -248,28 +250,6 @@ pub fn parse_template(name: &str, text: &Arc<str>) -> Result<Arc<Parsed>, ParseE
             }),
         }
     })
-}
-
-/// `items` in order, cut into at most `n` runs of about the same total size: each cut
-/// where the running total comes closest to its share. No run is empty, unless
-/// `items` is (then there is one, empty).
-fn split_by_size<T>(items: &[T], n: usize, size: impl Fn(&T) -> usize) -> Vec<&[T]> {
-    let mut prefix = vec![0];
-    for item in items {
-        prefix.push(prefix[prefix.len() - 1] + size(item));
-    }
-    let total = prefix[items.len()];
-    let mut cuts = vec![0];
-    for k in 1..n.min(items.len()) {
-        let share = total * k / n;
-        let after = cuts[cuts.len() - 1] + 1;
-        match (after..items.len()).min_by_key(|&j| prefix[j].abs_diff(share)) {
-            Some(j) => cuts.push(j),
-            None => break,
-        }
-    }
-    cuts.push(items.len());
-    cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
 }
 
 /// Below this much template text a chart renders on one thread: building a second
@@ -1055,7 +1035,7 @@ impl std::error::Error for HelmError {}
 
 #[cfg(test)]
 mod tests {
-    use super::{changes_shared_data, head_of, split_by_size, Renderable, Value};
+    use super::{changes_shared_data, head_of, Renderable, Value};
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
@@ -1090,25 +1070,6 @@ mod tests {
                 &[own.clone(), shared.clone()]
             ));
         }
-    }
-
-    #[test]
-    fn runs_of_about_equal_size_in_order() {
-        let sizes = [5, 1, 1, 1, 8, 2, 2];
-        let runs = split_by_size(&sizes, 2, |s| *s);
-        assert_eq!(runs, [&sizes[..4], &sizes[4..]]);
-        let runs = split_by_size(&sizes, 3, |s| *s);
-        assert_eq!(runs.concat(), sizes);
-        assert_eq!(runs.len(), 3);
-        // Never more runs than items, never an empty run.
-        assert_eq!(split_by_size(&[7], 4, |s| *s), [&[7][..]]);
-        assert_eq!(split_by_size(&sizes, 1, |s| *s), [&sizes[..]]);
-        let zeros = [0, 0, 0];
-        assert!(split_by_size(&zeros, 2, |s| *s)
-            .iter()
-            .all(|r| !r.is_empty()));
-        let none: [usize; 0] = [];
-        assert_eq!(split_by_size(&none, 2, |s| *s), [&none[..]]);
     }
 
     #[test]
