@@ -176,7 +176,10 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(k) = to_render.get(i) else { break };
-                outputs.push((i, render_one(set, &templates[*k], k, trace, Some(&mut changed))));
+                outputs.push((
+                    i,
+                    render_one(set, &templates[*k], k, trace, Some(&mut changed)),
+                ));
             }
             let shared = changes_shared_data(templates, &changed);
             (outputs, shared)
@@ -198,7 +201,11 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
                 .collect();
             let mut shares = vec![take(&templates, &set)];
             for other in others {
-                shares.push(other.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+                shares.push(
+                    other
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                );
             }
             shares
         });
@@ -211,7 +218,10 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
                 slots[i] = Some(output);
             }
-            slots.into_iter().map(|o| o.expect("every template was taken")).collect()
+            slots
+                .into_iter()
+                .map(|o| o.expect("every template was taken"))
+                .collect()
         }
     };
 

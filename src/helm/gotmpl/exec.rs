@@ -6,25 +6,32 @@ use super::funcs::{self, Funcs};
 use super::parse::{self, chain_names, split_variable, Arg, Command, Node, ParseError, Pipe, Pos};
 use super::value::Value;
 use super::{MAX_EXEC_NESTING, MAX_VALUE_DEPTH};
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
 /// A named template: where it was parsed (for messages) and its body.
 #[derive(Clone, Debug)]
 pub struct Define {
+    /// Its name, for messages (`executing "NAME"`).
+    pub name: Rc<str>,
     pub file: Rc<str>,
     pub body: Arc<[Node]>,
 }
+
+/// Templates by name. Hashed: a large chart's helpers are hundreds of names sharing
+/// long prefixes (`kube-prometheus-stack.`), looked up at every `include`.
+pub type Defines = HashMap<String, Define, foldhash::fast::RandomState>;
 
 /// Every template a render can reach by name: one per file (named by its path), and
 /// every `define`/`block`, with the functions templates may call.
 #[derive(Clone)]
 pub struct TemplateSet {
-    pub defs: Rc<BTreeMap<String, Define>>,
+    pub defs: Rc<Defines>,
     /// Templates added over `defs` without copying it (`tpl`'s text and its `define`s,
     /// which win over the chart's of the same name as they do in Helm).
-    pub overlay: BTreeMap<String, Define>,
+    pub overlay: Defines,
     pub funcs: Rc<Funcs>,
     /// What seeds the functions whose output Helm draws at random (the release), so
     /// the same chart in two releases gets two passwords, and one release the same each run.
@@ -94,8 +101,8 @@ type Walk<T> = Result<T, Flow>;
 impl TemplateSet {
     pub fn new(funcs: Funcs) -> TemplateSet {
         TemplateSet {
-            defs: Rc::new(BTreeMap::new()),
-            overlay: BTreeMap::new(),
+            defs: Rc::default(),
+            overlay: Defines::default(),
             funcs: Rc::new(funcs),
             seed: Rc::from(""),
         }
@@ -134,12 +141,13 @@ impl TemplateSet {
     }
 }
 
-fn add_parsed(defs: &mut BTreeMap<String, Define>, name: &str, parsed: &parse::Parsed) {
+fn add_parsed(defs: &mut Defines, name: &str, parsed: &parse::Parsed) {
     let file: Rc<str> = Rc::from(name);
     for (def, body) in &parsed.defines {
         defs.insert(
             def.clone(),
             Define {
+                name: Rc::from(def.as_str()),
                 file: file.clone(),
                 body: body.clone(),
             },
@@ -148,6 +156,7 @@ fn add_parsed(defs: &mut BTreeMap<String, Define>, name: &str, parsed: &parse::P
     defs.insert(
         name.to_string(),
         Define {
+            name: file.clone(),
             file,
             body: parsed.body.clone(),
         },
@@ -158,9 +167,12 @@ fn add_parsed(defs: &mut BTreeMap<String, Define>, name: &str, parsed: &parse::P
 /// nodes are running (for messages), and how deep `include` has gone.
 pub struct Exec<'a> {
     pub set: &'a TemplateSet,
-    vars: Vec<(String, Value)>,
+    /// The variables in scope, innermost last: those of the template running start at
+    /// `frame` (`$`, then what its pipelines declared); those before it are its callers'.
+    vars: Vec<(Cow<'static, str>, Value)>,
+    frame: usize,
     file: Rc<str>,
-    name: String,
+    name: Rc<str>,
     depth: usize,
     /// See [`Exec::nest`].
     nesting: usize,
@@ -188,8 +200,9 @@ impl<'a> Exec<'a> {
         Exec {
             set,
             vars: Vec::new(),
+            frame: 0,
             file: Rc::from(name),
-            name: name.to_string(),
+            name: Rc::from(name),
             depth: 0,
             nesting: 0,
             call_site: (Rc::from(name), 0),
@@ -251,13 +264,15 @@ impl<'a> Exec<'a> {
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), data.clone())]);
+        let saved_frame = std::mem::replace(&mut self.frame, self.vars.len());
+        self.vars.push((Cow::Borrowed("$"), data.clone()));
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
-        let saved_name = std::mem::replace(&mut self.name, name.to_string());
+        let saved_name = std::mem::replace(&mut self.name, def.name.clone());
         self.depth += 1;
         let result = self.walk_list(&def.body, data, out);
         self.depth -= 1;
-        self.vars = saved_vars;
+        self.vars.truncate(self.frame);
+        self.frame = saved_frame;
         self.file = saved_file;
         self.name = saved_name;
         match result {
@@ -442,13 +457,21 @@ impl<'a> Exec<'a> {
     }
 
     fn set_var(&mut self, name: &str, v: Value) {
-        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+        if let Some(slot) = self.vars[self.frame..]
+            .iter_mut()
+            .rev()
+            .find(|(n, _)| n == name)
+        {
             slot.1 = v;
         }
     }
 
     fn var(&self, name: &str, pos: Pos) -> Result<Value, ExecError> {
-        match self.vars.iter().rev().find(|(n, _)| n == name) {
+        match self.vars[self.frame..]
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+        {
             Some((_, v)) => Ok(v.clone()),
             None => Err(ExecError::new(format!(
                 "template: {}:{}: undefined variable: {}",
@@ -474,7 +497,7 @@ impl<'a> Exec<'a> {
         let value = value.unwrap_or_default();
         for name in &pipe.decl {
             if pipe.is_assign {
-                if !self.vars.iter().any(|(n, _)| **n == **name) {
+                if !self.vars[self.frame..].iter().any(|(n, _)| **n == **name) {
                     return Err(ExecError::new(format!(
                         "template: {}:{}: undefined variable: {}",
                         self.file, pipe.pos.line, name
@@ -482,7 +505,8 @@ impl<'a> Exec<'a> {
                 }
                 self.set_var(name, value.clone());
             } else {
-                self.vars.push((name.to_string(), value.clone()));
+                self.vars
+                    .push((Cow::Owned(name.to_string()), value.clone()));
             }
         }
         Ok(value)
@@ -884,6 +908,13 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_called_template_has_its_own_dollar_and_its_caller_keeps_its_variables() {
+        let data = serde_json::json!({"n": 1});
+        let src = r#"{{ define "inner" }}{{ $y := 3 }}[{{ $ }} {{ $y }}]{{ end }}{{ $x := 5 }}{{ template "inner" 7 }}{{ $x }} {{ $.n }}{{ template "inner" $x }}"#;
+        assert_eq!(run(src, data).unwrap(), "[7 3]5 1[5 3]");
     }
 
     #[test]
