@@ -106,6 +106,26 @@ impl SharedTexts {
 pub struct JsonSchema {
     /// The schema compiled, or why it cannot be (each caller words that itself).
     pub compiled: Result<jsonschema::Validator, jsonschema::ValidationError<'static>>,
+    /// Whether it refers to documents outside itself (`$ref` to a URL), which strata
+    /// never fetches: then it does not compile alone (see `helm::schema::compile_local`).
+    pub refers_out: bool,
+    /// The schema as data, for compiling it again with documents found elsewhere.
+    pub json: serde_json::Value,
+}
+
+/// Refuses every document a schema refers to outside itself, and notes that it was
+/// asked: strata never uses the network.
+#[derive(Default)]
+struct Unfetched(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl jsonschema::Retrieve for Unfetched {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        Err(format!("{uri}: strata does not fetch schemas").into())
+    }
 }
 
 /// The schema in `text`, parsed and compiled once per command: compiling a chart's
@@ -117,8 +137,14 @@ pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json:
         std::sync::LazyLock::new(ByContent::default);
     COMPILED.get_or_try(text.as_bytes(), || {
         let json: serde_json::Value = serde_json::from_str(text)?;
-        let compiled = jsonschema::validator_for(&json);
-        Ok(std::sync::Arc::new(JsonSchema { compiled }))
+        let asked = Unfetched::default();
+        let refers_out = asked.0.clone();
+        let compiled = jsonschema::options().with_retriever(asked).build(&json);
+        Ok(std::sync::Arc::new(JsonSchema {
+            compiled,
+            refers_out: refers_out.load(std::sync::atomic::Ordering::Relaxed),
+            json,
+        }))
     })
 }
 

@@ -541,6 +541,48 @@ fn templates_nested_past_strata_limits_are_refused_not_crashed() {
 }
 
 #[test]
+fn a_schema_that_refers_to_the_network_is_not_checked_and_says_so() {
+    let s = Scratch::new("helm-schema-url");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+    s.write("c/values.yaml", "replicas: 1\n");
+    s.write("c/templates/a.yaml", "replicas: {{ .Values.replicas }}\n");
+    // As bjw-s's app-template and its common library do: Helm downloads these.
+    s.write(
+        "c/values.schema.json",
+        r##"{"$id": "https://example.com/charts/c/values.schema.json",
+            "properties": {"replicas": {"$ref": "defs.json#/replicas"},
+                           "other": {"$ref": "https://example.com/other.json"}}}"##,
+    );
+    let out = strata(&s.0, &["template", "r", "c", "--set", "replicas=two"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "---\n# Source: c/templates/a.yaml\nreplicas: two\n"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "warning: c/values.schema.json: refers to https://example.com/charts/c/defs.json \
+         and 1 more ($ref), which strata does not fetch (it never uses the network): the \
+         values are not checked against this schema, which Helm checks after downloading \
+         what it refers to\n"
+    );
+    // A schema that holds all it refers to is still checked.
+    s.write(
+        "c/values.schema.json",
+        r##"{"properties": {"replicas": {"$ref": "#/$defs/count"}},
+            "$defs": {"count": {"type": "integer"}}}"##,
+    );
+    let out = strata(&s.0, &["template", "r", "c", "--set", "replicas=two"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("- at '/replicas': got string, want integer"),
+        "{err}"
+    );
+}
+
+#[test]
 fn helmignore_leaves_out_what_helms_loader_leaves_out() {
     let s = Scratch::new("helm-ignore");
     s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");

@@ -106,7 +106,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let mut vals = values::coalesce(&chart, &opts.values);
     values::import_values(&chart, &mut vals);
     let vals = Json::Object(vals);
-    check_schemas(&chart, &vals)?;
+    let schema_warnings = check_schemas(&chart, &vals)?;
 
     let release = Release {
         chart: &chart,
@@ -227,6 +227,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
 
     let mut out = Rendered {
         crds,
+        warnings: schema_warnings,
         ..Default::default()
     };
     for (k, one) in to_render.into_iter().zip(rendered) {
@@ -539,27 +540,62 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
 
 /// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
 /// subchart's over its own, every failure gathered into one message.
-fn check_schemas(chart: &Chart, vals: &Json) -> Result<(), HelmError> {
+/// Checks the values against each chart's `values.schema.json`; the warnings for
+/// schemas that could not be used.
+fn check_schemas(chart: &Chart, vals: &Json) -> Result<Vec<String>, HelmError> {
     let mut report = String::new();
-    schema_report(chart, vals, &mut report);
+    let mut warnings = Vec::new();
+    schema_report(chart, chart.name(), vals, &mut report, &mut warnings);
     if report.is_empty() {
-        return Ok(());
+        return Ok(warnings);
     }
     Err(err(format!(
         "values don't meet the specifications of the schema(s) in the following chart(s):\n{report}"
     )))
 }
 
-fn schema_report(chart: &Chart, vals: &Json, out: &mut String) {
-    if let Some(schema) = &chart.schema {
-        if let Err(lines) = super::schema::check(vals, schema) {
-            out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
+/// `path`: the chart's folder as Helm names templates (`app/charts/common`).
+fn schema_report(
+    chart: &Chart,
+    path: &str,
+    vals: &Json,
+    out: &mut String,
+    warnings: &mut Vec<String>,
+) {
+    match &chart.schema {
+        // Helm downloads what a schema refers to; strata never uses the network. Not
+        // checking is what Helm does for a chart without a schema, and the output is
+        // the same for values the schema would accept.
+        Some(schema) if schema.compiled.is_err() && schema.refers_out => {
+            let refs = super::schema::external_refs(&schema.json);
+            let named = match refs.as_slice() {
+                [] => "documents outside it".to_string(),
+                [one] => one.clone(),
+                [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+            };
+            warnings.push(format!(
+                "{path}/values.schema.json: refers to {named} ($ref), which strata does not \
+                 fetch (it never uses the network): the values are not checked against \
+                 this schema, which Helm checks after downloading what it refers to"
+            ));
         }
+        Some(schema) => {
+            if let Err(lines) = super::schema::check(vals, schema) {
+                out.push_str(&format!("{}:\n{}\n", chart.name(), lines.join("\n")));
+            }
+        }
+        None => {}
     }
     for sub in &chart.dependencies {
         match vals.get(sub.name()) {
             None | Some(Json::Null) => {}
-            Some(sub_vals @ Json::Object(_)) => schema_report(sub, sub_vals, out),
+            Some(sub_vals @ Json::Object(_)) => schema_report(
+                sub,
+                &format!("{path}/charts/{}", sub.name()),
+                sub_vals,
+                out,
+                warnings,
+            ),
             Some(_) => out.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map)\n",
                 sub.name()
