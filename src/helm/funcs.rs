@@ -1,7 +1,7 @@
 //! Helm's own template functions (`include`, `tpl`, `required`, `toYaml`, `fromYaml`,
 //! `toJson`, `lookup`, ...) and the objects templates see (`.Files`, `.Capabilities`).
 
-use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
+use super::gotmpl::funcs::{arity, fail, go_quote, FuncError, Funcs};
 use super::gotmpl::value::Object;
 use super::gotmpl::{TemplateSet, Value, MAX_VALUE_DEPTH};
 use crate::kustomize::fs::FileBytes;
@@ -300,21 +300,21 @@ pub fn all() -> Funcs {
             Value::String(s) => s.to_string(),
             other => other.to_go_string(),
         };
-        let name = template_name(&a[1]).unwrap_or_else(|| "gotpl".to_string());
-        let set: TemplateSet = exec.set.with(&name, &text).map_err(|e| {
-            FuncError::Call(format!(
-                "error during tpl function execution for {text:?}: {e}"
-            ))
+        // Helm parses the text as its engine's root template, whatever called `tpl`.
+        let name = crate::helm::gotmpl::exec::TPL_NAME;
+        let set: TemplateSet = exec.set.with(name, &text).map_err(|e| {
+            FuncError::Call(format!("cannot parse template {}: {e}", go_quote(&text)))
         })?;
-        let mut inner = exec.inner(&set, &name);
+        let mut inner = exec.inner(&set, name);
         let mut out = String::new();
-        let result = inner.run_named(&name, &a[1], &mut out, None);
+        let result = inner.run_named(name, &a[1], &mut out, None);
         exec.seeded_calls = inner.seeded_calls;
         exec.warnings.append(&mut inner.warnings);
         exec.changed.append(&mut inner.changed);
         result.map_err(|e| {
             FuncError::Call(format!(
-                "error during tpl function execution for {text:?}: {}",
+                "error during tpl function execution for {}: {}",
+                go_quote(&text),
                 e.message
             ))
         })?;
@@ -530,16 +530,6 @@ fn str_of(v: &Value) -> String {
         Value::String(s) => s.to_string(),
         Value::Nil => String::new(),
         other => other.to_go_string(),
-    }
-}
-
-fn template_name(data: &Value) -> Option<String> {
-    match data {
-        Value::Map(_) => data
-            .get("Template")
-            .and_then(|t| t.get("Name"))
-            .and_then(|n| n.as_str().map(str::to_string)),
-        _ => None,
     }
 }
 

@@ -80,6 +80,9 @@ impl From<ParseError> for ExecError {
     }
 }
 
+/// The name Helm gives `tpl`'s text (its engine's root template), in messages.
+pub const TPL_NAME: &str = "gotpl";
+
 /// How deep `template`/`include` may nest before it is called a loop (Helm's limit).
 const MAX_DEPTH: usize = 1000;
 
@@ -173,6 +176,10 @@ pub struct Exec<'a> {
     frame: usize,
     file: Rc<str>,
     name: Rc<str>,
+    /// The chart file a function call is attributed to (its warnings, and the seed of
+    /// what Helm draws at random): the running file, or for `tpl`'s text, which Helm
+    /// names [`TPL_NAME`] in messages, the template that called `tpl`.
+    site: Rc<str>,
     depth: usize,
     /// See [`Exec::nest`].
     nesting: usize,
@@ -203,6 +210,7 @@ impl<'a> Exec<'a> {
             frame: 0,
             file: Rc::from(name),
             name: Rc::from(name),
+            site: Rc::from(name),
             depth: 0,
             nesting: 0,
             call_site: (Rc::from(name), 0),
@@ -221,6 +229,7 @@ impl<'a> Exec<'a> {
     pub fn inner<'b>(&self, set: &'b TemplateSet, name: &str) -> Exec<'b> {
         let mut inner = Exec::new(set, name);
         inner.root = self.root.clone();
+        inner.site = self.site.clone();
         inner.seeded_calls = self.seeded_calls;
         inner.depth = self.depth;
         inner.nesting = self.nesting;
@@ -255,7 +264,7 @@ impl<'a> Exec<'a> {
                     &format!("template {name:?} not defined"),
                 ),
                 None => ExecError::new(format!(
-                    "template: no template {name:?} associated with template \"gotpl\""
+                    "template: no template {name:?} associated with template {TPL_NAME:?}"
                 )),
             });
         };
@@ -267,6 +276,10 @@ impl<'a> Exec<'a> {
         let saved_frame = std::mem::replace(&mut self.frame, self.vars.len());
         self.vars.push((Cow::Borrowed("$"), data.clone()));
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
+        let saved_site = self.site.clone();
+        if &*def.file != TPL_NAME {
+            self.site = def.file.clone();
+        }
         let saved_name = std::mem::replace(&mut self.name, def.name.clone());
         self.depth += 1;
         let result = self.walk_list(&def.body, data, out);
@@ -274,6 +287,7 @@ impl<'a> Exec<'a> {
         self.vars.truncate(self.frame);
         self.frame = saved_frame;
         self.file = saved_file;
+        self.site = saved_site;
         self.name = saved_name;
         match result {
             Ok(()) => Ok(()),
@@ -776,7 +790,7 @@ impl<'a> Exec<'a> {
             values.insert(0, Value::str(callee));
         }
         // After the arguments: an `include` among them runs calls of its own.
-        self.call_site = (self.file.clone(), pos.line);
+        self.call_site = (self.site.clone(), pos.line);
         // Go names the whole command when a call fails, the function when its
         // arguments do; an `include`d template's failure is wrapped, as `%w` wraps it.
         let command = || {
