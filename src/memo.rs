@@ -106,11 +106,9 @@ impl SharedTexts {
 pub struct JsonSchema {
     /// The schema compiled, or why it cannot be (each caller words that itself).
     pub compiled: Result<jsonschema::Validator, jsonschema::ValidationError<'static>>,
-    /// Whether it refers to documents outside itself (`$ref` to a URL), which strata
-    /// never fetches: then it does not compile alone (see `helm::schema::compile_local`).
-    pub refers_out: bool,
-    /// The schema as data, for compiling it again with documents found elsewhere.
-    pub json: serde_json::Value,
+    /// When it does not compile for want of documents outside it (`$ref` to a URL,
+    /// which strata never fetches): those it names, sorted (see [`external_refs`]).
+    pub unfetched: Option<Vec<String>>,
 }
 
 /// Refuses every document a schema refers to outside itself, and notes that it was
@@ -140,17 +138,72 @@ pub fn json_schema(text: &str) -> Result<std::sync::Arc<JsonSchema>, serde_json:
         let asked = Unfetched::default();
         let refers_out = asked.0.clone();
         let compiled = jsonschema::options().with_retriever(asked).build(&json);
+        let unfetched = (compiled.is_err()
+            && refers_out.load(std::sync::atomic::Ordering::Relaxed))
+        .then(|| external_refs(&json));
         Ok(std::sync::Arc::new(JsonSchema {
             compiled,
-            refers_out: refers_out.load(std::sync::atomic::Ordering::Relaxed),
-            json,
+            unfetched,
         }))
     })
 }
 
+/// The documents a schema refers to by URL (`$ref`, against its `$id`), sorted: what
+/// Helm downloads when it checks the values.
+pub fn external_refs(schema: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, base: Option<&str>, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let base = match m.get("$id").and_then(serde_json::Value::as_str) {
+                    Some(id) if is_url(id) => Some(id),
+                    _ => base,
+                };
+                if let Some(r) = m.get("$ref").and_then(serde_json::Value::as_str) {
+                    let doc = r.split('#').next().unwrap_or("");
+                    if is_url(doc) {
+                        out.push(doc.to_string());
+                    } else if let (false, Some(base)) = (doc.is_empty(), base) {
+                        out.push(join_url(base, doc));
+                    }
+                }
+                m.values().for_each(|v| walk(v, base, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, base, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, None, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("https://") || s.starts_with("http://")
+}
+
+/// `rel` against the document `base` (a URL): beside it, `..` going up.
+fn join_url(base: &str, rel: &str) -> String {
+    let base = base.split('#').next().unwrap_or(base);
+    let mut dir: Vec<&str> = base.split('/').collect();
+    dir.pop();
+    for part in rel.split('/') {
+        match part {
+            "." => {}
+            ".." if dir.len() > 3 => {
+                dir.pop();
+            }
+            ".." => {}
+            p => dir.push(p),
+        }
+    }
+    dir.join("/")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{ByContent, SharedTexts};
+    use super::{external_refs, ByContent, SharedTexts};
     use std::sync::Arc;
 
     #[test]
@@ -184,5 +237,32 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(&*c, "kind: Deployment\n");
         assert_eq!(&*texts.share(String::new()), "");
+    }
+
+    #[test]
+    fn refers_out_by_url_and_against_each_id_sorted_without_fragments() {
+        let schema = serde_json::json!({
+            "$id": "https://h.example/a/b/values.schema.json",
+            "properties": {
+                "x": {"$ref": "schemas/pod.json#/options"},
+                "y": {"$ref": "../up.json"},
+                "z": {"$ref": "#/local"},
+                "w": {"$ref": "http://other.example/w.json#/x"},
+                "v": {"$id": "https://v.example/dir/v.json", "$ref": "./sib.json"},
+                "dup": {"$ref": "schemas/pod.json#/other"},
+            }
+        });
+        assert_eq!(
+            external_refs(&schema),
+            [
+                "http://other.example/w.json",
+                "https://h.example/a/b/schemas/pod.json",
+                "https://h.example/a/up.json",
+                "https://v.example/dir/sib.json",
+            ]
+            .map(String::from)
+        );
+        // Without an `$id` URL, a relative reference is not a URL.
+        assert!(external_refs(&serde_json::json!({"$ref": "defs.json"})).is_empty());
     }
 }

@@ -539,8 +539,7 @@ fn chart_value(chart: &Chart, is_root: bool) -> Value {
 }
 
 /// Helm's `ValidateAgainstSchema`: the chart's schema over its values, then each
-/// subchart's over its own, every failure gathered into one message.
-/// Checks the values against each chart's `values.schema.json`; the warnings for
+/// subchart's over its own, every failure gathered into one message; the warnings for
 /// schemas that could not be used.
 fn check_schemas(chart: &Chart, vals: &Json) -> Result<Vec<String>, HelmError> {
     let mut report = String::new();
@@ -562,12 +561,14 @@ fn schema_report(
     out: &mut String,
     warnings: &mut Vec<String>,
 ) {
-    match &chart.schema {
+    match chart.schema.as_deref() {
         // Helm downloads what a schema refers to; strata never uses the network. Not
         // checking is what Helm does for a chart without a schema, and the output is
         // the same for values the schema would accept.
-        Some(schema) if schema.compiled.is_err() && schema.refers_out => {
-            let refs = super::schema::external_refs(&schema.json);
+        Some(crate::memo::JsonSchema {
+            unfetched: Some(refs),
+            ..
+        }) => {
             let named = match refs.as_slice() {
                 [] => "documents outside it".to_string(),
                 [one] => one.clone(),

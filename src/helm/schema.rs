@@ -18,59 +18,6 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
     check_with(values, validator)
 }
 
-/// The documents a schema refers to by URL (`$ref`, against its `$id`), sorted: what
-/// Helm downloads when it checks the values.
-pub fn external_refs(schema: &Value) -> Vec<String> {
-    fn walk(v: &Value, base: Option<&str>, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                let base = match m.get("$id").and_then(Value::as_str) {
-                    Some(id) if is_url(id) => Some(id),
-                    _ => base,
-                };
-                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                    let doc = r.split('#').next().unwrap_or("");
-                    if is_url(doc) {
-                        out.push(doc.to_string());
-                    } else if let (false, Some(base)) = (doc.is_empty(), base) {
-                        out.push(join_url(base, doc));
-                    }
-                }
-                m.values().for_each(|v| walk(v, base, out));
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, base, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(schema, None, &mut out);
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn is_url(s: &str) -> bool {
-    s.starts_with("https://") || s.starts_with("http://")
-}
-
-/// `rel` against the document `base` (a URL): beside it, `..` going up.
-fn join_url(base: &str, rel: &str) -> String {
-    let base = base.split('#').next().unwrap_or(base);
-    let mut dir: Vec<&str> = base.split('/').collect();
-    dir.pop();
-    for part in rel.split('/') {
-        match part {
-            "." => {}
-            ".." if dir.len() > 3 => {
-                dir.pop();
-            }
-            ".." => {}
-            p => dir.push(p),
-        }
-    }
-    dir.join("/")
-}
-
 /// [`check`] with a compiled schema.
 pub fn check_with(values: &Value, validator: &jsonschema::Validator) -> Result<(), Vec<String>> {
     let mut lines: Vec<String> = Vec::new();
@@ -188,36 +135,4 @@ fn str_len(v: &Value) -> usize {
 
 fn arr_len(v: &Value) -> usize {
     v.as_array().map(Vec::len).unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::external_refs;
-
-    #[test]
-    fn refers_out_by_url_and_against_each_id_sorted_without_fragments() {
-        let schema = serde_json::json!({
-            "$id": "https://h.example/a/b/values.schema.json",
-            "properties": {
-                "x": {"$ref": "schemas/pod.json#/options"},
-                "y": {"$ref": "../up.json"},
-                "z": {"$ref": "#/local"},
-                "w": {"$ref": "http://other.example/w.json#/x"},
-                "v": {"$id": "https://v.example/dir/v.json", "$ref": "./sib.json"},
-                "dup": {"$ref": "schemas/pod.json#/other"},
-            }
-        });
-        assert_eq!(
-            external_refs(&schema),
-            [
-                "http://other.example/w.json",
-                "https://h.example/a/b/schemas/pod.json",
-                "https://h.example/a/up.json",
-                "https://v.example/dir/sib.json",
-            ]
-            .map(String::from)
-        );
-        // Without an `$id` URL, a relative reference is not a URL.
-        assert!(external_refs(&serde_json::json!({"$ref": "defs.json"})).is_empty());
-    }
 }

@@ -105,14 +105,16 @@ impl Object for RawString {
 /// The bytes of a Go string argument: a [`RawString`]'s own, or the value as text
 /// (nil is empty).
 pub fn bytes_of(v: &Value) -> std::borrow::Cow<'_, [u8]> {
-    match v {
-        Value::String(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
-        Value::Nil => std::borrow::Cow::Borrowed(&[]),
-        Value::Object(o) => match o.as_any().and_then(|a| a.downcast_ref::<RawString>()) {
-            Some(raw) => std::borrow::Cow::Borrowed(&raw.0),
-            None => std::borrow::Cow::Owned(o.print().into_bytes()),
-        },
-        other => std::borrow::Cow::Owned(other.to_go_string().into_bytes()),
+    use std::borrow::Cow;
+    let raw = match v {
+        Value::Object(o) => o.as_any().and_then(|a| a.downcast_ref::<RawString>()),
+        _ => None,
+    };
+    match (raw, v) {
+        (Some(raw), _) => Cow::Borrowed(&raw.0),
+        (None, Value::String(s)) => Cow::Borrowed(s.as_bytes()),
+        (None, Value::Nil) => Cow::Borrowed(&[]),
+        (None, other) => Cow::Owned(other.to_go_string().into_bytes()),
     }
 }
 
