@@ -81,17 +81,220 @@ pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, rayon::ThreadPoolB
 }
 
 /// At most this many items are worked on by the calling thread alone (a small chart's
-/// files, templates, documents): done before the pool's threads would have started,
-/// each with fresh memory of its own.
+/// files, templates, documents): done before another thread would have started, each
+/// with fresh memory of its own.
 pub const FEW: usize = 32;
 
-/// `f` of each item, in order: on the pool's threads, or on the calling thread for
-/// [`FEW`] items or fewer, and inside the pool (a fleet's units already fill it).
-pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
-    use rayon::prelude::*;
-    if items.len() <= FEW || rayon::current_thread_index().is_some() {
-        items.into_iter().map(f).collect()
-    } else {
-        items.into_par_iter().map(f).collect()
+/// How many threads a command's engines run on outside a pool: one per core, as the
+/// process may use them (its affinity and cgroup quota), found once.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `f` of each item, in order: on [`cores`] threads, or on the calling thread for
+/// [`FEW`] items or fewer, and inside a pool (a fleet's units already fill it).
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if items.len() <= FEW {
+        return items.into_iter().map(f).collect();
+    }
+    let all = map_as_found(
+        |hand: &mut dyn FnMut(T)| {
+            items.into_iter().for_each(hand);
+            Ok::<(), std::convert::Infallible>(())
+        },
+        f,
+    );
+    match all {
+        Ok(out) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// `f` of each item `produce` hands over, in the order handed over. Other threads (one
+/// per other core) start on the items while `produce` is still finding them (a walk of
+/// folders, which alone keeps one core busy for a millisecond on a large chart), and
+/// this thread joins them when it is done. Inside a pool, or on one core, it all runs
+/// on this thread. When `produce` fails, items not yet started are dropped.
+///
+/// Threads of its own rather than rayon's pool: for a command that renders one chart,
+/// starting the pool and waking its threads cost more than the threads saved.
+pub fn map_as_found<T: Send, R: Send, E>(
+    produce: impl FnOnce(&mut dyn FnMut(T)) -> Result<(), E>,
+    f: impl Fn(T) -> R + Sync,
+) -> Result<Vec<R>, E> {
+    let others = cores() - 1;
+    if others == 0 || rayon::current_thread_index().is_some() {
+        let mut items = Vec::new();
+        produce(&mut |t| items.push(t))?;
+        return Ok(items.into_iter().map(f).collect());
+    }
+    let queue = Queue::new();
+    let work = || {
+        let mut done = Vec::new();
+        while let Some((i, t)) = queue.take() {
+            done.push((i, f(t)));
+        }
+        done
+    };
+    let (produced, mut done) = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (0..others)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK)
+                    .spawn_scoped(scope, work)
+                    // Not started: the others, and this thread, do its share.
+                    .ok()
+            })
+            .collect();
+        let produced = {
+            // Closed however `produce` ends, a panic included: the helpers wait for it.
+            let closing = Closing(&queue);
+            let mut next = 0;
+            let produced = produce(&mut |t| {
+                queue.put(next, t);
+                next += 1;
+            });
+            if produced.is_err() {
+                closing.0.clear();
+            }
+            produced
+        };
+        let mut done = work();
+        for helper in helpers {
+            done.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        (produced, done)
+    });
+    produced?;
+    done.sort_unstable_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Items handed from one thread to others, each numbered in the order handed over.
+struct Queue<T> {
+    state: std::sync::Mutex<QueueState<T>>,
+    ready: std::sync::Condvar,
+}
+
+struct QueueState<T> {
+    items: std::collections::VecDeque<(usize, T)>,
+    closed: bool,
+    /// Threads waiting for an item: woken only when there are some, as waking is a
+    /// system call and a chart hands over hundreds of files.
+    waiting: usize,
+}
+
+impl<T> Queue<T> {
+    fn new() -> Self {
+        Queue {
+            state: std::sync::Mutex::new(QueueState {
+                items: Default::default(),
+                closed: false,
+                waiting: 0,
+            }),
+            ready: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState<T>> {
+        // A thread that panicked holding the lock left the queue whole: it only pushes
+        // and pops.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn put(&self, i: usize, t: T) {
+        let mut state = self.lock();
+        state.items.push_back((i, t));
+        if state.waiting > 0 {
+            self.ready.notify_one();
+        }
+    }
+
+    /// The next item, waiting for one until the queue is closed.
+    fn take(&self) -> Option<(usize, T)> {
+        let mut state = self.lock();
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                return Some(item);
+            }
+            if state.closed {
+                return None;
+            }
+            state.waiting += 1;
+            state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting -= 1;
+        }
+    }
+
+    fn clear(&self) {
+        self.lock().items.clear();
+    }
+}
+
+/// Closes the queue when dropped.
+struct Closing<'a, T>(&'a Queue<T>);
+
+impl<T> Drop for Closing<'_, T> {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.ready.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_keeps_the_order_of_the_items() {
+        let items: Vec<usize> = (0..1000).collect();
+        let out = map(items, |i| i * 2);
+        assert_eq!(out, (0..1000).map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn items_found_are_worked_on_in_the_order_found() {
+        let out = map_as_found(
+            |hand: &mut dyn FnMut(String)| {
+                for i in 0..500 {
+                    hand(format!("f{i}"));
+                }
+                Ok::<_, ()>(())
+            },
+            |s| s.len(),
+        );
+        let want: Vec<usize> = (0..500).map(|i| format!("f{i}").len()).collect();
+        assert_eq!(out, Ok(want));
+    }
+
+    #[test]
+    fn a_failure_to_find_is_the_result() {
+        let out: Result<Vec<usize>, String> = map_as_found(
+            |hand: &mut dyn FnMut(usize)| {
+                (0..100).for_each(&mut *hand);
+                Err("cannot list templates/".to_string())
+            },
+            |i| i,
+        );
+        assert_eq!(out, Err("cannot list templates/".to_string()));
+    }
+
+    #[test]
+    fn a_panic_while_finding_does_not_leave_the_helpers_waiting() {
+        let out = std::panic::catch_unwind(|| {
+            map_as_found(
+                |hand: &mut dyn FnMut(usize)| -> Result<(), ()> {
+                    hand(1);
+                    panic!("walk failed");
+                },
+                |i| i,
+            )
+        });
+        assert!(out.is_err());
     }
 }

@@ -79,12 +79,11 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         read.map(|bytes| (rel, bytes))
             .map_err(|e| Error::from(e).in_file(&path))
     };
-    let mut files = Vec::new();
-    walk(fs, dir, "", &ignore, &mut |rel| files.push(rel))?;
     // Reading and parsing are most of loading a large chart, and each file is read and
-    // parsed (templates, values, schemas) alone, so on all threads, and kept by
-    // content for `load_files` and the render.
-    let read: Vec<Result<ChartFile>> = crate::threads::map(files, read_one);
+    // parsed (templates, values, schemas) alone, so on all threads, starting while the
+    // walk is still finding files, and kept by content for `load_files` and the render.
+    let read: Vec<Result<ChartFile>> =
+        crate::threads::map_as_found(|found| walk(fs, dir, "", &ignore, found), read_one)?;
     // In the walk's order: the first failure is the first file's.
     let files = read.into_iter().collect::<Result<Vec<_>>>()?;
     load_files(files, &join(dir, "Chart.yaml"))

@@ -153,7 +153,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         .collect();
     let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
     let threads = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
-        rayon::current_num_threads()
+        crate::threads::cores()
     } else {
         1
     };
@@ -184,8 +184,8 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             let shared = changes_shared_data(templates, &changed);
             (outputs, shared)
         };
-        // Threads of its own rather than rayon's pool: the pool's threads, asleep since
-        // loading, took milliseconds to wake.
+        // Threads of its own, as `threads::map` has: the template values are not `Send`,
+        // and each thread builds its own.
         let shares = std::thread::scope(|scope| {
             let others: Vec<_> = (1..threads)
                 .filter_map(|_| {
