@@ -120,110 +120,105 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     // a parent's `define` parsed later wins over a subchart's of the same name.
     let mut keys: Vec<&String> = templates.keys().collect();
     keys.sort_by_cached_key(|k| std::cmp::Reverse((k.matches('/').count(), *k)));
-    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
-    // then added in Helm's order.
-    let texts: Vec<(&str, &Arc<str>)> = keys
-        .iter()
-        .map(|k| (k.as_str(), templates[*k].text))
-        .collect();
-    let parsed = crate::threads::map(texts, |(name, text)| parse_template(name, text));
-    // The first failure in Helm's order, whichever thread met it first.
-    let parsed = parsed
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            // Helm: "parse error at (FILE:LINE): MESSAGE".
-            err(format!(
-                "parse error at ({}:{}): {}",
-                e.name, e.line, e.message
-            ))
-        })?;
-    let parsed: Vec<(&str, Arc<Parsed>)> = keys.iter().map(|k| k.as_str()).zip(parsed).collect();
-
-    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, on
-    // as many threads as there are cores, each taking the next template no thread has
-    // taken. Each thread builds its own values and templates (they are not shared
-    // between threads), so a template sees the same data either way, unless one
-    // changed the data in place (`set .Values ...`, `set $ ...`) for those after it:
-    // then it all renders again, in order, on this thread.
     let to_render: Vec<&String> = keys
         .iter()
         .copied()
         .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
         .collect();
+
+    // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, on
+    // as many threads as there are cores, each taking the next template no thread has
+    // taken. Each thread builds its own values and templates (they are not shared
+    // between threads, and cost a millisecond on the largest charts: the other threads
+    // start on them at once, while this one parses), so a template sees the same data
+    // either way, unless one changed the data in place (`set .Values ...`, `set $ ...`)
+    // for those after it: then it all renders again, in order, on this thread.
     let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
     let threads = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
         crate::threads::cores()
     } else {
         1
     };
-    let set = release.template_set(&parsed);
+    let next = AtomicUsize::new(0);
+    // A thread's share: (index, output) of each template it took, and whether one of
+    // them changed data the templates share.
+    let take = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
+        let mut changed = Vec::new();
+        let mut outputs = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(k) = to_render.get(i) else { break };
+            outputs.push((
+                i,
+                render_one(set, &templates[*k], k, trace, Some(&mut changed)),
+            ));
+        }
+        let shared = changes_shared_data(templates, &changed);
+        (outputs, shared)
+    };
     let in_order = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
         to_render
             .iter()
             .map(|k| render_one(set, &templates[*k], k, trace, None))
             .collect::<Vec<_>>()
     };
-    let rendered = if threads == 1 {
-        in_order(&templates, &set)
-    } else {
-        let next = AtomicUsize::new(0);
-        // A thread's share: (index, output) of each template it took, and whether
-        // one of them changed data the templates share.
-        let take = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
-            let mut changed = Vec::new();
-            let mut outputs = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(k) = to_render.get(i) else { break };
-                outputs.push((
-                    i,
-                    render_one(set, &templates[*k], k, trace, Some(&mut changed)),
-                ));
-            }
-            let shared = changes_shared_data(templates, &changed);
-            (outputs, shared)
-        };
-        // Threads of its own, as `threads::map` has: the template values are not `Send`,
-        // and each thread builds its own.
-        let shares = std::thread::scope(|scope| {
-            let others: Vec<_> = (1..threads)
-                .filter_map(|_| {
-                    std::thread::Builder::new()
-                        .stack_size(crate::threads::STACK)
-                        .spawn_scoped(scope, || {
-                            let (templates, _) = release.templates();
-                            take(&templates, &release.template_set(&parsed))
-                        })
-                        // Not started: this thread takes its share.
-                        .ok()
-                })
-                .collect();
-            let mut shares = vec![take(&templates, &set)];
-            for other in others {
-                shares.push(
-                    other
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                );
-            }
-            shares
-        });
+    let rendered = std::thread::scope(|scope| {
+        // Threads of its own, as `threads::map` has: the template values are not `Send`.
+        // Each is handed the parsed templates when this thread has them, or nothing
+        // when they do not parse.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                let (hand, parsed) = std::sync::mpsc::channel::<Arc<Vec<(&str, Arc<Parsed>)>>>();
+                let (take, release) = (&take, &release);
+                let helper = std::thread::Builder::new()
+                    .stack_size(crate::threads::STACK)
+                    .spawn_scoped(scope, move || {
+                        let (templates, _) = release.templates();
+                        match parsed.recv() {
+                            Ok(parsed) => take(&templates, &release.template_set(&parsed)),
+                            Err(_) => (Vec::new(), false),
+                        }
+                    })
+                    // Not started: this thread takes its share.
+                    .ok()?;
+                Some((hand, helper))
+            })
+            .collect();
+        let parsed = Arc::new(parse_all(&templates, &keys)?);
+        let set = release.template_set(&parsed);
+        if helpers.is_empty() {
+            return Ok(in_order(&templates, &set));
+        }
+        let helpers: Vec<_> = helpers
+            .into_iter()
+            .map(|(hand, helper)| {
+                // A helper that has ended already has nothing to take.
+                let _ = hand.send(parsed.clone());
+                helper
+            })
+            .collect();
+        let mut shares = vec![take(&templates, &set)];
+        for helper in helpers {
+            shares.push(
+                helper
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
         if shares.iter().any(|(_, shared)| *shared) {
             let (templates, _) = release.templates();
-            in_order(&templates, &release.template_set(&parsed))
-        } else {
-            let mut slots: Vec<Option<Result<Output, HelmError>>> =
-                to_render.iter().map(|_| None).collect();
-            for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
-                slots[i] = Some(output);
-            }
-            slots
-                .into_iter()
-                .map(|o| o.expect("every template was taken"))
-                .collect()
+            return Ok(in_order(&templates, &release.template_set(&parsed)));
         }
-    };
+        let mut slots: Vec<Option<Result<Output, HelmError>>> =
+            to_render.iter().map(|_| None).collect();
+        for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
+            slots[i] = Some(output);
+        }
+        Ok(slots
+            .into_iter()
+            .map(|o| o.expect("every template was taken"))
+            .collect::<Vec<_>>())
+    })?;
 
     let mut out = Rendered {
         crds,
@@ -241,6 +236,32 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// The templates `keys` names, parsed (kept by content, most parsed ahead by loading),
+/// in that order; the first failure in that order, whichever thread met it first.
+fn parse_all<'k>(
+    templates: &BTreeMap<String, Renderable>,
+    keys: &[&'k String],
+) -> Result<Vec<(&'k str, Arc<Parsed>)>, HelmError> {
+    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
+    // then added in Helm's order.
+    let texts: Vec<(&str, &Arc<str>)> = keys
+        .iter()
+        .map(|k| (k.as_str(), templates[*k].text))
+        .collect();
+    let parsed = crate::threads::map(texts, |(name, text)| parse_template(name, text));
+    let parsed = parsed
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            // Helm: "parse error at (FILE:LINE): MESSAGE".
+            err(format!(
+                "parse error at ({}:{}): {}",
+                e.name, e.line, e.message
+            ))
+        })?;
+    Ok(keys.iter().map(|k| k.as_str()).zip(parsed).collect())
 }
 
 /// A chart's template parsed, once per content: a fleet renders the same chart for
