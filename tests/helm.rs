@@ -362,6 +362,19 @@ fn template_errors_name_the_file_and_exit_2() {
         "error: parse error at (f/templates/a.yaml:3): function \"nosuchfn\" not defined"
     );
 
+    // A chart large enough to render on every core: the other threads, waiting for the
+    // parsed templates, are told there are none, and the command ends with the error.
+    s.write("g/Chart.yaml", "apiVersion: v2\nname: g\nversion: 0.1.0\n");
+    let line = "  key: {{ .Values.value | default \"a value long enough to fill the file\" }}\n";
+    for i in 0..40 {
+        s.write(&format!("g/templates/t{i:02}.yaml"), &line.repeat(120));
+    }
+    s.write("g/templates/t20.yaml", "a: {{ if }}\n");
+    assert_eq!(
+        template_refused(&s.0, "g"),
+        "error: parse error at (g/templates/t20.yaml:1): missing value for if"
+    );
+
     // A rule Helm's loader refuses.
     s.write("e/Chart.yaml", "apiVersion: v2\nname: e\nversion: 0.1.0\n");
     s.write("e/templates/a.yaml", "a: 1\n");

@@ -162,41 +162,32 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             .map(|k| render_one(set, &templates[*k], k, trace, None))
             .collect::<Vec<_>>()
     };
+    let handed: Handover<Vec<(&str, Arc<Parsed>)>> = Handover::new();
     let rendered = std::thread::scope(|scope| {
         // Threads of its own, as `threads::map` has: the template values are not `Send`.
         // Each is handed the parsed templates when this thread has them, or nothing
         // when they do not parse.
         let helpers: Vec<_> = (1..threads)
             .filter_map(|_| {
-                let (hand, parsed) = std::sync::mpsc::channel::<Arc<Vec<(&str, Arc<Parsed>)>>>();
-                let (take, release) = (&take, &release);
-                let helper = std::thread::Builder::new()
+                std::thread::Builder::new()
                     .stack_size(crate::threads::STACK)
-                    .spawn_scoped(scope, move || {
+                    .spawn_scoped(scope, || {
                         let (templates, _) = release.templates();
-                        match parsed.recv() {
-                            Ok(parsed) => take(&templates, &release.template_set(&parsed)),
-                            Err(_) => (Vec::new(), false),
+                        match handed.wait() {
+                            Some(parsed) => take(&templates, &release.template_set(parsed)),
+                            None => (Vec::new(), false),
                         }
                     })
                     // Not started: this thread takes its share.
-                    .ok()?;
-                Some((hand, helper))
+                    .ok()
             })
             .collect();
-        let parsed = Arc::new(parse_all(&templates, &keys)?);
-        let set = release.template_set(&parsed);
+        let _failing = NothingUnlessHanded(&handed);
+        let parsed = handed.hand(parse_all(&templates, &keys)?);
+        let set = release.template_set(parsed);
         if helpers.is_empty() {
             return Ok(in_order(&templates, &set));
         }
-        let helpers: Vec<_> = helpers
-            .into_iter()
-            .map(|(hand, helper)| {
-                // A helper that has ended already has nothing to take.
-                let _ = hand.send(parsed.clone());
-                helper
-            })
-            .collect();
         let mut shares = vec![take(&templates, &set)];
         for helper in helpers {
             shares.push(
@@ -207,7 +198,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         }
         if shares.iter().any(|(_, shared)| *shared) {
             let (templates, _) = release.templates();
-            return Ok(in_order(&templates, &release.template_set(&parsed)));
+            return Ok(in_order(&templates, &release.template_set(parsed)));
         }
         let mut slots: Vec<Option<Result<Output, HelmError>>> =
             to_render.iter().map(|_| None).collect();
@@ -236,6 +227,42 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
+}
+
+/// What one thread makes and the others wait for (the parsed templates), or nothing
+/// when it could not be made. The others wait spinning: they have a core each and wait
+/// under a millisecond, and a thread put to sleep on a virtual machine's idle core took
+/// as long again to wake.
+struct Handover<T>(std::sync::OnceLock<Option<T>>);
+
+impl<T> Handover<T> {
+    fn new() -> Self {
+        Handover(std::sync::OnceLock::new())
+    }
+
+    fn wait(&self) -> Option<&T> {
+        loop {
+            if let Some(made) = self.0.get() {
+                return made.as_ref();
+            }
+            std::thread::yield_now();
+        }
+    }
+
+    fn hand(&self, made: T) -> &T {
+        let _ = self.0.set(Some(made));
+        self.wait().expect("handed over just now")
+    }
+}
+
+/// Hands over nothing when dropped before something was handed over (a failure, or a
+/// panic), so no thread waits for ever.
+struct NothingUnlessHanded<'a, T>(&'a Handover<T>);
+
+impl<T> Drop for NothingUnlessHanded<'_, T> {
+    fn drop(&mut self) {
+        let _ = self.0 .0.set(None);
+    }
 }
 
 /// The templates `keys` names, parsed (kept by content, most parsed ahead by loading),
