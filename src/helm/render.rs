@@ -230,9 +230,10 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
 }
 
 /// What one thread makes and the others wait for (the parsed templates), or nothing
-/// when it could not be made. The others wait spinning: they have a core each and wait
-/// under a millisecond, and a thread put to sleep on a virtual machine's idle core took
-/// as long again to wake.
+/// when it could not be made. The others wait spinning at first: they have a core each
+/// and usually wait under a millisecond (loading parsed the templates ahead), and a
+/// thread put to sleep on a virtual machine's idle core took as long again to wake.
+/// Past that (templates of a packed subchart, parsed only now), they sleep between looks.
 struct Handover<T>(std::sync::OnceLock<Option<T>>);
 
 impl<T> Handover<T> {
@@ -241,11 +242,16 @@ impl<T> Handover<T> {
     }
 
     fn wait(&self) -> Option<&T> {
+        let spinning = std::time::Instant::now();
         loop {
             if let Some(made) = self.0.get() {
                 return made.as_ref();
             }
-            std::thread::yield_now();
+            if spinning.elapsed() < std::time::Duration::from_millis(2) {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
         }
     }
 
