@@ -50,6 +50,8 @@ use handlebars::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::helm::gotmpl::funcs::go_quote;
+
 /// How deep `include` may nest (a partial including itself, directly or not).
 const MAX_INCLUDE_DEPTH: usize = 32;
 /// Largest indentation `indent`/`nindent` accept.
@@ -612,38 +614,6 @@ fn quote(_: &str, args: &[Option<&Value>]) -> Result<Value, String> {
         .map(|v| go_quote(&text(v)))
         .collect();
     Ok(Value::String(quoted.join(" ")))
-}
-
-/// Go's `%q` of a string (strconv.Quote), for the characters YAML users meet.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn b64enc(name: &str, args: &[Option<&Value>]) -> Result<Value, String> {

@@ -520,6 +520,30 @@ fn bad_verb(verb: char, v: &Value) -> String {
 }
 
 fn format_one(verb: char, spec: &Spec, v: &Value) -> String {
+    // Go's fmt applies a verb other than %v and %T to each element of a slice, and to
+    // each key and value of a map (keys sorted), where a nil is `<nil>` whatever the
+    // verb: `printf "%q" (list "a" nil)` is `["a" <nil>]`.
+    if !matches!(verb, 'v' | 'T') {
+        let inner = |v: &Value| match v {
+            Value::Nil => pad("<nil>".to_string(), spec, false),
+            v => format_one(verb, spec, v),
+        };
+        match v {
+            Value::List(items) => {
+                let each: Vec<String> = items.iter().map(inner).collect();
+                return format!("[{}]", each.join(" "));
+            }
+            Value::Map(map) => {
+                let each: Vec<String> = map
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", inner(&Value::str(k)), inner(v)))
+                    .collect();
+                return format!("map[{}]", each.join(" "));
+            }
+            _ => {}
+        }
+    }
     let body = match (verb, v) {
         ('v', Value::Nil) | ('s', Value::Nil) => {
             if verb == 's' {
@@ -543,6 +567,7 @@ fn format_one(verb: char, spec: &Spec, v: &Value) -> String {
         // `%T`: the Go type (charts branch on `printf "%T"`, e.g. Kong's env rendering).
         ('T', v) => v.type_name(),
         ('q', Value::String(s)) => go_quote(s),
+        ('q', Value::Int(i)) => go_quote_rune(*i),
         ('t', Value::Bool(b)) => b.to_string(),
         ('f' | 'F' | 'e' | 'E' | 'g' | 'G', Value::Float(f)) => float_verb(verb, spec, *f),
         ('f' | 'F' | 'e' | 'E' | 'g' | 'G', Value::Int(i)) => format!("%!{verb}(int={i})"),
@@ -658,13 +683,33 @@ fn pad(s: String, spec: &Spec, numeric: bool) -> String {
     }
 }
 
-/// `strconv.Quote`: a double-quoted Go string literal.
+/// `strconv.Quote`: a double-quoted Go string literal, as `quote`, `%q` and strata's own
+/// chart templates print one. A character Go does not count as printable ([`is_print`]:
+/// a no-break or zero-width space, a line separator, a private or unassigned one) is
+/// written as its escape, so it shows in the output.
 pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
+    quote_with(s.chars(), '"')
+}
+
+/// `strconv.QuoteRune`, `%q` of an integer: a single-quoted character literal (U+FFFD
+/// for a number that is no character).
+fn go_quote_rune(i: i64) -> String {
+    let c = u32::try_from(i)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{fffd}');
+    quote_with(std::iter::once(c), '\'')
+}
+
+fn quote_with(chars: impl Iterator<Item = char>, quote: char) -> String {
+    let mut out = String::with_capacity(chars.size_hint().0 + 2);
+    out.push(quote);
+    for c in chars {
         match c {
-            '"' => out.push_str("\\\""),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
@@ -676,16 +721,45 @@ pub fn go_quote(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c => out.push(c),
+            c if c.is_ascii() || is_print(c) => out.push(c),
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
         }
     }
-    out.push('"');
+    out.push(quote);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_escapes_what_go_does_not_print() {
+        // Helm's SDK, `{{ "..." | quote }}` of each.
+        for (c, want) in [
+            ('\u{a0}', "\"\\u00a0\""),
+            ('\u{200b}', "\"\\u200b\""),
+            ('\u{ad}', "\"\\u00ad\""),
+            ('\u{2028}', "\"\\u2028\""),
+            ('\u{e000}', "\"\\ue000\""),
+            ('\u{378}', "\"\\u0378\""),
+            ('\u{85}', "\"\\u0085\""),
+            ('\u{feff}', "\"\\ufeff\""),
+            ('\u{e0001}', "\"\\U000e0001\""),
+            ('\u{10ffff}', "\"\\U0010ffff\""),
+            ('\u{1d173}', "\"\\U0001d173\""),
+            ('\u{1f600}', "\"\u{1f600}\""),
+            ('\u{301}', "\"\u{301}\""),
+            ('é', "\"é\""),
+        ] {
+            assert_eq!(go_quote(&c.to_string()), want, "{:?}", c);
+        }
+    }
 
     #[test]
     fn sprintf_matches_go() {
