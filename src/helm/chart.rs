@@ -76,16 +76,21 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         } else {
             fs.read_mapped(&path)
         };
-        read.map(|bytes| (rel, bytes))
-            .map_err(|e| Error::from(e).in_file(&path))
+        let read = read.map_err(|e| Error::from(e).in_file(&path));
+        (rel, read)
     };
     // Reading and parsing are most of loading a large chart, and each file is read and
     // parsed (templates, values, schemas) alone, so on all threads, starting while the
     // walk is still finding files, and kept by content for `load_files` and the render.
-    let read: Vec<Result<ChartFile>> =
+    let mut read =
         crate::threads::map_as_found(|found| walk(fs, dir, "", &ignore, found), read_one)?;
-    // In the walk's order: the first failure is the first file's.
-    let files = read.into_iter().collect::<Result<Vec<_>>>()?;
+    // Back in Helm's order (each folder's entries by name, a subfolder's files where its
+    // name sorts): the first failure is the first file's.
+    read.sort_by(|(a, _), (b, _)| a.split('/').cmp(b.split('/')));
+    let files = read
+        .into_iter()
+        .map(|(rel, bytes)| bytes.map(|b| (rel, b)))
+        .collect::<Result<Vec<_>>>()?;
     load_files(files, &join(dir, "Chart.yaml"))
 }
 
@@ -148,7 +153,9 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// Calls `found` with the path (relative to `root`) of each file under `root/rel` that
-/// `.helmignore` keeps, in Helm's order.
+/// `.helmignore` keeps: a folder's files before its subfolders', each by name. A chart's
+/// `values.yaml`, often the largest file parsed, is then parsed while the walk goes on
+/// rather than last, when one thread would parse it with the other idle.
 fn walk(
     fs: &dyn FileSystem,
     root: &str,
@@ -165,6 +172,7 @@ fn walk(
         .list_dir(&dir)
         .map_err(|e| Error::from(e).in_file(&dir))?;
     names.sort();
+    let mut folders = Vec::new();
     for name in names {
         let child_rel = if rel.is_empty() {
             name.clone()
@@ -174,11 +182,14 @@ fn walk(
         if fs.is_dir(&join(root, &child_rel)) {
             // Helm skips an ignored folder whole (nothing inside can be un-ignored).
             if !ignore.ignored(&format!("{child_rel}/")) {
-                walk(fs, root, &child_rel, ignore, found)?;
+                folders.push(child_rel);
             }
         } else if !ignore.ignored(&child_rel) {
             found(child_rel);
         }
+    }
+    for folder in folders {
+        walk(fs, root, &folder, ignore, found)?;
     }
     Ok(())
 }
@@ -847,5 +858,32 @@ mod metadata_tests {
             serde_json::json!([{"name": "d", "version": "1", "condition": "d.enabled"}])
         );
         assert!(c.files.iter().any(|(p, _)| p == "requirements.yaml"));
+    }
+
+    #[test]
+    fn files_are_in_helms_order_whatever_order_they_were_read_in() {
+        // Enough files to be read on several threads; a folder's files are handed over
+        // before its subfolders', and put back in Helm's order.
+        let mut fs = MemFs::new();
+        fs.add("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+        fs.add("c/values.yaml", "a: 1\n");
+        fs.add("c/a.txt", "a\n");
+        fs.add("c/z/b.txt", "b\n");
+        fs.add("c/zz.txt", "zz\n");
+        for i in 0..40 {
+            fs.add(&format!("c/templates/t{i:02}.yaml"), "k: v\n");
+            fs.add(&format!("c/files/f{i:02}.txt"), "f\n");
+        }
+        fs.add("c/templates/sub/s.yaml", "k: v\n");
+        let c = load_dir(&fs, "c").unwrap();
+        let files: Vec<&str> = c.files.iter().map(|(p, _)| p.as_str()).collect();
+        let mut want = files.clone();
+        want.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+        assert_eq!(files, want);
+        assert_eq!(files.first(), Some(&"a.txt"));
+        assert_eq!(files[files.len() - 2..], ["z/b.txt", "zz.txt"]);
+        let templates: Vec<&str> = c.templates.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(templates.last(), Some(&"templates/t39.yaml"));
+        assert!(templates.contains(&"templates/sub/s.yaml"));
     }
 }
