@@ -10,7 +10,15 @@ use std::sync::Mutex;
 
 /// Results of type `T` by the bytes they were computed from.
 pub struct ByContent<T> {
-    entries: Mutex<HashMap<u64, Bucket<T>>>,
+    entries: Mutex<Entries<T>>,
+}
+
+struct Entries<T> {
+    by_hash: HashMap<u64, Bucket<T>>,
+    /// The same results by where the kept bytes are: content shared from a file read
+    /// once (a chart's templates, parsed ahead while loading) is found again without
+    /// hashing its megabytes. The bytes are kept, so no other content can be there.
+    by_address: HashMap<(usize, usize), T, foldhash::fast::FixedState>,
 }
 
 /// The contents with one hash, and their results.
@@ -19,9 +27,16 @@ type Bucket<T> = Vec<(std::sync::Arc<[u8]>, T)>;
 impl<T> Default for ByContent<T> {
     fn default() -> Self {
         ByContent {
-            entries: Mutex::default(),
+            entries: Mutex::new(Entries {
+                by_hash: HashMap::new(),
+                by_address: HashMap::default(),
+            }),
         }
     }
+}
+
+fn address(content: &[u8]) -> (usize, usize) {
+    (content.as_ptr() as usize, content.len())
 }
 
 impl<T: Clone> ByContent<T> {
@@ -40,7 +55,16 @@ impl<T: Clone> ByContent<T> {
         content: &std::sync::Arc<[u8]>,
         make: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
+        if let Some(v) = self.kept_at(content) {
+            return Ok(v);
+        }
         self.get_or_try_with(content, || content.clone(), make)
+    }
+
+    /// The result kept for these very bytes (not a copy of them), if there is one.
+    pub fn kept_at(&self, content: &std::sync::Arc<[u8]>) -> Option<T> {
+        let entries = self.entries.lock().ok()?;
+        entries.by_address.get(&address(content)).cloned()
     }
 
     fn get_or_try_with<E>(
@@ -53,11 +77,10 @@ impl<T: Clone> ByContent<T> {
         // the lookups saved.
         let key = foldhash::fast::FixedState::with_seed(0).hash_one(content);
         let known = self.entries.lock().ok().and_then(|m| {
-            m.get(&key)?
+            m.by_hash
+                .get(&key)?
                 .iter()
-                // The same bytes when a chart's loading parsed them ahead: no need to
-                // compare a large chart's megabytes of templates with themselves.
-                .find(|(c, _)| std::ptr::eq(&**c, content) || **c == *content)
+                .find(|(c, _)| **c == *content)
                 .map(|(_, v)| v.clone())
         });
         if let Some(v) = known {
@@ -65,7 +88,9 @@ impl<T: Clone> ByContent<T> {
         }
         let v = make()?;
         if let Ok(mut m) = self.entries.lock() {
-            m.entry(key).or_default().push((keep(), v.clone()));
+            let kept = keep();
+            m.by_address.insert(address(&kept), v.clone());
+            m.by_hash.entry(key).or_default().push((kept, v.clone()));
         }
         Ok(v)
     }
@@ -207,6 +232,19 @@ fn join_url(base: &str, rel: &str) -> String {
 mod tests {
     use super::{external_refs, ByContent, SharedTexts};
     use std::sync::Arc;
+
+    #[test]
+    fn shared_bytes_kept_are_found_by_where_they_are_and_a_copy_by_content() {
+        let memo: ByContent<usize> = ByContent::default();
+        let kept: Arc<[u8]> = Arc::from(&b"kind: A"[..]);
+        let copy: Arc<[u8]> = Arc::from(&b"kind: A"[..]);
+        assert_eq!(memo.kept_at(&kept), None);
+        assert_eq!(memo.get_or_try_shared(&kept, || Ok::<_, ()>(1)), Ok(1));
+        assert_eq!(memo.kept_at(&kept), Some(1));
+        // The same bytes elsewhere: not where the kept ones are, yet the same content.
+        assert_eq!(memo.kept_at(&copy), None);
+        assert_eq!(memo.get_or_try_shared(&copy, || Ok::<_, ()>(2)), Ok(1));
+    }
 
     #[test]
     fn keeps_results_by_content_and_not_failures() {

@@ -277,13 +277,26 @@ fn parse_all<'k>(
     templates: &BTreeMap<String, Renderable>,
     keys: &[&'k String],
 ) -> Result<Vec<(&'k str, Arc<Parsed>)>, HelmError> {
-    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
-    // then added in Helm's order.
     let texts: Vec<(&str, &Arc<str>)> = keys
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    let parsed = crate::threads::map(texts, |(name, text)| parse_template(name, text));
+    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
+    // then added in Helm's order; unless loading parsed them all ahead, when finding
+    // them takes less than starting a thread.
+    let ahead = texts.iter().all(|(_, text)| {
+        PARSED
+            .kept_at(&Arc::<[u8]>::from(Arc::clone(text)))
+            .is_some()
+    });
+    let parsed: Vec<_> = if ahead {
+        texts
+            .into_iter()
+            .map(|(name, text)| parse_template(name, text))
+            .collect()
+    } else {
+        crate::threads::map(texts, |(name, text)| parse_template(name, text))
+    };
     let parsed = parsed
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
@@ -297,13 +310,15 @@ fn parse_all<'k>(
     Ok(keys.iter().map(|k| k.as_str()).zip(parsed).collect())
 }
 
+/// Templates parsed, by content: see [`parse_template`].
+static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Parsed>>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// A chart's template parsed, once per content: a fleet renders the same chart for
 /// every cluster, and loading a chart parses its templates ahead (`chart::load_dir`).
 /// Go's parser knows the functions too: a template naming one that does not exist does
 /// not parse, even where the call would never run.
 pub fn parse_template(name: &str, text: &Arc<str>) -> Result<Arc<Parsed>, ParseError> {
-    static PARSED: std::sync::LazyLock<crate::memo::ByContent<Arc<Parsed>>> =
-        std::sync::LazyLock::new(Default::default);
     PARSED.get_or_try_shared(&Arc::<[u8]>::from(text.clone()), || {
         let parsed = parse_text(name, text)?;
         match unknown_function(&parsed, &funcs::is_helm_function) {
