@@ -95,9 +95,6 @@ pub fn cores() -> usize {
 /// `f` of each item, in order: on [`cores`] threads, or on the calling thread for
 /// [`FEW`] items or fewer, and inside a pool (a fleet's units already fill it).
 pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    if items.len() <= FEW {
-        return items.into_iter().map(f).collect();
-    }
     let all = map_as_found(
         |hand: &mut dyn FnMut(T)| {
             items.into_iter().for_each(hand);
@@ -111,11 +108,11 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
     }
 }
 
-/// `f` of each item `produce` hands over, in the order handed over. Other threads (one
-/// per other core) start on the items while `produce` is still finding them (a walk of
-/// folders, which alone keeps one core busy for a millisecond on a large chart), and
-/// this thread joins them when it is done. Inside a pool, or on one core, it all runs
-/// on this thread. When `produce` fails, items not yet started are dropped.
+/// `f` of each item `produce` hands over, in the order handed over. Past [`FEW`] items,
+/// other threads (one per other core) start on them while `produce` is still finding
+/// them (a walk of folders, which alone keeps one core busy for a millisecond on a large
+/// chart), and this thread joins them when it is done. Inside a pool, or on one core, it
+/// all runs on this thread. When `produce` fails, items not yet started are dropped.
 ///
 /// Threads of its own rather than rayon's pool: for a command that renders one chart,
 /// starting the pool and waking its threads cost more than the threads saved.
@@ -138,15 +135,7 @@ pub fn map_as_found<T: Send, R: Send, E>(
         done
     };
     let (produced, mut done) = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (0..others)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(STACK)
-                    .spawn_scoped(scope, work)
-                    // Not started: the others, and this thread, do its share.
-                    .ok()
-            })
-            .collect();
+        let mut helpers = Vec::new();
         let produced = {
             // Closed however `produce` ends, a panic included: the helpers wait for it.
             let closing = Closing(&queue);
@@ -154,6 +143,16 @@ pub fn map_as_found<T: Send, R: Send, E>(
             let produced = produce(&mut |t| {
                 queue.put(next, t);
                 next += 1;
+                // Started only past `FEW` items: a small chart's files are read here.
+                if next == FEW + 1 {
+                    helpers.extend((0..others).filter_map(|_| {
+                        std::thread::Builder::new()
+                            .stack_size(STACK)
+                            .spawn_scoped(scope, work)
+                            // Not started: the others, and this thread, do its share.
+                            .ok()
+                    }));
+                }
             });
             if produced.is_err() {
                 closing.0.clear();
@@ -173,6 +172,65 @@ pub fn map_as_found<T: Send, R: Send, E>(
     produced?;
     done.sort_unstable_by_key(|(i, _)| *i);
     Ok(done.into_iter().map(|(_, r)| r).collect())
+}
+
+/// What one thread makes and others wait for (a large chart's parsed templates, which
+/// its other render threads need), or nothing when it could not be made. The others
+/// wait spinning at first: they have a core each and usually wait under a millisecond,
+/// and a thread put to sleep on a virtual machine's idle core took as long again to
+/// wake. Past that, they sleep between looks.
+pub struct Handover<T>(std::sync::OnceLock<Option<T>>);
+
+impl<T> Handover<T> {
+    pub fn new() -> Self {
+        Handover(std::sync::OnceLock::new())
+    }
+
+    /// What was made, once it is; `None` when it could not be.
+    pub fn wait(&self) -> Option<&T> {
+        let spinning = std::time::Instant::now();
+        loop {
+            if let Some(made) = self.0.get() {
+                return made.as_ref();
+            }
+            if spinning.elapsed() < std::time::Duration::from_millis(2) {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+            }
+        }
+    }
+
+    /// The making thread's side, taken before it starts making: dropped without
+    /// handing anything over (a failure, or a panic), it hands over nothing, so no
+    /// thread waits for ever.
+    pub fn maker(&self) -> Maker<'_, T> {
+        Maker(self)
+    }
+}
+
+impl<T> Default for Handover<T> {
+    fn default() -> Self {
+        Handover::new()
+    }
+}
+
+/// See [`Handover::maker`].
+pub struct Maker<'a, T>(&'a Handover<T>);
+
+impl<'a, T> Maker<'a, T> {
+    /// Hands `made` over, and lends it back.
+    pub fn hand(self, made: T) -> &'a T {
+        let handover = self.0;
+        let _ = handover.0.set(Some(made));
+        handover.wait().expect("handed over just now")
+    }
+}
+
+impl<T> Drop for Maker<'_, T> {
+    fn drop(&mut self) {
+        let _ = self.0 .0.set(None);
+    }
 }
 
 /// Items handed from one thread to others, each numbered in the order handed over.
@@ -270,6 +328,27 @@ mod tests {
         );
         let want: Vec<usize> = (0..500).map(|i| format!("f{i}").len()).collect();
         assert_eq!(out, Ok(want));
+    }
+
+    #[test]
+    fn a_handover_gives_what_was_made_or_nothing_when_making_failed() {
+        let made: Handover<u32> = Handover::new();
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| made.wait().copied());
+            assert_eq!(made.maker().hand(7), &7);
+            assert_eq!(waiting.join().unwrap(), Some(7));
+        });
+        let failed: Handover<u32> = Handover::new();
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| failed.wait().copied());
+            let making = || -> Result<u32, ()> {
+                let maker = failed.maker();
+                Err(())?;
+                Ok(*maker.hand(1))
+            };
+            assert_eq!(making(), Err(()));
+            assert_eq!(waiting.join().unwrap(), None);
+        });
     }
 
     #[test]

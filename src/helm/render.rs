@@ -8,6 +8,7 @@ use super::gotmpl::parse::{parse_text, unknown_function, ParseError, Parsed};
 use super::gotmpl::{ExecError, TemplateSet, Value};
 use super::values;
 use crate::kustomize::fs::FileBytes;
+use crate::threads::Handover;
 use serde_json::{Map, Value as Json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
@@ -182,8 +183,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
                     .ok()
             })
             .collect();
-        let _failing = NothingUnlessHanded(&handed);
-        let parsed = handed.hand(parse_all(&templates, &keys)?);
+        let parsed = handed.maker().hand(parse_all(&templates, &keys)?);
         let set = release.template_set(parsed);
         if helpers.is_empty() {
             return Ok(in_order(&templates, &set));
@@ -229,48 +229,6 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     Ok(out)
 }
 
-/// What one thread makes and the others wait for (the parsed templates), or nothing
-/// when it could not be made. The others wait spinning at first: they have a core each
-/// and usually wait under a millisecond (loading parsed the templates ahead), and a
-/// thread put to sleep on a virtual machine's idle core took as long again to wake.
-/// Past that (templates of a packed subchart, parsed only now), they sleep between looks.
-struct Handover<T>(std::sync::OnceLock<Option<T>>);
-
-impl<T> Handover<T> {
-    fn new() -> Self {
-        Handover(std::sync::OnceLock::new())
-    }
-
-    fn wait(&self) -> Option<&T> {
-        let spinning = std::time::Instant::now();
-        loop {
-            if let Some(made) = self.0.get() {
-                return made.as_ref();
-            }
-            if spinning.elapsed() < std::time::Duration::from_millis(2) {
-                std::thread::yield_now();
-            } else {
-                std::thread::sleep(std::time::Duration::from_micros(100));
-            }
-        }
-    }
-
-    fn hand(&self, made: T) -> &T {
-        let _ = self.0.set(Some(made));
-        self.wait().expect("handed over just now")
-    }
-}
-
-/// Hands over nothing when dropped before something was handed over (a failure, or a
-/// panic), so no thread waits for ever.
-struct NothingUnlessHanded<'a, T>(&'a Handover<T>);
-
-impl<T> Drop for NothingUnlessHanded<'_, T> {
-    fn drop(&mut self) {
-        let _ = self.0 .0.set(None);
-    }
-}
-
 /// The templates `keys` names, parsed (kept by content, most parsed ahead by loading),
 /// in that order; the first failure in that order, whichever thread met it first.
 fn parse_all<'k>(
@@ -281,32 +239,26 @@ fn parse_all<'k>(
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
         .collect();
-    // Parsing is pure and the largest charts hold megabytes of templates: in parallel,
-    // then added in Helm's order; unless loading parsed them all ahead, when finding
-    // them takes less than starting a thread.
-    let ahead = texts.iter().all(|(_, text)| {
-        PARSED
-            .kept_at(&Arc::<[u8]>::from(Arc::clone(text)))
-            .is_some()
-    });
-    let parsed: Vec<_> = if ahead {
-        texts
+    // Found as loading parsed them ahead, or parsed: pure, and the largest charts hold
+    // megabytes of templates, so on all threads, then added in Helm's order.
+    let ahead: Option<Vec<Arc<Parsed>>> = texts
+        .iter()
+        .map(|(_, text)| PARSED.kept_at(&Arc::<[u8]>::from(Arc::clone(text))))
+        .collect();
+    let parsed = match ahead {
+        Some(parsed) => parsed,
+        None => crate::threads::map(texts, |(name, text)| parse_template(name, text))
             .into_iter()
-            .map(|(name, text)| parse_template(name, text))
-            .collect()
-    } else {
-        crate::threads::map(texts, |(name, text)| parse_template(name, text))
+            // The first failure in Helm's order, whichever thread met it first.
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                // Helm: "parse error at (FILE:LINE): MESSAGE".
+                err(format!(
+                    "parse error at ({}:{}): {}",
+                    e.name, e.line, e.message
+                ))
+            })?,
     };
-    let parsed = parsed
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            // Helm: "parse error at (FILE:LINE): MESSAGE".
-            err(format!(
-                "parse error at ({}:{}): {}",
-                e.name, e.line, e.message
-            ))
-        })?;
     Ok(keys.iter().map(|k| k.as_str()).zip(parsed).collect())
 }
 

@@ -15,11 +15,6 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
             e.masked()
         )]
     })?;
-    check_with(values, validator)
-}
-
-/// [`check`] with a compiled schema.
-pub fn check_with(values: &Value, validator: &jsonschema::Validator) -> Result<(), Vec<String>> {
     let mut lines: Vec<String> = Vec::new();
     let mut missing: Vec<(String, Vec<String>)> = Vec::new();
     for e in validator.iter_errors(values) {
