@@ -9,7 +9,9 @@ bundles as a native library and which renders charts offline:
     /tmp/helm-venv/bin/python scripts/regen-helm.py argo-cd    # one
 
 For each `fixtures/helm/<chart>/cases/<case>.yaml` it renders `<chart>/chart` with those
-values as release `rel` in namespace `ns` (what tests/helm.rs uses) and writes
+values as release `rel` in namespace `ns` (what tests/helm.rs uses), with the render
+options in `<case>.options.json` beside it if there is one (`{"is_upgrade": true}`: as
+`helm template --is-upgrade`), and writes
 `expected/<case>.json`: {"templates": {path: output}} or {"error": message}. The chart is
 rendered twice; a template whose output differs between the two (random names, generated
 passwords, keys and certificates) goes under "nondeterministic" instead, with the first
@@ -27,12 +29,12 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "helm"
 
 
-def render(chart_dir, values):
+def render(chart_dir, values, options):
     # A fresh load per render: rendering drops the disabled subcharts from the loaded
     # chart, so a second render of the same object would miss them.
     chart = helm.Chart.load(str(chart_dir))
     try:
-        return chart.render(values, name="rel", namespace="ns"), None
+        return chart.render(values, name="rel", namespace="ns", **options), None
     except helm.HelmError as e:
         return None, str(e)
 
@@ -47,12 +49,14 @@ def main(names):
         out_dir.mkdir(exist_ok=True)
         for case in sorted((fixture / "cases").glob("*.yaml")):
             values = yaml.safe_load(case.read_text()) or {}
-            first, error = render(chart, values)
+            options_file = case.with_suffix(".options.json")
+            options = json.loads(options_file.read_text()) if options_file.exists() else {}
+            first, error = render(chart, values, options)
             if error is not None:
                 result = {"error": error}
                 summary = "error"
             else:
-                second, _ = render(chart, values)
+                second, _ = render(chart, values, options)
                 unstable = sorted(k for k in first if second.get(k) != first[k])
                 result = {"templates": {k: v for k, v in sorted(first.items()) if k not in unstable}}
                 if unstable:

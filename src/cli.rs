@@ -80,6 +80,21 @@ pub struct TemplateArgs {
     /// Only the documents of these templates (`templates/deployment.yaml`; repeatable).
     #[arg(short = 's', long = "show-only", value_name = "PATH")]
     pub show_only: Vec<String>,
+    /// Leave out the hooks (documents with a `helm.sh/hook` annotation).
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Leave out the test hooks (`helm.sh/hook: test`).
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// Print each v1 Secret among the manifests as a comment, not its data.
+    #[arg(long)]
+    pub hide_secret: bool,
+    /// Render as an upgrade: `.Release.IsUpgrade` is true and `.Release.IsInstall` false.
+    #[arg(long)]
+    pub is_upgrade: bool,
+    /// Do not check the values against the charts' `values.schema.json`.
+    #[arg(long)]
+    pub skip_schema_validation: bool,
     /// Print each template's output as one JSON object (path → text), as Helm's engine
     /// returns it, instead of the stream: what the conformance fixtures compare.
     #[arg(long, hide = true)]

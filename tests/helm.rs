@@ -61,12 +61,20 @@ fn load_case(dir: &Path, case: &str) -> Result<(chart::Chart, render::Options), 
         .find(|v| !v.is_null())
         .and_then(|v| v.as_object().cloned())
         .unwrap_or_default();
+    // Render options beside the case (`{"is_upgrade": true}`), as the script passes them.
+    let options: Json =
+        match std::fs::read_to_string(dir.join("cases").join(format!("{case}.options.json"))) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| e.to_string())?,
+            Err(_) => Json::Null,
+        };
     let opts = render::Options {
         release: "rel".into(),
         namespace: "ns".into(),
         kube_version: None,
         api_versions: Vec::new(),
         values,
+        is_upgrade: options["is_upgrade"].as_bool().unwrap_or(false),
+        ..Default::default()
     };
     Ok((chart, opts))
 }
@@ -680,6 +688,33 @@ fn build_enable_helm_inflates_vendored_charts() {
     assert!(out.contains("replicas: 2\n"), "{out}");
     assert!(out.contains("namespace: kube-system\n"), "{out}");
 
+    // `skipTests` and `skipHooks` leave out what `--skip-tests` and `--no-hooks` do.
+    s.write(
+        "charts/hooked/Chart.yaml",
+        "apiVersion: v2\nname: hooked\nversion: 0.1.0\n",
+    )
+    .write(
+        "charts/hooked/templates/all.yaml",
+        "kind: ConfigMap\nmetadata:\n  name: plain\n---\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n---\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    helm.sh/hook: test\n",
+    );
+    let names = |skips: &str| {
+        s.write(
+            "kustomization.yaml",
+            &format!("helmCharts:\n  - name: hooked\n    releaseName: h\n{skips}"),
+        );
+        let out = ok(&s.0, &["build", "--enable-helm", "."]);
+        let mut names: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("  name: "))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(""), ["migrate", "plain", "smoke"]);
+    assert_eq!(names("    skipTests: true\n"), ["migrate", "plain"]);
+    assert_eq!(names("    skipHooks: true\n"), ["plain"]);
+
     s.write(
         "kustomization.yaml",
         "helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n",
@@ -1132,6 +1167,125 @@ fn template_stream_follows_helms_code() {
         "error: YAML parse error on c/templates/bad.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations of type string"
     );
     assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn template_flags_leave_out_hooks_tests_and_secrets_as_helm_does() {
+    let s = Scratch::new("helm-stream-flags");
+    s.write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+        .write(
+            "c/values.schema.json",
+            r#"{"type": "object", "properties": {"replicas": {"type": "integer"}}}"#,
+        )
+        .write("c/values.yaml", "replicas: 1\n")
+        .write(
+            "c/templates/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2\n---\napiVersion: example.com/v1\nkind: Secret\nmetadata:\n  name: not-core\n",
+        )
+        .write(
+            "c/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  upgrade: {{ .Release.IsUpgrade | quote }}\n  replicas: {{ .Values.replicas | quote }}\n",
+        )
+        .write(
+            "c/templates/hooks.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hook-secret\n  annotations:\n    helm.sh/hook: pre-install\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: old-test\n  annotations:\n    helm.sh/hook: Test-Success\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: post-install, test\n",
+        );
+    let doc = |path: &str, body: &str| format!("---\n# Source: c/templates/{path}\n{body}\n");
+    let secret = doc(
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  password: hunter2\n",
+    );
+    let hidden = doc(
+        "secret.yaml",
+        "# HIDDEN: The Secret output has been suppressed",
+    );
+    let cm = |upgrade: &str, replicas: &str| {
+        doc(
+            "cm.yaml",
+            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  upgrade: \"{upgrade}\"\n  replicas: \"{replicas}\"\n"),
+        )
+    };
+    let not_core = doc(
+        "secret.yaml",
+        "apiVersion: example.com/v1\nkind: Secret\nmetadata:\n  name: not-core\n",
+    );
+    let hook_secret = doc(
+        "hooks.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hook-secret\n  annotations:\n    helm.sh/hook: pre-install\n",
+    );
+    let old_test = doc(
+        "hooks.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: old-test\n  annotations:\n    helm.sh/hook: Test-Success\n",
+    );
+    let test = doc(
+        "hooks.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: test\n  annotations:\n    helm.sh/hook: post-install, test\n",
+    );
+    // Helm trims the end of the manifests (before the hooks).
+    let last = |d: &String| format!("{}\n", d.trim_end());
+    let base = ["template", "rel", "c"];
+    let with = |flags: &[&str]| ok(&s.0, &[&base[..], flags].concat());
+    let installed = cm("false", "1");
+    assert_eq!(
+        with(&[]),
+        [
+            &secret,
+            &not_core,
+            &last(&installed),
+            &hook_secret,
+            &old_test,
+            &test
+        ]
+        .map(String::as_str)
+        .concat()
+    );
+    // Helm's `--no-hooks` and `--skip-tests`; `--hide-secret` hides core Secrets among
+    // the manifests only, as Helm does (a hook's is printed).
+    assert_eq!(
+        with(&["--no-hooks"]),
+        [&secret, &not_core, &last(&installed)]
+            .map(String::as_str)
+            .concat()
+    );
+    assert_eq!(
+        with(&["--skip-tests"]),
+        [&secret, &not_core, &last(&installed), &hook_secret]
+            .map(String::as_str)
+            .concat()
+    );
+    assert_eq!(
+        with(&["--hide-secret", "--skip-tests"]),
+        [&hidden, &not_core, &last(&installed), &hook_secret]
+            .map(String::as_str)
+            .concat()
+    );
+    assert!(!with(&["--hide-secret", "--no-hooks"]).contains("hunter2"));
+    assert_eq!(
+        with(&["--is-upgrade", "--no-hooks"]),
+        [&secret, &not_core, &last(&cm("true", "1"))]
+            .map(String::as_str)
+            .concat()
+    );
+
+    // The schema refuses a string for `replicas` unless told not to check.
+    let out = strata(
+        &s.0,
+        &[&base[..], &["--set-string", "replicas=two"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("values don't meet the specifications of the schema"));
+    assert!(text(&out.stdout).is_empty());
+    assert_eq!(
+        with(&[
+            "--set-string",
+            "replicas=two",
+            "--skip-schema-validation",
+            "--no-hooks"
+        ]),
+        [&secret, &not_core, &last(&cm("false", "two"))]
+            .map(String::as_str)
+            .concat()
+    );
 }
 
 #[test]

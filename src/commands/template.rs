@@ -30,6 +30,8 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         kube_version: args.kube_version.clone(),
         api_versions: args.api_versions.clone(),
         values: user.as_object().cloned().unwrap_or_default(),
+        is_upgrade: args.is_upgrade,
+        skip_schema_validation: args.skip_schema_validation,
     };
     let rendered = render::render(&chart, &opts)?;
     for w in &rendered.warnings {
@@ -39,7 +41,14 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         println!("{}", serde_json::to_string_pretty(&rendered.files)?);
         return Ok(0);
     }
-    let text = render::template_stream(&rendered, args.include_crds, &args.show_only)?;
+    let stream = render::Stream {
+        include_crds: args.include_crds,
+        no_hooks: args.no_hooks,
+        skip_tests: args.skip_tests,
+        hide_secret: args.hide_secret,
+        show_only: args.show_only.clone(),
+    };
+    let text = render::template_stream(&rendered, &stream)?;
     super::print_stdout(&text)?;
     Ok(0)
 }

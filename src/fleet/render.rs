@@ -907,8 +907,14 @@ fn render_helm(
     })?;
     warnings.extend(rendered.warnings.iter().cloned());
     let mut ra = ResMap::new();
-    for (path, text) in helm::render::manifests(&rendered, true)
-        .map_err(|e| Error::new(ErrorKind::Syntax, chart.source.clone(), e.message))?
+    for (path, text) in helm::render::manifests(
+        &rendered,
+        &helm::render::Stream {
+            include_crds: true,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| Error::new(ErrorKind::Syntax, chart.source.clone(), e.message))?
     {
         ra.append_all(loader::load_resources(fs, &helm_path(dir, &path), &text)?)?;
     }
@@ -992,6 +998,7 @@ fn helm_release(
         kube_version: fleet.project.kubernetes_version.clone(),
         api_versions: fleet.project.api_versions.clone(),
         values: user.as_object().cloned().unwrap_or_default(),
+        ..Default::default()
     };
     Ok((chart, opts))
 }

@@ -35,6 +35,8 @@ pub struct HelmChart {
     #[serde(default)]
     pub skip_hooks: bool,
     #[serde(default)]
+    pub skip_tests: bool,
+    #[serde(default)]
     pub api_versions: Vec<String>,
     #[serde(default)]
     pub kube_version: String,
@@ -139,6 +141,7 @@ pub fn inflate(
         kube_version: (!spec.kube_version.is_empty()).then(|| spec.kube_version.clone()),
         api_versions: spec.api_versions.clone(),
         values: user,
+        ..Default::default()
     };
     let rendered = render::render(&chart, &opts).map_err(|e| {
         Error::new(
@@ -147,26 +150,16 @@ pub fn inflate(
             format!("the Helm chart does not render: {}", e.message),
         )
     })?;
+    // kustomize runs `helm template` with `--no-hooks` and `--skip-tests` for these.
+    let stream = render::Stream {
+        include_crds: spec.include_crds,
+        no_hooks: spec.skip_hooks,
+        skip_tests: spec.skip_tests,
+        ..Default::default()
+    };
     let mut out = String::new();
-    for (path, text) in
-        render::manifests(&rendered, spec.include_crds).map_err(|e| bad(e.message))?
-    {
-        if spec.skip_hooks && is_hook(&text) {
-            continue;
-        }
+    for (path, text) in render::manifests(&rendered, &stream).map_err(|e| bad(e.message))? {
         out.push_str(&format!("---\n# Source: {path}\n{text}\n"));
     }
     Ok(out)
-}
-
-fn is_hook(doc: &str) -> bool {
-    crate::yaml::parse_stream(doc)
-        .ok()
-        .and_then(|d| d.into_iter().next())
-        .and_then(|d| {
-            d.value
-                .pointer("/metadata/annotations/helm.sh~1hook")
-                .cloned()
-        })
-        .is_some()
 }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What a render needs besides the chart.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     pub release: String,
     pub namespace: String,
@@ -27,6 +27,27 @@ pub struct Options {
     pub api_versions: Vec<String>,
     /// The user's values (`-f` files and `--set`, already merged).
     pub values: Map<String, Json>,
+    /// `--is-upgrade`: `.Release.IsUpgrade` instead of `.Release.IsInstall`.
+    pub is_upgrade: bool,
+    /// `--skip-schema-validation`: the values are not checked against any
+    /// `values.schema.json`.
+    pub skip_schema_validation: bool,
+}
+
+/// Which documents of a render `helm template` prints, besides the manifests.
+#[derive(Clone, Debug, Default)]
+pub struct Stream {
+    /// `--include-crds`: the files under `crds/` first.
+    pub include_crds: bool,
+    /// `--no-hooks`: no hooks at all.
+    pub no_hooks: bool,
+    /// `--skip-tests`: no test hooks (`helm.sh/hook: test`).
+    pub skip_tests: bool,
+    /// `--hide-secret`: a `v1` Secret among the manifests (not the hooks) is printed as
+    /// a comment saying it was left out.
+    pub hide_secret: bool,
+    /// `--show-only`: only the documents of the templates these globs match.
+    pub show_only: Vec<String>,
 }
 
 /// Each template's output by its path (`CHART/templates/x.yaml`), and warnings.
@@ -107,7 +128,11 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let mut vals = values::coalesce(&chart, &opts.values);
     values::import_values(&chart, &mut vals);
     let vals = Json::Object(vals);
-    let schema_warnings = check_schemas(&chart, &vals)?;
+    let schema_warnings = if opts.skip_schema_validation {
+        Vec::new()
+    } else {
+        check_schemas(&chart, &vals)?
+    };
 
     let release = Release {
         chart: &chart,
@@ -313,8 +338,8 @@ impl<'a> Release<'a> {
         let release = Value::map(BTreeMap::from([
             ("Name".to_string(), Value::str(&self.opts.release)),
             ("Namespace".to_string(), Value::str(&self.opts.namespace)),
-            ("IsUpgrade".to_string(), Value::Bool(false)),
-            ("IsInstall".to_string(), Value::Bool(true)),
+            ("IsUpgrade".to_string(), Value::Bool(self.opts.is_upgrade)),
+            ("IsInstall".to_string(), Value::Bool(!self.opts.is_upgrade)),
             ("Revision".to_string(), Value::Int(1)),
             ("Service".to_string(), Value::str("Helm")),
         ]));
@@ -699,21 +724,12 @@ fn parse_go_error(s: &str) -> Option<(String, String, String)> {
 }
 
 /// Each document `helm template` prints, as (template path, text), in its order:
-/// CRDs when asked, manifests in install order, then hooks.
-pub fn manifests(
-    rendered: &Rendered,
-    include_crds: bool,
-) -> Result<Vec<(String, String)>, HelmError> {
-    let (manifests, hooks) = sorted_manifests(rendered)?;
-    let mut out = Vec::new();
-    if include_crds {
-        out.extend(
-            rendered
-                .crds
-                .iter()
-                .map(|(p, b)| (p.clone(), text_of(b).into_owned())),
-        );
-    }
+/// CRDs when asked, manifests in install order, then the hooks `stream` keeps.
+pub fn manifests(rendered: &Rendered, stream: &Stream) -> Result<Vec<(String, String)>, HelmError> {
+    let (manifests, hooks) = printed(rendered, stream)?;
+    let mut out: Vec<(String, String)> = crds(rendered, stream)
+        .map(|(p, b)| (p.clone(), text_of(b).into_owned()))
+        .collect();
     out.extend(
         manifests
             .into_iter()
@@ -721,6 +737,33 @@ pub fn manifests(
             .map(|m| (m.path.to_string(), m.content.into_owned())),
     );
     Ok(out)
+}
+
+/// The CRD files `stream` prints.
+fn crds<'a>(
+    rendered: &'a Rendered,
+    stream: &Stream,
+) -> impl Iterator<Item = &'a (String, FileBytes)> + Clone {
+    let include = stream.include_crds;
+    rendered.crds.iter().filter(move |_| include)
+}
+
+/// The manifests and hooks `stream` prints, each in Helm's order: hooks it leaves out
+/// are gone, and a Secret it hides has Helm's comment for its text.
+fn printed<'a>(rendered: &'a Rendered, stream: &Stream) -> Result<Sorted<'a>, HelmError> {
+    let (mut manifests, mut hooks) = sorted_manifests(rendered)?;
+    if stream.no_hooks {
+        hooks.clear();
+    }
+    if stream.skip_tests {
+        hooks.retain(|h| !h.test);
+    }
+    if stream.hide_secret {
+        for m in manifests.iter_mut().filter(|m| m.secret_v1) {
+            m.content = Cow::Borrowed("# HIDDEN: The Secret output has been suppressed");
+        }
+    }
+    Ok((manifests, hooks))
 }
 
 /// A CRD file as text; Go prints invalid UTF-8 as it is, and a Rust string cannot
@@ -753,6 +796,7 @@ fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
     }
     let heads: Vec<Result<Head, String>> =
         crate::threads::map(docs.iter().collect(), |(_, d)| head_of(d));
+    // Helm's hook events; `test-success` is Helm 2's name for `test`.
     const HOOK_EVENTS: &[&str] = &[
         "pre-install",
         "post-install",
@@ -767,22 +811,22 @@ fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
     ];
     for ((path, content), head) in docs.into_iter().zip(heads) {
         let head = head.map_err(|e| err(format!("YAML parse error on {path}: {e}")))?;
-        let m = Manifest {
+        let mut m = Manifest {
             path,
+            secret_v1: head.kind == "Secret" && head.api_version == "v1",
             kind: head.kind,
             content,
+            test: false,
         };
-        match head.hook {
-            None => manifests.push(m),
-            // A hook with an event Helm does not know is dropped.
-            Some(events)
-                if events
-                    .split(',')
-                    .all(|e| HOOK_EVENTS.contains(&e.trim().to_lowercase().as_str())) =>
-            {
-                hooks.push(m)
-            }
-            Some(_) => {}
+        let Some(events) = head.hook else {
+            manifests.push(m);
+            continue;
+        };
+        let events: Vec<String> = events.split(',').map(|e| e.trim().to_lowercase()).collect();
+        // A hook with an event Helm does not know is dropped.
+        if events.iter().all(|e| HOOK_EVENTS.contains(&e.as_str())) {
+            m.test = events.iter().any(|e| e == "test" || e == "test-success");
+            hooks.push(m);
         }
     }
     sort_by_kind(&mut manifests);
@@ -791,16 +835,12 @@ fn sorted_manifests(rendered: &Rendered) -> Result<Sorted<'_>, HelmError> {
 }
 
 /// The stream `helm template` prints: CRDs when asked, manifests in install order,
-/// then hooks; `show_only` keeps the documents of the named templates.
-pub fn template_stream(
-    rendered: &Rendered,
-    include_crds: bool,
-    show_only: &[String],
-) -> Result<String, HelmError> {
-    let (manifests, hooks) = sorted_manifests(rendered)?;
+/// then hooks, as `stream` picks them.
+pub fn template_stream(rendered: &Rendered, stream: &Stream) -> Result<String, HelmError> {
+    let (manifests, hooks) = printed(rendered, stream)?;
     // One buffer of the final size: a chart with CRDs prints megabytes, and every copy
     // of them is fresh memory the kernel zeroes first.
-    let crds = rendered.crds.iter().filter(|_| include_crds);
+    let crds = crds(rendered, stream);
     let size: usize = crds
         .clone()
         .map(|(p, t)| p.len() + t.len() + 16)
@@ -832,12 +872,12 @@ pub fn template_stream(
     for h in &hooks {
         source(&mut out, h.path, &h.content);
     }
-    if show_only.is_empty() {
+    if stream.show_only.is_empty() {
         return Ok(out);
     }
     let docs = split_manifests(&out);
     let mut picked = String::new();
-    for want in show_only {
+    for want in &stream.show_only {
         let mut found = false;
         for d in &docs {
             let Some(line) = d.lines().find_map(|l| l.strip_prefix("# Source: ")) else {
@@ -867,10 +907,16 @@ struct Manifest<'a> {
     path: &'a str,
     kind: String,
     content: Cow<'a, str>,
+    /// A hook run by `helm test`.
+    test: bool,
+    /// `apiVersion: v1` and `kind: Secret`, what `--hide-secret` hides.
+    secret_v1: bool,
 }
 
+/// What Helm reads of a document's head (`SimpleHead`).
 struct Head {
     kind: String,
+    api_version: String,
     hook: Option<String>,
 }
 
@@ -918,7 +964,12 @@ fn head_of(doc: &str) -> Result<Head, String> {
         let mut found = found.into_iter();
         let kind = found.next().flatten().unwrap_or_default();
         let hook = found.next().flatten();
-        return Ok(Head { kind, hook });
+        let api_version = found.next().flatten().unwrap_or_default();
+        return Ok(Head {
+            kind,
+            api_version,
+            hook,
+        });
     }
     let docs = crate::yaml::parse_stream_helm(doc).map_err(|e| {
         format!(
@@ -933,11 +984,8 @@ fn head_of(doc: &str) -> Result<Head, String> {
         .unwrap_or(Json::Null);
     head_types(&v)
         .map_err(|e| format!("error unmarshaling JSON: while decoding JSON: json: {e}"))?;
-    let kind = v
-        .get("kind")
-        .and_then(Json::as_str)
-        .unwrap_or("")
-        .to_string();
+    let text_at = |key: &str| v.get(key).and_then(Json::as_str).unwrap_or("").to_string();
+    let (kind, api_version) = (text_at("kind"), text_at("apiVersion"));
     // A scalar annotation is read as its text (`helm.sh/hook: yes` is "true").
     let hook = v
         .pointer("/metadata/annotations/helm.sh~1hook")
@@ -947,7 +995,11 @@ fn head_of(doc: &str) -> Result<Head, String> {
             Json::Number(n) => Some(n.to_string()),
             _ => None,
         });
-    Ok(Head { kind, hook })
+    Ok(Head {
+        kind,
+        api_version,
+        hook,
+    })
 }
 
 /// Go's `UnmarshalTypeError` for the first field of `SimpleHead` (in JSON's sorted key
