@@ -1328,17 +1328,27 @@ fn generated_certificates_are_byte_stable_and_warned_about() {
     assert_ne!(first.stdout, other.stdout, "another release, other keys");
 }
 
-#[test]
-fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
-    let s = Scratch::new("helm-api-versions");
-    s.write("strata.yaml", "kubernetesVersion: \"1.33\"\n")
+/// A fleet of one cluster (`prod-1`, env `prod`) and one `source: helm` app, `edge`, whose
+/// chart (`apps/edge/base/`) has only its Chart.yaml: the caller writes the rest.
+fn helm_app_fleet(name: &str, strata_yaml: &str) -> Scratch {
+    let s = Scratch::new(name);
+    s.write("strata.yaml", strata_yaml)
         .write("clusters/prod-1.yaml", "name: prod-1\nenv: prod\n")
-        .write("apps/edge/app.yaml", "name: edge\nnamespace: edge\nsource: helm\n")
+        .write(
+            "apps/edge/app.yaml",
+            "name: edge\nnamespace: edge\nsource: helm\n",
+        )
         .write(
             "apps/edge/base/Chart.yaml",
             "apiVersion: v2\nname: edge\nversion: 0.1.0\n",
-        )
-        .write(
+        );
+    s
+}
+
+#[test]
+fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
+    let s = helm_app_fleet("helm-api-versions", "kubernetesVersion: \"1.33\"\n");
+    s.write(
             "apps/edge/base/templates/pdb.yaml",
             "{{- if .Capabilities.APIVersions.Has \"policy/v1/PodDisruptionBudget\" }}\napiVersion: policy/v1\n{{- else }}\napiVersion: policy/v1beta1\n{{- end }}\nkind: PodDisruptionBudget\nmetadata:\n  name: edge\nspec:\n  maxUnavailable: 1\n",
         );
@@ -1372,6 +1382,82 @@ fn strata_yaml_api_versions_reach_a_charts_capabilities_and_re_render() {
         "{}",
         text(&bad.stderr)
     );
+}
+
+#[test]
+fn a_helm_apps_options_leave_out_tests_hooks_and_schema_checks_and_re_render() {
+    let s = helm_app_fleet("helm-app-options", "");
+    s.write(
+            "apps/edge/base/values.schema.json",
+            r#"{"type": "object", "properties": {"replicas": {"type": "integer"}}}"#,
+        )
+        .write("apps/edge/base/values.yaml", "replicas: 1\n")
+        .write(
+            "apps/edge/base/templates/all.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  replicas: {{ .Values.replicas | quote }}\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: smoke\n  annotations:\n    helm.sh/hook: test\n",
+        );
+    let names = || {
+        let mut names: Vec<String> = read_tree(&s.0.join("rendered"))
+            .into_values()
+            .filter_map(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("  name: "))
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    ok(&s.0, &["render", "--quiet"]);
+    assert_eq!(names(), ["migrate", "plain", "smoke"]);
+    // Changing the options re-renders the unit (they are part of its definition).
+    s.write(
+        "apps/edge/app.yaml",
+        "name: edge\nnamespace: edge\nsource: helm\nhelm:\n  skipTests: true\n",
+    );
+    let summary = ok(&s.0, &["render"]);
+    assert!(summary.contains("(1 rendered,"), "{summary}");
+    assert_eq!(names(), ["migrate", "plain"]);
+    s.write(
+        "apps/edge/app.yaml",
+        "name: edge\nnamespace: edge\nsource: helm\nhelm:\n  skipHooks: true\n",
+    );
+    ok(&s.0, &["render", "--quiet"]);
+    assert_eq!(names(), ["plain"]);
+
+    // A layer's value the schema refuses stops the render, unless the app says not to check.
+    s.write("apps/edge/env/prod.yaml", "values:\n  replicas: two\n");
+    let refused = strata(&s.0, &["render"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("values don't meet the specifications of the schema"),
+        "{}",
+        text(&refused.stderr)
+    );
+    s.write(
+        "apps/edge/app.yaml",
+        "name: edge\nnamespace: edge\nsource: helm\nhelm:\n  skipHooks: true\n  skipSchemaValidation: true\n",
+    );
+    ok(&s.0, &["render", "--quiet"]);
+    let cm = read_tree(&s.0.join("rendered"))
+        .into_iter()
+        .find(|(path, _)| path.ends_with("configmap-plain.yaml"))
+        .map(|(_, text)| text)
+        .unwrap_or_default();
+    assert!(cm.contains("replicas: two"), "{cm}");
+
+    // `helm:` on an app that is not a Helm chart is refused, naming its file; the tree stays.
+    let before = read_tree(&s.0.join("rendered"));
+    s.write("apps/web/app.yaml", "name: web\nhelm:\n  skipTests: true\n")
+        .write("apps/web/base/kustomization.yaml", "resources: []\n");
+    let bad = strata(&s.0, &["render"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("apps/web/app.yaml") && err.contains("`source: helm` apps only"),
+        "{err}"
+    );
+    assert_eq!(read_tree(&s.0.join("rendered")), before);
 }
 
 #[test]

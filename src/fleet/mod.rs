@@ -239,6 +239,9 @@ pub struct App {
     /// Which clusters get it; absent means all.
     #[serde(default)]
     pub clusters: Option<ClusterSelector>,
+    /// For `source: helm`: which of the chart's documents the tree leaves out.
+    #[serde(default)]
+    pub helm: Option<HelmOptions>,
     #[serde(skip)]
     pub file: String,
     /// The app's folder (`apps/<app>`).
@@ -248,6 +251,24 @@ pub struct App {
 
 fn default_source() -> Source {
     Source::Kustomize
+}
+
+/// `helm:` of a `source: helm` app: the `helm template` flags that Argo CD's Helm source
+/// and kustomize's `helmCharts` offer too. A tree applied as plain manifests (Flux's
+/// kustomize-controller, `kubectl apply`) would create a chart's test Pods on every sync.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmOptions {
+    /// `--skip-tests`: no test hooks (`helm.sh/hook: test`).
+    #[serde(default)]
+    pub skip_tests: bool,
+    /// `--no-hooks`: no hooks at all.
+    #[serde(default)]
+    pub skip_hooks: bool,
+    /// `--skip-schema-validation`: the values are not checked against the charts'
+    /// `values.schema.json`.
+    #[serde(default)]
+    pub skip_schema_validation: bool,
 }
 
 /// A label selector over cluster fields (name, env, region, tenant) and labels.
@@ -731,6 +752,13 @@ fn load_apps(fs: &dyn FileSystem, p: &Project, lint: &mut Vec<Error>) -> Result<
             }
         };
         let mut a: App = read_strict(fs, &file, "app file", schemas::APP)?;
+        if a.helm.is_some() && a.source != Source::Helm {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                file,
+                "`helm:` applies to `source: helm` apps only; remove it, or set `source: helm`",
+            ));
+        }
 
         a.file = file.clone();
         a.dir = dir;

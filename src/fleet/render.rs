@@ -154,11 +154,16 @@ impl Job<'_> {
         );
         let what = match self {
             Job::Pair(c, a, d) => format!(
-                "pair|{}|{}|{:?}|{:?}|{}|{}|{d}",
+                "pair|{}|{}|{:?}|{:?}|{}{}|{}|{d}",
                 c.name,
                 c.to_value(),
                 a.namespace,
                 a.source,
+                // Only when set, so that the trees of other apps keep their keys.
+                a.helm
+                    .as_ref()
+                    .map(|h| format!("{h:?}|"))
+                    .unwrap_or_default(),
                 a.dir,
                 a.file
             ),
@@ -907,10 +912,13 @@ fn render_helm(
     })?;
     warnings.extend(rendered.warnings.iter().cloned());
     let mut ra = ResMap::new();
+    let options = app.helm.clone().unwrap_or_default();
     for (path, text) in helm::render::manifests(
         &rendered,
         &helm::render::Stream {
             include_crds: true,
+            no_hooks: options.skip_hooks,
+            skip_tests: options.skip_tests,
             ..Default::default()
         },
     )
@@ -998,6 +1006,7 @@ fn helm_release(
         kube_version: fleet.project.kubernetes_version.clone(),
         api_versions: fleet.project.api_versions.clone(),
         values: user.as_object().cloned().unwrap_or_default(),
+        skip_schema_validation: app.helm.as_ref().is_some_and(|h| h.skip_schema_validation),
         ..Default::default()
     };
     Ok((chart, opts))
