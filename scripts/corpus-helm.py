@@ -279,6 +279,13 @@ def first_difference(want, got):
     return f"lengths differ: helm {len(want.splitlines())} lines, strata {len(got.splitlines())} lines"
 
 
+def withhold_tpl_text(message):
+    """Helm's message as strata words it: where `tpl` cannot parse its text, Helm quotes
+    the text (most often a chart value, which may be a secret) and strata does not."""
+    return re.sub(r'cannot parse template "(?:[^"\\]|\\.)*"',
+                  "cannot parse template (its text not quoted: it may hold a secret)", message)
+
+
 def compare(helm, strata_files, strata_err):
     """(status, detail) of one case."""
     if "crash" in helm:
@@ -286,7 +293,7 @@ def compare(helm, strata_files, strata_err):
     if "error" in helm:
         if strata_err is None:
             return "helm-errors", helm["error"]
-        want = helm["error"].strip()
+        want = withhold_tpl_text(helm["error"].strip())
         same = want in strata_err or want.split(": ", 1)[-1] in strata_err
         return ("both-error-same" if same else "both-error-different"), f"helm: {want}\n      strata: {strata_err}"
     if strata_err is not None:

@@ -14,6 +14,9 @@ use std::rc::Rc;
 pub const USER_ERROR_START: &str = "HELM_ERR_START";
 pub const USER_ERROR_END: &str = "HELM_ERR_END";
 
+/// What `tpl`'s parse error says where Helm quotes the text it could not parse.
+pub const TPL_TEXT_WITHHELD: &str = "(its text not quoted: it may hold a secret)";
+
 /// Every function a Helm v4 template may name: Go's `text/template` builtins, sprig v3's
 /// (without `env` and `expandenv`, which Helm removes) and Helm's own (`pkg/engine/funcs.go`).
 /// Go's parser refuses a template naming any other, even where the call never runs; a
@@ -302,8 +305,10 @@ pub fn all() -> Funcs {
         };
         // Helm parses the text as its engine's root template, whatever called `tpl`.
         let name = crate::helm::gotmpl::exec::TPL_NAME;
+        // Helm quotes the whole text here; it is most often a chart value, which may be a
+        // secret, so strata names it without quoting it (`crate::redact`'s rule).
         let set: TemplateSet = exec.set.with(name, &text).map_err(|e| {
-            FuncError::Call(format!("cannot parse template {}: {e}", go_quote(&text)))
+            FuncError::Call(format!("cannot parse template {TPL_TEXT_WITHHELD}: {e}"))
         })?;
         let mut inner = exec.inner(&set, name);
         let mut out = String::new();
