@@ -1,8 +1,8 @@
 //! `values.schema.json` as Helm v4 checks it, with Helm's wording
 //! (`- at '/replicaCount': got string, want number`). Helm quotes the failing value for
-//! bounds, `pattern`, `enum`, `const` and `format`; strata names the key and the
-//! constraint only, as `crate::redact` rules for every chart value (any may end up in a
-//! Secret).
+//! bounds, `pattern` and `format`; strata names the key and the constraint only, as
+//! `crate::redact` rules for every chart value (any may end up in a Secret). `enum` and
+//! `const` print only what the schema allows, as Helm does.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
@@ -24,7 +24,11 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
                 let name = property.as_str().unwrap_or("").to_string();
                 match missing.iter_mut().find(|(p, _)| *p == at) {
                     Some((_, names)) => names.push(name),
-                    None => missing.push((at.clone(), vec![name])),
+                    None => {
+                        // One line for all of a mapping's missing keys, where the first was.
+                        missing.push((at.clone(), vec![name]));
+                        lines.push(String::new());
+                    }
                 }
                 continue;
             }
@@ -58,33 +62,68 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 format!("additional properties {} not allowed", quoted(unexpected))
             }
-            ValidationErrorKind::Enum { .. } => {
-                "value is not one of the values the schema allows".to_string()
-            }
+            ValidationErrorKind::Enum { options } => enum_message(options),
             ValidationErrorKind::Pattern { pattern } => {
                 format!("value does not match pattern '{pattern}'")
             }
-            ValidationErrorKind::Constant { .. } => {
-                "value is not the constant the schema requires".to_string()
-            }
+            ValidationErrorKind::Constant { expected_value } => match display(expected_value) {
+                Some(want) => format!("value must be {want}"),
+                None => "const failed".to_string(),
+            },
             ValidationErrorKind::Format { format } => format!("value is not valid {format}"),
             _ => e.masked().to_string(),
         };
         lines.push(format!("- at '{at}': {msg}"));
     }
-    for (at, names) in missing {
+    let mut missing = missing.into_iter();
+    for line in lines.iter_mut().filter(|l| l.is_empty()) {
+        let Some((at, names)) = missing.next() else {
+            break;
+        };
         let msg = if names.len() == 1 {
             format!("missing property '{}'", names[0])
         } else {
             format!("missing properties {}", quoted(&names))
         };
-        lines.push(format!("- at '{at}': {msg}"));
+        *line = format!("- at '{at}': {msg}");
     }
     if lines.is_empty() {
         Ok(())
     } else {
         Err(lines)
     }
+}
+
+/// The jsonschema library's words for `enum`: the values the schema allows, which come
+/// from the schema, never from the values.
+fn enum_message(options: &Value) -> String {
+    let allowed: Option<Vec<String>> = match options {
+        Value::Array(items) => items.iter().map(display).collect(),
+        _ => None,
+    };
+    match allowed.as_deref() {
+        Some([one]) => format!("value must be {one}"),
+        Some(many) => format!("value must be one of {}", many.join(", ")),
+        None => "enum failed".to_string(),
+    }
+}
+
+/// The jsonschema library's `display` of a schema's value: a string in its single quotes,
+/// a number or boolean as Go prints it; `None` for a list or mapping, which it does not
+/// print.
+fn display(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::String(s) => {
+            let go = crate::helm::gotmpl::funcs::go_quote(s)
+                .replace("\\\"", "\"")
+                .replace('\'', "\\'");
+            format!("'{}'", &go[1..go.len() - 1])
+        }
+        Value::Null => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(_) | Value::Object(_) => return None,
+    })
 }
 
 fn quoted(names: &[String]) -> String {
