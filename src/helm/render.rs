@@ -34,7 +34,7 @@ pub struct Options {
     pub skip_schema_validation: bool,
 }
 
-/// Which documents of a render `helm template` prints, besides the manifests.
+/// Which documents of a render `helm template` prints, and how (its stream flags).
 #[derive(Clone, Debug, Default)]
 pub struct Stream {
     /// `--include-crds`: the files under `crds/` first.
