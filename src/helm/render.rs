@@ -724,7 +724,8 @@ fn parse_go_error(s: &str) -> Option<(String, String, String)> {
 }
 
 /// Each document `helm template` prints, as (template path, text), in its order:
-/// CRDs when asked, manifests in install order, then the hooks `stream` keeps.
+/// CRDs when asked, manifests in install order, then the hooks `stream` keeps. For
+/// callers that take documents, not the stream: `show_only` is not applied.
 pub fn manifests(rendered: &Rendered, stream: &Stream) -> Result<Vec<(String, String)>, HelmError> {
     let (manifests, hooks) = printed(rendered, stream)?;
     let mut out: Vec<(String, String)> = crds(rendered, stream)

@@ -16,17 +16,17 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
         )]
     })?;
     let mut lines: Vec<String> = Vec::new();
-    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
+    // A mapping's missing keys: one line for all of them, where the first was met.
+    let mut missing: Vec<(String, Vec<String>, usize)> = Vec::new();
     for e in validator.iter_errors(values) {
         let at = e.instance_path().as_str().to_string();
         let msg = match e.kind() {
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or("").to_string();
-                match missing.iter_mut().find(|(p, _)| *p == at) {
-                    Some((_, names)) => names.push(name),
+                match missing.iter_mut().find(|(p, _, _)| *p == at) {
+                    Some((_, names, _)) => names.push(name),
                     None => {
-                        // One line for all of a mapping's missing keys, where the first was.
-                        missing.push((at.clone(), vec![name]));
+                        missing.push((at.clone(), vec![name], lines.len()));
                         lines.push(String::new());
                     }
                 }
@@ -64,7 +64,7 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
             }
             ValidationErrorKind::Enum { options } => enum_message(options),
             ValidationErrorKind::Pattern { pattern } => {
-                format!("value does not match pattern '{pattern}'")
+                format!("value does not match pattern {}", quote(pattern))
             }
             ValidationErrorKind::Constant { expected_value } => match display(expected_value) {
                 Some(want) => format!("value must be {want}"),
@@ -75,17 +75,12 @@ pub fn check(values: &Value, schema: &crate::memo::JsonSchema) -> Result<(), Vec
         };
         lines.push(format!("- at '{at}': {msg}"));
     }
-    let mut missing = missing.into_iter();
-    for line in lines.iter_mut().filter(|l| l.is_empty()) {
-        let Some((at, names)) = missing.next() else {
-            break;
+    for (at, names, line) in missing {
+        let msg = match names.as_slice() {
+            [one] => format!("missing property {}", quote(one)),
+            _ => format!("missing properties {}", quoted(&names)),
         };
-        let msg = if names.len() == 1 {
-            format!("missing property '{}'", names[0])
-        } else {
-            format!("missing properties {}", quoted(&names))
-        };
-        *line = format!("- at '{at}': {msg}");
+        lines[line] = format!("- at '{at}': {msg}");
     }
     if lines.is_empty() {
         Ok(())
@@ -113,12 +108,7 @@ fn enum_message(options: &Value) -> String {
 /// print.
 fn display(v: &Value) -> Option<String> {
     Some(match v {
-        Value::String(s) => {
-            let go = crate::helm::gotmpl::funcs::go_quote(s)
-                .replace("\\\"", "\"")
-                .replace('\'', "\\'");
-            format!("'{}'", &go[1..go.len() - 1])
-        }
+        Value::String(s) => quote(s),
         Value::Null => "<nil>".to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
@@ -126,10 +116,19 @@ fn display(v: &Value) -> Option<String> {
     })
 }
 
+/// The jsonschema library's `quote`, for every name, pattern and schema string it
+/// prints: Go's `%q` in single quotes ('a', 'it\'s').
+fn quote(s: &str) -> String {
+    let go = crate::helm::gotmpl::funcs::go_quote(s)
+        .replace("\\\"", "\"")
+        .replace('\'', "\\'");
+    format!("'{}'", &go[1..go.len() - 1])
+}
+
 fn quoted(names: &[String]) -> String {
     names
         .iter()
-        .map(|n| format!("'{n}'"))
+        .map(|n| quote(n))
         .collect::<Vec<_>>()
         .join(", ")
 }
