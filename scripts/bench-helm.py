@@ -6,15 +6,21 @@
     /tmp/helm-venv/bin/python scripts/bench-helm.py [RUNS]
 
 1. Each chart of fixtures/helm/ with its default values: the median time of Helm's
-   `Chart.load` + `render` calls (in process; Python's start not counted) against the
-   median wall time of a whole `strata template` process (start, chart loading and render
-   included), and the ratio; then strata's own time (that minus the median time of
-   starting `strata --version` the same way, measured in the same run) and its ratio.
+   `Chart.load` + `render` calls (in process; Python's start not counted) against
+   - the median wall time of a whole `strata template` process (start, chart loading and
+     render included), and the ratio;
+   - strata's own time (that minus the median time of starting `strata --version` the
+     same way, measured in the same run) and its ratio;
+   - strata in process, timed as Helm is (`benches/helm_render.rs`: the chart loaded from
+     disk and rendered into the stream `strata template` prints, every memo forgotten
+     first; the second round of a process, as Helm's calls run in a process that has
+     rendered before), and the ratio.
 2. A fleet of 100 clusters x 5 upstream charts (ingress-nginx, cert-manager, external-dns,
    metrics-server, kube-state-metrics, with per-env values) rendered by `strata render` into
    an empty folder, against `tar x` of the same tree (the floor for writing those files);
    and rendered again over the tree it wrote (all the rendering, none of the writing).
 """
+import json
 import pathlib
 import shutil
 import statistics
@@ -39,24 +45,45 @@ def median_time(fn, runs):
     return statistics.median(times)
 
 
-def median_times(a, b, runs):
-    """The median times of `a` and `b`, run alternately."""
-    ta, tb = [], []
+def median_times(runs, *fns):
+    """The median times of `fns`, run in turn `runs` times. A function that returns a
+    number has timed itself: that is its time."""
+    times = [[] for _ in fns]
     for _ in range(runs):
-        for fn, times in ((a, ta), (b, tb)):
+        for fn, ts in zip(fns, times):
             t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    return statistics.median(ta), statistics.median(tb)
+            own = fn()
+            ts.append(own if isinstance(own, float) else time.perf_counter() - t)
+    return [statistics.median(ts) for ts in times]
+
+
+def in_process_bench():
+    """The in-process benchmark's executable, built (release profile) if it is not."""
+    out = subprocess.run(
+        ["cargo", "bench", "--bench", "helm_render", "--no-run", "--message-format=json"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("executable") and msg["target"]["name"] == "helm_render":
+            return msg["executable"]
+    sys.exit("cargo did not build benches/helm_render.rs")
+
+
+def in_process(bench, args):
+    """The second round's time (seconds) of a process rendering `args` twice."""
+    out = subprocess.run([bench, "2", *args], capture_output=True, text=True, check=True).stdout
+    return float(out.split()[1]) / 1000
 
 
 def bench_charts():
     # Helm is timed in process; strata as a whole process. The floor is what starting
     # a process costs here (`strata --version` through the same subprocess call), so
     # the last columns are strata's own time, comparable with Helm's.
+    bench = in_process_bench()
     floor = median_time(lambda: subprocess.run([str(STRATA), "--version"], capture_output=True, check=True), RUNS * 4)
     print(f"process start (strata --version): {floor * 1000:.1f} ms")
-    print(f"{'chart':32} {'helm ms':>9} {'strata ms':>10} {'ratio':>7} {'own ms':>8} {'ratio':>7}")
+    print(f"{'chart':32} {'helm ms':>9} {'strata ms':>10} {'ratio':>7} {'own ms':>8} {'ratio':>7} {'in-proc':>8} {'ratio':>7}")
     for fixture in sorted(p for p in (ROOT / "fixtures" / "helm").iterdir() if (p / "chart").is_dir()):
         chart_dir = fixture / "chart"
         chart = helm.Chart.load(str(chart_dir))
@@ -68,14 +95,18 @@ def bench_charts():
         if subprocess.run(args, capture_output=True).returncode != 0:
             print(f"{fixture.name:32} {'':9} {'fails':>10}")
             continue
-        # Interleaved, so a busy moment of the shared machine costs both sides alike.
-        h, s = median_times(
+        # Interleaved, so a busy moment of the shared machine costs all sides alike.
+        h, s, i = median_times(
+            RUNS,
             lambda: helm.Chart.load(str(chart_dir)).render({}, name="rel", namespace="ns"),
             lambda: subprocess.run(args, capture_output=True, check=True),
-            RUNS,
+            lambda: in_process(bench, args[2:]),
         )
         own = max(s - floor, 1e-4)
-        print(f"{fixture.name:32} {h * 1000:9.1f} {s * 1000:10.1f} {h / s:6.1f}x {own * 1000:8.1f} {h / own:6.1f}x")
+        print(
+            f"{fixture.name:32} {h * 1000:9.1f} {s * 1000:10.1f} {h / s:6.1f}x {own * 1000:8.1f} {h / own:6.1f}x"
+            f" {i * 1000:8.1f} {h / i:6.1f}x"
+        )
 
 
 def bench_fleet():

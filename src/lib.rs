@@ -5,6 +5,7 @@
 //! (clusters, apps and layers in, the hydrated tree out, built on `kustomize`) read
 //! through a [`kustomize::FileSystem`] and return data. Commands (`commands`) do the I/O.
 
+pub mod allocator;
 pub mod cli;
 pub mod commands;
 pub mod compare;

@@ -6,7 +6,23 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// Bumped by [`forget_all`]: a memo that finds it changed sets aside what it kept.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// What memos kept before the last [`forget_all`], dropped by the next one: a command
+/// never drops its memos (the process exits), so a benchmark's round must not either.
+static FORGOTTEN: Mutex<Vec<Box<dyn Send>>> = Mutex::new(Vec::new());
+
+/// Makes every memo start afresh, as in a new process: for an in-process benchmark,
+/// whose every round must do a command's whole work, as Helm's SDK does on each call.
+pub fn forget_all() {
+    let forgotten = FORGOTTEN.lock().map(|mut f| std::mem::take(&mut *f));
+    drop(forgotten);
+    EPOCH.fetch_add(1, Ordering::Relaxed);
+}
 
 /// Results of type `T` by the bytes they were computed from.
 pub struct ByContent<T> {
@@ -14,6 +30,8 @@ pub struct ByContent<T> {
 }
 
 struct Entries<T> {
+    /// The [`EPOCH`] these were kept in.
+    epoch: u64,
     by_hash: HashMap<u64, Bucket<T>>,
     /// The same results by where the kept bytes are: content shared from a file read
     /// once (a chart's templates, parsed ahead while loading) is found again without
@@ -28,6 +46,7 @@ impl<T> Default for ByContent<T> {
     fn default() -> Self {
         ByContent {
             entries: Mutex::new(Entries {
+                epoch: EPOCH.load(Ordering::Relaxed),
                 by_hash: HashMap::new(),
                 by_address: HashMap::default(),
             }),
@@ -39,7 +58,24 @@ fn address(content: &[u8]) -> (usize, usize) {
     (content.as_ptr() as usize, content.len())
 }
 
-impl<T: Clone> ByContent<T> {
+impl<T: Clone + Send + 'static> ByContent<T> {
+    /// The entries, emptied first if [`forget_all`] was called since they were kept.
+    fn lock(&self) -> Option<std::sync::MutexGuard<'_, Entries<T>>> {
+        let mut m = self.entries.lock().ok()?;
+        let epoch = EPOCH.load(Ordering::Relaxed);
+        if m.epoch != epoch {
+            let kept = (
+                std::mem::take(&mut m.by_hash),
+                std::mem::take(&mut m.by_address),
+            );
+            if let Ok(mut f) = FORGOTTEN.lock() {
+                f.push(Box::new(kept));
+            }
+            m.epoch = epoch;
+        }
+        Some(m)
+    }
+
     /// The result kept for `content`, or `make`'s, kept when it succeeds.
     pub fn get_or_try<E>(
         &self,
@@ -63,7 +99,7 @@ impl<T: Clone> ByContent<T> {
 
     /// The result kept for these very bytes (not a copy of them), if there is one.
     pub fn kept_at(&self, content: &std::sync::Arc<[u8]>) -> Option<T> {
-        let entries = self.entries.lock().ok()?;
+        let entries = self.lock()?;
         entries.by_address.get(&address(content)).cloned()
     }
 
@@ -76,7 +112,7 @@ impl<T: Clone> ByContent<T> {
         // foldhash: SipHash over a large chart's megabytes of templates cost more than
         // the lookups saved.
         let key = foldhash::fast::FixedState::with_seed(0).hash_one(content);
-        let known = self.entries.lock().ok().and_then(|m| {
+        let known = self.lock().and_then(|m| {
             m.by_hash
                 .get(&key)?
                 .iter()
@@ -87,7 +123,7 @@ impl<T: Clone> ByContent<T> {
             return Ok(v);
         }
         let v = make()?;
-        if let Ok(mut m) = self.entries.lock() {
+        if let Some(mut m) = self.lock() {
             let kept = keep();
             m.by_address.insert(address(&kept), v.clone());
             m.by_hash.entry(key).or_default().push((kept, v.clone()));

@@ -8,6 +8,17 @@ use crate::helm::{chart, render, values};
 use serde_json::Value;
 
 pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
+    let (text, warnings) = render_text(args)?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    super::print_stdout(&text)?;
+    Ok(0)
+}
+
+/// What `strata template` prints, and its warnings: all the command's work but the
+/// printing (an in-process benchmark times this, as Helm's SDK is timed).
+pub fn render_text(args: &TemplateArgs) -> Result<(String, Vec<String>), CommandError> {
     let (fs, dir) = open_root(&args.chart)?;
     let chart = chart::load_dir(&fs, &dir).map_err(|e| relative_to_cwd(e, fs.root()))?;
     let mut user = serde_json::Map::new();
@@ -34,12 +45,10 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         skip_schema_validation: args.skip_schema_validation,
     };
     let rendered = render::render(&chart, &opts)?;
-    for w in &rendered.warnings {
-        eprintln!("warning: {w}");
-    }
+    let warnings = rendered.warnings.clone();
     if args.per_template_json {
-        println!("{}", serde_json::to_string_pretty(&rendered.files)?);
-        return Ok(0);
+        let json = serde_json::to_string_pretty(&rendered.files)?;
+        return Ok((json + "\n", warnings));
     }
     let stream = render::Stream {
         include_crds: args.include_crds,
@@ -49,8 +58,7 @@ pub fn run(args: &TemplateArgs) -> Result<u8, CommandError> {
         show_only: args.show_only.clone(),
     };
     let text = render::template_stream(&rendered, &stream)?;
-    super::print_stdout(&text)?;
-    Ok(0)
+    Ok((text, warnings))
 }
 
 /// The `--set` flags over the values files, in Helm's order (`--set-json`, `--set`,

@@ -12,12 +12,12 @@ use super::gotmpl::funcs::{arity, fail, FuncError, Funcs};
 use super::gotmpl::parse;
 use super::gotmpl::value::Object;
 use super::gotmpl::Value;
+use crate::memo::ByContent;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::{LazyLock, Mutex};
+use std::sync::LazyLock;
 
 /// Every function whose output Helm draws at random, which strata seeds (and
 /// `validate`'s `helm/non-deterministic` rule reports).
@@ -326,33 +326,25 @@ fn uniform(rng: &mut ChaCha20Rng, n: u64) -> u64 {
     }
 }
 
-/// Keys by (seed, kind): RSA generation costs milliseconds to seconds, and a fleet
+/// Keys by seed and kind: RSA generation costs milliseconds to seconds, and a fleet
 /// renders the same release on many clusters.
-static KEYS: LazyLock<Mutex<HashMap<KeyId, Key>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// A call's seed and the key type asked for (`None`: a certificate's RSA 2048 key).
-type KeyId = ([u8; 32], Option<String>);
+static KEYS: LazyLock<ByContent<Key>> = LazyLock::new(ByContent::default);
 
 /// The key of `genPrivateKey`'s type `kind`, or the certificate functions' RSA 2048
 /// key for `None`, drawn from stream 1 of `seed`.
 fn key(seed: &[u8; 32], kind: Option<&str>) -> Result<Key, String> {
-    let id = (*seed, kind.map(str::to_string));
-    if let Some(k) = KEYS.lock().ok().and_then(|m| m.get(&id).cloned()) {
-        return Ok(k);
-    }
-    let mut rng = ChaCha20Rng::from_seed(*seed);
-    rng.set_stream(1);
-    let k = match kind {
-        None => crypto::rsa_key(2048, &mut rng)?,
-        Some(kind) => crypto::generate_key(kind, &mut rng)?,
-    };
-    if let Ok(mut m) = KEYS.lock() {
-        if m.len() >= 4096 {
-            m.clear();
+    // The seed's 32 bytes, then whether a kind was asked for, and which.
+    let mut id = seed.to_vec();
+    id.push(kind.is_some() as u8);
+    id.extend_from_slice(kind.unwrap_or_default().as_bytes());
+    KEYS.get_or_try(&id, || {
+        let mut rng = ChaCha20Rng::from_seed(*seed);
+        rng.set_stream(1);
+        match kind {
+            None => crypto::rsa_key(2048, &mut rng),
+            Some(kind) => crypto::generate_key(kind, &mut rng),
         }
-        m.insert(id, k.clone());
-    }
-    Ok(k)
+    })
 }
 
 fn pem_key(v: &Value) -> Result<Key, FuncError> {

@@ -1221,20 +1221,15 @@ fn deep_equal_at(
 }
 
 fn re(v: &Value) -> Result<regex::Regex, FuncError> {
-    thread_local! {
-        /// Compiled patterns: charts call `regexReplaceAll` with the same few patterns
-        /// in every template and every unit, and compiling is most of such a call.
-        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
-            Default::default();
-    }
+    /// Compiled patterns: charts call `regexReplaceAll` with the same few patterns in
+    /// every template and every unit, and compiling is most of such a call.
+    static COMPILED: std::sync::LazyLock<crate::memo::ByContent<regex::Regex>> =
+        std::sync::LazyLock::new(Default::default);
     let pattern = s(v);
-    if let Some(r) = COMPILED.with(|c| c.borrow().get(&pattern).cloned()) {
-        return Ok(r);
-    }
-    let r = regex::Regex::new(&go_regex(&pattern))
-        .map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))?;
-    COMPILED.with(|c| c.borrow_mut().insert(pattern, r.clone()));
-    Ok(r)
+    COMPILED.get_or_try(pattern.as_bytes(), || {
+        regex::Regex::new(&go_regex(&pattern))
+            .map_err(|e| FuncError::Call(format!("error parsing regexp: {e}")))
+    })
 }
 
 /// RE2 (Go) syntax the regex crate reads differently: in a class, Go takes a `-`
