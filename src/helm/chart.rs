@@ -86,7 +86,7 @@ pub fn load_dir(fs: &dyn FileSystem, dir: &str) -> Result<Chart> {
         crate::threads::map_as_found(|found| walk(fs, dir, "", &ignore, found), read_one)?;
     // Back in Helm's order (each folder's entries by name, a subfolder's files where its
     // name sorts): the first failure is the first file's.
-    read.sort_by(|(a, _), (b, _)| a.split('/').cmp(b.split('/')));
+    read.sort_by(|(a, _), (b, _)| by_components(a, b));
     let files = read
         .into_iter()
         .map(|(rel, bytes)| bytes.map(|b| (rel, b)))
@@ -149,6 +149,18 @@ fn join(dir: &str, name: &str) -> String {
         name.to_string()
     } else {
         format!("{dir}/{name}")
+    }
+}
+
+/// Paths in the order of their components (`a/b` before `a-c`, as a walk lists them):
+/// their bytes with `/` below every other byte, without splitting each at every step.
+fn by_components(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let key = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
+    match (a.get(same), b.get(same)) {
+        (Some(&x), Some(&y)) => key(x).cmp(&key(y)),
+        _ => a.len().cmp(&b.len()),
     }
 }
 
@@ -879,6 +891,13 @@ mod metadata_tests {
         let files: Vec<&str> = c.files.iter().map(|(p, _)| p.as_str()).collect();
         let mut want = files.clone();
         want.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+        let mut paths = vec![
+            "a-c", "a/b", "a", "a.b/c", "a/c", "ab", "a/b/c", "b", "é/x", "e/x",
+        ];
+        let mut by_split = paths.clone();
+        by_split.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+        paths.sort_by(|a, b| by_components(a, b));
+        assert_eq!(paths, by_split);
         assert_eq!(files, want);
         assert_eq!(files.first(), Some(&"a.txt"));
         assert_eq!(files[files.len() - 2..], ["z/b.txt", "zz.txt"]);

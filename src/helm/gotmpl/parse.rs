@@ -223,13 +223,40 @@ fn walk_pipe(pipe: &Pipe, f: &mut dyn FnMut(Pos, &str)) {
 }
 
 /// The names of a chain written `.A.B` (after its variable, if any): `A`, `B`.
-pub fn chain_names(chain: &str) -> impl Iterator<Item = &str> {
-    chain.split('.').skip(1)
+pub fn chain_names(chain: &str) -> ChainNames<'_> {
+    ChainNames {
+        rest: dot(chain).map(|d| &chain[d + 1..]),
+    }
+}
+
+/// The names of a chain, found by their dots' bytes: a chain is read on every
+/// evaluation of every field, and `str::split` by a character ran a searcher per name.
+pub struct ChainNames<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for ChainNames<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let (name, tail) = match dot(rest) {
+            Some(d) => (&rest[..d], Some(&rest[d + 1..])),
+            None => (rest, None),
+        };
+        self.rest = tail;
+        Some(name)
+    }
+}
+
+/// Where the first `.` of `s` is (one byte: slicing there keeps characters whole).
+fn dot(s: &str) -> Option<usize> {
+    s.bytes().position(|c| c == b'.')
 }
 
 /// A variable operand split into the variable and its chain: `$x.A` is `$x`, `.A`.
 pub fn split_variable(v: &str) -> (&str, &str) {
-    v.split_at(v.find('.').unwrap_or(v.len()))
+    v.split_at(dot(v).unwrap_or(v.len()))
 }
 
 /// A parsed template file: its main body and the templates it defines.
@@ -338,6 +365,19 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// `s` without the spaces a trim marker removes at its start: bytes, not characters
+/// (a space is one byte; decoding each character cost more than the search).
+fn trim_spaces_start(s: &str) -> &str {
+    let n = s.bytes().take_while(|&c| is_space(c)).count();
+    &s[n..]
+}
+
+/// `s` without the spaces a trim marker removes at its end.
+fn trim_spaces_end(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(|&c| is_space(c)).count();
+    &s[..s.len() - n]
+}
+
 /// Bytes of names (functions, fields, variables): looked up, as most of an action is names.
 static NAME_BYTES: [bool; 256] = {
     let mut t = [false; 256];
@@ -362,9 +402,16 @@ fn find_open(b: &[u8], from: usize) -> usize {
 }
 
 /// The line breaks in `b`: a loop the compiler vectorises, where a search stopped at
-/// each of a template's thousands of lines.
+/// each of a template's thousands of lines. Counted a block at a time into a byte, so
+/// that the compiler compares and adds 16 bytes per instruction (a count straight into
+/// a `usize` widens each byte first: 4 bytes per step).
 fn newlines(b: &[u8]) -> u32 {
-    b.iter().filter(|&&c| c == b'\n').count() as u32
+    let mut blocks = b.chunks_exact(128);
+    let mut n = 0u32;
+    for block in &mut blocks {
+        n += u32::from(block.iter().map(|&c| u8::from(c == b'\n')).sum::<u8>());
+    }
+    n + blocks.remainder().iter().filter(|&&c| c == b'\n').count() as u32
 }
 
 /// The tokens of a template, a piece at a time: the text up to the next action and that
@@ -414,7 +461,7 @@ impl<'s> Lexer<'s> {
         let next = find_open(b, i);
         let mut text = &src[i..next];
         if self.trim_next {
-            text = text.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
+            text = trim_spaces_start(text);
         }
         let mut open_trim = false;
         if next < b.len()
@@ -424,7 +471,7 @@ impl<'s> Lexer<'s> {
             && is_space(b[next + 3])
         {
             open_trim = true;
-            text = text.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
+            text = trim_spaces_end(text);
         }
         if !text.is_empty() {
             // Trimming may have skipped lines: the text's own line, for traces.
@@ -510,7 +557,7 @@ impl<'s> Lexer<'s> {
         if close_trim {
             inner_end = close - 1;
         }
-        let inner = src[j..inner_end].trim();
+        let inner = trim_spaces_end(trim_spaces_start(&src[j..inner_end]));
         let inner_start = inner.as_ptr() as usize - src.as_ptr() as usize;
         items.push(Item {
             tok: Tok::Open,
@@ -1690,6 +1737,26 @@ mod tests {
             strings(r#"{{ f ( g   "a\n"  0x10 1.5 'a' .b  $v |  h ) }}"#),
             vec!["f", r#"(g "a\n" 16 1.5 97 .b $v | h)"#]
         );
+    }
+
+    #[test]
+    fn chain_names_are_the_names_after_each_dot() {
+        for chain in ["", ".A", ".A.B", ".A.", "x.A", ".", "..", ".é.ü", "$x.A.B"] {
+            let split: Vec<&str> = chain.split('.').skip(1).collect();
+            assert_eq!(chain_names(chain).collect::<Vec<_>>(), split, "{chain:?}");
+        }
+    }
+
+    #[test]
+    fn newlines_are_counted_across_blocks() {
+        for len in [0, 1, 127, 128, 129, 255, 256, 300, 1000] {
+            let all = vec![b'\n'; len];
+            assert_eq!(newlines(&all), len as u32);
+            let every_third: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 0 { b'\n' } else { b'x' })
+                .collect();
+            assert_eq!(newlines(&every_third), len.div_ceil(3) as u32);
+        }
     }
 
     #[test]
