@@ -295,7 +295,10 @@ fn read_open(
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     let mut bytes = std::sync::Arc::<[u8]>::new_uninit_slice(len);
     let whole = match std::sync::Arc::get_mut(&mut bytes) {
-        Some(buf) => read_into(&file, buf)? == len && file.read(&mut [0])? == 0,
+        Some(buf) => match read_into(&file, buf)? {
+            Filled::Whole => true,
+            Filled::Part(n) => n == len && file.read(&mut [0])? == 0,
+        },
         None => false,
     };
     if whole {
@@ -307,14 +310,47 @@ fn read_open(
     }
 }
 
-/// Fills `buf` from `file` until it is full or the file ends; the bytes written.
+/// How far [`read_into`] filled its buffer.
+enum Filled {
+    /// Full, and the file ended there.
+    Whole,
+    /// This many bytes (when full, the file may go on).
+    Part(usize),
+}
+
+/// Fills `buf` from `file` until it is full or the file ends. The first read asks for
+/// one byte more, into a spare byte: a regular file reads short only at its end, so a
+/// file read whole in one call needs no second call to find its end (one system call
+/// fewer for each of a chart's hundreds of files).
 #[cfg(unix)]
 fn read_into(
     file: &std::fs::File,
     buf: &mut [std::mem::MaybeUninit<u8>],
-) -> std::io::Result<usize> {
+) -> std::io::Result<Filled> {
     use std::os::fd::AsRawFd;
-    let mut done = 0;
+    let mut spare = 0u8;
+    let iov = [
+        libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        },
+        libc::iovec {
+            iov_base: (&mut spare as *mut u8).cast(),
+            iov_len: 1,
+        },
+    ];
+    // SAFETY: `readv` writes at most each vector's length into memory we own (the
+    // buffer, uninitialised, written through a raw pointer, and the spare byte).
+    let n = unsafe { libc::readv(file.as_raw_fd(), iov.as_ptr(), 2) };
+    let mut done = match usize::try_from(n) {
+        Ok(n) if n > buf.len() => return Ok(Filled::Part(n)),
+        Ok(n) if n == buf.len() => return Ok(Filled::Whole),
+        Ok(n) => n,
+        Err(_) => 0,
+    };
+    if n == 0 {
+        return Ok(Filled::Part(0));
+    }
     while done < buf.len() {
         let rest = &mut buf[done..];
         // SAFETY: `read` writes at most `rest.len()` bytes into memory we own; writing
@@ -331,13 +367,13 @@ fn read_into(
             }
         }
     }
-    Ok(done)
+    Ok(Filled::Part(done))
 }
 
 #[cfg(not(unix))]
-fn read_into(_: &std::fs::File, _: &mut [std::mem::MaybeUninit<u8>]) -> std::io::Result<usize> {
+fn read_into(_: &std::fs::File, _: &mut [std::mem::MaybeUninit<u8>]) -> std::io::Result<Filled> {
     // Not read here: `read_shared` falls back to `std::fs::read`.
-    Ok(usize::MAX)
+    Ok(Filled::Part(usize::MAX))
 }
 
 impl FileSystem for DiskFs {
@@ -548,6 +584,24 @@ mod tests {
             Err(FsError::OutsideRoot { .. } | FsError::NotFound(_))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_are_read_whole_at_any_size() {
+        let dir = std::env::temp_dir().join(format!("strata-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for len in [0usize, 1, 2, 4095, 4096, 4097, 65535] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let path = dir.join(format!("f{len}"));
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(&read_shared(&path).unwrap()[..], &bytes[..], "{len} bytes");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        // A file whose size says nothing of its content (0 bytes long, yet not empty).
+        #[cfg(target_os = "linux")]
+        assert!(!read_shared(Path::new("/proc/self/status"))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
