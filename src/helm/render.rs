@@ -141,26 +141,17 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         kube: &kube,
     };
 
-    let (templates, crds) = release.templates();
-    // Parse in Helm's order (deepest paths first; within a depth, reverse by name):
-    // a parent's `define` parsed later wins over a subchart's of the same name.
-    let mut keys: Vec<&String> = templates.keys().collect();
-    keys.sort_by_cached_key(|k| std::cmp::Reverse((k.matches('/').count(), *k)));
-    let to_render: Vec<&String> = keys
-        .iter()
-        .copied()
-        .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
-        .collect();
-
     // Rendered in Helm's order, as Helm does, or, for a large chart rendered alone, on
     // as many threads as there are cores, each taking the next template no thread has
     // taken. Each thread builds its own values and templates (they are not shared
     // between threads, and cost a millisecond on the largest charts: the other threads
-    // start on them at once, while this one parses), so a template sees the same data
-    // either way, unless one changed the data in place (`set .Values ...`, `set $ ...`)
-    // for those after it: then it all renders again, in order, on this thread.
-    let size: usize = to_render.iter().map(|k| templates[*k].text.len()).sum();
-    let threads = if size >= PARALLEL_RENDER_SIZE && rayon::current_thread_index().is_none() {
+    // start on them at once, while this one builds its own and parses), so a template
+    // sees the same data either way, unless one changed the data in place
+    // (`set .Values ...`, `set $ ...`) for those after it: then it all renders again,
+    // in order, on this thread.
+    let threads = if template_bytes(&chart) >= PARALLEL_RENDER_SIZE
+        && rayon::current_thread_index().is_none()
+    {
         crate::threads::cores()
     } else {
         1
@@ -169,6 +160,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     // A thread's share: (index, output) of each template it took, and whether one of
     // them changed data the templates share.
     let take = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
+        let to_render = render_order(templates).1;
         let mut changed = Vec::new();
         let mut outputs = Vec::new();
         loop {
@@ -183,13 +175,19 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         (outputs, shared)
     };
     let in_order = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
-        to_render
+        render_order(templates)
+            .1
             .iter()
-            .map(|k| render_one(set, &templates[*k], k, trace, None))
+            .map(|k| {
+                (
+                    (*k).clone(),
+                    render_one(set, &templates[*k], k, trace, None),
+                )
+            })
             .collect::<Vec<_>>()
     };
-    let handed: Handover<Vec<(&str, Arc<Parsed>)>> = Handover::new();
-    let rendered = std::thread::scope(|scope| {
+    let handed: Handover<Vec<(String, Arc<Parsed>)>> = Handover::new();
+    let (crds, rendered) = std::thread::scope(|scope| {
         // Threads of its own, as `threads::map` has: the template values are not `Send`.
         // Each is handed the parsed templates when this thread has them, or nothing
         // when they do not parse.
@@ -208,10 +206,13 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
                     .ok()
             })
             .collect();
-        let parsed = handed.maker().hand(parse_all(&templates, &keys)?);
+        let (templates, crds) = release.templates();
+        let parsed = handed
+            .maker()
+            .hand(parse_all(&templates, &render_order(&templates).0)?);
         let set = release.template_set(parsed);
         if helpers.is_empty() {
-            return Ok(in_order(&templates, &set));
+            return Ok((crds, in_order(&templates, &set)));
         }
         let mut shares = vec![take(&templates, &set)];
         for helper in helpers {
@@ -223,17 +224,20 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         }
         if shares.iter().any(|(_, shared)| *shared) {
             let (templates, _) = release.templates();
-            return Ok(in_order(&templates, &release.template_set(parsed)));
+            return Ok((crds, in_order(&templates, &release.template_set(parsed))));
         }
+        let to_render = render_order(&templates).1;
         let mut slots: Vec<Option<Result<Output, HelmError>>> =
             to_render.iter().map(|_| None).collect();
         for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
             slots[i] = Some(output);
         }
-        Ok(slots
+        let rendered = to_render
             .into_iter()
-            .map(|o| o.expect("every template was taken"))
-            .collect::<Vec<_>>())
+            .zip(slots)
+            .map(|(k, o)| (k.clone(), o.expect("every template was taken")))
+            .collect::<Vec<_>>();
+        Ok::<_, HelmError>((crds, rendered))
     })?;
 
     let mut out = Rendered {
@@ -241,25 +245,48 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         warnings: schema_warnings,
         ..Default::default()
     };
-    for (k, one) in to_render.into_iter().zip(rendered) {
+    for (k, one) in rendered {
         let mut one = one?;
         out.warnings.append(&mut one.warnings);
         if let Some(lines) = one.lines {
             out.lines.insert(k.clone(), lines);
         }
-        out.files.insert(k.clone(), one.text);
+        out.files.insert(k, one.text);
     }
     out.warnings.sort();
     out.warnings.dedup();
     Ok(out)
 }
 
+/// The order templates are parsed in, and the order of those rendered (all but `_`
+/// files). Parsed in Helm's order (deepest paths first; within a depth, reverse by
+/// name): a parent's `define` parsed later wins over a subchart's of the same name.
+fn render_order<'t>(
+    templates: &'t BTreeMap<String, Renderable>,
+) -> (Vec<&'t String>, Vec<&'t String>) {
+    let mut keys: Vec<&String> = templates.keys().collect();
+    keys.sort_by_cached_key(|k| std::cmp::Reverse((k.matches('/').count(), *k)));
+    let to_render = keys
+        .iter()
+        .copied()
+        .filter(|k| !k.rsplit('/').next().unwrap_or(k).starts_with('_'))
+        .collect();
+    (keys, to_render)
+}
+
+/// The bytes of template text in `chart` and its subcharts: whether it is large enough
+/// to render on every core, known before any thread builds its templates.
+fn template_bytes(chart: &Chart) -> usize {
+    let own: usize = chart.templates.iter().map(|(_, text)| text.len()).sum();
+    own + chart.dependencies.iter().map(template_bytes).sum::<usize>()
+}
+
 /// The templates `keys` names, parsed (kept by content, most parsed ahead by loading),
 /// in that order; the first failure in that order, whichever thread met it first.
-fn parse_all<'k>(
+fn parse_all(
     templates: &BTreeMap<String, Renderable>,
-    keys: &[&'k String],
-) -> Result<Vec<(&'k str, Arc<Parsed>)>, HelmError> {
+    keys: &[&String],
+) -> Result<Vec<(String, Arc<Parsed>)>, HelmError> {
     let texts: Vec<(&str, &Arc<str>)> = keys
         .iter()
         .map(|k| (k.as_str(), templates[*k].text))
@@ -284,7 +311,7 @@ fn parse_all<'k>(
                 ))
             })?,
     };
-    Ok(keys.iter().map(|k| k.as_str()).zip(parsed).collect())
+    Ok(keys.iter().map(|k| (*k).clone()).zip(parsed).collect())
 }
 
 /// Templates parsed, by content: see [`parse_template`].
@@ -359,7 +386,7 @@ impl<'a> Release<'a> {
     }
 
     /// The parsed templates, added in Helm's order.
-    fn template_set(&self, parsed: &[(&str, Arc<Parsed>)]) -> TemplateSet {
+    fn template_set(&self, parsed: &[(String, Arc<Parsed>)]) -> TemplateSet {
         let mut set = TemplateSet::new(funcs::all());
         set.seed = Rc::from(format!("{}\0{}", self.opts.release, self.opts.namespace));
         for (k, p) in parsed {
