@@ -159,21 +159,21 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
     let next = AtomicUsize::new(0);
     // A thread's share: (index, output) of each template it took, and whether one of
     // them changed data the templates share.
-    let take = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
-        let to_render = render_order(templates).1;
-        let mut changed = Vec::new();
-        let mut outputs = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(k) = to_render.get(i) else { break };
-            outputs.push((
-                i,
-                render_one(set, &templates[*k], k, trace, Some(&mut changed)),
-            ));
-        }
-        let shared = changes_shared_data(templates, &changed);
-        (outputs, shared)
-    };
+    let take =
+        |templates: &BTreeMap<String, Renderable>, to_render: &[&String], set: &TemplateSet| {
+            let mut changed = Vec::new();
+            let mut outputs = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(k) = to_render.get(i) else { break };
+                outputs.push((
+                    i,
+                    render_one(set, &templates[*k], k, trace, Some(&mut changed)),
+                ));
+            }
+            let shared = changes_shared_data(templates, &changed);
+            (outputs, shared)
+        };
     let in_order = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
         render_order(templates)
             .1
@@ -197,8 +197,11 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
                     .stack_size(crate::threads::STACK)
                     .spawn_scoped(scope, || {
                         let (templates, _) = release.templates();
+                        let to_render = render_order(&templates).1;
                         match handed.wait() {
-                            Some(parsed) => take(&templates, &release.template_set(parsed)),
+                            Some(parsed) => {
+                                take(&templates, &to_render, &release.template_set(parsed))
+                            }
                             None => (Vec::new(), false),
                         }
                     })
@@ -207,14 +210,13 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             })
             .collect();
         let (templates, crds) = release.templates();
-        let parsed = handed
-            .maker()
-            .hand(parse_all(&templates, &render_order(&templates).0)?);
+        let (keys, to_render) = render_order(&templates);
+        let parsed = handed.maker().hand(parse_all(&templates, &keys)?);
         let set = release.template_set(parsed);
         if helpers.is_empty() {
             return Ok((crds, in_order(&templates, &set)));
         }
-        let mut shares = vec![take(&templates, &set)];
+        let mut shares = vec![take(&templates, &to_render, &set)];
         for helper in helpers {
             shares.push(
                 helper
@@ -226,7 +228,6 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             let (templates, _) = release.templates();
             return Ok((crds, in_order(&templates, &release.template_set(parsed))));
         }
-        let to_render = render_order(&templates).1;
         let mut slots: Vec<Option<Result<Output, HelmError>>> =
             to_render.iter().map(|_| None).collect();
         for (i, output) in shares.into_iter().flat_map(|(outputs, _)| outputs) {
