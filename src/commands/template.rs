@@ -44,8 +44,8 @@ pub fn render_text(args: &TemplateArgs) -> Result<(String, Vec<String>), Command
         is_upgrade: args.is_upgrade,
         skip_schema_validation: args.skip_schema_validation,
     };
-    let rendered = render::render(&chart, &opts)?;
-    let warnings = rendered.warnings.clone();
+    let mut rendered = render::render(&chart, &opts)?;
+    let warnings = std::mem::take(&mut rendered.warnings);
     if args.per_template_json {
         let json = serde_json::to_string_pretty(&rendered.files)?;
         return Ok((json + "\n", warnings));

@@ -174,18 +174,18 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
             let shared = changes_shared_data(templates, &changed);
             (outputs, shared)
         };
-    let in_order = |templates: &BTreeMap<String, Renderable>, set: &TemplateSet| {
-        render_order(templates)
-            .1
-            .iter()
-            .map(|k| {
-                (
-                    (*k).clone(),
-                    render_one(set, &templates[*k], k, trace, None),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
+    let in_order =
+        |templates: &BTreeMap<String, Renderable>, to_render: &[&String], set: &TemplateSet| {
+            to_render
+                .iter()
+                .map(|k| {
+                    (
+                        (*k).clone(),
+                        render_one(set, &templates[*k], k, trace, None),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
     let handed: Handover<Vec<(String, Arc<Parsed>)>> = Handover::new();
     let (crds, rendered) = std::thread::scope(|scope| {
         // Threads of its own, as `threads::map` has: the template values are not `Send`.
@@ -214,7 +214,7 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         let parsed = handed.maker().hand(parse_all(&templates, &keys)?);
         let set = release.template_set(parsed);
         if helpers.is_empty() {
-            return Ok((crds, in_order(&templates, &set)));
+            return Ok((crds, in_order(&templates, &to_render, &set)));
         }
         let mut shares = vec![take(&templates, &to_render, &set)];
         for helper in helpers {
@@ -226,7 +226,9 @@ fn render_with(chart: &Chart, opts: &Options, trace: bool) -> Result<Rendered, H
         }
         if shares.iter().any(|(_, shared)| *shared) {
             let (templates, _) = release.templates();
-            return Ok((crds, in_order(&templates, &release.template_set(parsed))));
+            let to_render = render_order(&templates).1;
+            let set = release.template_set(parsed);
+            return Ok((crds, in_order(&templates, &to_render, &set)));
         }
         let mut slots: Vec<Option<Result<Output, HelmError>>> =
             to_render.iter().map(|_| None).collect();

@@ -345,12 +345,16 @@ fn read_into(
     let mut done = match usize::try_from(n) {
         Ok(n) if n > buf.len() => return Ok(Filled::Part(n)),
         Ok(n) if n == buf.len() => return Ok(Filled::Whole),
+        Ok(0) => return Ok(Filled::Part(0)),
         Ok(n) => n,
-        Err(_) => 0,
+        Err(_) => {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+            0
+        }
     };
-    if n == 0 {
-        return Ok(Filled::Part(0));
-    }
     while done < buf.len() {
         let rest = &mut buf[done..];
         // SAFETY: `read` writes at most `rest.len()` bytes into memory we own; writing
